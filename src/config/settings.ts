@@ -1,0 +1,84 @@
+import { bool, host, int, num, oneOf, str, url, type SettingKind } from './setting-kinds.js';
+
+const MIB = 1024 * 1024;
+
+interface Setting<T> {
+  /** Environment variable; every one keeps trade_canvas's `TRADE_CANVAS_` prefix (contract §4). */
+  readonly env: string;
+  readonly kind: SettingKind<T>;
+  /** One line for docs/operations.md. */
+  readonly doc: string;
+  /** Section heading in docs/operations.md. */
+  readonly group: 'server' | 'market' | 'storage' | 'ingest' | 'history';
+}
+
+function setting<T>(group: Setting<T>['group'], env: string, kind: SettingKind<T>, doc: string): Setting<T> {
+  return { env: `TRADE_CANVAS_${env}`, kind, doc, group };
+}
+
+/**
+ * Every setting the gateway reads. docs/operations.md is generated from this table
+ * (`npm run docs:settings`) and a test fails when the two disagree.
+ */
+export const SETTINGS = {
+  // --- server ---------------------------------------------------------------------------------
+  host: setting('server', 'HOST', host('127.0.0.1'), 'Interface the HTTP/WS server listens on.'),
+  port: setting('server', 'PORT', int(8000, 0, 65535), 'TCP port; 0 picks a free port (printed at start-up).'),
+  apiToken: setting('server', 'API_TOKEN', str('', 'any text; empty = no token'), 'When set, write and debug routes need `Authorization: Bearer <token>`.'),
+  enableDevApi: setting('server', 'ENABLE_DEV_API', bool(false), 'Enables `POST /api/dev/market/ingest/candles_closed_batch`.'),
+  enableDebugApi: setting('server', 'ENABLE_DEBUG_API', bool(false), 'Enables the forming-candle ingest route and `GET /api/market/debug/ingest_state`.'),
+  maxBodyBytes: setting('server', 'MAX_BODY_BYTES', int(4 * MIB, 1024, 256 * MIB), 'Largest accepted HTTP request body (413 above it); the default fits a 20,000-candle batch.'),
+  logLevel: setting('server', 'LOG_LEVEL', oneOf('info', ['debug', 'info', 'warn', 'error', 'silent'] as const), 'Log verbosity (JSON lines on stdout).'),
+  shutdownTimeoutS: setting('server', 'SHUTDOWN_TIMEOUT_S', num(10, 0.1, 600), 'Longest a graceful stop may take before the process exits anyway (exit code 1).'),
+
+  // --- market: HTTP reads, WebSocket sessions, hub ------------------------------------------------
+  wsCatchupLimit: setting('market', 'MARKET_WS_CATCHUP_LIMIT', int(5000, 1, 100_000), 'Most closed candles sent as catch-up on subscribe.'),
+  wsMaxSubscriptions: setting('market', 'MARKET_WS_MAX_SUBSCRIPTIONS', int(200, 1, 100_000), 'Series one WebSocket may subscribe to at once.'),
+  wsMaxMessageBytes: setting('market', 'MARKET_WS_MAX_MESSAGE_BYTES', int(64 * 1024, 256, 16 * MIB), 'Largest client frame; a bigger one closes the socket with 1009.'),
+  wsMaxBufferedBytes: setting('market', 'MARKET_WS_MAX_BUFFERED_BYTES', int(4 * MIB, 64 * 1024, 1024 * MIB), 'Per-socket outbound buffer bound; closed data that cannot be queued closes the socket with 1008.'),
+  wsFormingSkipBytes: setting('market', 'MARKET_WS_FORMING_SKIP_BYTES', int(256 * 1024, 0, 1024 * MIB), 'Above this many buffered bytes a socket skips forming updates (closed data still flows).'),
+  wsIdleTimeoutS: setting('market', 'MARKET_WS_IDLE_TIMEOUT_S', int(120, 0, 960), 'Close a WebSocket silent for this long (the server pings automatically); 0 = never.'),
+  formingMinIntervalMs: setting('market', 'MARKET_FORMING_MIN_INTERVAL_MS', int(250, 0, 60_000), 'Per-series forming throttle for exchange ingest (latest wins, trailing send); 0 = off.'),
+  tailCacheCandles: setting('market', 'MARKET_TAIL_CACHE_CANDLES', int(5000, 0, 1_000_000), 'Latest closed candles kept in memory per active series (0 disables the tail cache).'),
+  tailCacheSeries: setting('market', 'MARKET_TAIL_CACHE_SERIES', int(512, 1, 1_000_000), 'Series kept in the tail cache; the least recently used is dropped beyond this.'),
+  enableGapBackfill: setting('market', 'ENABLE_MARKET_GAP_BACKFILL', bool(false), 'Fill a hole (from the store, then the exchange) before announcing a `gap`.'),
+  gapBackfillReadLimit: setting('market', 'MARKET_GAP_BACKFILL_READ_LIMIT', int(5000, 1, 100_000), 'Most candles one gap backfill may read and send.'),
+  whitelistPath: setting('market', 'WHITELIST_PATH', str('config/market_whitelist.json', 'a file path'), 'JSON file `{"series_ids":[...]}`: the pinned series.'),
+
+  // --- storage ----------------------------------------------------------------------------------
+  dbPath: setting('storage', 'DB_PATH', str('data/market.db', 'a file path'), 'SQLite database file (created with its directory if missing).'),
+  sqliteSynchronous: setting('storage', 'SQLITE_SYNCHRONOUS', oneOf('FULL', ['FULL', 'NORMAL', 'OFF'] as const), 'SQLite `synchronous`: FULL survives power loss; OFF only process crashes.'),
+  writerMaxPendingCandles: setting('storage', 'WRITER_MAX_PENDING_CANDLES', int(2_000_000, 1000, 100_000_000), 'Bound of the writer queue; HTTP ingest answers 503 `overloaded` beyond it.'),
+  writerRowsPerStatement: setting('storage', 'WRITER_ROWS_PER_STATEMENT', int(100, 1, 4000), 'Rows per multi-row upsert statement (100 measured fastest, docs/benchmarks.md).'),
+
+  // --- ingest: Binance streams, supervisor ----------------------------------------------------------
+  enableWhitelistIngest: setting('ingest', 'ENABLE_WHITELIST_INGEST', bool(false), 'Run pinned ingest jobs for every whitelisted series.'),
+  enableOndemandIngest: setting('ingest', 'ENABLE_ONDEMAND_INGEST', bool(false), 'Start an ingest job when a WebSocket client subscribes to a series.'),
+  ondemandIdleTtlS: setting('ingest', 'ONDEMAND_IDLE_TTL_S', num(60, 0, 86_400), 'Seconds an on-demand job lives with no subscriber.'),
+  ondemandMaxJobs: setting('ingest', 'ONDEMAND_MAX_JOBS', int(0, 0, 100_000), 'Most on-demand jobs at once (0 = unlimited); beyond it the oldest idle job is evicted or the subscribe gets `capacity`.'),
+  ingestWorkers: setting('ingest', 'INGEST_WORKERS', int(1, 1, 64), 'Ingest worker threads (series are pinned to one worker).'),
+  binanceSpotWsUrl: setting('ingest', 'BINANCE_SPOT_WS_URL', url('wss://stream.binance.com:9443', ['ws', 'wss']), 'Binance spot WebSocket base URL.'),
+  binanceFuturesWsUrl: setting('ingest', 'BINANCE_FUTURES_WS_URL', url('wss://fstream.binance.com/market', ['ws', 'wss']), 'Binance USD-M futures WebSocket base URL.'),
+  binanceSpotRestUrl: setting('ingest', 'BINANCE_SPOT_REST_URL', url('https://api.binance.com', ['http', 'https']), 'Binance spot REST base URL (gap fill).'),
+  binanceFuturesRestUrl: setting('ingest', 'BINANCE_FUTURES_REST_URL', url('https://fapi.binance.com', ['http', 'https']), 'Binance USD-M futures REST base URL (gap fill).'),
+  binanceWsBatchMax: setting('ingest', 'BINANCE_WS_BATCH_MAX', int(200, 1, 100_000), 'Most closed candles per batch toward the writer.'),
+  binanceWsFlushS: setting('ingest', 'BINANCE_WS_FLUSH_S', num(0.5, 0, 60), 'Longest a closed candle waits in a batch under load (at low load it goes at once).'),
+
+  // --- history: freqtrade datadir ---------------------------------------------------------------
+  historySource: setting('history', 'MARKET_HISTORY_SOURCE', oneOf('', ['', 'freqtrade'] as const), "Where a new series' history comes from: '' = none, freqtrade = the datadir."),
+  freqtradeDatadir: setting('history', 'FREQTRADE_DATADIR', str('', 'a directory path'), 'freqtrade datadir (searched as-is and with /<exchange> appended).'),
+  freqtradeConfig: setting('history', 'FREQTRADE_CONFIG', str('', 'a file path'), "freqtrade config JSON whose `datadir` is used when FREQTRADE_DATADIR is empty."),
+  freqtradeUserdir: setting('history', 'FREQTRADE_USERDIR', str('', 'a directory path'), 'freqtrade user_data dir; `<userdir>/data` is the last datadir fallback.'),
+  freqtradeBootstrapLimit: setting('history', 'FREQTRADE_BOOTSTRAP_LIMIT', int(2000, 0, 100_000_000), 'Bootstrap when a series has fewer stored candles than this; imports the file tail of this size (0 = whole file).'),
+  freqtradeDownload: setting('history', 'FREQTRADE_DOWNLOAD', bool(false), 'Run `freqtrade download-data` when a series has no file.'),
+  freqtradeDownloadCooldownS: setting('history', 'FREQTRADE_DOWNLOAD_COOLDOWN_S', num(600, 0, 86_400 * 7), 'Least seconds between two downloads of the same pair and timeframe.'),
+  freqtradeDownloadCommand: setting('history', 'FREQTRADE_DOWNLOAD_COMMAND', str('', 'a command template'), 'Overrides the download command; {pair} {timeframe} {datadir} {trading_mode_args} are substituted.'),
+  freqtradeBin: setting('history', 'FREQTRADE_BIN', str('freqtrade', 'an executable name or path'), 'freqtrade executable for the default download command.'),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+
+type ValueOf<S> = S extends Setting<infer T> ? T : never;
+
+/** The validated, frozen configuration every part of the gateway reads. */
+export type Config = { readonly [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> };
