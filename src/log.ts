@@ -44,3 +44,7 @@ export function createLogger(component: string): Logger {
     child: (sub) => createLogger(`${component}.${sub}`),
   };
 }
+
+export function getLogLevel(): LogLevel {
+  return globalLevel;
+}

@@ -1,0 +1,46 @@
+/**
+ * Writer worker: the only thread with a SQLite connection. Thin entry point over WriterService
+ * (src/store/writer-service.ts), which unit tests run in-thread.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { expose, transfer } from '../src/runtime/comlink.js';
+import type { ClosedBatchMessage, ReadResult } from '../src/protocol/writer-messages.js';
+import { WriterService, type WriterSettings } from '../src/store/writer-service.js';
+import { setLogLevel, type LogLevel } from '../src/log.js';
+
+const { settings, mainPort, logLevel } = workerData as { settings: WriterSettings; mainPort: MessagePort; logLevel?: LogLevel };
+if (logLevel) setLogLevel(logLevel);
+const port = parentPort!;
+
+let service: WriterService;
+try {
+  service = new WriterService(settings, (msg, buffers) => port.postMessage(msg, buffers));
+} catch (err) {
+  port.postMessage({ t: 'open_failed', message: (err as Error).message });
+  throw err;
+}
+
+mainPort.on('message', (msg: ClosedBatchMessage) => service.acceptMain(msg));
+
+// Reads hand their result buffer over instead of copying it.
+const withTransfer = (r: ReadResult): ReadResult => transfer(r, [r.data.buffer as ArrayBuffer]);
+
+expose(
+  {
+    attachProducer: (name: string, p: MessagePort) => service.attachProducer(name, p),
+    detachProducer: (name: string) => service.detachProducer(name),
+    tail: (s: string, limit: number) => withTransfer(service.tail(s, limit)),
+    after: (s: string, since: number, limit: number) => withTransfer(service.after(s, since, limit)),
+    between: (s: string, from: number, to: number, limit: number) => withTransfer(service.between(s, from, to, limit)),
+    head: (s: string) => service.head(s),
+    count: (s?: string) => service.count(s),
+    stats: () => service.stats(),
+    flush: () => service.flush(),
+    close: async () => {
+      await service.close();
+      mainPort.close();
+    },
+  },
+  port,
+);
+port.postMessage({ t: 'ready' });
