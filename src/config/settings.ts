@@ -29,6 +29,7 @@ export const SETTINGS = {
   enableDebugApi: setting('server', 'ENABLE_DEBUG_API', bool(false), 'Enables the forming-candle ingest route and `GET /api/market/debug/ingest_state`.'),
   maxBodyBytes: setting('server', 'MAX_BODY_BYTES', int(4 * MIB, 1024, 256 * MIB), 'Largest accepted HTTP request body (413 above it); the default fits a 20,000-candle batch.'),
   logLevel: setting('server', 'LOG_LEVEL', oneOf('info', ['debug', 'info', 'warn', 'error', 'silent'] as const), 'Log verbosity (JSON lines on stdout).'),
+  corsOrigins: setting('server', 'CORS_ORIGINS', str('http://localhost:5173,http://127.0.0.1:5173', 'comma-separated origins, or *'), 'Browser origins allowed to call the HTTP API (trade_canvas\'s dev frontend by default).'),
   shutdownTimeoutS: setting('server', 'SHUTDOWN_TIMEOUT_S', num(10, 0.1, 600), 'Longest a graceful stop may take before the process exits anyway (exit code 1).'),
 
   // --- market: HTTP reads, WebSocket sessions, hub ------------------------------------------------

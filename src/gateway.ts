@@ -1,0 +1,151 @@
+import { resolve } from 'node:path';
+import type { Config } from './config/settings.js';
+import { CandleReader } from './hub/candle-reader.js';
+import { NO_INGEST_DEMAND, type ClientSession } from './hub/client-session.js';
+import { MarketHub } from './hub/market-hub.js';
+import { StoreGapFiller } from './hub/store-gap-filler.js';
+import type { GapFiller } from './hub/subscription.js';
+import { TailCache } from './hub/tail-cache.js';
+import type { IngestEngine } from './ingest-engine.js';
+import { createLogger } from './log.js';
+import { SeriesActivity } from './metrics/series-activity.js';
+import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
+import { marketRoutes } from './server/routes/market-routes.js';
+import { opsRoutes } from './server/routes/ops-routes.js';
+import type { Transport } from './server/transport.js';
+import { startUwsTransport } from './server/uws-transport.js';
+import { wsMarketRoute } from './server/ws-market-route.js';
+import { acquireDbOwnership } from './store/db-owner.js';
+import type { MarketStore } from './store/market-store.js';
+import { WorkerStore } from './store/worker-store.js';
+import type { WriterSettings } from './store/writer-service.js';
+import { loadWhitelist } from './supervisor/whitelist.js';
+
+const log = createLogger('gateway');
+
+/** Pieces of a running gateway that optional subsystems (ingest, history, web page) plug into. */
+export interface GatewayCore {
+  readonly config: Config;
+  readonly store: MarketStore;
+  readonly hub: MarketHub;
+  readonly reader: CandleReader;
+  readonly whitelist: readonly string[];
+}
+
+export interface GatewayPlugins {
+  /** Live exchange ingest, created once the store and hub exist. */
+  readonly ingest?: (core: GatewayCore) => Promise<IngestEngine>;
+  /** Replaces the store-only gap filler (e.g. REST gap fill, which then reads the store). */
+  readonly gapFiller?: (core: Omit<GatewayCore, 'hub'>) => GapFiller;
+  /** Extra HTTP routes (the live chart page). */
+  readonly routes?: (core: GatewayCore) => Route[];
+}
+
+export interface Gateway extends GatewayCore {
+  readonly port: number;
+  readonly url: string;
+  /** Graceful stop in architecture.md's order; resolves when everything accepted is committed. */
+  stop(): Promise<void>;
+}
+
+export function writerSettings(config: Config): WriterSettings {
+  return {
+    dbPath: resolve(config.dbPath),
+    synchronous: config.sqliteSynchronous,
+    rowsPerStatement: config.writerRowsPerStatement,
+    maxPendingCandles: config.writerMaxPendingCandles,
+  };
+}
+
+export async function startGateway(config: Config, plugins: GatewayPlugins = {}): Promise<Gateway> {
+  const whitelist = loadWhitelist(config.whitelistPath);
+  if (!whitelist.found) log.info('no whitelist file; the whitelist is empty', { path: config.whitelistPath });
+
+  const settings = writerSettings(config);
+  const ownership = acquireDbOwnership(settings.dbPath);
+  const store = new WorkerStore(settings);
+  let ingest: IngestEngine | null = null;
+  let transport: Transport | null = null;
+  try {
+    await store.whenReady();
+    const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
+    const reader = new CandleReader(store, cache);
+    const base = { config, store, reader, whitelist: whitelist.seriesIds };
+    const gapFiller = config.enableGapBackfill ? (plugins.gapFiller?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
+    const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
+    const core: GatewayCore = { ...base, hub };
+    const activity = new SeriesActivity();
+    store.onCommitted((msg) => {
+      cache.apply(msg); // first: reads started after this commit must see it
+      activity.record(msg);
+      hub.onCommitted(msg);
+    });
+    ingest = plugins.ingest ? await plugins.ingest(core) : null;
+
+    const sessions = new Set<ClientSession>();
+    const httpResponses = new Map<string, number>();
+    const router = new HttpRouter({
+      apiToken: config.apiToken,
+      corsOrigins: config.corsOrigins.split(',').map((o) => o.trim()).filter(Boolean),
+      onResponse: (route, status) => httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1),
+    });
+    const routes = [
+      ...marketRoutes({ reader, store, hub, whitelist: () => whitelist.seriesIds, devApi: () => config.enableDevApi, debugApi: () => config.enableDebugApi }),
+      ...opsRoutes({
+        debugApi: () => config.enableDebugApi,
+        ingestState: () => ingest?.state() ?? { jobs: [], whitelist_series_ids: whitelist.seriesIds, ondemand_enabled: config.enableOndemandIngest, whitelist_enabled: config.enableWhitelistIngest },
+        notReadyReasons: () => [...(store.isAlive ? [] : ['writer is down']), ...(ingest?.notReadyReasons() ?? [])],
+        metrics: {
+          httpResponses,
+          hub: () => hub.stats(),
+          wsClients: () => transport?.webSocketCount ?? 0,
+          cache: () => cache.stats,
+          writer: () => store.stats(),
+          writerInFlight: () => store.inFlightCandles,
+          seriesActivity: activity,
+          extra: ingest ? (out) => ingest!.metrics(out) : undefined,
+        },
+      }),
+      ...(plugins.routes?.(core) ?? []),
+    ];
+    for (const route of routes) router.add(route);
+
+    transport = await startUwsTransport({
+      host: config.host,
+      port: config.port,
+      maxBodyBytes: config.maxBodyBytes,
+      headers: REQUEST_HEADERS,
+      http: router.handle,
+      ws: [wsMarketRoute(config, hub, ingest?.demand ?? NO_INGEST_DEMAND, sessions)],
+    });
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${transport.port}`;
+    log.info('listening', { url, db: settings.dbPath, ws: `${url.replace('http', 'ws')}/ws/market` });
+
+    let stopping: Promise<void> | null = null;
+    const running = transport;
+    const runningIngest = ingest;
+    const stop = () =>
+      (stopping ??= (async () => {
+        log.info('stopping: no new connections');
+        running.stopListening();
+        if (runningIngest) {
+          log.info('stopping ingest jobs (flushing their batches)');
+          await runningIngest.stop();
+        }
+        log.info('writer: committing everything accepted');
+        await store.close(); // its final commits are published before this resolves
+        hub.flusher.flushAll();
+        log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
+        running.closeAllWebSockets(1001, 'server_shutdown');
+        ownership.release();
+        log.info('stopped');
+      })());
+    return { ...core, port: transport.port, url, stop };
+  } catch (err) {
+    transport?.stopListening();
+    await ingest?.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    ownership.release();
+    throw err;
+  }
+}

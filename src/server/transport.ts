@@ -1,0 +1,79 @@
+/**
+ * The socket library, as the rest of the gateway sees it (tardis-machine style): routes, sessions
+ * and the hub use these types and never see uWebSockets.js, which only uws-transport.ts imports.
+ */
+
+export interface HttpRequest {
+  /** Upper-case method. */
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  /** Raw query string without `?`. */
+  readonly query: string;
+  /** Lower-case header name → value ('' when absent). Only headers the gateway reads are kept. */
+  header(name: string): string;
+  /** The request body (POST/PUT/PATCH); rejects with payload_too_large beyond the limit. */
+  body(): Promise<Buffer>;
+}
+
+export interface HttpResponse {
+  /** True once the client went away; responding is then a no-op. */
+  readonly aborted: boolean;
+  /** `closeConnection`: end the keep-alive connection after this response (e.g. an unread body). */
+  respond(status: number, headers: Readonly<Record<string, string>>, body: Buffer | string, closeConnection?: boolean): void;
+}
+
+export type HttpHandler = (req: HttpRequest, res: HttpResponse) => void;
+
+export type SendStatus = 'sent' | 'buffered' | 'dropped';
+
+/** One WebSocket connection. */
+export interface WsPeer {
+  send(data: Uint8Array | string, binary: boolean): SendStatus;
+  /** Bytes queued in user space waiting for the kernel. */
+  bufferedAmount(): number;
+  /** Runs `fn` with writes batched into one syscall. */
+  cork(fn: () => void): void;
+  /** Sends a close frame and closes. */
+  end(code: number, reason: string): void;
+  readonly closed: boolean;
+}
+
+/** What the transport calls for a connection's lifetime. */
+export interface WsConnectionHandler {
+  onMessage(data: ArrayBuffer, isBinary: boolean): void;
+  /** Backpressure drained (bufferedAmount went down). */
+  onDrain(): void;
+  onClose(code: number, reason: string): void;
+}
+
+export interface WsRoute {
+  readonly path: string;
+  /** Largest client frame; bigger ones close the connection (1009). */
+  readonly maxMessageBytes: number;
+  /** Hard ceiling of per-socket buffered bytes inside the library (the hub enforces its own, lower). */
+  readonly maxBackpressureBytes: number;
+  readonly idleTimeoutS: number;
+  /** Called on upgrade with the raw query string; returns the connection's handler. */
+  open(peer: WsPeer, query: string): WsConnectionHandler;
+}
+
+export interface TransportOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly maxBodyBytes: number;
+  /** Headers to keep from each HTTP request (lower-case). */
+  readonly headers: readonly string[];
+  readonly http: HttpHandler;
+  readonly ws: readonly WsRoute[];
+}
+
+export interface Transport {
+  /** The port actually bound (differs from the option when it was 0). */
+  readonly port: number;
+  /** Stops accepting new connections; open ones keep working. */
+  stopListening(): void;
+  /** Closes every WebSocket with `code`/`reason`. */
+  closeAllWebSockets(code: number, reason: string): void;
+  readonly webSocketCount: number;
+}
