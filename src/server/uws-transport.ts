@@ -41,6 +41,9 @@ const STATUS_TEXT: Record<number, string> = {
   503: '503 Service Unavailable',
 };
 
+/** Frames above this are cut by uWS itself (1006); below it, over the route limit, we close with 1009. */
+const MESSAGE_CEILING_BYTES = 16 * 1024 * 1024;
+
 const SEND_STATUS: readonly SendStatus[] = ['buffered', 'sent', 'dropped'];
 
 interface SocketData {
@@ -85,7 +88,9 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
 
   for (const route of options.ws) {
     app.ws<SocketData>(route.path, {
-      maxPayloadLength: route.maxMessageBytes,
+      // uWS cuts a connection abruptly (1006) past maxPayloadLength; the contract wants a 1009
+      // close frame, so uWS gets a higher ceiling and we enforce the real limit in `message`.
+      maxPayloadLength: Math.max(MESSAGE_CEILING_BYTES, route.maxMessageBytes * 4),
       maxBackpressure: route.maxBackpressureBytes,
       closeOnBackpressureLimit: 0, // never drop silently: the hub closes slow consumers itself (1008)
       idleTimeout: route.idleTimeoutS,
@@ -107,7 +112,13 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
         sockets.add(peer);
         data.handler = route.open(peer, data.query);
       },
-      message: (ws, message, isBinary) => ws.getUserData().handler?.onMessage(message, isBinary),
+      message: (ws, message, isBinary) => {
+        if (message.byteLength > route.maxMessageBytes) {
+          ws.end(1009, 'message_too_big');
+          return;
+        }
+        ws.getUserData().handler?.onMessage(message, isBinary);
+      },
       drain: (ws) => ws.getUserData().handler?.onDrain(),
       close: (ws, code, message) => {
         const data = ws.getUserData();

@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unpack } from 'msgpackr';
+import { WebSocket } from 'undici';
+import { configWith } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/settings.js';
+import { startGateway, type Gateway, type GatewayPlugins } from '../../src/gateway.js';
+import { setLogLevel } from '../../src/log.js';
+
+setLogLevel((process.env.TEST_LOG_LEVEL as 'info') ?? 'warn');
+
+export interface TestGateway extends Gateway {
+  readonly dir: string;
+  readonly dbPath: string;
+  /** Stops the gateway (if running) and removes its directory. */
+  dispose(): Promise<void>;
+}
+
+/** The real gateway (uWS on an ephemeral 127.0.0.1 port, writer worker, SQLite file in a temp dir). */
+export async function startTestGateway(overrides: Partial<Config> = {}, plugins: GatewayPlugins = {}, dir = mkdtempSync(join(tmpdir(), 'kline-gw-it-'))): Promise<TestGateway> {
+  const dbPath = join(dir, 'market.db');
+  const config = configWith({ host: '127.0.0.1', port: 0, dbPath, whitelistPath: join(dir, 'whitelist.json'), enableDevApi: true, enableDebugApi: true, ...overrides });
+  const gateway = await startGateway(config, plugins);
+  let stopped = false;
+  return {
+    ...gateway,
+    dir,
+    dbPath,
+    stop: async () => {
+      stopped = true;
+      await gateway.stop();
+    },
+    dispose: async () => {
+      if (!stopped) await gateway.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface HttpResult {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+export async function http(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed, text, headers: res.headers };
+}
+
+export const candle = (t: number, close = 1.5) => ({ candle_time: t, open: 1, high: 2, low: 0.5, close, volume: 10 });
+
+export function postClosed(base: string, seriesId: string, c: object, headers?: Record<string, string>): Promise<HttpResult> {
+  return http(base, 'POST', '/api/market/ingest/candle_closed', { series_id: seriesId, candle: c }, headers);
+}
+
+export function postForming(base: string, seriesId: string, c: object): Promise<HttpResult> {
+  return http(base, 'POST', '/api/market/ingest/candle_forming', { series_id: seriesId, candle: c });
+}
+
+export function postBatch(base: string, seriesId: string, candles: object[], publish = false): Promise<HttpResult> {
+  return http(base, 'POST', '/api/dev/market/ingest/candles_closed_batch', { series_id: seriesId, candles, publish_ws: publish });
+}
+
+/**
+ * A real WebSocket client (undici) that records every server message, decoded, and lets a test
+ * wait for the next ones.
+ */
+export class WsClient {
+  readonly messages: any[] = [];
+  closeEvent: { code: number; reason: string } | null = null;
+  private waiters: Array<() => void> = [];
+  private readonly ws: WebSocket;
+  private cursor = 0;
+
+  private constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.ws.binaryType = 'arraybuffer';
+    this.ws.addEventListener('message', (ev) => {
+      const data = ev.data as string | ArrayBuffer;
+      this.messages.push(typeof data === 'string' ? JSON.parse(data) : unpack(new Uint8Array(data)));
+      this.wake();
+    });
+    this.ws.addEventListener('close', (ev) => {
+      this.closeEvent = { code: ev.code, reason: ev.reason };
+      this.wake();
+    });
+  }
+
+  static async connect(gateway: { port: number }, query = ''): Promise<WsClient> {
+    const client = new WsClient(`ws://127.0.0.1:${gateway.port}/ws/market${query}`);
+    await new Promise<void>((resolve, reject) => {
+      client.ws.addEventListener('open', () => resolve(), { once: true });
+      client.ws.addEventListener('error', () => reject(new Error('websocket failed to open')), { once: true });
+    });
+    return client;
+  }
+
+  send(message: unknown): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  sendRaw(data: string | Uint8Array): void {
+    this.ws.send(data);
+  }
+
+  /** The next `count` messages not yet taken. */
+  async next(count = 1, timeoutMs = 5000): Promise<any[]> {
+    await this.until(() => this.messages.length >= this.cursor + count, timeoutMs, `${count} more message(s)`);
+    const out = this.messages.slice(this.cursor, this.cursor + count);
+    this.cursor += count;
+    return out;
+  }
+
+  /** Asserts that nothing arrives within `ms`. */
+  async expectSilence(ms = 300): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    if (this.messages.length > this.cursor) throw new Error(`unexpected message(s): ${JSON.stringify(this.messages.slice(this.cursor))}`);
+  }
+
+  async closed(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    await this.until(() => this.closeEvent !== null, timeoutMs, 'close');
+    return this.closeEvent!;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  private until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages.slice(this.cursor))}`)), timeoutMs);
+      const check = () => {
+        if (done()) {
+          clearTimeout(timer);
+          resolve();
+        } else this.waiters.push(check);
+      };
+      this.waiters.push(check);
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
