@@ -67,6 +67,7 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closingWrites = true;
     try {
       await this.service.close();
     } finally {

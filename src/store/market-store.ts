@@ -52,6 +52,8 @@ export abstract class StoreClientBase {
   private readonly pending = new Map<number, PendingWrite>();
   private readonly listeners: Array<(msg: CommittedMessage) => void> = [];
   private inFlight = 0;
+  /** Set when close() begins: later writes are refused instead of sent to a closing writer. */
+  protected closingWrites = false;
 
   constructor(private readonly maxInFlightCandles: number) {}
 
@@ -64,6 +66,7 @@ export abstract class StoreClientBase {
   }
 
   write(candles: readonly SeriesCandles[], options: { publish: boolean }): Promise<void> {
+    if (this.closingWrites) return Promise.reject(new GatewayError('shutting_down', 'the gateway is stopping; write refused'));
     const total = candles.reduce((n, c) => n + c.data.length / CANDLE_STRIDE, 0);
     if (this.inFlight + total > this.maxInFlightCandles) {
       return Promise.reject(new GatewayError('overloaded', `writer queue full (${this.inFlight} candles pending)`));

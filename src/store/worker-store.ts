@@ -91,6 +91,7 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.closingWrites = true;
     try {
       await this.api.close();
     } finally {

@@ -146,6 +146,14 @@ export function marketStoreContract(name: string, open: StoreFactory): void {
       port.close();
     });
 
+    it('refuses writes once closing began, with shutting_down', async () => {
+      const store = await openStore();
+      const closing = store.close();
+      await expect(store.write([{ seriesId: S, data: packed([60]) }], { publish: true })).rejects.toMatchObject({ code: 'shutting_down' });
+      await closing;
+      stores.splice(stores.indexOf(store), 1);
+    });
+
     it('flush waits for producer batches; close commits everything accepted', async () => {
       const dir = tempDir();
       const store = await openStore({}, dir);

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteCandleStore } from '../../src/store/sqlite-candle-store.js';
+import { candle, http, postBatch, postClosed, postForming, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
+import { StalledWsClient } from '../support/stalled-ws-client.js';
+
+const S = 'binance:futures:BTC/USDT:1m';
+
+describe('API token', () => {
+  let gw: TestGateway;
+  afterEach(async () => {
+    await gw.dispose();
+  });
+
+  it('write and debug routes need the bearer token; reads do not', async () => {
+    gw = await startTestGateway({ apiToken: 's3cret' });
+    const routes: Array<[string, string, unknown]> = [
+      ['POST', '/api/market/ingest/candle_closed', { series_id: S, candle: candle(60) }],
+      ['POST', '/api/dev/market/ingest/candles_closed_batch', { series_id: S, candles: [candle(60)] }],
+      ['POST', '/api/market/ingest/candle_forming', { series_id: S, candle: candle(60) }],
+      ['GET', '/api/market/debug/ingest_state', undefined],
+    ];
+    for (const [method, path, body] of routes) {
+      const none = await http(gw.url, method, path, body);
+      expect(none.status, `${method} ${path} without token`).toBe(401);
+      expect(none.body).toEqual({ code: 'unauthorized', message: 'missing or wrong bearer token' });
+      expect((await http(gw.url, method, path, body, { authorization: 'Bearer wrong' })).status).toBe(401);
+      expect((await http(gw.url, method, path, body, { authorization: 'Bearer s3cret' })).status).toBe(200);
+    }
+    expect((await http(gw.url, 'GET', `/api/market/candles?series_id=${encodeURIComponent(S)}`)).status).toBe(200);
+    expect((await http(gw.url, 'GET', '/api/market/whitelist')).status).toBe(200);
+  });
+
+  it('gated routes are 404 when their flag is off, even with the token', async () => {
+    gw = await startTestGateway({ apiToken: 't', enableDevApi: false, enableDebugApi: false });
+    const auth = { authorization: 'Bearer t' };
+    expect((await http(gw.url, 'POST', '/api/dev/market/ingest/candles_closed_batch', { series_id: S, candles: [candle(60)] }, auth)).status).toBe(404);
+    expect((await http(gw.url, 'POST', '/api/market/ingest/candle_forming', { series_id: S, candle: candle(60) }, auth)).status).toBe(404);
+    expect((await http(gw.url, 'GET', '/api/market/debug/ingest_state', undefined, auth)).status).toBe(404);
+  });
+});
+
+describe('slow consumers', () => {
+  let gw: TestGateway;
+  afterEach(async () => {
+    await gw.dispose();
+  });
+
+  it('a client that stops reading is closed with 1008; other clients get everything', async () => {
+    gw = await startTestGateway({ wsMaxBufferedBytes: 256 * 1024, wsFormingSkipBytes: 64 * 1024 });
+    const healthy = await WsClient.connect(gw);
+    healthy.send({ type: 'subscribe', series_id: S, since: 0, supports_batch: true });
+    const slow = await StalledWsClient.connect(gw.port);
+    slow.sendText(JSON.stringify({ type: 'subscribe', series_id: S, since: 0, supports_batch: true }));
+    await new Promise((r) => setTimeout(r, 100));
+    slow.stall();
+    // Batches of 500 candles (~45 KB each): far more than kernel buffers plus 256 KiB.
+    const total = 200;
+    for (let b = 0; b < total; b++) {
+      const candles = Array.from({ length: 500 }, (_, i) => candle(60 * (b * 500 + i + 1)));
+      await postBatch(gw.url, S, candles, true);
+      await postForming(gw.url, S, candle(60 * (b * 500 + 501), 9));
+    }
+    expect(await slow.closeCode()).toBe(1008);
+    const metrics = await http(gw.url, 'GET', '/metrics');
+    expect(metrics.text).toMatch(/kline_gateway_ws_slow_consumer_closes_total [1-9]/);
+    // The healthy client received every closed candle, in order, nothing missing.
+    const received: number[] = [];
+    while (received.length < total * 500) {
+      const [m] = await healthy.next(1, 10_000);
+      if (m.type === 'candles_batch') received.push(...m.candles.map((c: { candle_time: number }) => c.candle_time));
+      else if (m.type === 'candle_closed') received.push(m.candle.candle_time);
+    }
+    expect(received).toEqual(Array.from({ length: total * 500 }, (_, i) => 60 * (i + 1)));
+    slow.destroy();
+    healthy.close();
+  }, 60_000);
+});
+
+describe('graceful stop', () => {
+  let gw: TestGateway;
+  afterEach(async () => {
+    await gw.dispose();
+  });
+
+  it('commits everything accepted, then closes sockets with 1001 server_shutdown', async () => {
+    gw = await startTestGateway();
+    const ws = await WsClient.connect(gw);
+    ws.send({ type: 'subscribe', series_id: S, since: 0, supports_batch: true });
+    // Requests in flight while the stop begins: each one answered 200 must be durable.
+    let answered = 0;
+    const posts = Array.from({ length: 300 }, (_, i) =>
+      postClosed(gw.url, S, candle(60 * (i + 1)))
+        .then((r) => r.status)
+        .catch((e) => String(e.cause?.code ?? e))
+        .finally(() => answered++),
+    );
+    while (answered < 30) await new Promise((r) => setTimeout(r, 1));
+    await gw.stop();
+    const statuses = await Promise.all(posts);
+    const accepted = statuses.map((s, i) => (s === 200 ? 60 * (i + 1) : null)).filter((t): t is number => t !== null);
+    expect(accepted.length).toBeGreaterThan(0);
+    const closed = await ws.closed();
+    expect(closed).toEqual({ code: 1001, reason: 'server_shutdown' });
+    const db = new SqliteCandleStore(gw.dbPath);
+    try {
+      const stored = new Set<number>();
+      const all = db.after(S, 0, 10_000);
+      for (let i = 0; i < all.length; i += 6) stored.add(all[i]!);
+      expect(accepted.filter((t) => !stored.has(t))).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a second gateway on the same database refuses to start while the first runs', async () => {
+    gw = await startTestGateway();
+    await expect(startTestGateway({}, {}, gw.dir)).rejects.toThrow(/in use by another kline-gateway process/);
+    expect((await http(gw.url, 'GET', '/healthz')).status).toBe(200);
+  });
+});

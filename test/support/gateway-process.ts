@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
+
+/** The gateway as a separate OS process (for kill -9 and restart tests), from TypeScript source. */
+export class GatewayProcess {
+  readonly logs: string[] = [];
+  url = '';
+  port = 0;
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((this.exitInfo = { code, signal }))));
+  }
+
+  static async start(env: Record<string, string>, timeoutMs = 20_000): Promise<GatewayProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+      env: { ...process.env, TRADE_CANVAS_HOST: '127.0.0.1', TRADE_CANVAS_PORT: '0', TRADE_CANVAS_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const gw = new GatewayProcess(child);
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        gw.logs.push(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    const started = Date.now();
+    while (!gw.url) {
+      const line = gw.logs.find((l) => l.includes('"msg":"listening"'));
+      if (line) {
+        gw.url = JSON.parse(line).url as string;
+        gw.port = Number(new URL(gw.url).port);
+      } else if (gw.exitInfo) {
+        throw new Error(`gateway exited during start-up (${JSON.stringify(gw.exitInfo)}):\n${gw.logs.join('\n')}`);
+      } else if (Date.now() - started > timeoutMs) {
+        child.kill('SIGKILL');
+        throw new Error(`gateway did not start in ${timeoutMs} ms:\n${gw.logs.join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return gw;
+  }
+
+  kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.child.kill(signal);
+    return this.exited;
+  }
+
+  whenExited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exited;
+  }
+}

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+
+/**
+ * A WebSocket client that stops reading: it performs the handshake over a raw TCP socket, sends
+ * text frames, then pauses the socket so the server's buffer fills up. The kernel receive buffer
+ * is made small so backpressure reaches the server quickly. `closeCode()` reads what the server
+ * finally sent (after resuming).
+ */
+export class StalledWsClient {
+  private received = Buffer.alloc(0);
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk) => (this.received = Buffer.concat([this.received, chunk])));
+  }
+
+  static async connect(port: number, path = '/ws/market'): Promise<StalledWsClient> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const key = randomBytes(16).toString('base64');
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    const client = new StalledWsClient(socket);
+    await client.waitFor(() => client.received.includes('\r\n\r\n'));
+    client.received = client.received.subarray(client.received.indexOf('\r\n\r\n') + 4);
+    return client;
+  }
+
+  sendText(text: string): void {
+    const payload = Buffer.from(text);
+    const mask = randomBytes(4);
+    const header =
+      payload.length < 126
+        ? Buffer.from([0x81, 0x80 | payload.length])
+        : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+    const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+    this.socket.write(Buffer.concat([header, mask, masked]));
+  }
+
+  /** Stop reading: the server sees a consumer that does not keep up. */
+  stall(): void {
+    this.socket.pause();
+  }
+
+  /** Resume reading until the server's close frame arrives; returns its code. */
+  async closeCode(timeoutMs = 10_000): Promise<number> {
+    this.socket.resume();
+    let code = -1;
+    await this.waitFor(() => (code = findCloseCode(this.received)) >= 0 || this.socket.destroyed, timeoutMs);
+    return code;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private waitFor(done: () => boolean, timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const tick = () => {
+        if (done()) resolve();
+        else if (Date.now() - started > timeoutMs) reject(new Error('timed out'));
+        else setTimeout(tick, 10);
+      };
+      tick();
+    });
+  }
+}
+
+/** Walks server frames (unmasked) and returns the first close frame's code, or -1. */
+function findCloseCode(buf: Buffer): number {
+  let offset = 0;
+  while (offset + 2 <= buf.length) {
+    const opcode = buf[offset]! & 0x0f;
+    let len = buf[offset + 1]! & 0x7f;
+    let header = 2;
+    if (len === 126) {
+      if (offset + 4 > buf.length) return -1;
+      len = buf.readUInt16BE(offset + 2);
+      header = 4;
+    } else if (len === 127) {
+      if (offset + 10 > buf.length) return -1;
+      len = Number(buf.readBigUInt64BE(offset + 2));
+      header = 10;
+    }
+    if (offset + header + len > buf.length) return -1;
+    if (opcode === 0x8) return len >= 2 ? buf.readUInt16BE(offset + header) : 1005;
+    offset += header + len;
+  }
+  return -1;
+}
