@@ -19,7 +19,7 @@ describe('live page build and web-assets', () => {
   it('writes index.html naming content-hashed JS and CSS bundles with source maps', () => {
     expect(built.scriptSrc).toMatch(/^\/live\/assets\/main-[A-Z0-9]{8}\.js$/);
     expect(built.styleHref).toMatch(/^\/live\/assets\/main-[A-Z0-9]{8}\.css$/);
-    const names = built.files.map((f) => f.replace(/-[A-Z0-9]{8}\./, '-HASH.'));
+    const names = built.files.map((f) => f.replace(/-[A-Z0-9]{8}\./, '-HASH.')).sort();
     expect(names).toEqual([
       'assets/main-HASH.css',
       'assets/main-HASH.css.map',
