@@ -267,6 +267,17 @@ describe('reconnect', () => {
     expect(browser.clock.pending()).toEqual([450]); // 500 ms less 20 % × 0.5
   });
 
+  it('stays "loading" while the first connection fails, with the reason shown', () => {
+    const t = start('snapshot');
+    t.sync.switchTo(BTC);
+    t.socket().drop(1006);
+    expect([t.sync.status, t.sync.statusReason]).toEqual(['loading', 'socket closed (code 1006); retrying in 0.5s']);
+    t.clock.advance(500);
+    t.socket().accept();
+    t.socket().push({ type: 'snapshot', series_id: BTC, candles: candlesAt([60]), server_head_time: 60, forming: null });
+    expect([t.sync.status, t.sync.statusReason]).toEqual(['ready', '']);
+  });
+
   it('drops frames that arrive before the new subscribe went out', async () => {
     const t = await ready();
     t.socket().drop();

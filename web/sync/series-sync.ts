@@ -185,9 +185,11 @@ export class SeriesSync {
     const s = this.session;
     if (!s) return;
     s.subscribed = false;
-    // While the first load is still running the socket reconnects quietly behind "loading".
-    if (s.terminal || this.statusValue === 'loading') return;
-    this.setStatus('reconnecting', `${reason}; retrying in ${formatSeconds(retryInMs)}`);
+    if (s.terminal) return;
+    // Before the first load completes this is still "loading" (nothing to reconnect to yet), but
+    // the reason shows why it is taking long.
+    const status = this.statusValue === 'loading' ? 'loading' : 'reconnecting';
+    this.setStatus(status, `${reason}; retrying in ${formatSeconds(retryInMs)}`);
   }
 
   private onText(text: string): void {
