@@ -1,0 +1,75 @@
+import './styles.css';
+import { parseSeriesId } from '../src/domain/series-id.js';
+import { browserTransport, marketSocketUrl } from './app/browser-transport.js';
+import { readPageParams, urlWithSeries } from './app/page-params.js';
+import { SeriesSync } from './sync/series-sync.js';
+import { ChartView } from './view/chart-view.js';
+import { SeriesPicker } from './view/series-picker.js';
+import { StatusLine } from './view/status-line.js';
+import { writeHooks } from './view/test-hooks.js';
+
+/** The /live page: wires URL → picker → sync → chart, and keeps the test hooks current. */
+
+function required<T extends HTMLElement>(selector: string): T {
+  const element = document.querySelector<T>(selector);
+  if (!element) throw new Error(`live page markup is missing ${selector}`);
+  return element;
+}
+
+const chartElement = required<HTMLElement>('[data-testid="chart-view"]');
+const view = new ChartView(required('[data-chart-host]'), required('[data-testid="chart-legend"]'));
+const statusLine = new StatusLine(required('[data-testid="status-line"]'));
+const params = readPageParams(location.search);
+document.documentElement.dataset.mode = params.mode;
+
+const sync = new SeriesSync({
+  transport: browserTransport(),
+  wsUrl: marketSocketUrl(location),
+  mode: params.mode,
+  warn: (message) => console.warn(`[live] ${message}`),
+  listener: {
+    onBars(change) {
+      if (change.kind === 'bulk') view.showAll(sync.book.bars());
+      else if (change.kind === 'tail') view.showTail(change.bars);
+      refreshHooks();
+    },
+    onStatus(status, reason) {
+      statusLine.show(status, reason);
+      refreshHooks();
+    },
+  },
+});
+
+function refreshHooks(): void {
+  writeHooks(chartElement, {
+    seriesId: sync.seriesId,
+    length: sync.book.length,
+    last: sync.book.last(),
+    lastWsCandleTime: sync.lastWsCandleTime,
+    status: sync.status,
+  });
+}
+
+function title(seriesId: string): string {
+  try {
+    const id = parseSeriesId(seriesId);
+    return `${id.symbol} · ${id.timeframe} · ${id.exchange} ${id.market}`;
+  } catch {
+    return seriesId;
+  }
+}
+
+const picker = new SeriesPicker(required('header'), select);
+
+/** One place where the shown series changes: URL (no reload, no history entry), picker, chart. */
+function select(seriesId: string): void {
+  history.replaceState(history.state, '', urlWithSeries(location.href, seriesId));
+  picker.show(seriesId);
+  view.setTitle(title(seriesId));
+  document.title = `${title(seriesId)} — kline-gateway`;
+  sync.switchTo(seriesId);
+  refreshHooks();
+}
+
+statusLine.show(sync.status, sync.statusReason);
+select(params.seriesId);
