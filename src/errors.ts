@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   capacity: 503,
   overloaded: 503,
   shutting_down: 503,
+  unavailable: 503,
   store_failed: 500,
   internal: 500,
 } as const;

@@ -10,6 +10,7 @@ import type { IngestEngine } from './ingest-engine.js';
 import { createLogger } from './log.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
+import { livePageRoutes } from './server/routes/live-page-routes.js';
 import { marketRoutes } from './server/routes/market-routes.js';
 import { opsRoutes } from './server/routes/ops-routes.js';
 import type { Transport } from './server/transport.js';
@@ -37,8 +38,10 @@ export interface GatewayPlugins {
   readonly ingest?: (core: GatewayCore) => Promise<IngestEngine>;
   /** Replaces the store-only gap filler (e.g. REST gap fill, which then reads the store). */
   readonly gapFiller?: (core: Omit<GatewayCore, 'hub'>) => GapFiller;
-  /** Extra HTTP routes (the live chart page). */
+  /** Extra HTTP routes. */
   readonly routes?: (core: GatewayCore) => Route[];
+  /** Where the built live page is (default dist/web of this checkout). */
+  readonly webDir?: string;
 }
 
 export interface Gateway extends GatewayCore {
@@ -106,6 +109,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           extra: ingest ? (out) => ingest!.metrics(out) : undefined,
         },
       }),
+      ...livePageRoutes(plugins.webDir),
       ...(plugins.routes?.(core) ?? []),
     ];
     for (const route of routes) router.add(route);
