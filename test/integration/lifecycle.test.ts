@@ -63,6 +63,8 @@ describe('slow consumers', () => {
     expect(await slow.closeCode()).toBe(1008);
     const metrics = await http(gw.url, 'GET', '/metrics');
     expect(metrics.text).toMatch(/kline_gateway_ws_slow_consumer_closes_total [1-9]/);
+    // Forming updates were skipped first, before closed data forced the close.
+    expect(metrics.text).toMatch(/kline_gateway_ws_forming_skipped_total [1-9]/);
     // The healthy client received every closed candle, in order, nothing missing.
     const received: number[] = [];
     while (received.length < total * 500) {
