@@ -31,10 +31,6 @@ export class CandleAccumulator {
   /** Chunks already counted into `valid` (counted lazily: only tail reads ask). */
   private counted = new Set<ColumnChunk>();
 
-  get rowsRead(): number {
-    return this.read;
-  }
-
   /** Valid rows collected so far (duplicates not yet removed). */
   get validRows(): number {
     for (const chunk of this.chunks) {
@@ -123,7 +119,7 @@ function packValidRows(chunks: readonly ColumnChunk[], rows: number): Float64Arr
 }
 
 /** Holes longer than one bar between consecutive candles, and the bars they miss. */
-export function countGaps(candles: Float64Array, tfSeconds: number): { gaps: number; missingBars: number } {
+function countGaps(candles: Float64Array, tfSeconds: number): { gaps: number; missingBars: number } {
   let gaps = 0;
   let missingBars = 0;
   for (let i = CANDLE_STRIDE; i < candles.length; i += CANDLE_STRIDE) {

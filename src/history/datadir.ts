@@ -43,7 +43,7 @@ export function resolveDatadir(settings: DatadirSettings, exchange: string, cwd 
     notes.push(fromConfig.note);
   }
   if (settings.freqtradeUserdir.trim() !== '') {
-    return { searchDirs: withExchange([join(resolve(cwd, settings.freqtradeUserdir.trim()), 'data')]), source: 'userdir', notes: [...notes] };
+    return { searchDirs: withExchange([join(resolve(cwd, settings.freqtradeUserdir.trim()), 'data')]), source: 'userdir', notes };
   }
   return { searchDirs: [], source: 'none', notes };
 }
