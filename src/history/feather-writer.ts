@@ -135,9 +135,13 @@ function batchColumns(candles: Float64Array, start: number, end: number, perSeco
     let nulls = 0;
     for (let i = 0; i < n; i++) {
       const v = candles[(start + i) * CANDLE_STRIDE + c]!;
-      values[i] = v;
-      if (nanAsNull && Number.isNaN(v)) nulls++;
-      else valid[i >> 3]! |= 1 << (i & 7);
+      if (nanAsNull && Number.isNaN(v)) {
+        // A null's value slot is unspecified in Arrow; 0 (not NaN) makes readers honour the bitmap.
+        nulls++;
+      } else {
+        values[i] = v;
+        valid[i >> 3]! |= 1 << (i & 7);
+      }
     }
     columns.push({ values: bytesOf(values), validity: nulls > 0 ? valid : undefined, nullCount: nulls });
   }

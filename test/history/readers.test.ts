@@ -168,17 +168,19 @@ describe('row clean-up, the same in every format', () => {
   });
 
   it('falls back to a full read when the rows a tail read decodes are out of order', async () => {
-    // freqtrade writes sorted files, so a tail read trusts batch order; disorder inside the
-    // decoded batches (the 2-row batches/row groups here) is detected and answered correctly.
+    // freqtrade writes sorted files, so a tail read trusts batch (row group) order; disorder
+    // inside the decoded batches means the file is not sorted, and only a full read can say
+    // which candles are the latest. With 2-row batches the last batch holds t+180, t+120 while
+    // t+240 sits in the first one.
     const t = START;
     const data = candles([
       [t, 1, 1, 1, 1, 1],
-      [t + 60, 2, 2, 2, 2, 2],
+      [t + 240, 5, 5, 5, 5, 5],
       [t + 180, 4, 4, 4, 4, 4],
       [t + 120, 3, 3, 3, 3, 3],
     ]);
     for (const [label, result] of await readAll('UNSORTED_TAIL', data, 2)) {
-      expect(times(result.candles), label).toEqual([t + 120, t + 180]);
+      expect(times(result.candles), label).toEqual([t + 180, t + 240]);
     }
   });
 
