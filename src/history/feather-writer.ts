@@ -103,6 +103,7 @@ function pandasMetadata(numpyDateType: string, rows: number): string {
       ...PRICE_COLUMNS.map(price),
     ],
     creator: { library: 'kline-gateway fixture-writer', version: '1' },
+    // The pandas version freqtrade's own test feathers carry; pandas reads it to restore the frame.
     pandas_version: '2.0.2',
   });
 }
