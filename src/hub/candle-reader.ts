@@ -46,19 +46,21 @@ export class CandleReader {
   }
 
   /**
-   * A memoized encoded body for the latest-`limit` query when the cache can answer it; `encode`
-   * builds it from the read. Repeated reads of a quiet series cost a map lookup.
+   * The encoded body of a read (`since` null = latest `limit`), memoized in the series' tail until
+   * the series changes: repeated reads of a quiet series, or many clients asking for the same
+   * `since`, cost a map lookup. Synchronous when the tail is already cached (the hot path: no
+   * promise hop); otherwise returns a promise.
    */
-  async latestBody(seriesId: string, limit: number, encode: (read: CachedRead) => Buffer): Promise<Buffer> {
-    if (this.cache.enabled && limit <= this.cache.capacity) {
-      const tail = await this.cache.get(seriesId);
-      const hit = tail.latest(limit);
+  body(seriesId: string, since: number | null, limit: number, encode: (read: CachedRead) => Buffer): Buffer | Promise<Buffer> {
+    const tail = this.cache.enabled ? this.cache.peek(seriesId) : undefined;
+    if (tail) {
+      const hit = since === null ? (limit <= this.cache.capacity ? tail.latest(limit) : null) : tail.after(since, limit);
       if (hit) {
         this.cache.recordHit();
-        return tail.body(`latest:${limit}`, () => encode(hit));
+        return tail.body(since === null ? `latest:${limit}` : `after:${since}:${limit}`, () => encode(hit));
       }
     }
-    return encode(await this.latest(seriesId, limit));
+    return (since === null ? this.latest(seriesId, limit) : this.after(seriesId, since, limit)).then(encode);
   }
 }
 

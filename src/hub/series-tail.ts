@@ -1,6 +1,9 @@
 import { CANDLE_STRIDE, candleCount } from '../domain/candle.js';
 import { firstIndexAfter, mergeAscending } from '../domain/candle-batch.js';
 
+/** Encoded bodies memoized per series (distinct queries between two changes of the series). */
+const MAX_BODIES_PER_SERIES = 16;
+
 /** A read served from memory: candles `[from, to)` of `data`, plus the series head. */
 export interface CachedRead {
   readonly data: Float64Array;
@@ -88,11 +91,13 @@ export class SeriesTail {
   /** A memoized encoded body for `key`, computed by `encode` on a miss. */
   body(key: string, encode: () => Buffer): Buffer {
     let body = this.bodies.get(key);
-    if (!body) {
-      if (this.bodies.size >= 8) this.bodies.clear();
+    if (body) {
+      this.bodies.delete(key); // refresh: most recently used goes last
+    } else {
+      if (this.bodies.size >= MAX_BODIES_PER_SERIES) this.bodies.delete(this.bodies.keys().next().value!);
       body = encode();
-      this.bodies.set(key, body);
     }
+    this.bodies.set(key, body);
     return body;
   }
 

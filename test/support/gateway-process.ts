@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
-/** The gateway as a separate OS process (for kill -9 and restart tests), from TypeScript source. */
+/**
+ * The gateway as a separate OS process (kill -9 and restart tests, benchmarks), run from
+ * TypeScript source. `entry` defaults to the real CLI's `serve`; benchmarks pass their own entry.
+ */
 export class GatewayProcess {
   readonly logs: string[] = [];
   url = '';
@@ -14,8 +17,8 @@ export class GatewayProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((this.exitInfo = { code, signal }))));
   }
 
-  static async start(env: Record<string, string>, timeoutMs = 20_000): Promise<GatewayProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+  static async start(env: Record<string, string>, timeoutMs = 20_000, entry: string[] = [CLI, 'serve']): Promise<GatewayProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
       env: { ...process.env, TRADE_CANVAS_HOST: '127.0.0.1', TRADE_CANVAS_PORT: '0', TRADE_CANVAS_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -51,6 +54,10 @@ export class GatewayProcess {
   kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     this.child.kill(signal);
     return this.exited;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   whenExited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -28,13 +28,13 @@ export function marketRoutes(deps: MarketRouteDeps): Route[] {
     {
       method: 'GET',
       path: '/api/market/candles',
-      async handle({ query }) {
+      handle({ query }) {
         const series = parseSeriesId(required(query.get('series_id'), 'series_id'));
         const since = optionalInt(query.get('since'), 'since', 0, Number.MAX_SAFE_INTEGER);
         const limit = optionalInt(query.get('limit'), 'limit', 1, MAX_READ_LIMIT) ?? DEFAULT_READ_LIMIT;
-        const encode = (read: CachedRead) => candlesResponse(series.raw, read);
-        const body = since === null ? await deps.reader.latestBody(series.raw, limit, encode) : encode(await deps.reader.after(series.raw, since, limit));
-        return { status: 200, body, headers: JSON_HEADERS };
+        const body = deps.reader.body(series.raw, since, limit, (read: CachedRead) => candlesResponse(series.raw, read));
+        // Cached reads answer synchronously; the rest wait for the tail load or the writer.
+        return body instanceof Promise ? body.then((b) => ({ status: 200, body: b, headers: JSON_HEADERS })) : { status: 200, body, headers: JSON_HEADERS };
       },
     },
     {
