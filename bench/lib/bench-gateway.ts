@@ -7,7 +7,10 @@
 import { loadConfig } from '../../src/config/load-config.js';
 import { startGateway } from '../../src/gateway.js';
 import { setLogLevel } from '../../src/log.js';
-import { JSON_HEADERS, type Route } from '../../src/server/http-router.js';
+import { packCandles } from '../../src/domain/candle.js';
+import type { GatewayCore } from '../../src/gateway.js';
+import { JSON_HEADERS, jsonReply, type Route } from '../../src/server/http-router.js';
+import { runFeed, type FeedOptions } from './feed.js';
 
 const constantBodies = new Map<number, Buffer>();
 
@@ -21,7 +24,29 @@ function constantBody(bytes: number): Buffer {
   return body;
 }
 
-const benchRoutes = (): Route[] => [
+/**
+ *   POST /__bench/feed {series[], formingPerSecond, closedPerSecond, durationMs}
+ * runs the synthetic feed inside the gateway: forming candles straight to the hub (as ingest
+ * workers do), closed candles through the writer (committed, then published).
+ */
+const feedRoute = (core: GatewayCore): Route => ({
+  method: 'POST',
+  path: '/__bench/feed',
+  async handle(ctx) {
+    const options = (await ctx.json()) as FeedOptions;
+    const stats = await runFeed(options, {
+      forming: (s, candle) => core.hub.publishForming(options.series[s]!, candle),
+      closed: (batch) => {
+        void core.store.write(batch.map(({ seriesIndex, candle }) => ({ seriesId: options.series[seriesIndex]!, data: packCandles([candle]) })), { publish: true });
+      },
+    });
+    await core.store.flush();
+    return jsonReply(200, stats);
+  },
+});
+
+const benchRoutes = (core: GatewayCore): Route[] => [
+  feedRoute(core),
   {
     method: 'GET',
     path: '/__bench/constant',

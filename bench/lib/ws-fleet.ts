@@ -1,0 +1,130 @@
+/**
+ * A fleet of WebSocket clients in one process, for the fan-out benchmark. Raw sockets and a
+ * minimal frame reader: no UTF-8 decoding, no per-message events, so the clients cost far less
+ * CPU than the servers under test. Controlled by the parent over IPC:
+ *   {cmd:'connect', url, count, series[], offset}  → {ok}
+ *   {cmd:'reset'} → {ok}        {cmd:'stats'} → FleetStats        {cmd:'close'} → exits
+ * Each socket subscribes to series[(offset + i) % series.length] with since=0, supports_batch.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+
+interface FleetStats {
+  sockets: number;
+  open: number;
+  messages: number;
+  bytes: number;
+  latencies: number[];
+  closes: Record<string, number>;
+}
+
+const VOLUME = Buffer.from('"volume":');
+/** Keep every Nth latency sample to bound memory at high rates. */
+const SAMPLE_EVERY = 7;
+
+const stats: FleetStats = { sockets: 0, open: 0, messages: 0, bytes: 0, latencies: [], closes: {} };
+const sockets: Socket[] = [];
+let sampleCounter = 0;
+
+function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function onPayload(payload: Buffer): void {
+  stats.messages++;
+  stats.bytes += payload.length;
+  if (++sampleCounter % SAMPLE_EVERY !== 0) return;
+  const at = payload.lastIndexOf(VOLUME);
+  if (at < 0) return;
+  let end = at + VOLUME.length;
+  while (end < payload.length && payload[end] !== 0x7d && payload[end] !== 0x2c) end++;
+  const sent = Number(payload.toString('latin1', at + VOLUME.length, end));
+  if (sent > 1e12) stats.latencies.push(nowMs() - sent);
+}
+
+function openSocket(url: URL, series: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    socket.setNoDelay(true);
+    let buffer = Buffer.alloc(0);
+    let upgraded = false;
+    socket.once('error', reject);
+    socket.on('connect', () => {
+      const key = randomBytes(16).toString('base64');
+      socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    socket.on('data', (chunk) => {
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+      if (!upgraded) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        upgraded = true;
+        buffer = buffer.subarray(end + 4);
+        stats.open++;
+        sendText(socket, JSON.stringify({ type: 'subscribe', series_id: series, since: 0, supports_batch: true }));
+        resolve();
+      }
+      let offset = 0;
+      while (buffer.length - offset >= 2) {
+        const opcode = buffer[offset]! & 0x0f;
+        let len = buffer[offset + 1]! & 0x7f;
+        let header = 2;
+        if (len === 126) {
+          if (buffer.length - offset < 4) break;
+          len = buffer.readUInt16BE(offset + 2);
+          header = 4;
+        } else if (len === 127) {
+          if (buffer.length - offset < 10) break;
+          len = Number(buffer.readBigUInt64BE(offset + 2));
+          header = 10;
+        }
+        if (buffer.length - offset < header + len) break;
+        const payload = buffer.subarray(offset + header, offset + header + len);
+        if (opcode === 0x1 || opcode === 0x2) onPayload(payload);
+        else if (opcode === 0x8) {
+          const code = len >= 2 ? payload.readUInt16BE(0) : 1005;
+          stats.closes[code] = (stats.closes[code] ?? 0) + 1;
+        } else if (opcode === 0x9) sendFrame(socket, 0xa, payload); // answer pings
+        offset += header + len;
+      }
+      buffer = offset === buffer.length ? Buffer.alloc(0) : buffer.subarray(offset);
+    });
+    socket.on('close', () => {
+      if (upgraded) stats.open--;
+    });
+    sockets.push(socket);
+  });
+}
+
+function sendText(socket: Socket, text: string): void {
+  sendFrame(socket, 0x1, Buffer.from(text));
+}
+
+function sendFrame(socket: Socket, opcode: number, payload: Buffer): void {
+  const mask = randomBytes(4);
+  const header = payload.length < 126 ? Buffer.from([0x80 | opcode, 0x80 | payload.length]) : Buffer.from([0x80 | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+  socket.write(Buffer.concat([header, mask, masked]));
+}
+
+process.on('message', async (msg: { cmd: string; url?: string; count?: number; series?: string[]; offset?: number }) => {
+  if (msg.cmd === 'connect') {
+    const url = new URL(msg.url!);
+    for (let i = 0; i < msg.count!; i++) {
+      await openSocket(url, msg.series![(msg.offset! + i) % msg.series!.length]!);
+      stats.sockets++;
+    }
+    process.send!({ ok: true });
+  } else if (msg.cmd === 'reset') {
+    stats.messages = 0;
+    stats.bytes = 0;
+    stats.latencies = [];
+    stats.closes = {};
+    process.send!({ ok: true });
+  } else if (msg.cmd === 'stats') {
+    process.send!(stats);
+  } else if (msg.cmd === 'close') {
+    for (const s of sockets) s.destroy();
+    process.exit(0);
+  }
+});
