@@ -79,6 +79,10 @@ export function parseKlineFrameJson(text: string): ParsedFrame {
   if (typeof value.stream === 'string' && isObject(value.data)) {
     stream = value.stream;
     event = value.data;
+  } else if (isObject(value.event)) {
+    // Connection events of the WebSocket API come wrapped: {"event":{"e":"serverShutdown","E":..}}
+    // (Binance spot docs "Connection events"); streams send the bare event. Accept both.
+    event = value.event;
   }
   const e = event.e;
   if (e === 'kline') return klineFrom(event, stream);

@@ -94,6 +94,8 @@ export class BinanceStream {
       streams: this.wanted.size,
       connected: this.current?.open ?? false,
       ...this.counters,
+      // Closed connections were added up in onClosed; the live ones count on.
+      skipped: this.counters.skipped + (this.current?.skipped ?? 0) + (this.incoming?.skipped ?? 0),
       duplicatesDropped: this.dedupe.duplicates,
       recentBackoffMs: [...this.recentBackoffMs],
     };

@@ -171,7 +171,7 @@ export class IngestEngine {
 
   stats(): IngestStats {
     return {
-      series: [...this.jobs.values()].map((j) => j.stats()),
+      series: [...this.jobs.values()].map((j) => j.stats(this.managers[j.series.market].statsOf(j.series.stream))),
       connections: MARKETS.map((m) => this.managers[m].stats()),
       batcher: this.batcher.stats(),
       gapFillPending: this.gapFiller.pending,

@@ -42,6 +42,10 @@ export interface SeriesJobStats {
   gapFills: number;
   gapFilledCandles: number;
   gapFillErrors: number;
+  /** Of the connection carrying the stream (shared with the other streams on it). */
+  reconnects: number;
+  /** Non-kline frames (replies, other events, garbage) on that connection. */
+  skippedFrames: number;
 }
 
 export class SeriesJob {
@@ -103,7 +107,8 @@ export class SeriesJob {
     this.throttle.stop();
   }
 
-  stats(): SeriesJobStats {
+  /** `connection`: stats of the connection carrying the stream (the engine looks them up). */
+  stats(connection?: { reconnects: number; skipped: number }): SeriesJobStats {
     const forming = this.throttle.stats();
     return {
       seriesId: this.series.seriesId,
@@ -123,6 +128,8 @@ export class SeriesJob {
       gapFills: this.gapFills,
       gapFilledCandles: this.gapFilledCandles,
       gapFillErrors: this.gapFillErrors,
+      reconnects: connection?.reconnects ?? 0,
+      skippedFrames: connection?.skipped ?? 0,
     };
   }
 }

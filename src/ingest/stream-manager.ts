@@ -77,6 +77,11 @@ export class BinanceStreamManager {
     }
   }
 
+  /** Stats of the connection carrying `stream`, if any. */
+  statsOf(stream: string): BinanceStreamStats | undefined {
+    return this.owner.get(stream)?.stats();
+  }
+
   /** Make-before-break rotation of every connection (operators, tests). */
   rotateAll(reason: string): void {
     for (const s of this.streams) s.rotate(reason);

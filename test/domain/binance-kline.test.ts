@@ -85,6 +85,7 @@ describe('kline parser shapes', () => {
     ['error reply', '{"error":{"code":2,"msg":"Invalid request"},"id":3}', { ok: false, reason: 'error_reply', id: 3 }],
     ['server shutdown', '{"e":"serverShutdown","E":1700000000000}', { ok: false, reason: 'server_shutdown' }],
     ['combined server shutdown', '{"stream":"x","data":{"e":"serverShutdown","E":1}}', { ok: false, reason: 'server_shutdown' }],
+    ['wrapped server shutdown (WebSocket API form)', '{"event":{"e":"serverShutdown","E":1770123456789}}', { ok: false, reason: 'server_shutdown' }],
     ['depth update', '{"stream":"a@depth","data":{"e":"depthUpdate","E":1,"b":[["1","2"]]}}', { ok: false, reason: 'other_event' }],
     ['bookTicker without e', '{"stream":"a@bookTicker","data":{"u":1,"s":"A","b":"1"}}', { ok: false, reason: 'unknown' }],
     ['not JSON', '{"stream":', { ok: false, reason: 'not_json' }],

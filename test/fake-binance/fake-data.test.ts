@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKlineFrame, type KlineEvent } from '../../src/domain/binance-kline.js';
 import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
 import { KlineGenerator } from '../../src/fake-binance/kline-generator.js';
+import { parseReplay } from '../../src/fake-binance/replay.js';
 import { describeWithSharedFixtures, sharedFixture } from '../support/shared-fixtures.js';
 import { sleep, waitFor } from '../support/wait.js';
 
@@ -126,5 +127,22 @@ describeWithSharedFixtures('fake Binance replaying a recording', () => {
     expect(rows).toEqual([[1626992700000, '0.01731', '0.01733', '0.01731', '0.01733', '235736', 1626992759999, '0', 29, '0', '0', '0']]);
     ws.close();
     await fake.close();
+  });
+});
+
+describe('replay file formats', () => {
+  it('reads JSONL (time from E) as well as cryptofeed lines, keeping the event text byte-exact', () => {
+    const raw = '{"e":"kline","E":1000,"s":"ABCUSDT","k":{"t":0,"T":59999,"s":"ABCUSDT","i":"1m","f":1,"L":2,"o":"1.0","c":"2.0","h":"2.0","l":"1.0","v":"5","n":2,"x":true,"q":"0","V":"0","Q":"0","B":"0"}}';
+    const jsonl = [raw, `{"stream":"abcusdt@kline_1m","data":${raw.replace('"E":1000', '"E":2000')}}`, '{"result":null,"id":1}', 'garbage'].join('\n');
+    const frames = parseReplay(jsonl);
+    expect(frames.map((f) => [f.atMs, f.stream, f.closedBar?.c])).toEqual([
+      [1000, 'abcusdt@kline_1m', '2.0'],
+      [2000, 'abcusdt@kline_1m', '2.0'],
+      [2001, undefined, undefined],
+    ]);
+    expect(frames[0]!.data).toBe(raw);
+    expect(frames[1]!.data).toBe(raw.replace('"E":1000', '"E":2000'));
+    const cryptofeed = parseReplay(`wss://x/stream?streams=a <-> 1626992741\n1626992742.5: ${raw}\n`);
+    expect(cryptofeed.map((f) => f.atMs)).toEqual([1626992742500]);
   });
 });

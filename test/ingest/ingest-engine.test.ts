@@ -84,11 +84,15 @@ describe('IngestEngine against the fake exchange', () => {
       expect(expectStoredLikeExchange(id, market, stream)).toBeGreaterThanOrEqual(8);
     }
     const stats = engine.stats();
-    expect(stats.series.map((s) => [s.seriesId, s.gaps >= 1, s.gapFilledCandles >= 1, s.gapFillErrors])).toEqual([
-      [FUT, true, true, 0],
-      [FUT_ALIAS, true, true, 0],
-      [SPOT, true, true, 0],
+    expect(stats.series.map((s) => [s.seriesId, s.gaps >= 1, s.gapFilledCandles >= 1, s.gapFillErrors, s.reconnects])).toEqual([
+      [FUT, true, true, 0, 1],
+      [FUT_ALIAS, true, true, 0, 1],
+      [SPOT, true, true, 0, 1],
     ]);
+    const fut = stats.series[0]!;
+    expect(fut.closed).toBeGreaterThanOrEqual(5);
+    expect(fut.lastClosedTime).toBe(Math.max(...stored.get(FUT)!.keys()));
+    expect(fut.closeLagMs).toBeGreaterThan(0);
     expect(stats.connections.map((c) => [c.market, c.streams, c.connections[0]!.reconnects])).toEqual([
       ['spot', 1, 1],
       ['futures', 1, 1],
