@@ -1,0 +1,233 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { handleControl } from './fake-control.js';
+import { FakeConnection, routeWsPath, type FakeConnectionStats } from './fake-connection.js';
+import type { FakeBinanceOptions } from './fake-options.js';
+import { FakeRest, type FakeMarket, type HistorySource } from './fake-rest.js';
+import { KlineGenerator, type GeneratedFrame } from './kline-generator.js';
+import { floodLoop, replayLoop } from './fake-drivers.js';
+import { loadReplayFile, ReplayHistory, type ReplayFrame } from './replay.js';
+import { acceptUpgrade } from './ws-peer.js';
+
+export type { FakeBinanceOptions } from './fake-options.js';
+
+/**
+ * A loopback stand-in for Binance (spot and USD-M on one port). WebSocket: raw `/ws/<stream>`,
+ * combined `/stream?streams=a/b`, live (UN)SUBSCRIBE; a `/market` or `/public` path prefix means
+ * futures (so `ws://127.0.0.1:P/market` works like `wss://fstream.binance.com/market`), none means
+ * spot. REST: `/api/v3/klines`, `/fapi/v1/klines`. Faults and introspection: methods below and
+ * HTTP `/__control/...` (fake-control.ts). Data: generated (kline-generator.ts, virtual clock) or
+ * replayed from a recording (replay.ts).
+ */
+export class FakeBinance {
+  readonly generators: Record<FakeMarket, KlineGenerator>;
+  readonly rest: FakeRest;
+  readonly connections = new Set<FakeConnection>();
+  /** Every generated frame, in order, when `recordFrames` is set. */
+  readonly frameLog: { readonly market: FakeMarket; readonly frame: GeneratedFrame }[] = [];
+  private readonly allConnections: FakeConnection[] = [];
+  private readonly server: Server;
+  private readonly speed: number;
+  private readonly startReal = Date.now();
+  private readonly startVirtual: number;
+  private pausedAt: number | undefined;
+  private pausedTotal = 0;
+  private floodVirtual: number | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private pinger: NodeJS.Timeout | undefined;
+  /** Stops the flood or replay driver, whichever runs. */
+  private stopDriver: (() => void) | undefined;
+  private nextId = 1;
+
+  private constructor(private readonly opts: FakeBinanceOptions) {
+    this.speed = opts.barMs ? 60_000 / opts.barMs : (opts.speed ?? 1);
+    this.startVirtual = opts.startTimeMs ?? this.startReal;
+    const seed = opts.generator?.seed ?? 1;
+    this.generators = { spot: new KlineGenerator({ ...opts.generator, seed }), futures: new KlineGenerator({ ...opts.generator, seed: seed + 1 }) };
+    const sources: Record<FakeMarket, HistorySource> = { ...this.generators };
+    let replay: ReplayFrame[] | undefined;
+    if (opts.replay) {
+      const history = new ReplayHistory();
+      replay = loadReplayFile(opts.replay.file);
+      for (const f of replay) if (f.closedBar && f.stream) history.record(f.stream, f.closedBar);
+      sources[opts.replay.market ?? 'futures'] = history;
+    }
+    this.rest = new FakeRest(sources, () => this.now(), opts.rest, opts.autoCreate ?? true);
+    for (const market of ['spot', 'futures'] as const) for (const s of opts.streams?.[market] ?? []) this.generators[market].addStream(s, this.now());
+    this.server = createServer((req, res) => this.onRequest(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    if (replay) {
+      const market = opts.replay!.market ?? 'futures';
+      this.stopDriver = replayLoop(replay, opts.replay!.speed ?? 1, (stream, data) => this.deliver(market, stream, data));
+    }
+    else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? 250);
+    if (opts.pingIntervalMs) this.pinger = setInterval(() => this.connections.forEach((c) => c.peer.ping('fake')), opts.pingIntervalMs);
+  }
+
+  static async start(options: FakeBinanceOptions = {}): Promise<FakeBinance> {
+    const fake = new FakeBinance(options);
+    await new Promise<void>((resolve, reject) => {
+      fake.server.once('error', reject);
+      fake.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+    return fake;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** WebSocket base URL as the gateway settings take it (futures with the `/market` prefix). */
+  wsUrl(market: FakeMarket): string {
+    return `ws://127.0.0.1:${this.port}${market === 'futures' ? '/market' : ''}`;
+  }
+
+  restUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Virtual time of the generator, ms. */
+  now(): number {
+    if (this.floodVirtual !== undefined) return this.floodVirtual;
+    const real = (this.pausedAt ?? Date.now()) - this.startReal - this.pausedTotal;
+    return Math.floor(this.startVirtual + real * this.speed);
+  }
+
+  // ---- faults --------------------------------------------------------------------------------
+
+  /** Cuts every connection without a close frame. */
+  dropAll(): number {
+    const n = this.connections.size;
+    for (const c of this.connections) c.peer.destroy();
+    return n;
+  }
+
+  /** Current connections stop receiving anything (sockets stay open) for `ms`. */
+  silence(ms: number): number {
+    const victims = [...this.connections];
+    for (const c of victims) c.peer.silent = true;
+    setTimeout(() => victims.forEach((c) => (c.peer.silent = false)), ms).unref();
+    return victims.length;
+  }
+
+  /** Sends `serverShutdown` to every connection, closing them `closeAfterMs` later (-1 = never). */
+  serverShutdown(closeAfterMs = 1000): number {
+    const victims = [...this.connections];
+    const text = JSON.stringify({ e: 'serverShutdown', E: Date.now() });
+    for (const c of victims) c.peer.sendText(text);
+    if (closeAfterMs >= 0) setTimeout(() => victims.forEach((c) => c.peer.close(1001, 'server shutdown')), closeAfterMs).unref();
+    return victims.length;
+  }
+
+  /** Freezes virtual time and generation. */
+  pause(): void {
+    this.pausedAt ??= Date.now();
+  }
+
+  resume(): void {
+    if (this.pausedAt === undefined) return;
+    this.pausedTotal += Date.now() - this.pausedAt;
+    this.pausedAt = undefined;
+  }
+
+  /**
+   * Load mode: generate rounds (one update per stream, virtual time + stepMs each) as fast as the
+   * clients read them (fake-drivers.ts floodLoop).
+   */
+  startFlood(stepMs = 250): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    this.floodVirtual = this.now();
+    this.stopDriver = floodLoop(
+      () => {
+        if (this.floodVirtual === undefined || !this.server.listening) return false;
+        this.floodVirtual += stepMs;
+        this.broadcastTick(this.floodVirtual);
+        return true;
+      },
+      () => [...this.connections].map((c) => c.peer.socket),
+    );
+  }
+
+  stopFlood(): void {
+    if (this.floodVirtual === undefined) return;
+    this.stopDriver?.();
+    this.floodVirtual = undefined;
+    this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 250);
+  }
+
+  connectionStats(): FakeConnectionStats[] {
+    return this.allConnections.map((c) => c.stats());
+  }
+
+  async close(): Promise<void> {
+    for (const t of [this.ticker, this.pinger]) if (t) clearInterval(t);
+    this.stopDriver?.();
+    this.floodVirtual = undefined;
+    for (const c of this.connections) c.peer.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  private tick(): void {
+    if (this.pausedAt === undefined) this.broadcastTick(this.now());
+  }
+
+  private broadcastTick(now: number): void {
+    for (const market of ['spot', 'futures'] as const) {
+      const frames: GeneratedFrame[] = this.generators[market].tick(now);
+      for (const f of frames) {
+        if (this.opts.recordFrames) this.frameLog.push({ market, frame: f });
+        this.deliver(market, f.stream, f.data);
+      }
+    }
+  }
+
+  private deliver(market: FakeMarket, stream: string, data: string): void {
+    for (const c of this.connections) if (c.market === market) c.deliver(stream, data);
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    if (url.pathname.startsWith('/__control/')) return handleControl(this, url, res);
+    const market: FakeMarket | undefined = url.pathname === '/api/v3/klines' ? 'spot' : url.pathname === '/fapi/v1/klines' ? 'futures' : undefined;
+    if (req.method !== 'GET' || market === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":-1,"msg":"not found"}');
+      return;
+    }
+    const reply = this.rest.handle(market, url.searchParams);
+    res.writeHead(reply.status, reply.headers).end(reply.body);
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const route = routeWsPath(url);
+    if (route === undefined) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const { market, combined, streams } = route;
+    const limit = this.opts.inboundLimit?.[market] ?? (market === 'spot' ? 5 : 10);
+    let conn: FakeConnection | undefined;
+    const peer = acceptUpgrade(req, socket, head, {
+      onText: (text) => conn?.handleText(text),
+      onFrame: (kind) => conn?.countInbound(kind),
+      onClose: () => conn && this.connections.delete(conn),
+    });
+    if (!peer) return;
+    conn = new FakeConnection(this.nextId++, market, combined, url.pathname + url.search, peer, limit, this.opts.enforceInboundLimit ?? false, (c, added) =>
+      this.ensureStreams(c.market, added),
+    );
+    for (const s of streams) conn.streams.add(s);
+    this.ensureStreams(market, streams);
+    this.connections.add(conn);
+    this.allConnections.push(conn);
+  }
+
+  private ensureStreams(market: FakeMarket, streams: readonly string[]): void {
+    if (this.opts.autoCreate === false || this.opts.replay) return;
+    for (const s of streams) this.generators[market].addStream(s, this.now());
+  }
+}

@@ -1,0 +1,33 @@
+import type { FakeMarket, RestLimits } from './fake-rest.js';
+import type { GeneratorOptions } from './kline-generator.js';
+
+/** How a FakeBinance is started (fake-binance.ts); every field is optional. */
+export interface FakeBinanceOptions {
+  readonly host?: string;
+  /** 0 (default) = an ephemeral port. */
+  readonly port?: number;
+  /** Virtual ms per real ms (default 1). */
+  readonly speed?: number;
+  /** Alternative to speed: real ms one 1m bar lasts (speed = 60000 / barMs). */
+  readonly barMs?: number;
+  /** Virtual time at start (default: now). */
+  readonly startTimeMs?: number;
+  /** Real ms between forming updates of every stream (default 250, Binance futures' push rate). */
+  readonly tickMs?: number;
+  /** Streams generated from the start, per market. */
+  readonly streams?: Partial<Record<FakeMarket, string[]>>;
+  /** Generate any `<symbol>@kline_<interval>` a client subscribes to or REST asks for (default true). */
+  readonly autoCreate?: boolean;
+  readonly generator?: GeneratorOptions;
+  /** Server pings every N ms (default 0 = never; Binance: spot 20 s, futures 3 min). */
+  readonly pingIntervalMs?: number;
+  /** Inbound frames per second per connection (default spot 5, futures 10). */
+  readonly inboundLimit?: Partial<Record<FakeMarket, number>>;
+  /** Close connections that exceed the inbound limit, as Binance does (default false: only count). */
+  readonly enforceInboundLimit?: boolean;
+  readonly rest?: RestLimits;
+  /** Keep a log of every generated frame (frameLog), for tests that compare sent with received. */
+  readonly recordFrames?: boolean;
+  /** Replay a recording instead of generating (generation stays off for that market). */
+  readonly replay?: { readonly file: string; readonly speed?: number; readonly market?: FakeMarket };
+}

@@ -1,0 +1,153 @@
+import type { Bar } from './kline-generator.js';
+
+/**
+ * The fake's REST klines endpoints, `GET /api/v3/klines` (spot) and `GET /fapi/v1/klines`
+ * (futures), with Binance's parameters, row format and rate-limit signals (sources.md "Binance
+ * REST klines"): weights per request, `X-MBX-USED-WEIGHT-1M` on every answer, 429 + Retry-After
+ * past the per-minute budget, 418 for a client that keeps calling during a Retry-After.
+ * Weights are written out here again, not imported from the client, so a wrong table in the
+ * client fails the tests instead of agreeing with itself.
+ */
+
+export type FakeMarket = 'spot' | 'futures';
+
+/** Where REST rows come from: the generator, or the closed bars of a replayed recording. */
+export interface HistorySource {
+  has(stream: string): boolean;
+  history(stream: string): readonly Bar[];
+  /** The still-open bar (Binance returns it as the last row), if any. */
+  formingBar(stream: string): Bar | undefined;
+  /** Creates a stream on first REST use (generator with autoCreate); false when unknown. */
+  addStream(stream: string, now: number): boolean;
+}
+
+export interface RestReply {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface RestLogEntry {
+  readonly market: FakeMarket;
+  readonly params: Readonly<Record<string, string>>;
+  readonly status: number;
+  readonly rows: number;
+  readonly at: number;
+}
+
+export interface RestLimits {
+  /** Weight budget per minute per market (spot 6000, futures 2400). */
+  readonly weightPerMinute?: Partial<Record<FakeMarket, number>>;
+  /** Ban length after ignoring a Retry-After (Binance: 2 min to 3 days; default 120 s). */
+  readonly banSeconds?: number;
+}
+
+const MAX_LIMIT: Record<FakeMarket, number> = { spot: 1000, futures: 1500 };
+const DEFAULT_LIMIT = 500;
+
+function weightOf(market: FakeMarket, limit: number): number {
+  if (market === 'spot') return 2;
+  return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
+}
+
+export class FakeRest {
+  readonly log: RestLogEntry[] = [];
+  private readonly used: Record<FakeMarket, { minute: number; weight: number }> = { spot: { minute: 0, weight: 0 }, futures: { minute: 0, weight: 0 } };
+  private readonly budget: Record<FakeMarket, number>;
+  private readonly banSeconds: number;
+  /** Per market: real time until which the client was told to wait. */
+  private readonly retryUntil: Record<FakeMarket, number> = { spot: 0, futures: 0 };
+  private injected: { count: number; status: number; retryAfterS: number } | undefined;
+
+  constructor(
+    private readonly sources: Record<FakeMarket, HistorySource>,
+    private readonly virtualNow: () => number,
+    limits: RestLimits = {},
+    private readonly autoCreate = true,
+  ) {
+    this.budget = { spot: limits.weightPerMinute?.spot ?? 6000, futures: limits.weightPerMinute?.futures ?? 2400 };
+    this.banSeconds = limits.banSeconds ?? 120;
+  }
+
+  /** The next `count` klines calls are answered with `status` (429 or 418) and `Retry-After: retryAfterS`. */
+  failNext(count: number, status = 429, retryAfterS = 1): void {
+    this.injected = { count, status, retryAfterS };
+  }
+
+  handle(market: FakeMarket, query: URLSearchParams): RestReply {
+    const params = Object.fromEntries(query);
+    const reply = this.answer(market, params);
+    this.log.push({ market, params, status: reply.status, rows: reply.status === 200 ? (JSON.parse(reply.body) as unknown[]).length : 0, at: Date.now() });
+    return reply;
+  }
+
+  private answer(market: FakeMarket, p: Record<string, string>): RestReply {
+    const now = Date.now();
+    const limit = p.limit === undefined ? DEFAULT_LIMIT : Number(p.limit);
+    if (this.injected && this.injected.count > 0) {
+      this.injected.count--;
+      this.retryUntil[market] = now + this.injected.retryAfterS * 1000;
+      return this.limited(market, this.injected.status, this.injected.retryAfterS);
+    }
+    if (now < this.retryUntil[market]) {
+      // Calling again inside a Retry-After window is what gets an IP banned (418).
+      this.retryUntil[market] = now + this.banSeconds * 1000;
+      return this.limited(market, 418, this.banSeconds);
+    }
+    const weight = this.charge(market, Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_LIMIT, now);
+    if (weight > this.budget[market]) {
+      const retryAfterS = Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
+      this.retryUntil[market] = now + retryAfterS * 1000;
+      return this.limited(market, 429, retryAfterS);
+    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT[market]) return this.error(market, -1130, "Data sent for parameter 'limit' is not valid.");
+    if (!p.symbol || !p.interval) return this.error(market, -1102, 'Mandatory parameter was not sent, was empty/null, or malformed.');
+    const stream = `${p.symbol.toLowerCase()}@kline_${p.interval}`;
+    const gen = this.sources[market];
+    if (!gen.has(stream) && !(this.autoCreate && gen.addStream(stream, this.virtualNow()))) return this.error(market, -1121, 'Invalid symbol.');
+    const start = p.startTime === undefined ? undefined : Number(p.startTime);
+    const end = p.endTime === undefined ? undefined : Number(p.endTime);
+    const forming = gen.formingBar(stream);
+    const bars: readonly Bar[] = forming ? [...gen.history(stream), forming] : gen.history(stream);
+    const rows = select(bars, start, end, limit).map(row);
+    return { status: 200, headers: this.weightHeader(market), body: JSON.stringify(rows) };
+  }
+
+  private charge(market: FakeMarket, limit: number, now: number): number {
+    const u = this.used[market];
+    const minute = Math.floor(now / 60_000);
+    if (u.minute !== minute) {
+      u.minute = minute;
+      u.weight = 0;
+    }
+    u.weight += weightOf(market, Math.min(limit, MAX_LIMIT[market]));
+    return u.weight;
+  }
+
+  private weightHeader(market: FakeMarket): Record<string, string> {
+    return { 'content-type': 'application/json', 'x-mbx-used-weight-1m': String(this.used[market].weight) };
+  }
+
+  private limited(market: FakeMarket, status: number, retryAfterS: number): RestReply {
+    const msg = status === 418 ? 'IP banned until later for ignoring Retry-After.' : 'Too many requests; current limit is exceeded.';
+    return { status, headers: { ...this.weightHeader(market), 'retry-after': String(retryAfterS) }, body: JSON.stringify({ code: -1003, msg }) };
+  }
+
+  private error(market: FakeMarket, code: number, msg: string): RestReply {
+    return { status: 400, headers: this.weightHeader(market), body: JSON.stringify({ code, msg }) };
+  }
+}
+
+/** Binance's selection: from startTime forward, else the newest rows up to endTime; `limit` rows. */
+function select(bars: readonly Bar[], start: number | undefined, end: number | undefined, limit: number): readonly Bar[] {
+  let lo = 0;
+  let hi = bars.length;
+  if (start !== undefined) while (lo < hi && bars[lo]!.t < start) lo++;
+  if (end !== undefined) while (hi > lo && bars[hi - 1]!.t > end) hi--;
+  return start !== undefined ? bars.slice(lo, Math.min(hi, lo + limit)) : bars.slice(Math.max(lo, hi - limit), hi);
+}
+
+/** `[openTime, o, h, l, c, v, closeTime, quoteVolume, trades, takerBase, takerQuote, ignore]`. */
+function row(b: Bar): unknown[] {
+  return [b.t, b.o, b.h, b.l, b.c, b.v, b.T, '0', b.n, '0', '0', '0'];
+}

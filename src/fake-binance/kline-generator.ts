@@ -1,0 +1,211 @@
+/**
+ * Synthetic Binance klines with consistent OHLCV for the fake exchange. Each stream evolves one bar
+ * at a time: every tick adds a trade to the forming bar (close moves by a seeded random walk, high
+ * and low follow, volume and trade count grow) and sends a forming frame; once virtual time passes
+ * the bar's end (plus a close delay, like Binance's 0.2–2 s) the closed frame goes out — the last
+ * forming values, sometimes with one more trade no forming frame showed (fixtures README, AKROUSDT).
+ * Every closed bar is kept, so tests compare what the gateway stored with what the "exchange" made,
+ * and REST serves the same history.
+ *
+ * Time is virtual: the caller passes `now` (ms) to tick(); fake-binance.ts maps real time to it at a
+ * speed factor (a 1m bar can last 1 s of real time) or steps it per round in flood mode.
+ */
+
+export interface GeneratorOptions {
+  /** Random seed; the same seed and ticks give the same frames. */
+  readonly seed?: number;
+  /** Virtual ms between a bar's end and its closed frame (default 200). */
+  readonly closeDelayMs?: number;
+  /** Probability the closed frame carries one trade never shown while forming (default 0.3). */
+  readonly extraTradeProbability?: number;
+  /** Closed bars made up front when a stream is created, so REST has history to page (default 0). */
+  readonly backfillBars?: number;
+  /** Most closed bars kept per stream (default unlimited); the oldest are dropped beyond it. */
+  readonly historyLimit?: number;
+}
+
+/** One bar as Binance describes it; decimals are strings with a fixed precision per stream. */
+export interface Bar {
+  readonly t: number;
+  readonly T: number;
+  o: string;
+  h: string;
+  l: string;
+  c: string;
+  v: string;
+  n: number;
+  firstTrade: number;
+  lastTrade: number;
+}
+
+export interface GeneratedFrame {
+  readonly stream: string;
+  /** The event JSON (`{"e":"kline",...}`); the server wraps it for combined connections. */
+  readonly data: string;
+  readonly closed: boolean;
+  readonly openTimeMs: number;
+  readonly eventTimeMs: number;
+}
+
+const INTERVAL_MS: Readonly<Record<string, number>> = {
+  '1s': 1000, '1m': 60_000, '3m': 180_000, '5m': 300_000, '15m': 900_000, '30m': 1_800_000, '1h': 3_600_000,
+  '2h': 7_200_000, '4h': 14_400_000, '6h': 21_600_000, '8h': 28_800_000, '12h': 43_200_000, '1d': 86_400_000, '3d': 259_200_000,
+};
+
+/** Milliseconds of a Binance interval name, or undefined. */
+export function intervalMs(interval: string): number | undefined {
+  return INTERVAL_MS[interval];
+}
+
+const PRICE_DECIMALS = 4;
+const VOLUME_DECIMALS = 3;
+
+class StreamState {
+  readonly history: Bar[] = [];
+  bar!: Bar;
+  priceTicks: number;
+  high = 0;
+  low = 0;
+  open = 0;
+  volumeUnits = 0;
+  tradeId = 1000;
+
+  constructor(
+    readonly stream: string,
+    readonly symbol: string,
+    readonly interval: string,
+    readonly tfMs: number,
+    startPriceTicks: number,
+  ) {
+    this.priceTicks = startPriceTicks;
+  }
+}
+
+export class KlineGenerator {
+  private readonly streams = new Map<string, StreamState>();
+  private readonly opts: Required<GeneratorOptions>;
+  private state: number;
+
+  constructor(options: GeneratorOptions = {}) {
+    this.opts = {
+      seed: options.seed ?? 1,
+      closeDelayMs: options.closeDelayMs ?? 200,
+      extraTradeProbability: options.extraTradeProbability ?? 0.3,
+      backfillBars: options.backfillBars ?? 0,
+      historyLimit: options.historyLimit ?? Infinity,
+    };
+    this.state = this.opts.seed >>> 0 || 1;
+  }
+
+  /** Starts generating `<symbol>@kline_<interval>` from the bar containing `now`; false for an unknown interval. */
+  addStream(stream: string, now: number): boolean {
+    if (this.streams.has(stream)) return true;
+    const at = stream.indexOf('@kline_');
+    const interval = stream.slice(at + 7);
+    const tf = intervalMs(interval);
+    if (at <= 0 || tf === undefined) return false;
+    const s = new StreamState(stream, stream.slice(0, at).toUpperCase(), interval, tf, 100_000 + Math.floor(this.random() * 900_000));
+    const current = Math.floor(now / tf) * tf;
+    this.openBar(s, current - this.opts.backfillBars * tf);
+    for (let i = 0; i < this.opts.backfillBars; i++) {
+      this.trade(s);
+      this.closeBar(s);
+    }
+    this.streams.set(stream, s);
+    return true;
+  }
+
+  has(stream: string): boolean {
+    return this.streams.has(stream);
+  }
+
+  streamNames(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  /** Closed bars of a stream, oldest first (the live array: do not mutate). */
+  history(stream: string): readonly Bar[] {
+    return this.streams.get(stream)?.history ?? [];
+  }
+
+  /** The bar still forming, if the stream exists. */
+  formingBar(stream: string): Bar | undefined {
+    return this.streams.get(stream)?.bar;
+  }
+
+  symbolOf(stream: string): string | undefined {
+    return this.streams.get(stream)?.symbol;
+  }
+
+  /** Advances every stream to virtual time `now`: closed frames for ended bars, then one forming update. */
+  tick(now: number, out: GeneratedFrame[] = []): GeneratedFrame[] {
+    for (const s of this.streams.values()) this.tickStream(s, now, out);
+    return out;
+  }
+
+  tickStream(s: StreamState | string, now: number, out: GeneratedFrame[]): void {
+    const st = typeof s === 'string' ? this.streams.get(s) : s;
+    if (!st) return;
+    while (now >= st.bar.T + 1 + this.opts.closeDelayMs) {
+      if (st.bar.n === 0 || this.random() < this.opts.extraTradeProbability) this.trade(st);
+      const closed = st.bar;
+      this.closeBar(st);
+      out.push(this.frame(st, closed, true, now));
+    }
+    if (now > st.bar.T) return; // bar over, closed frame not due yet: Binance sends nothing meanwhile
+    this.trade(st);
+    out.push(this.frame(st, st.bar, false, now));
+  }
+
+  private frame(s: StreamState, b: Bar, closed: boolean, E: number): GeneratedFrame {
+    const data =
+      `{"e":"kline","E":${E},"s":"${s.symbol}","k":{"t":${b.t},"T":${b.T},"s":"${s.symbol}","i":"${s.interval}",` +
+      `"f":${b.firstTrade},"L":${b.lastTrade},"o":"${b.o}","c":"${b.c}","h":"${b.h}","l":"${b.l}","v":"${b.v}","n":${b.n},` +
+      `"x":${closed},"q":"0","V":"0","Q":"0","B":"0"}}`;
+    return { stream: s.stream, data, closed, openTimeMs: b.t, eventTimeMs: E };
+  }
+
+  private openBar(s: StreamState, t: number): void {
+    const price = formatTicks(s.priceTicks, PRICE_DECIMALS);
+    s.open = s.high = s.low = s.priceTicks;
+    s.volumeUnits = 0;
+    s.bar = { t, T: t + s.tfMs - 1, o: price, h: price, l: price, c: price, v: '0.000', n: 0, firstTrade: s.tradeId + 1, lastTrade: s.tradeId };
+  }
+
+  private closeBar(s: StreamState): void {
+    s.history.push(s.bar);
+    if (s.history.length > this.opts.historyLimit) s.history.shift();
+    this.openBar(s, s.bar.t + s.tfMs);
+  }
+
+  /** One trade: close moves by up to ±0.1%, volume grows by 0.001..1.000 units. */
+  private trade(s: StreamState): void {
+    const step = Math.round((this.random() - 0.5) * 0.002 * s.priceTicks);
+    s.priceTicks = Math.max(1, s.priceTicks + step);
+    s.high = Math.max(s.high, s.priceTicks);
+    s.low = Math.min(s.low, s.priceTicks);
+    s.volumeUnits += 1 + Math.floor(this.random() * 1000);
+    s.tradeId++;
+    const b = s.bar;
+    b.c = formatTicks(s.priceTicks, PRICE_DECIMALS);
+    b.h = formatTicks(s.high, PRICE_DECIMALS);
+    b.l = formatTicks(s.low, PRICE_DECIMALS);
+    b.v = formatTicks(s.volumeUnits, VOLUME_DECIMALS);
+    b.n++;
+    b.lastTrade = s.tradeId;
+  }
+
+  /** mulberry32: tiny, seedable, good enough for price noise. */
+  private random(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+/** Integer ticks → fixed-point decimal string, exactly (no float formatting). */
+function formatTicks(ticks: number, decimals: number): string {
+  const text = String(ticks).padStart(decimals + 1, '0');
+  return `${text.slice(0, -decimals)}.${text.slice(-decimals)}`;
+}

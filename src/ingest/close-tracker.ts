@@ -1,0 +1,61 @@
+/**
+ * Watches the closed candle times of one series and reports holes for gap fill. Binance sends one
+ * closed frame per bar; a reconnect, a silent socket or a dropped frame shows up as a jump: the
+ * next closed time is more than one timeframe after the last. Every peer library leaves that to
+ * its users (sources.md: ccxt #26945, cryptofeed #797); we fill it from REST.
+ */
+export type CloseObservation =
+  /** First close seen and no seed: nothing to compare with. */
+  | { readonly kind: 'first' }
+  /** Exactly the bar after the last one. */
+  | { readonly kind: 'next' }
+  /** Bars `from`..`to` (candle times, seconds, inclusive) are missing before this one. */
+  | { readonly kind: 'gap'; readonly from: number; readonly to: number; readonly bars: number }
+  /** At or before the last close (a repeat, or a late frame): still worth storing, upsert is idempotent. */
+  | { readonly kind: 'old' };
+
+const FIRST = Object.freeze({ kind: 'first' as const });
+const NEXT = Object.freeze({ kind: 'next' as const });
+const OLD = Object.freeze({ kind: 'old' as const });
+
+export class CloseTracker {
+  private lastTime: number | undefined;
+  gaps = 0;
+  missingBars = 0;
+
+  /** `lastClosed`: newest stored candle_time (e.g. the store head), so a restart detects its own downtime. */
+  constructor(
+    private readonly tfSeconds: number,
+    lastClosed?: number,
+  ) {
+    this.lastTime = lastClosed;
+  }
+
+  get last(): number | undefined {
+    return this.lastTime;
+  }
+
+  /** Moves the reference forward (e.g. the store head arrived after the job started). */
+  seed(lastClosed: number): void {
+    if (this.lastTime === undefined || lastClosed > this.lastTime) this.lastTime = lastClosed;
+  }
+
+  observe(candleTime: number): CloseObservation {
+    const last = this.lastTime;
+    if (last === undefined) {
+      this.lastTime = candleTime;
+      return FIRST;
+    }
+    if (candleTime <= last) return OLD;
+    this.lastTime = candleTime;
+    if (candleTime === last + this.tfSeconds) return NEXT;
+    const from = last + this.tfSeconds;
+    const to = candleTime - this.tfSeconds;
+    // Binance bars are aligned to the timeframe; a non-aligned jump smaller than one bar is no hole.
+    if (to < from) return NEXT;
+    const bars = Math.floor((to - from) / this.tfSeconds) + 1;
+    this.gaps++;
+    this.missingBars += bars;
+    return { kind: 'gap', from, to, bars };
+  }
+}

@@ -1,0 +1,172 @@
+import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
+import { createLogger, type Logger } from '../log.js';
+import type { BatchAckMessage, ClosedBatchMessage } from '../protocol/writer-messages.js';
+import { systemClock, type Clock, type Timer } from './clock.js';
+
+/**
+ * Closed candles of all series of one ingest worker → `ClosedBatchMessage`s for the writer
+ * (contract §4 "Batching toward the writer"). `BINANCE_WS_BATCH_MAX` and `BINANCE_WS_FLUSH_S` are
+ * upper bounds, not a rhythm: with nothing in flight a candle goes out at once (low load = no
+ * timer wait); while a batch is in flight new candles coalesce and go out when it is acked, when
+ * `maxBatch` is reached, or when the oldest has waited `flushMs` — whichever comes first.
+ * Segments are per series, in arrival order, packed `[t,o,h,l,c,v]×n`; the buffer is transferred.
+ *
+ * Bounded (architecture invariant 4): at most `maxInFlight` unacked batches and `maxPending`
+ * buffered candles. At the first bound it says so (counter + warn); past the second it drops the
+ * new candle and reports it through `onOverflow`, so the host can fill it from REST later.
+ */
+export interface ClosedBatcherOptions {
+  readonly maxBatch: number;
+  readonly flushMs: number;
+  /** Unacked batches allowed at once (default 4). */
+  readonly maxInFlight?: number;
+  /** Candles buffered while every slot is in flight (default maxBatch × 50). */
+  readonly maxPending?: number;
+  readonly send: (msg: ClosedBatchMessage, transfer: ArrayBuffer[]) => void;
+  readonly onOverflow?: (seriesId: string, candleTime: number) => void;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export interface ClosedBatcherStats {
+  pendingCandles: number;
+  inFlight: number;
+  batchesSent: number;
+  candlesSent: number;
+  candlesAcked: number;
+  failedAcks: number;
+  /** Times a flush was due while every in-flight slot was taken. */
+  fullEvents: number;
+  /** Candles dropped at maxPending. */
+  overflowed: number;
+}
+
+export class ClosedBatcher {
+  private readonly pending = new Map<string, number[]>();
+  private pendingCount = 0;
+  private readonly inFlightSeqs = new Set<number>();
+  private seq = 0;
+  private timer: Timer | undefined;
+  private full = false;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly maxInFlight: number;
+  private readonly maxPending: number;
+  private readonly counters = { batchesSent: 0, candlesSent: 0, candlesAcked: 0, failedAcks: 0, fullEvents: 0, overflowed: 0 };
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: ClosedBatcherOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? createLogger('ingest.batcher');
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
+    this.maxPending = Math.max(opts.maxBatch, opts.maxPending ?? opts.maxBatch * 50);
+  }
+
+  add(seriesId: string, c: Candle): void {
+    if (this.push(seriesId, c.candle_time, c.open, c.high, c.low, c.close, c.volume)) this.afterPush();
+  }
+
+  /** Adds packed candles of one series (a gap fill page), ascending. */
+  addPacked(seriesId: string, packed: Float64Array): void {
+    let added = false;
+    for (let b = 0; b < packed.length; b += CANDLE_STRIDE) {
+      added = this.push(seriesId, packed[b]!, packed[b + 1]!, packed[b + 2]!, packed[b + 3]!, packed[b + 4]!, packed[b + 5]!) || added;
+    }
+    if (added) this.afterPush();
+  }
+
+  /** The writer's answer to one of our batches. A failed batch stays queued in the writer (retried there). */
+  ack(msg: BatchAckMessage): void {
+    if (!this.inFlightSeqs.delete(msg.seq)) return;
+    if (msg.ok) this.counters.candlesAcked += msg.committed;
+    else {
+      this.counters.failedAcks++;
+      this.log.warn('writer failed a closed batch; it retries it', { seq: msg.seq, error: msg.error?.message });
+    }
+    if (this.pendingCount > 0) this.flush();
+    if (this.inFlightSeqs.size === 0 && this.pendingCount === 0) this.resolveDrain();
+  }
+
+  /** Sends everything pending that fits in the free in-flight slots. */
+  flush(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.pendingCount > 0 && this.inFlightSeqs.size < this.maxInFlight) this.sendOne();
+    if (this.pendingCount > 0) {
+      if (!this.full) {
+        this.full = true;
+        this.counters.fullEvents++;
+        this.log.warn('closed batches: every in-flight slot taken, candles wait for writer acks', { inFlight: this.inFlightSeqs.size, pending: this.pendingCount });
+      }
+    } else {
+      this.full = false;
+    }
+  }
+
+  /** Flushes and resolves once every batch sent so far is acked (shutdown: "flush their batches"). */
+  drain(): Promise<void> {
+    this.flush();
+    if (this.inFlightSeqs.size === 0 && this.pendingCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  stats(): ClosedBatcherStats {
+    return { pendingCandles: this.pendingCount, inFlight: this.inFlightSeqs.size, ...this.counters };
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.flush();
+  }
+
+  private push(seriesId: string, t: number, o: number, h: number, l: number, c: number, v: number): boolean {
+    if (this.pendingCount >= this.maxPending) {
+      this.counters.overflowed++;
+      this.log.warn('closed candle dropped: writer queue bound reached', { seriesId, candleTime: t, pending: this.pendingCount });
+      this.opts.onOverflow?.(seriesId, t);
+      return false;
+    }
+    let list = this.pending.get(seriesId);
+    if (list === undefined) this.pending.set(seriesId, (list = []));
+    list.push(t, o, h, l, c, v);
+    this.pendingCount++;
+    return true;
+  }
+
+  /** Low load (nothing in flight) or a full batch: send now; otherwise wait at most flushMs. */
+  private afterPush(): void {
+    if (this.inFlightSeqs.size === 0 || this.pendingCount >= this.opts.maxBatch || this.opts.flushMs <= 0) this.flush();
+    else if (this.timer === undefined) this.timer = this.clock.setTimeout(() => this.onTimer(), this.opts.flushMs);
+  }
+
+  /** Packs up to maxBatch candles, series by series in arrival order, into one message. */
+  private sendOne(): void {
+    const take = Math.min(this.opts.maxBatch, this.pendingCount);
+    const data = new Float64Array(take * CANDLE_STRIDE);
+    const series: string[] = [];
+    const counts: number[] = [];
+    let written = 0;
+    for (const [seriesId, list] of this.pending) {
+      if (written === take) break;
+      const n = Math.min(list.length / CANDLE_STRIDE, take - written);
+      data.set(n * CANDLE_STRIDE === list.length ? list : list.slice(0, n * CANDLE_STRIDE), written * CANDLE_STRIDE);
+      series.push(seriesId);
+      counts.push(n);
+      written += n;
+      if (n * CANDLE_STRIDE === list.length) this.pending.delete(seriesId);
+      else list.splice(0, n * CANDLE_STRIDE);
+    }
+    this.pendingCount -= written;
+    const msg: ClosedBatchMessage = { t: 'closed', seq: ++this.seq, series, counts, data, publish: true };
+    this.inFlightSeqs.add(msg.seq);
+    this.counters.batchesSent++;
+    this.counters.candlesSent += written;
+    this.opts.send(msg, [data.buffer]);
+  }
+
+  private resolveDrain(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CANDLE_STRIDE, type Candle } from '../../src/domain/candle.js';
+import { setLogSink } from '../../src/log.js';
+import type { ClosedBatchMessage } from '../../src/protocol/writer-messages.js';
+import { ClosedBatcher } from '../../src/ingest/closed-batcher.js';
+import { ManualClock } from '../../src/ingest/clock.js';
+
+const candle = (t: number, p = 1): Candle => ({ candle_time: t, open: p, high: p + 1, low: p - 1, close: p, volume: 10 });
+
+function setup(options: { maxBatch?: number; flushMs?: number; maxInFlight?: number; maxPending?: number } = {}) {
+  const clock = new ManualClock();
+  const sent: { msg: ClosedBatchMessage; transfer: ArrayBuffer[]; at: number }[] = [];
+  const overflow: [string, number][] = [];
+  const batcher = new ClosedBatcher({
+    maxBatch: options.maxBatch ?? 200,
+    flushMs: options.flushMs ?? 500,
+    maxInFlight: options.maxInFlight,
+    maxPending: options.maxPending,
+    clock,
+    send: (msg, transfer) => sent.push({ msg, transfer, at: clock.now() }),
+    onOverflow: (s, t) => overflow.push([s, t]),
+  });
+  const ack = (i: number, ok = true) => batcher.ack({ t: 'ack', seq: sent[i]!.msg.seq, ok, committed: ok ? sent[i]!.msg.data.length / CANDLE_STRIDE : 0 });
+  return { clock, sent, overflow, batcher, ack };
+}
+
+afterEach(() => setLogSink(undefined));
+
+describe('ClosedBatcher', () => {
+  it('sends a single closed candle at once when nothing is in flight (no timer wait)', () => {
+    const { sent, batcher } = setup();
+    batcher.add('binance:spot:BTC/USDT:1m', candle(60, 5));
+    expect(sent).toHaveLength(1);
+    const { msg, transfer } = sent[0]!;
+    expect(msg).toMatchObject({ t: 'closed', seq: 1, series: ['binance:spot:BTC/USDT:1m'], counts: [1], publish: true });
+    expect([...msg.data]).toEqual([60, 5, 6, 4, 5, 10]);
+    expect(transfer).toEqual([msg.data.buffer]);
+  });
+
+  it('coalesces while a batch is in flight and sends per-series segments in arrival order on ack', () => {
+    const { sent, batcher, ack } = setup();
+    batcher.add('a', candle(60));
+    batcher.add('b', candle(60));
+    batcher.add('a', candle(120));
+    batcher.add('c', candle(60));
+    expect(sent).toHaveLength(1);
+    ack(0);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.msg.series).toEqual(['b', 'a', 'c']);
+    expect(sent[1]!.msg.counts).toEqual([1, 1, 1]);
+    expect(Array.from({ length: 3 }, (_, i) => sent[1]!.msg.data[i * CANDLE_STRIDE])).toEqual([60, 120, 60]);
+  });
+
+  it('sends coalesced candles after flushMs even without an ack, while slots remain', () => {
+    const { clock, sent, batcher } = setup({ flushMs: 500, maxInFlight: 2 });
+    batcher.add('a', candle(60));
+    batcher.add('a', candle(120));
+    clock.advance(499);
+    expect(sent).toHaveLength(1);
+    clock.advance(1);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.msg.counts).toEqual([1]);
+  });
+
+  it('under load: every batch ≤ maxBatch and no candle waits longer than flushMs', () => {
+    const { clock, sent, batcher, ack } = setup({ maxBatch: 50, flushMs: 100, maxInFlight: 4 });
+    const addedAt = new Map<string, number>();
+    let acked = 0;
+    // 40 series × 1 close every 5 ms for 2 s; the writer acks each batch 10 ms after it is sent.
+    for (let step = 0; step < 400; step++) {
+      for (let s = 0; s < 40; s++) {
+        const t = 60 * (step + 1);
+        addedAt.set(`s${s}|${t}`, clock.now());
+        batcher.add(`s${s}`, candle(t));
+      }
+      clock.advance(5);
+      while (acked < sent.length && sent[acked]!.at + 10 <= clock.now()) ack(acked++);
+    }
+    clock.advance(1000);
+    while (acked < sent.length) ack(acked++);
+    let total = 0;
+    let maxWait = 0;
+    for (const { msg, at } of sent) {
+      expect(msg.data.length / CANDLE_STRIDE).toBeLessThanOrEqual(50);
+      let offset = 0;
+      msg.series.forEach((s, i) => {
+        for (let k = 0; k < msg.counts[i]!; k++) {
+          maxWait = Math.max(maxWait, at - addedAt.get(`${s}|${msg.data[(offset + k) * CANDLE_STRIDE]}`)!);
+        }
+        offset += msg.counts[i]!;
+      });
+      total += offset;
+    }
+    expect(total).toBe(16_000);
+    // Load really coalesced: far fewer batches than candles.
+    expect(sent.length).toBeLessThan(16_000 / 10);
+    expect(maxWait).toBeLessThanOrEqual(100);
+    expect(batcher.stats()).toMatchObject({ pendingCandles: 0, inFlight: 0, candlesSent: 16_000, candlesAcked: 16_000, overflowed: 0 });
+  });
+
+  it('says so when every in-flight slot is taken, and drops beyond maxPending through onOverflow', () => {
+    const lines: string[] = [];
+    setLogSink((l) => lines.push(l));
+    const { sent, batcher, overflow, ack } = setup({ maxBatch: 2, maxInFlight: 1, maxPending: 4 });
+    for (let i = 1; i <= 7; i++) batcher.add('a', candle(60 * i));
+    expect(sent).toHaveLength(1);
+    expect(batcher.stats()).toMatchObject({ fullEvents: 1, pendingCandles: 4, overflowed: 2 });
+    expect(overflow).toEqual([['a', 360], ['a', 420]]);
+    expect(lines.some((l) => l.includes('"level":"warn"') && l.includes('every in-flight slot taken'))).toBe(true);
+    expect(lines.filter((l) => l.includes('closed candle dropped'))).toHaveLength(2);
+    ack(0);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.msg.counts).toEqual([2]);
+  });
+
+  it('adds packed gap-fill pages and drains on shutdown once everything is acked', async () => {
+    const { sent, batcher, ack } = setup();
+    batcher.add('a', candle(600));
+    batcher.addPacked('a', new Float64Array([60, 1, 2, 0, 1, 5, 120, 1, 2, 0, 1, 6]));
+    expect(sent).toHaveLength(1);
+    let drained = false;
+    const done = batcher.drain().then(() => (drained = true));
+    // drain() flushes what waits for the timer right away.
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.msg.counts).toEqual([2]);
+    ack(0);
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    ack(1);
+    await done;
+    expect(drained).toBe(true);
+  });
+
+  it('counts failed acks without resending (the writer keeps failed batches for retry)', () => {
+    const { sent, batcher, ack } = setup();
+    batcher.add('a', candle(60));
+    ack(0, false);
+    expect(sent).toHaveLength(1);
+    expect(batcher.stats()).toMatchObject({ failedAcks: 1, inFlight: 0, candlesAcked: 0 });
+  });
+});
