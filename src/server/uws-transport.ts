@@ -158,6 +158,11 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
         closeAllWebSockets(code, reason) {
           for (const peer of [...sockets]) peer.end(code, reason);
         },
+        close() {
+          listening = null;
+          // The native App has close() (listen sockets and every connection); the typings omit it.
+          (app as unknown as { close(): void }).close();
+        },
         get webSocketCount() {
           return sockets.size;
         },

@@ -29,17 +29,17 @@ describe('listening port', () => {
     expect((await http(first.url, 'GET', '/healthz')).status).toBe(200);
   });
 
-  it('a restart on the same port works while a connection the old gateway accepted is still open', async () => {
+  it('a restart can rebind the port while connections the old gateway accepted linger', async () => {
     const a = await startTestGatewayOnFixedPort();
     gateways.push(a);
-    // An HTTP keep-alive connection outlives the stop (only WebSockets are closed), as a browser's does.
+    // A browser's keep-alive connection: the stop closes it, which leaves it in TIME_WAIT on the
+    // gateway's side of the port.
     const socket = connect(a.port, '127.0.0.1');
     await once(socket, 'connect');
     socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     expect(String((await once(socket, 'data'))[0])).toMatch(/^HTTP\/1\.1 200/);
     try {
       await a.stop();
-      expect(socket.destroyed).toBe(false);
       const b = await startTestGateway({ port: a.port }, {}, a.dir);
       gateways.push(b);
       expect(b.port).toBe(a.port);

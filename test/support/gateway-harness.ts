@@ -42,7 +42,8 @@ export async function startTestGateway(overrides: Partial<Config> = {}, plugins:
 /**
  * `startTestGateway` on a fixed, free port rather than port 0. A restart test needs it: uWS only
  * sets SO_REUSEADDR on fixed ports, so the port of a gateway started on port 0 cannot be bound
- * again while connections it accepted are still open. Retries if another process took the port.
+ * again while connections it accepted linger (open, or in TIME_WAIT once its stop closed them).
+ * Retries if another process took the port.
  */
 export async function startTestGatewayOnFixedPort(overrides: Partial<Config> = {}, plugins: GatewayPlugins = {}, dir?: string): Promise<TestGateway> {
   for (let attempt = 1; ; attempt++) {
