@@ -141,6 +141,10 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         hub.flusher.flushAll();
         log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
         running.closeAllWebSockets(1001, 'server_shutdown');
+        // Idle keep-alive connections would otherwise outlive the stop, answering 503 from a
+        // stopped gateway (in-process restarts, embedders). The CLI exits right after, which is
+        // no gentler to a socket still flushing its close frame.
+        running.close();
         ownership.release();
         log.info('stopped');
       })());

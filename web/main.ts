@@ -6,7 +6,7 @@ import { SeriesSync } from './sync/series-sync.js';
 import { ChartView } from './view/chart-view.js';
 import { SeriesPicker } from './view/series-picker.js';
 import { StatusLine } from './view/status-line.js';
-import { writeHooks } from './view/test-hooks.js';
+import { exposeChartDebugHandle, writeHooks } from './view/test-hooks.js';
 
 /** The /live page: wires URL → picker → sync → chart, and keeps the test hooks current. */
 
@@ -18,6 +18,7 @@ function required<T extends HTMLElement>(selector: string): T {
 
 const chartElement = required<HTMLElement>('[data-testid="chart-view"]');
 const view = new ChartView(required('[data-chart-host]'), required('[data-testid="chart-legend"]'));
+exposeChartDebugHandle(() => view.shownTimes());
 const statusLine = new StatusLine(required('[data-testid="status-line"]'));
 const params = readPageParams(location.search);
 document.documentElement.dataset.mode = params.mode;

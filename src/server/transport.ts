@@ -75,5 +75,7 @@ export interface Transport {
   stopListening(): void;
   /** Closes every WebSocket with `code`/`reason`. */
   closeAllWebSockets(code: number, reason: string): void;
+  /** Closes every connection still open (idle HTTP keep-alive ones included): the end of a stop. */
+  close(): void;
   readonly webSocketCount: number;
 }

@@ -46,6 +46,17 @@ const MESSAGE_CEILING_BYTES = 16 * 1024 * 1024;
 
 const SEND_STATUS: readonly SendStatus[] = ['buffered', 'sent', 'dropped'];
 
+/**
+ * uSockets' LIBUS_LISTEN_EXCLUSIVE_PORT. By default uWS sets SO_REUSEPORT on a fixed port, so on
+ * Linux a second gateway on a port in use starts without error and the kernel splits clients
+ * between the two. Exclusive keeps "address in use" an error; SO_REUSEADDR stays on, so a restart
+ * can rebind while the old process's connections linger.
+ */
+const LISTEN_EXCLUSIVE_PORT = 1;
+
+/** The native listen also takes (host, port, options, cb); the package's typings omit that overload. */
+type ListenWithOptions = (host: string, port: number, options: number, cb: (token: UwsTypes.us_listen_socket | false) => void) => unknown;
+
 interface SocketData {
   query: string;
   handler?: WsConnectionHandler;
@@ -132,7 +143,7 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
   }
 
   return new Promise((resolve, reject) => {
-    app.listen(options.host, options.port, (token) => {
+    (app.listen as unknown as ListenWithOptions).call(app, options.host, options.port, LISTEN_EXCLUSIVE_PORT, (token) => {
       if (!token) {
         reject(new Error(`cannot listen on ${options.host}:${options.port} (address in use or not available)`));
         return;
@@ -146,6 +157,11 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
         },
         closeAllWebSockets(code, reason) {
           for (const peer of [...sockets]) peer.end(code, reason);
+        },
+        close() {
+          listening = null;
+          // The native App has close() (listen sockets and every connection); the typings omit it.
+          (app as unknown as { close(): void }).close();
         },
         get webSocketCount() {
           return sockets.size;

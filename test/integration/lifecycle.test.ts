@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteCandleStore } from '../../src/store/sqlite-candle-store.js';
 import { candle, http, postBatch, postClosed, postForming, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
@@ -111,6 +113,22 @@ describe('graceful stop', () => {
       expect(accepted.filter((t) => !stored.has(t))).toEqual([]);
     } finally {
       db.close();
+    }
+  });
+
+  it('leaves no connection open: an idle HTTP keep-alive connection is closed too', async () => {
+    gw = await startTestGateway();
+    const socket = connect(gw.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    expect(String((await once(socket, 'data'))[0])).toMatch(/^HTTP\/1\.1 200/);
+    try {
+      await gw.stop();
+      // Otherwise a client's pooled connection keeps reaching the stopped gateway (503 forever),
+      // e.g. after an in-process restart on the same port.
+      await expect.poll(() => socket.destroyed, { timeout: 5000, message: 'connection still open after stop' }).toBe(true);
+    } finally {
+      socket.destroy();
     }
   });
 

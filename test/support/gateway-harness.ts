@@ -7,6 +7,7 @@ import { configWith } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/settings.js';
 import { startGateway, type Gateway, type GatewayPlugins } from '../../src/gateway.js';
 import { setLogLevel } from '../../src/log.js';
+import { freePort } from './free-port.js';
 
 setLogLevel((process.env.TEST_LOG_LEVEL as 'info') ?? 'warn');
 
@@ -36,6 +37,22 @@ export async function startTestGateway(overrides: Partial<Config> = {}, plugins:
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `startTestGateway` on a fixed, free port rather than port 0. A restart test needs it: uWS only
+ * sets SO_REUSEADDR on fixed ports, so the port of a gateway started on port 0 cannot be bound
+ * again while connections it accepted linger (open, or in TIME_WAIT once its stop closed them).
+ * Retries if another process took the port.
+ */
+export async function startTestGatewayOnFixedPort(overrides: Partial<Config> = {}, plugins: GatewayPlugins = {}, dir?: string): Promise<TestGateway> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTestGateway({ ...overrides, port: await freePort() }, plugins, dir);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error && err.message.startsWith('cannot listen'))) throw err;
+    }
+  }
 }
 
 export interface HttpResult {

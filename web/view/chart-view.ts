@@ -118,6 +118,11 @@ export class ChartView {
     this.refreshLegend();
   }
 
+  /** Times of the candles the chart itself holds, ascending: what setData/update actually drew from. */
+  shownTimes(): number[] {
+    return this.candles.data().map((row) => Number(row.time));
+  }
+
   private onCrosshair(param: MouseEventParams): void {
     const ohlc = param.time === undefined ? undefined : param.seriesData.get(this.candles);
     if (!isCandleRow(ohlc)) {

@@ -35,3 +35,25 @@ export function writeHooks(element: HTMLElement, state: HookState): void {
     if (element.getAttribute(name) !== value) element.setAttribute(name, value);
   }
 }
+
+/** The read-only handle behind `window.__klineChart`. */
+export interface ChartDebugHandle {
+  /** candle_time of every bar in the chart's candlestick series, ascending. */
+  times(): number[];
+}
+
+declare global {
+  interface Window {
+    readonly __klineChart?: ChartDebugHandle;
+  }
+}
+
+/**
+ * The data-* hooks describe only the last bar, so a hole in the middle (a gap the page failed to
+ * refill) would be invisible to the E2E suite. This exposes which bars the chart holds, read-only
+ * (frozen, non-writable), with no way to change what is shown.
+ */
+export function exposeChartDebugHandle(times: () => number[]): void {
+  const handle: ChartDebugHandle = Object.freeze({ times: () => times() });
+  Object.defineProperty(window, '__klineChart', { value: handle, enumerable: false, writable: false, configurable: false });
+}
