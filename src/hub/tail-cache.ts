@@ -17,6 +17,8 @@ export interface TailCacheStats {
 export class TailCache {
   private readonly tails = new Map<string, SeriesTail>();
   private readonly loading = new Map<string, { promise: Promise<SeriesTail>; commits: CommittedMessage[] }>();
+  /** Bumped by clear(): a load that started before must not install its (stale) tail. */
+  private epoch = 0;
   readonly stats: TailCacheStats = { series: 0, hits: 0, misses: 0, loads: 0, evictions: 0 };
 
   constructor(
@@ -51,6 +53,14 @@ export class TailCache {
     return entry.promise;
   }
 
+  /** Forgets every tail (the writer was replaced: its commit sequence restarted). */
+  clear(): void {
+    this.epoch++;
+    this.tails.clear();
+    this.loading.clear();
+    this.stats.series = 0;
+  }
+
   /** Applies a commit to every cached (or loading) series it touches. */
   apply(msg: CommittedMessage): void {
     if (!this.enabled) return;
@@ -70,8 +80,10 @@ export class TailCache {
 
   private async load(seriesId: string, commitsDuringLoad: CommittedMessage[]): Promise<SeriesTail> {
     this.stats.loads++;
+    const epoch = this.epoch;
     const read = await this.loadTail(seriesId, this.capacity);
     const tail = new SeriesTail(this.capacity, read.data, read.head, read.commitSeq);
+    if (epoch !== this.epoch) return tail; // answer this read, but do not cache across a writer restart
     for (const msg of commitsDuringLoad) {
       for (const segment of msg.segments) if (segment.seriesId === seriesId) tail.apply(segment.data, segment.head, msg.commitSeq);
     }
