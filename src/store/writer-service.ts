@@ -50,6 +50,11 @@ export class WriterService implements WriterApi {
   attachProducer(name: string, port: MessagePort): void {
     this.detachProducer(name);
     port.on('message', (msg: ClosedBatchMessage) => this.core.accept(name, msg));
+    // Short-lived producers (one per imported file) just close their end; forget them then. Their
+    // batches already accepted stay queued and are committed as usual.
+    port.once('close', () => {
+      if (this.producers.get(name) === port) this.producers.delete(name);
+    });
     this.producers.set(name, port);
   }
 
