@@ -48,7 +48,7 @@ export class SqliteCandleStore {
   private readonly rowsPerStatement: number;
   private readonly allowFastBinding: boolean;
   private readonly upserts = new Map<number, UpsertStatement>();
-  private readonly reads: Record<'tail' | 'after' | 'between' | 'head' | 'count' | 'countAll', StatementT>;
+  private readonly reads: Record<'tail' | 'after' | 'between' | 'head' | 'count' | 'countUpTo' | 'countAll', StatementT>;
   private closed = false;
 
   constructor(readonly path: string, options: StoreOptions = {}) {
@@ -70,6 +70,7 @@ export class SqliteCandleStore {
         ),
         head: this.db.prepare('SELECT max(candle_time) AS t FROM candles WHERE series_id = ?'),
         count: this.db.prepare('SELECT count(*) AS n FROM candles WHERE series_id = ?'),
+        countUpTo: this.db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM candles WHERE series_id = ? LIMIT ?)'),
         countAll: this.db.prepare('SELECT count(*) AS n FROM candles'),
       };
     } catch (err) {
@@ -146,8 +147,10 @@ export class SqliteCandleStore {
     return row?.t ?? null;
   }
 
-  count(seriesId?: string): number {
-    const row = (seriesId === undefined ? this.reads.countAll.get() : this.reads.count.get([seriesId])) as { n: number };
+  /** Candles of a series (or all); with `atMost`, stops counting there (a bounded index walk). */
+  count(seriesId?: string, atMost?: number): number {
+    const stmt = seriesId === undefined ? this.reads.countAll : atMost === undefined ? this.reads.count : this.reads.countUpTo;
+    const row = (seriesId === undefined ? stmt.get() : stmt.get(atMost === undefined ? [seriesId] : [seriesId, atMost])) as { n: number };
     return row.n;
   }
 

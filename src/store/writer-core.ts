@@ -145,8 +145,8 @@ export class WriterCore {
     return this.headOf(seriesId);
   }
 
-  count(seriesId?: string): number {
-    return this.store.count(seriesId);
+  count(seriesId?: string, atMost?: number): number {
+    return this.store.count(seriesId, atMost);
   }
 
   getStats(): WriterStats {

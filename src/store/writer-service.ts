@@ -19,7 +19,7 @@ export interface WriterApi {
   after(seriesId: string, since: number, limit: number): ReadResult;
   between(seriesId: string, from: number, to: number, limit: number): ReadResult;
   head(seriesId: string): number | null;
-  count(seriesId?: string): number;
+  count(seriesId?: string, atMost?: number): number;
   stats(): WriterStats;
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -81,8 +81,8 @@ export class WriterService implements WriterApi {
     return this.core.head(seriesId);
   }
 
-  count(seriesId?: string): number {
-    return this.core.count(seriesId);
+  count(seriesId?: string, atMost?: number): number {
+    return this.core.count(seriesId, atMost);
   }
 
   stats(): WriterStats {
