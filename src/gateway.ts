@@ -6,6 +6,8 @@ import { MarketHub } from './hub/market-hub.js';
 import { StoreGapFiller } from './hub/store-gap-filler.js';
 import type { GapFiller } from './hub/subscription.js';
 import { TailCache } from './hub/tail-cache.js';
+import type { HistoryBootstrapper } from './history/bootstrapper.js';
+import { startHistory, type History } from './history/history-service.js';
 import type { IngestEngine } from './ingest-engine.js';
 import { createLogger } from './log.js';
 import { SeriesActivity } from './metrics/series-activity.js';
@@ -31,6 +33,12 @@ export interface GatewayCore {
   readonly hub: MarketHub;
   readonly reader: CandleReader;
   readonly whitelist: readonly string[];
+  /**
+   * freqtrade history (TRADE_CANVAS_MARKET_HISTORY_SOURCE=freqtrade), else null. The ingest
+   * supervisor calls `history.ensure(seriesId)` when it starts a job and registers
+   * `history.onBootstrapped` to fill file end → now from the exchange.
+   */
+  readonly history: HistoryBootstrapper | null;
 }
 
 export interface GatewayPlugins {
@@ -68,12 +76,16 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   const ownership = acquireDbOwnership(settings.dbPath);
   const store = new WorkerStore(settings);
   let ingest: IngestEngine | null = null;
+  let history: History | null = null;
   let transport: Transport | null = null;
   try {
     await store.whenReady();
     const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
-    const reader = new CandleReader(store, cache);
-    const base = { config, store, reader, whitelist: whitelist.seriesIds };
+    history = config.historySource === 'freqtrade' ? startHistory(config, store) : null;
+    // Reads of a series not seen before wait (bounded) for its bootstrap: the first chart load
+    // then shows the imported history, not an empty series.
+    const reader = new CandleReader(store, cache, history?.bootstrapper.beforeRead);
+    const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
     const gapFiller = config.enableGapBackfill ? (plugins.gapFiller?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
     const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
     const core: GatewayCore = { ...base, hub };
@@ -128,6 +140,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     let stopping: Promise<void> | null = null;
     const running = transport;
     const runningIngest = ingest;
+    const runningHistory = history;
     const stop = () =>
       (stopping ??= (async () => {
         log.info('stopping: no new connections');
@@ -136,6 +149,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           log.info('stopping ingest jobs (flushing their batches)');
           await runningIngest.stop();
         }
+        // Running imports stop with the pool; what they sent before is committed with the rest.
+        await runningHistory?.close();
         log.info('writer: committing everything accepted');
         await store.close(); // its final commits are published before this resolves
         hub.flusher.flushAll();
@@ -148,6 +163,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   } catch (err) {
     transport?.stopListening();
     await ingest?.stop().catch(() => undefined);
+    await history?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     ownership.release();
     throw err;
