@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Config } from './config/settings.js';
 import { CandleReader } from './hub/candle-reader.js';
 import { NO_INGEST_DEMAND, type ClientSession } from './hub/client-session.js';
@@ -21,7 +20,7 @@ import { wsMarketRoute } from './server/ws-market-route.js';
 import { acquireDbOwnership } from './store/db-owner.js';
 import type { MarketStore } from './store/market-store.js';
 import { WorkerStore } from './store/worker-store.js';
-import type { WriterSettings } from './store/writer-service.js';
+import { writerSettings } from './store/writer-service.js';
 import { loadWhitelist } from './supervisor/whitelist.js';
 
 const log = createLogger('gateway');
@@ -59,14 +58,9 @@ export interface Gateway extends GatewayCore {
   stop(): Promise<void>;
 }
 
-export function writerSettings(config: Config): WriterSettings {
-  return {
-    dbPath: resolve(config.dbPath),
-    synchronous: config.sqliteSynchronous,
-    rowsPerStatement: config.writerRowsPerStatement,
-    maxPendingCandles: config.writerMaxPendingCandles,
-  };
-}
+
+/** Re-exported: tools that open the database themselves (the import command) use the same mapping. */
+export { writerSettings };
 
 export async function startGateway(config: Config, plugins: GatewayPlugins = {}): Promise<Gateway> {
   const whitelist = loadWhitelist(config.whitelistPath);

@@ -17,6 +17,8 @@ export interface DecodePoolOptions {
   readonly maxQueue?: number;
   /** An idle thread exits after this long; the next task starts a new one (~100 ms). */
   readonly idleTimeoutMs?: number;
+  /** Start the threads now rather than on the first task (a command about to use them). */
+  readonly startNow?: boolean;
 }
 
 export interface DecodePool extends CandleDecoder, ImportRunner {
@@ -44,7 +46,7 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
   const pool = new Piscina({
     filename: entry.filename,
     workerData: entry.workerData,
-    minThreads: 0,
+    minThreads: options.startNow ? threads : 0,
     maxThreads: threads,
     maxQueue,
     idleTimeout: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,

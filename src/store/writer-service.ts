@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
+import type { Config } from '../config/settings.js';
 import type { ClosedBatchMessage, MainInbound, ReadResult } from '../protocol/writer-messages.js';
 import { SqliteCandleStore, type SynchronousMode } from './sqlite-candle-store.js';
 import { MAIN_SOURCE, WriterCore, type WriterStats } from './writer-core.js';
@@ -9,6 +11,16 @@ export interface WriterSettings {
   readonly synchronous: SynchronousMode;
   readonly rowsPerStatement: number;
   readonly maxPendingCandles: number;
+}
+
+/** The writer's settings from the configuration (the gateway and the import command). */
+export function writerSettings(config: Pick<Config, 'dbPath' | 'sqliteSynchronous' | 'writerRowsPerStatement' | 'writerMaxPendingCandles'>): WriterSettings {
+  return {
+    dbPath: resolve(config.dbPath),
+    synchronous: config.sqliteSynchronous,
+    rowsPerStatement: config.writerRowsPerStatement,
+    maxPendingCandles: config.writerMaxPendingCandles,
+  };
 }
 
 /** The writer's low-rate API (comlink in the worker; direct calls in-thread). */
