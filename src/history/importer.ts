@@ -49,15 +49,16 @@ export class HistoryImporter {
     } catch (err) {
       return failedBeforeStart(source, err, performance.now() - started);
     }
-    let progress: MessagePort | undefined;
-    let progressEnd: MessagePort | undefined;
-    if (options.onProgress) {
-      const channel = new MessageChannel();
-      progress = channel.port2;
-      progressEnd = channel.port1;
-      progressEnd.on('message', options.onProgress);
-      progressEnd.unref(); // never keeps a process alive on its own
-    }
+    // Progress also tells how much a task that died part-way had committed.
+    const channel = new MessageChannel();
+    const progress = channel.port2;
+    const progressEnd = channel.port1;
+    let lastWritten = 0;
+    progressEnd.on('message', (p: ImportProgress) => {
+      lastWritten = p.rowsWritten;
+      options.onProgress?.(p);
+    });
+    progressEnd.unref(); // never keeps a process alive on its own
     try {
       const result = await this.runner.importFile({
         kind: 'import',
@@ -76,18 +77,17 @@ export class HistoryImporter {
       // writer's. A flush answered on the writer's port comes after every notice it sent before,
       // so once it resolves the tail cache and hub have seen this import's commits.
       await this.store.flush().catch(() => undefined);
-      if (options.onProgress) {
-        // Progress notices travel on their own port and may trail the result: stop listening and
-        // report the final state last, so a progress display never ends on a stale figure.
-        progressEnd?.close();
-        options.onProgress({ rowsRead: result.rowsRead, rowsWritten: result.rowsWritten, fraction: 1 });
-      }
-      return { ...result, ms: performance.now() - started };
+      // Progress notices travel on their own port and may trail the result: stop listening and
+      // report the final state last, so a progress display never ends on a stale figure.
+      progressEnd.close();
+      const final = { ...result, rowsWritten: Math.max(result.rowsWritten, lastWritten), ms: performance.now() - started };
+      options.onProgress?.({ rowsRead: final.rowsRead, rowsWritten: final.rowsWritten, fraction: 1 });
+      return final;
     } finally {
       // Closing a port that was transferred away is a no-op; one that never left is released here.
       port.close();
-      progress?.close();
-      progressEnd?.close();
+      progress.close();
+      progressEnd.close();
     }
   }
 }
