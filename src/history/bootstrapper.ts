@@ -31,6 +31,8 @@ export interface BootstrapDeps {
 
 /** A file may appear (download, operator copy) or a failure clear up; look again after a minute. */
 const DEFAULT_RETRY_AFTER_MS = 60_000;
+/** Series remembered; clients may ask for any number of ids, so settled ones are forgotten beyond this. */
+const MAX_REMEMBERED_SERIES = 100_000;
 
 interface Run {
   readonly promise: Promise<BootstrapOutcome>;
@@ -65,7 +67,9 @@ export class HistoryBootstrapper {
     const existing = this.runs.get(seriesId);
     if (existing && (existing.outcome === undefined || !this.retryDue(existing))) return existing.promise;
     const run: Run = { promise: this.bootstrap(seriesId).then((outcome) => ((run.outcome = outcome), (run.settledAt = Date.now()), outcome)) };
+    this.runs.delete(seriesId); // re-insert: the map's order is least recently started first
     this.runs.set(seriesId, run);
+    if (this.runs.size > MAX_REMEMBERED_SERIES) this.forgetSettled();
     return run.promise;
   }
 
@@ -101,6 +105,14 @@ export class HistoryBootstrapper {
   /** Refuses new bootstraps (graceful stop); ones running finish or fail with the pool. */
   close(): void {
     this.closed = true;
+  }
+
+  /** Drops the oldest settled series (a forgotten one that is used again is simply re-checked). */
+  private forgetSettled(): void {
+    for (const [id, run] of this.runs) {
+      if (this.runs.size <= MAX_REMEMBERED_SERIES * 0.9) return;
+      if (run.outcome) this.runs.delete(id);
+    }
   }
 
   private retryDue(run: Run): boolean {
