@@ -80,8 +80,10 @@ describe('history bootstrap', () => {
   });
 
   it('falls back to no_file when the download trigger is on but freqtrade is not installed', async () => {
+    const logs = captureLogs('warn');
     const { bootstrapper } = await setup({ freqtradeDownload: true, freqtradeBin: join(tempDir(), 'missing', 'freqtrade') });
     expect(await bootstrapper.ensure('binance:spot:ETH/USDT:1m')).toEqual({ kind: 'no_file' });
+    expect(logs.map((l) => l.msg)).toEqual(['freqtrade is not installed; series without a candle file start without history']);
   });
 
   it('reports a 0-byte file with its reason', async () => {
