@@ -66,7 +66,12 @@ export async function importCommand(args: readonly string[], io: CommandIo): Pro
     io.err.write(`kline-gateway import: ${plan.problem}\n`);
     return 2;
   }
-  if (plan.skipped.length > 0) for (const s of plan.skipped) io.out.write(`skip  ${s.path}: ${s.reason}\n`);
+  for (const s of plan.skipped) io.out.write(`skip  ${s.path}: ${s.reason}\n`);
+  if (plan.files.length === 0 && plan.missing.length === 0) {
+    // Almost always the wrong folder (e.g. user_data/ instead of user_data/data/binance).
+    io.err.write(`kline-gateway import: no spot or futures candle files in ${plan.searched.join(' or ')}\n`);
+    return 1;
+  }
 
   let ownership: DbOwnership;
   try {
@@ -103,6 +108,7 @@ interface ImportPlan {
   /** Named series without a file: reported as failures. */
   readonly missing: readonly string[];
   readonly skipped: ReadonlyArray<{ path: string; reason: string }>;
+  readonly searched: readonly string[];
 }
 
 async function planImport(config: Config, series: readonly string[]): Promise<ImportPlan | { problem: string }> {
@@ -111,7 +117,7 @@ async function planImport(config: Config, series: readonly string[]): Promise<Im
   if (config.freqtradeDatadir !== '' && !isDirectory(searchDirs[0]!)) return { problem: `datadir ${searchDirs[0]} is not a directory` };
   if (series.length === 0) {
     const listing = await listCandleFiles(searchDirs, 'binance');
-    return { files: listing.files, missing: [], skipped: listing.skipped };
+    return { files: listing.files, missing: [], skipped: listing.skipped, searched: searchDirs };
   }
   const files: ImportSource[] = [];
   const missing: string[] = [];
@@ -126,7 +132,7 @@ async function planImport(config: Config, series: readonly string[]): Promise<Im
     if (found) files.push({ seriesId: id.raw, path: found.path, format: found.format });
     else missing.push(id.raw);
   }
-  return { files, missing, skipped: [] };
+  return { files, missing, skipped: [], searched: searchDirs };
 }
 
 async function runImports(files: readonly ImportSource[], missing: readonly string[], importer: HistoryImporter, io: CommandIo, interrupted: () => boolean): Promise<number> {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,7 @@ function countRows(dbPath: string, seriesId?: string): number {
 }
 
 beforeAll(async () => {
+  mkdirSync(join(dir, 'empty-dir-for-cli'));
   await writeDatadir({ out: datadir, series: [SPOT], count: 60_000, startTime: 1_700_000_040, gaps: [{ every: 20_000, bars: 2 }], formats: ['feather', 'json'] });
   await writeDatadir({ out: datadir, series: [FUT], count: 5_000, startTime: 1_700_000_100, formats: ['parquet'] });
   writeFileSync(join(datadir, 'BROKEN_USDT-1h.feather'), ''); // freqtrade leaves these after failed downloads
@@ -94,6 +95,8 @@ describe('kline-gateway import', () => {
     const noDir = await cli('--datadir', join(dir, 'nope'), '--db', join(dir, 'x.db'));
     expect(noDir).toMatchObject({ code: 2, stderr: expect.stringContaining('is not a directory') });
     expect((await cli('--bogus')).code).toBe(2);
+    const empty = await cli('--datadir', join(dir, 'empty-dir-for-cli'), '--db', join(dir, 'y.db'));
+    expect(empty).toMatchObject({ code: 1, stderr: expect.stringContaining('no spot or futures candle files in') });
   });
 
   it('refuses a database another kline-gateway owns, with the owner message', async () => {
