@@ -58,7 +58,6 @@ export interface Gateway extends GatewayCore {
   stop(): Promise<void>;
 }
 
-
 /** Re-exported: tools that open the database themselves (the import command) use the same mapping. */
 export { writerSettings };
 
