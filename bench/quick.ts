@@ -12,6 +12,7 @@ const BENCHES: Array<{ script: string; results: string[] }> = [
   { script: 'bench/store-layout.ts', results: ['store-layout', 'store-rows-per-statement'] },
   { script: 'bench/http.ts', results: ['http'] },
   { script: 'bench/fanout.ts', results: ['fanout'] },
+  { script: 'bench/import.ts', results: ['import'] },
 ];
 
 const resultFile = (name: string) => new URL(`./results/${name}.json`, import.meta.url);

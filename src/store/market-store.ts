@@ -26,7 +26,11 @@ export interface MarketStore {
   after(seriesId: string, since: number, limit: number): Promise<ReadResult>;
   between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult>;
   head(seriesId: string): Promise<number | null>;
-  count(seriesId?: string): Promise<number>;
+  /**
+   * Stored candles, of one series or all. With `atMost`, counting stops there: "has this series at
+   * least N candles" must not scan a million-row series on the writer thread.
+   */
+  count(seriesId?: string, atMost?: number): Promise<number>;
   stats(): Promise<WriterStats>;
   /** Resolves once everything queued so far (from every producer) is committed. */
   flush(): Promise<void>;

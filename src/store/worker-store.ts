@@ -82,8 +82,8 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
     return this.call(() => this.api.head(seriesId));
   }
 
-  async count(seriesId?: string): Promise<number> {
-    return this.call(() => this.api.count(seriesId));
+  async count(seriesId?: string, atMost?: number): Promise<number> {
+    return this.call(() => this.api.count(seriesId, atMost));
   }
 
   async stats(): Promise<WriterStats> {
