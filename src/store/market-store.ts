@@ -3,6 +3,7 @@ import { CANDLE_STRIDE } from '../domain/candle.js';
 import { fromWire, GatewayError } from '../errors.js';
 import type { ClosedBatchMessage, CommittedMessage, MainInbound, ReadResult } from '../protocol/writer-messages.js';
 import type { WriterStats } from './writer-core.js';
+import { concatPacked } from '../domain/candle-batch.js';
 
 export interface SeriesCandles {
   readonly seriesId: string;
@@ -75,7 +76,7 @@ export abstract class StoreClientBase {
     if (this.inFlight + total > this.maxInFlightCandles) {
       return Promise.reject(new GatewayError('overloaded', `writer queue full (${this.inFlight} candles pending)`));
     }
-    const data = candles.length === 1 ? candles[0]!.data : concat(candles.map((c) => c.data));
+    const data = candles.length === 1 ? candles[0]!.data : concatPacked(candles.map((c) => c.data));
     const msg: ClosedBatchMessage = {
       t: 'closed',
       seq: ++this.seq,
@@ -119,12 +120,3 @@ export abstract class StoreClientBase {
   }
 }
 
-function concat(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}

@@ -5,7 +5,7 @@ import { streamCandleFile } from '../../src/history/candle-stream.js';
 import { writeCandleFile } from '../../src/history/fixture-writer.js';
 import { readCandleFile } from '../../src/history/read-candle-file.js';
 import { generateCandles } from '../../src/history/synthetic-candles.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const dir = tempDir('candle-stream');
 const MINUTE = 60;

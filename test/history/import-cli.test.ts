@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeDatadir } from '../../src/history/fixture-writer.js';
 import { acquireDbOwnership } from '../../src/store/db-owner.js';
 import { SqliteCandleStore } from '../../src/store/sqlite-candle-store.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const run = promisify(execFile);

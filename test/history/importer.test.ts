@@ -12,7 +12,7 @@ import { InThreadStore } from '../../src/store/in-thread-store.js';
 import type { MarketStore } from '../../src/store/market-store.js';
 import { WorkerStore } from '../../src/store/worker-store.js';
 import type { WriterSettings } from '../../src/store/writer-service.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const S = 'binance:futures:BTC/USDT:1m';
 const dir = tempDir('importer');
