@@ -5,7 +5,7 @@ import { createLogger } from '../log.js';
 import { workerEntry } from '../runtime/worker-entry.js';
 import { failedResult, type DecodeResult } from './decode-result.js';
 import type { CandleDecoder, DecodeTask } from './decode-task.js';
-import type { ImportFileResult, ImportRunner, ImportTask } from './import-task.js';
+import { failedImport, type ImportFileResult, type ImportRunner, type ImportTask } from './import-task.js';
 
 export interface DecodePoolOptions {
   /**
@@ -74,18 +74,7 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
       }
     },
     async importFile(task: ImportTask): Promise<ImportFileResult> {
-      const failed = (message: string): ImportFileResult => ({
-        seriesId: task.seriesId,
-        path: task.path,
-        rowsRead: 0,
-        rowsWritten: 0,
-        gaps: 0,
-        missingBars: 0,
-        firstTime: null,
-        lastTime: null,
-        ms: 0,
-        reason: { code: 'worker_failed', message: `${task.path}: ${message}` },
-      });
+      const failed = (message: string): ImportFileResult => failedImport(task.seriesId, task.path, { code: 'worker_failed', message: `${task.path}: ${message}` });
       if (closed) return failed('decode pool is closed');
       if (pool.queueSize >= maxQueue) return failed(`decode queue full (${maxQueue} waiting)`);
       const ports = task.progress ? [task.port, task.progress] : [task.port];

@@ -61,6 +61,11 @@ export interface ImportFileResult {
   readonly reason?: ImportReason;
 }
 
+/** The result of an import that wrote nothing: it failed before (or instead of) reading. */
+export function failedImport(seriesId: string, path: string, reason: ImportReason, ms = 0): ImportFileResult {
+  return { seriesId, path, rowsRead: 0, rowsWritten: 0, gaps: 0, missingBars: 0, firstTime: null, lastTime: null, ms, reason };
+}
+
 /** Runs import tasks: in-thread (`runImportTask`) or on the decode pool (decode-pool.ts). */
 export interface ImportRunner {
   importFile(task: ImportTask): Promise<ImportFileResult>;

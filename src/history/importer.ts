@@ -3,7 +3,7 @@ import { parseSeriesId } from '../domain/series-id.js';
 import { describeError, toWire } from '../errors.js';
 import type { MarketStore } from '../store/market-store.js';
 import type { CandleFormat } from './formats.js';
-import type { ImportFileResult, ImportProgress, ImportRunner } from './import-task.js';
+import { failedImport, type ImportFileResult, type ImportProgress, type ImportRunner } from './import-task.js';
 
 export interface ImportFileOptions {
   /** Latest candles to import; 0 or absent = whole file. */
@@ -93,16 +93,5 @@ export class HistoryImporter {
 }
 
 function failedBeforeStart(source: ImportSource, err: unknown, ms: number): ImportFileResult {
-  return {
-    seriesId: source.seriesId,
-    path: source.path,
-    rowsRead: 0,
-    rowsWritten: 0,
-    gaps: 0,
-    missingBars: 0,
-    firstTime: null,
-    lastTime: null,
-    ms,
-    reason: { code: toWire(err).code, message: `${source.path}: ${describeError(err)}` },
-  };
+  return failedImport(source.seriesId, source.path, { code: toWire(err).code, message: `${source.path}: ${describeError(err)}` }, ms);
 }
