@@ -23,10 +23,10 @@ export interface StoreOptions {
 
 /** The pragmas every store connection runs with (exported so benchmarks measure the same setup). */
 export function connectionPragmas(options: StoreOptions = {}): string {
-  // page_size only takes effect on a new file (before the first table): 8 KiB measured best or
-  // near-best for bulk, and for drains touching many series (bench/store-layout.ts).
+  // Page size stays SQLite's 4 KiB default: 8 KiB made the bare engine ~15% faster on bulk but
+  // not our import, and was mixed on many-series live drains (docs/benchmarks.md).
   return (
-    `PRAGMA page_size=8192; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=PERSIST; PRAGMA synchronous=${options.synchronous ?? 'FULL'};` +
+    `PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=PERSIST; PRAGMA synchronous=${options.synchronous ?? 'FULL'};` +
     ` PRAGMA cache_size=-${options.cacheKiB ?? 65536}; PRAGMA temp_store=MEMORY;`
   );
 }
