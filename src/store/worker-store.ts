@@ -29,8 +29,12 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
   private closing = false;
   private restarts = 0;
   private ready!: Promise<void>;
-  /** Rejects when the current writer thread exits: in-flight calls fail instead of hanging. */
-  private lost!: Promise<never>;
+  /**
+   * Rejecters of calls in flight to the current writer: when it exits they fail instead of
+   * hanging. (Not a Promise.race against a "lost" promise: every race would leave a reaction on
+   * that never-settling promise, retaining each call's result for the process's life.)
+   */
+  private readonly inFlightCalls = new Set<(err: Error) => void>();
   private readonly restartListeners: Array<() => void> = [];
   private readonly lostListeners: Array<() => void> = [];
 
@@ -128,11 +132,10 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
     });
     this.ready.catch(() => undefined);
     this.worker.on('error', (err) => log.error('writer thread failed', { error: err }));
-    let markLost!: (err: Error) => void;
-    this.lost = new Promise<never>((_, reject) => (markLost = reject));
-    this.lost.catch(() => undefined);
     this.worker.on('exit', (code) => {
-      markLost(new GatewayError(this.closing ? 'shutting_down' : 'store_failed', `writer thread exited (code ${code})`));
+      const err = new GatewayError(this.closing ? 'shutting_down' : 'store_failed', `writer thread exited (code ${code})`);
+      for (const reject of this.inFlightCalls) reject(err);
+      this.inFlightCalls.clear();
       this.onExit(code);
     });
   }
@@ -160,8 +163,13 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
   private async call<T>(fn: () => Promise<T> | T): Promise<T> {
     if (this.closing) throw new GatewayError('shutting_down', 'store is closing');
     await this.ready;
-    const lost = this.lost;
-    return Promise.race([fn(), lost]);
+    return new Promise<T>((resolve, reject) => {
+      this.inFlightCalls.add(reject);
+      Promise.resolve()
+        .then(fn)
+        .then(resolve, reject)
+        .finally(() => this.inFlightCalls.delete(reject));
+    });
   }
 
   /** Test hook: kills the writer thread as a crash would (the store restarts it). */
