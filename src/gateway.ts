@@ -6,7 +6,6 @@ import { MarketHub } from './hub/market-hub.js';
 import { StoreGapFiller } from './hub/store-gap-filler.js';
 import type { GapFiller } from './hub/subscription.js';
 import { TailCache } from './hub/tail-cache.js';
-import type { IngestEngine } from './ingest-engine.js';
 import { createLogger } from './log.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
@@ -20,6 +19,8 @@ import { acquireDbOwnership } from './store/db-owner.js';
 import type { MarketStore } from './store/market-store.js';
 import { WorkerStore } from './store/worker-store.js';
 import type { WriterSettings } from './store/writer-service.js';
+import type { BeforeJobStart, IngestPlugin } from './supervisor/ingest-plugin.js';
+import { liveIngestEnabled, liveIngestPlugins } from './supervisor/live-ingest.js';
 import { loadWhitelist } from './supervisor/whitelist.js';
 
 const log = createLogger('gateway');
@@ -34,10 +35,18 @@ export interface GatewayCore {
 }
 
 export interface GatewayPlugins {
-  /** Live exchange ingest, created once the store and hub exist. */
-  readonly ingest?: (core: GatewayCore) => Promise<IngestEngine>;
-  /** Replaces the store-only gap filler (e.g. REST gap fill, which then reads the store). */
+  /**
+   * Live exchange ingest, created once the store and hub exist. Default: the Binance ingest
+   * supervisor (src/supervisor/) when whitelist or on-demand ingest is enabled.
+   */
+  readonly ingest?: (core: GatewayCore) => Promise<IngestPlugin>;
+  /**
+   * Replaces the store-only gap filler. Default with live ingest on: store, then Binance REST
+   * through the ingest workers, then the store again (supervisor/exchange-gap-filler.ts).
+   */
   readonly gapFiller?: (core: Omit<GatewayCore, 'hub'>) => GapFiller;
+  /** Runs before each ingest job starts (the history bootstrap plugs in here). */
+  readonly beforeJobStart?: (core: GatewayCore) => BeforeJobStart;
   /** Extra HTTP routes. */
   readonly routes?: (core: GatewayCore) => Route[];
   /** Where the built live page is (default dist/web of this checkout). */
@@ -67,14 +76,16 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   const settings = writerSettings(config);
   const ownership = acquireDbOwnership(settings.dbPath);
   const store = new WorkerStore(settings);
-  let ingest: IngestEngine | null = null;
+  const live = !plugins.ingest && liveIngestEnabled(config) ? liveIngestPlugins(plugins.beforeJobStart) : null;
+  let ingest: IngestPlugin | null = null;
   let transport: Transport | null = null;
   try {
     await store.whenReady();
     const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
     const reader = new CandleReader(store, cache);
     const base = { config, store, reader, whitelist: whitelist.seriesIds };
-    const gapFiller = config.enableGapBackfill ? (plugins.gapFiller?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
+    const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
+    const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
     const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
     const core: GatewayCore = { ...base, hub };
     const activity = new SeriesActivity();
@@ -83,7 +94,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       activity.record(msg);
       hub.onCommitted(msg);
     });
-    ingest = plugins.ingest ? await plugins.ingest(core) : null;
+    const ingestPlugin = plugins.ingest ?? live?.ingest;
+    ingest = ingestPlugin ? await ingestPlugin(core) : null;
 
     const sessions = new Set<ClientSession>();
     const httpResponses = new Map<string, number>();
