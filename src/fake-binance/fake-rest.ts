@@ -52,6 +52,8 @@ function weightOf(market: FakeMarket, limit: number): number {
 
 export class FakeRest {
   readonly log: RestLogEntry[] = [];
+  /** Real ms every klines answer is held back (a slow exchange; default 0). */
+  latencyMs = 0;
   private readonly used: Record<FakeMarket, { minute: number; weight: number }> = { spot: { minute: 0, weight: 0 }, futures: { minute: 0, weight: 0 } };
   private readonly budget: Record<FakeMarket, number>;
   private readonly banSeconds: number;

@@ -36,6 +36,8 @@ export interface GapHoldStats {
   holds: number;
   /** Live candles held right now. */
   held: number;
+  /** Live candles that ever waited behind a hole. */
+  heldTotal: number;
   /** Holds ended by maxHeld or maxHoldMs before the fill finished. */
   boundHits: number;
   /** Holes (or parts) REST could not fill: subscribers got a `gap`. */
@@ -66,7 +68,7 @@ export class GapHold {
   private lastFillError: string | undefined;
   private readonly maxHeld: number;
   private readonly maxHoldMs: number;
-  private readonly counters: Omit<GapHoldStats, 'held'> = { holds: 0, boundHits: 0, unfilledHoles: 0, unfilledBars: 0 };
+  private readonly counters: Omit<GapHoldStats, 'held'> = { holds: 0, heldTotal: 0, boundHits: 0, unfilledHoles: 0, unfilledBars: 0 };
 
   /** `head`: newest stored candle_time, if any. */
   constructor(
@@ -107,7 +109,10 @@ export class GapHold {
     }
     const row = new Float64Array(CANDLE_STRIDE);
     writeCandle(row, 0, candle);
-    if (!this.held.get(t)?.live) this.liveHeld++;
+    if (!this.held.get(t)?.live) {
+      this.liveHeld++;
+      this.counters.heldTotal++;
+    }
     this.held.set(t, { row, live: true });
     if (t > this.known!) this.known = t;
     if (this.liveHeld > this.maxHeld) this.releaseAll('count');

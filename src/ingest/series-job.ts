@@ -75,6 +75,7 @@ export interface SeriesJobStats {
   /** Holds behind holes, live candles held now, bound hits, holes REST could not fill. */
   holds: number;
   held: number;
+  heldTotal: number;
   holdBoundHits: number;
   unfilledHoles: number;
   unfilledBars: number;
@@ -197,6 +198,7 @@ export class SeriesJob {
       gapFillErrors: this.gapFillErrors,
       holds: hold.holds,
       held: hold.held,
+      heldTotal: hold.heldTotal,
       holdBoundHits: hold.boundHits,
       unfilledHoles: hold.unfilledHoles,
       unfilledBars: hold.unfilledBars,

@@ -79,6 +79,7 @@ export function ingestState(snap: IngestSnapshot): IngestState {
       gap_fill_errors: s?.gapFillErrors ?? 0,
       holds: s?.holds ?? 0,
       held: s?.held ?? 0,
+      held_total: s?.heldTotal ?? 0,
       hold_bound_hits: s?.holdBoundHits ?? 0,
       unfilled_holes: s?.unfilledHoles ?? 0,
       unfilled_bars: s?.unfilledBars ?? 0,
