@@ -70,7 +70,8 @@ export class IngestSupervisor implements IngestPlugin {
   private readonly live = new Set<string>();
   /** Per series: its start/stop operations, chained so they reach the worker in order. */
   private readonly ops = new Map<string, Promise<void>>();
-  private readonly timers = new Set<Timer>();
+  /** One timer, at the next idle job's TTL. */
+  private sweepTimer: Timer | undefined;
   private readonly clock: Clock;
   private stopping: Promise<void> | null = null;
 
@@ -136,13 +137,7 @@ export class IngestSupervisor implements IngestPlugin {
   }
 
   release(series: SeriesId): void {
-    if (!this.table.release(series.raw, this.clock.now())) return;
-    const ttlMs = this.opts.config.ondemandIdleTtlS * 1000;
-    const timer = this.clock.setTimeout(() => {
-      this.timers.delete(timer);
-      this.sweepIdle();
-    }, ttlMs);
-    this.timers.add(timer);
+    if (this.table.release(series.raw, this.clock.now())) this.scheduleSweep();
   }
 
   /** Hub gap backfill: the series' worker fetches from REST and commits (unpublished). */
@@ -165,8 +160,8 @@ export class IngestSupervisor implements IngestPlugin {
   /** Shutdown step 2 (architecture.md): jobs stop, their batches are flushed and acked. */
   stop(): Promise<void> {
     return (this.stopping ??= (async () => {
-      for (const t of this.timers) this.clock.clearTimeout(t);
-      this.timers.clear();
+      if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
+      this.sweepTimer = undefined;
       await Promise.all(this.workers.map((w) => w.close()));
       this.live.clear();
     })());
@@ -190,6 +185,23 @@ export class IngestSupervisor implements IngestPlugin {
       log.info('on-demand job idle for its TTL; stopping it', { seriesId: entry.seriesId, idleTtlS: this.opts.config.ondemandIdleTtlS });
       this.halt(entry.seriesId);
     }
+    this.scheduleSweep();
+  }
+
+  /**
+   * (Re)arms the one TTL timer for the next idle job. Re-arming after every sweep matters: a timer
+   * may fire a millisecond before the wall clock says the TTL is over (libuv measures from its
+   * cached loop time), and that job must still be stopped.
+   */
+  private scheduleSweep(): void {
+    if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    const next = this.table.nextExpiry(this.opts.config.ondemandIdleTtlS * 1000);
+    if (next === null || this.stopping) return;
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweepTimer = undefined;
+      this.sweepIdle();
+    }, Math.max(1, next - this.clock.now()));
   }
 
   /** Starts an entry's job in its worker: bootstrap hook, store head, then the worker. */

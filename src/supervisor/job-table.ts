@@ -101,6 +101,13 @@ export class JobTable {
       .sort((a, b) => a.lastZeroAt! - b.lastZeroAt!);
   }
 
+  /** When the next idle on-demand job reaches its TTL (ms), or null when none is idle. */
+  nextExpiry(ttlMs: number): number | null {
+    let next: number | null = null;
+    for (const e of this.idle()) if (next === null || e.lastZeroAt! + ttlMs < next) next = e.lastZeroAt! + ttlMs;
+    return next;
+  }
+
   /** Whether a dead job must be restarted (contract §4: refcount > 0 or pinned). */
   static wanted(entry: JobEntry): boolean {
     return entry.source === 'whitelist' || entry.refcount > 0;

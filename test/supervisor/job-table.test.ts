@@ -34,6 +34,9 @@ describe('JobTable', () => {
     expect(table.expired(60_999, 60_000).map((e) => e.seriesId)).toEqual([]);
     expect(table.expired(61_000, 60_000).map((e) => e.seriesId)).toEqual([B]);
     expect(table.expired(100_000, 60_000).map((e) => e.seriesId)).toEqual([B, A]);
+    expect(table.nextExpiry(60_000)).toBe(61_000);
+    table.acquire(B);
+    expect(table.nextExpiry(60_000)).toBe(62_000);
     expect(JobTable.wanted(table.get(W)!)).toBe(true);
     expect(JobTable.wanted(table.get(A)!)).toBe(false);
     expect(JobTable.wanted(table.get(C)!)).toBe(true);
