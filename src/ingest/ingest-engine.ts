@@ -187,11 +187,6 @@ export class IngestEngine {
     return this.jobs.has(seriesId);
   }
 
-  /** The store head of a series became known after start. */
-  seedHead(seriesId: string, head: number): void {
-    this.jobs.get(seriesId)?.seedHead(head);
-  }
-
   /**
    * Closed candles `from`..`to` (seconds, inclusive) of a series from REST, on this engine's share
    * of the weight budget (hub gap backfill: the caller stores them). Never throws.

@@ -149,11 +149,6 @@ export class SeriesJob {
     this.throttle.closed(t);
   }
 
-  /** The store head arrived after the job started (read from the writer). */
-  seedHead(head: number): void {
-    this.tracker.seed(head);
-  }
-
   /** Candles a gap fill fetched for this series (ascending). */
   onGapFillCandles(packed: Float64Array): void {
     this.hold.filled(packed);
