@@ -1,23 +1,20 @@
 import type { Config } from '../config/settings.js';
-import { binanceSeriesOf } from '../domain/binance-symbols.js';
 import type { Candle } from '../domain/candle.js';
 import type { SeriesId } from '../domain/series-id.js';
 import { describeError } from '../errors.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import { systemClock, type Clock, type Timer } from '../ingest/clock.js';
-import type { BackfillResult, IngestWorkerData, IngestWorkerStats } from '../ingest/ingest-worker-service.js';
+import type { BackfillResult, IngestWorkerStats } from '../ingest/ingest-worker-service.js';
 import { createLogger } from '../log.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
 import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
-import type { BeforeJobStart, IngestPlugin } from './ingest-plugin.js';
+import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin } from './ingest-plugin.js';
 import { IngestWorkerClient, type ProducerStore } from './ingest-worker-client.js';
 import { JobTable, type JobEntry } from './job-table.js';
+import { ingestWorkerData, streamable, workerIndexOf } from './worker-assignment.js';
 
 const log = createLogger('supervisor');
-
-/** Longest a subscribe waits for `beforeJobStart` (history bootstrap) before the job starts anyway. */
-const BEFORE_JOB_START_TIMEOUT_MS = 60_000;
 
 export interface IngestSupervisorOptions {
   readonly config: Config;
@@ -28,28 +25,6 @@ export interface IngestSupervisorOptions {
   readonly beforeJobStart?: BeforeJobStart;
   /** Drives the idle TTL (tests pass a ManualClock). */
   readonly clock?: Clock;
-}
-
-/** What each ingest worker gets from the settings. */
-export function ingestWorkerData(config: Config): Omit<IngestWorkerData, 'index' | 'logLevel'> {
-  return {
-    settings: {
-      binanceSpotWsUrl: config.binanceSpotWsUrl,
-      binanceFuturesWsUrl: config.binanceFuturesWsUrl,
-      binanceSpotRestUrl: config.binanceSpotRestUrl,
-      binanceFuturesRestUrl: config.binanceFuturesRestUrl,
-      binanceWsBatchMax: config.binanceWsBatchMax,
-      binanceWsFlushS: config.binanceWsFlushS,
-      formingMinIntervalMs: config.formingMinIntervalMs,
-    },
-    stream: {
-      silenceTimeoutMs: config.binanceWsSilenceTimeoutS * 1000,
-      rotateAfterMs: config.binanceWsRotateAfterS * 1000,
-      backoff: { baseMs: config.binanceWsReconnectMinMs, capMs: config.binanceWsReconnectMaxMs },
-    },
-    restBudgetWays: config.ingestWorkers,
-    maxHoldMs: config.ingestGapHoldMaxS * 1000,
-  };
 }
 
 /**
@@ -210,7 +185,7 @@ export class IngestSupervisor implements IngestPlugin {
     const current = () => this.table.get(id) === entry && this.stopping === null;
     return this.serial(id, async () => {
       if (!current()) return;
-      if (this.opts.beforeJobStart) await this.runHook(id);
+      if (this.opts.beforeJobStart) await runBeforeJobStart(this.opts.beforeJobStart, id);
       const worker = this.workerOf(id);
       // A worker that is down starts its jobs when it is back (onWorkerUp).
       if (!current() || !worker.isAlive) return;
@@ -245,19 +220,6 @@ export class IngestSupervisor implements IngestPlugin {
     return next;
   }
 
-  private async runHook(seriesId: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), BEFORE_JOB_START_TIMEOUT_MS)));
-    try {
-      const outcome = await Promise.race([this.opts.beforeJobStart!(seriesId), timeout]);
-      if (outcome === 'timeout') log.warn('beforeJobStart is taking long; starting the job anyway', { seriesId, timeoutMs: BEFORE_JOB_START_TIMEOUT_MS });
-    } catch (err) {
-      log.error('beforeJobStart failed; starting the job anyway', { seriesId, error: describeError(err) });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   private onWorkerDown(index: number): void {
     const now = this.clock.now();
     for (const entry of this.table.entries()) {
@@ -283,29 +245,4 @@ export class IngestSupervisor implements IngestPlugin {
   private workerOf(seriesId: string): IngestWorkerClient {
     return this.workers[workerIndexOf(seriesId, this.workers.length)]!;
   }
-}
-
-/** Whether Binance can stream the series (exchange, market, interval, symbol). */
-function streamable(seriesId: string): boolean {
-  try {
-    binanceSeriesOf(seriesId);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The worker a series is pinned to: FNV-1a of its market and stream, so aliases share a worker. */
-export function workerIndexOf(seriesId: string, workers: number): number {
-  if (workers <= 1) return 0;
-  let key: string;
-  try {
-    const s = binanceSeriesOf(seriesId);
-    key = `${s.market}:${s.stream}`;
-  } catch {
-    key = seriesId;
-  }
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % workers;
 }

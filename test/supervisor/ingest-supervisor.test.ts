@@ -9,7 +9,8 @@ import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
 import { ManualClock } from '../../src/ingest/clock.js';
 import { setLogLevel } from '../../src/log.js';
 import { InThreadStore } from '../../src/store/in-thread-store.js';
-import { IngestSupervisor, workerIndexOf } from '../../src/supervisor/ingest-supervisor.js';
+import { IngestSupervisor } from '../../src/supervisor/ingest-supervisor.js';
+import { workerIndexOf } from '../../src/supervisor/worker-assignment.js';
 import { waitFor, waitForAsync } from '../support/wait.js';
 
 /**
