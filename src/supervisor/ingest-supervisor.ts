@@ -61,6 +61,8 @@ export class IngestSupervisor implements IngestPlugin {
     opts.store.onRestart?.(() => {
       log.warn('writer restarted; handing every ingest worker a new port (unacked batches are re-sent)');
       for (const w of this.workers) w.reconnectWriter().catch((err) => log.error('could not reconnect an ingest worker to the writer', { worker: w.index, error: describeError(err) }));
+      // A start that failed while the writer was gone (its store head could not be read) goes again.
+      for (const w of this.workers) if (w.isAlive) this.onWorkerUp(w.index);
     });
   }
 
@@ -236,7 +238,7 @@ export class IngestSupervisor implements IngestPlugin {
   private onWorkerUp(index: number): void {
     for (const entry of this.table.entries()) {
       if (this.workerOf(entry.seriesId).index === index && !this.live.has(entry.seriesId) && JobTable.wanted(entry)) {
-        log.info('restarting ingest job after a worker restart', { seriesId: entry.seriesId, worker: index });
+        log.info('starting ingest job again (after a worker or writer restart)', { seriesId: entry.seriesId, worker: index });
         void this.launch(entry);
       }
     }
