@@ -89,6 +89,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
     const core: GatewayCore = { ...base, hub };
     const activity = new SeriesActivity();
+    store.onRestart(() => cache.clear());
     store.onCommitted((msg) => {
       cache.apply(msg); // first: reads started after this commit must see it
       activity.record(msg);

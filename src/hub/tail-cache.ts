@@ -17,6 +17,8 @@ export interface TailCacheStats {
 export class TailCache {
   private readonly tails = new Map<string, SeriesTail>();
   private readonly loading = new Map<string, { promise: Promise<SeriesTail>; commits: CommittedMessage[] }>();
+  /** Bumped by clear(): loads started before it must not be cached. */
+  private generation = 0;
   readonly stats: TailCacheStats = { series: 0, hits: 0, misses: 0, loads: 0, evictions: 0 };
 
   constructor(
@@ -46,7 +48,9 @@ export class TailCache {
     const inFlight = this.loading.get(seriesId);
     if (inFlight) return inFlight.promise;
     const entry = { commits: [] as CommittedMessage[], promise: null as unknown as Promise<SeriesTail> };
-    entry.promise = this.load(seriesId, entry.commits).finally(() => this.loading.delete(seriesId));
+    entry.promise = this.load(seriesId, entry.commits).finally(() => {
+      if (this.loading.get(seriesId) === entry) this.loading.delete(seriesId);
+    });
     this.loading.set(seriesId, entry);
     return entry.promise;
   }
@@ -60,6 +64,18 @@ export class TailCache {
     }
   }
 
+  /**
+   * Forgets every tail. Called when the writer thread was replaced: the new writer numbers its
+   * commits from 1 again, and a tail would ignore every commit numbered at or below the one it
+   * last saw — it would go stale for good.
+   */
+  clear(): void {
+    this.generation++;
+    this.tails.clear();
+    this.loading.clear();
+    this.stats.series = 0;
+  }
+
   recordHit(): void {
     this.stats.hits++;
   }
@@ -70,11 +86,14 @@ export class TailCache {
 
   private async load(seriesId: string, commitsDuringLoad: CommittedMessage[]): Promise<SeriesTail> {
     this.stats.loads++;
+    const generation = this.generation;
     const read = await this.loadTail(seriesId, this.capacity);
     const tail = new SeriesTail(this.capacity, read.data, read.head, read.commitSeq);
     for (const msg of commitsDuringLoad) {
       for (const segment of msg.segments) if (segment.seriesId === seriesId) tail.apply(segment.data, segment.head, msg.commitSeq);
     }
+    // Read from a writer that has since been replaced: good for this caller, not for the cache.
+    if (generation !== this.generation) return tail;
     this.tails.set(seriesId, tail);
     while (this.tails.size > this.maxSeries) {
       this.tails.delete(this.tails.keys().next().value!);
