@@ -5,7 +5,8 @@
  * server CPU and RSS. Baseline, same clients, same run: uWebSockets.js alone publishing messages
  * of the same shape and size to topics.
  *
- *   npm run bench:fanout [-- --quick] [--clients=1000,5000] [--forming=298] [--closed=2] [--duration=10]
+ *   npm run bench:fanout [-- --quick] [--clients=1000,5000] [--forming=298] [--closed=2] [--duration=10] [--profile]
+ * `--profile` writes a CPU profile of the gateway process to bench/results/ (open in Chrome DevTools).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ const FORMING = numberOption(args, 'forming', 298);
 const CLOSED = numberOption(args, 'closed', 2);
 const DURATION_S = numberOption(args, 'duration', quick ? 2 : 10);
 const FLEETS = 2;
+const PROFILE = args.includes('--profile');
 const FLEET = new URL('./lib/ws-fleet.ts', import.meta.url).pathname;
 
 interface FleetStats {
@@ -46,7 +48,7 @@ async function startServer(kind: 'raw' | 'gateway', dir: string): Promise<Gatewa
   return GatewayProcess.start(
     { TRADE_CANVAS_DB_PATH: join(dir, `market-${Date.now()}.db`), TRADE_CANVAS_WHITELIST_PATH: join(dir, 'none.json'), TRADE_CANVAS_LOG_LEVEL: 'info', TRADE_CANVAS_MARKET_WS_MAX_SUBSCRIPTIONS: '10' },
     30_000,
-    [new URL('./lib/bench-gateway.ts', import.meta.url).pathname],
+    [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/', import.meta.url).pathname}`] : []), new URL('./lib/bench-gateway.ts', import.meta.url).pathname],
   );
 }
 
@@ -59,10 +61,12 @@ async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promi
     await new Promise((r) => setTimeout(r, 500));
     await Promise.all(fleets.map((f) => ask(f, { cmd: 'reset' })));
     const feed = { series: SERIES, formingPerSecond: FORMING, closedPerSecond: CLOSED, durationMs: DURATION_S * 1000 };
+    const fleetCpuBefore = fleets.map((f) => processUsage(f.pid!).cpuSeconds);
     const { result: sent, cpuShare, seconds } = await cpuShareDuring(server.pid, async () => {
       const res = await fetch(`${server.url}/__bench/feed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(feed) });
       return (await res.json()) as { forming: number; closed: number };
     });
+    const clientCpu = fleets.reduce((sum, f, i) => sum + processUsage(f.pid!).cpuSeconds - fleetCpuBefore[i]!, 0) / seconds;
     await new Promise((r) => setTimeout(r, 300)); // let the last frames land
     const rss = processUsage(server.pid).rssBytes;
     const stats = await Promise.all(fleets.map((f) => ask<FleetStats>(f, { cmd: 'stats' })));
@@ -83,12 +87,14 @@ async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promi
       'p99.9 ms': percentile(latencies, 99.9),
       'drops %': (100 * Math.max(0, expected - received)) / expected,
       'server CPU': cpuShare,
+      'clients CPU': clientCpu,
       'RSS MiB': rss / 2 ** 20,
       closes: Object.entries(closes).map(([c, n]) => `${c}×${n}`).join(' ') || '-',
     };
   } finally {
     for (const f of fleets) f.send({ cmd: 'close' });
-    await server.kill('SIGKILL');
+    // A profiled gateway must exit normally to write its profile.
+    await server.kill(PROFILE && kind === 'gateway' ? 'SIGTERM' : 'SIGKILL');
   }
 }
 
@@ -102,6 +108,7 @@ try {
     rows.push(raw, gw);
     notes.push(`${clients} clients: gateway delivered ${((gw['deliveries/s'] as number) / (raw['deliveries/s'] as number)).toFixed(2)}× the raw uWS baseline's deliveries/s`);
   }
+  notes.push('CPU columns are shares of one core; server + clients near 2.0 means the 2-core machine, not the server, bounds latency');
   notes.push(`100 series, ${FORMING} forming + ${CLOSED} closed candles per series per second, ${DURATION_S} s, clients in ${FLEETS} processes (raw sockets)`);
   report('fanout', 'WebSocket fan-out: kline-gateway vs raw uWebSockets.js publish', rows, notes);
 } finally {

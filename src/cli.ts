@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/settings.js';
 import { describeError } from './errors.js';
 import { startGateway } from './gateway.js';
+import { importCommand } from './history/import-command.js';
 import { createLogger, setLogLevel } from './log.js';
 
 const log = createLogger('cli');
@@ -11,6 +12,8 @@ const USAGE = `kline-gateway — Binance K-line gateway (trade_canvas market API
 
 Usage:
   kline-gateway serve [--host H] [--port N] [--db PATH]   run the gateway (default command)
+  kline-gateway import --datadir DIR [--series ID ...] [--db PATH]
+                                                         import freqtrade candle files
   kline-gateway help
 
 Every setting is a TRADE_CANVAS_* environment variable (docs/operations.md); the flags above
@@ -67,11 +70,26 @@ async function serve(args: string[]): Promise<void> {
   process.on('SIGTERM', onSignal);
 }
 
+/** First Ctrl-C: the import stops after committing what it sent; a second one exits at once. */
+function onInterrupt(stop: () => void): () => void {
+  let signals = 0;
+  const handler = () => (++signals > 1 ? process.exit(130) : stop());
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'import':
+      process.exitCode = await importCommand(rest, { out: process.stdout, err: process.stderr, env: process.env, onInterrupt });
+      return;
     case 'help':
     case '--help':
     case '-h':

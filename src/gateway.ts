@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Config } from './config/settings.js';
 import { CandleReader } from './hub/candle-reader.js';
 import { NO_INGEST_DEMAND, type ClientSession } from './hub/client-session.js';
@@ -6,6 +5,8 @@ import { MarketHub } from './hub/market-hub.js';
 import { StoreGapFiller } from './hub/store-gap-filler.js';
 import type { GapFiller } from './hub/subscription.js';
 import { TailCache } from './hub/tail-cache.js';
+import type { HistoryBootstrapper } from './history/bootstrapper.js';
+import { startHistory, type History } from './history/history-service.js';
 import { createLogger } from './log.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
@@ -18,7 +19,7 @@ import { wsMarketRoute } from './server/ws-market-route.js';
 import { acquireDbOwnership } from './store/db-owner.js';
 import type { MarketStore } from './store/market-store.js';
 import { WorkerStore } from './store/worker-store.js';
-import type { WriterSettings } from './store/writer-service.js';
+import { writerSettings } from './store/writer-service.js';
 import type { BeforeJobStart, IngestPlugin } from './supervisor/ingest-plugin.js';
 import { liveIngestEnabled, liveIngestPlugins } from './supervisor/live-ingest.js';
 import { loadWhitelist } from './supervisor/whitelist.js';
@@ -32,6 +33,12 @@ export interface GatewayCore {
   readonly hub: MarketHub;
   readonly reader: CandleReader;
   readonly whitelist: readonly string[];
+  /**
+   * freqtrade history (TRADE_CANVAS_MARKET_HISTORY_SOURCE=freqtrade), else null. The ingest
+   * supervisor calls `history.ensure(seriesId)` when it starts a job and registers
+   * `history.onBootstrapped` to fill file end → now from the exchange.
+   */
+  readonly history: HistoryBootstrapper | null;
 }
 
 export interface GatewayPlugins {
@@ -60,14 +67,8 @@ export interface Gateway extends GatewayCore {
   stop(): Promise<void>;
 }
 
-export function writerSettings(config: Config): WriterSettings {
-  return {
-    dbPath: resolve(config.dbPath),
-    synchronous: config.sqliteSynchronous,
-    rowsPerStatement: config.writerRowsPerStatement,
-    maxPendingCandles: config.writerMaxPendingCandles,
-  };
-}
+/** Re-exported: tools that open the database themselves (the import command) use the same mapping. */
+export { writerSettings };
 
 export async function startGateway(config: Config, plugins: GatewayPlugins = {}): Promise<Gateway> {
   const whitelist = loadWhitelist(config.whitelistPath);
@@ -78,18 +79,22 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   const store = new WorkerStore(settings);
   const live = !plugins.ingest && liveIngestEnabled(config) ? liveIngestPlugins(plugins.beforeJobStart) : null;
   let ingest: IngestPlugin | null = null;
+  let history: History | null = null;
   let transport: Transport | null = null;
   try {
     await store.whenReady();
     const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
-    const reader = new CandleReader(store, cache);
-    const base = { config, store, reader, whitelist: whitelist.seriesIds };
+    history = config.historySource === 'freqtrade' ? startHistory(config, store) : null;
+    // Reads of a series not seen before wait (bounded) for its bootstrap: the first chart load
+    // then shows the imported history, not an empty series.
+    const reader = new CandleReader(store, cache, history?.bootstrapper.beforeRead);
+    const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
     const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
     const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
     const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
     const core: GatewayCore = { ...base, hub };
     const activity = new SeriesActivity();
-    store.onRestart(() => cache.clear());
+    store.onWriterLost(() => cache.clear());
     store.onCommitted((msg) => {
       cache.apply(msg); // first: reads started after this commit must see it
       activity.record(msg);
@@ -141,6 +146,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     let stopping: Promise<void> | null = null;
     const running = transport;
     const runningIngest = ingest;
+    const runningHistory = history;
     const stop = () =>
       (stopping ??= (async () => {
         log.info('stopping: no new connections');
@@ -149,6 +155,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           log.info('stopping ingest jobs (flushing their batches)');
           await runningIngest.stop();
         }
+        // Running imports stop with the pool; what they sent before is committed with the rest.
+        await runningHistory?.close();
         log.info('writer: committing everything accepted');
         await store.close(); // its final commits are published before this resolves
         hub.flusher.flushAll();
@@ -165,6 +173,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   } catch (err) {
     transport?.stopListening();
     await ingest?.stop().catch(() => undefined);
+    await history?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     ownership.release();
     throw err;

@@ -33,7 +33,7 @@ expose(
     after: (s: string, since: number, limit: number) => withTransfer(service.after(s, since, limit)),
     between: (s: string, from: number, to: number, limit: number) => withTransfer(service.between(s, from, to, limit)),
     head: (s: string) => service.head(s),
-    count: (s?: string) => service.count(s),
+    count: (s?: string, atMost?: number) => service.count(s, atMost),
     stats: () => service.stats(),
     flush: () => service.flush(),
     close: async () => {

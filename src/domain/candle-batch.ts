@@ -74,3 +74,15 @@ export function mergeAscending(older: Float64Array, newer: Float64Array): Float6
   }
   return w === a + b ? out : out.slice(0, w * CANDLE_STRIDE);
 }
+
+/** Packed runs laid end to end (returns the only part itself when there is one). */
+export function concatPacked(parts: readonly Float64Array[]): Float64Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

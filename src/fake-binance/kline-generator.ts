@@ -10,6 +10,7 @@
  * Time is virtual: the caller passes `now` (ms) to tick(); fake-binance.ts maps real time to it at a
  * speed factor (a 1m bar can last 1 s of real time) or steps it per round in flood mode.
  */
+import { mulberry32 } from '../util/seeded-random.js';
 
 export interface GeneratorOptions {
   /** Random seed; the same seed and ticks give the same frames. */
@@ -84,7 +85,7 @@ class StreamState {
 export class KlineGenerator {
   private readonly streams = new Map<string, StreamState>();
   private readonly opts: Required<GeneratorOptions>;
-  private state: number;
+  private readonly rng: () => number;
 
   constructor(options: GeneratorOptions = {}) {
     this.opts = {
@@ -94,7 +95,7 @@ export class KlineGenerator {
       backfillBars: options.backfillBars ?? 0,
       historyLimit: options.historyLimit ?? Infinity,
     };
-    this.state = this.opts.seed >>> 0 || 1;
+    this.rng = mulberry32(this.opts.seed >>> 0 || 1);
   }
 
   /** Starts generating `<symbol>@kline_<interval>` from the bar containing `now`; false for an unknown interval. */
@@ -195,12 +196,9 @@ export class KlineGenerator {
     b.lastTrade = s.tradeId;
   }
 
-  /** mulberry32: tiny, seedable, good enough for price noise. */
+  /** Seeded price noise (mulberry32): the same seed replays the same market. */
   private random(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.rng();
   }
 }
 

@@ -83,7 +83,7 @@ export class CandleAccumulator {
  * A row is valid when its six values are finite. `x * 0` is 0 for a finite x and NaN for NaN or
  * ±Infinity, so one comparison tests all six columns.
  */
-function isValidRow(chunk: ColumnChunk, i: number): boolean {
+export function isValidRow(chunk: ColumnChunk, i: number): boolean {
   return chunk.times[i]! * 0 + chunk.open[i]! * 0 + chunk.high[i]! * 0 + chunk.low[i]! * 0 + chunk.close[i]! * 0 + chunk.volume[i]! * 0 === 0;
 }
 

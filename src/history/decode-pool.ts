@@ -5,6 +5,7 @@ import { createLogger } from '../log.js';
 import { workerEntry } from '../runtime/worker-entry.js';
 import { failedResult, type DecodeResult } from './decode-result.js';
 import type { CandleDecoder, DecodeTask } from './decode-task.js';
+import { failedImport, type ImportFileResult, type ImportRunner, type ImportTask } from './import-task.js';
 
 export interface DecodePoolOptions {
   /**
@@ -16,9 +17,11 @@ export interface DecodePoolOptions {
   readonly maxQueue?: number;
   /** An idle thread exits after this long; the next task starts a new one (~100 ms). */
   readonly idleTimeoutMs?: number;
+  /** Start the threads now rather than on the first task (a command about to use them). */
+  readonly startNow?: boolean;
 }
 
-export interface DecodePool extends CandleDecoder {
+export interface DecodePool extends CandleDecoder, ImportRunner {
   readonly threads: number;
   /** Tasks waiting for a thread right now. */
   readonly queued: number;
@@ -43,7 +46,7 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
   const pool = new Piscina({
     filename: entry.filename,
     workerData: entry.workerData,
-    minThreads: 0,
+    minThreads: options.startNow ? threads : 0,
     maxThreads: threads,
     maxQueue,
     idleTimeout: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
@@ -68,6 +71,20 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
         // Readers never throw, so this is the thread itself (out of memory, killed) or close().
         if (!closed) log.error('decode worker failed', { path: task.path, error: describeError(err) });
         return failedResult('worker_failed', `${task.path}: ${describeError(err)}`);
+      }
+    },
+    async importFile(task: ImportTask): Promise<ImportFileResult> {
+      const failed = (message: string): ImportFileResult => failedImport(task.seriesId, task.path, { code: 'worker_failed', message: `${task.path}: ${message}` });
+      if (closed) return failed('decode pool is closed');
+      if (pool.queueSize >= maxQueue) return failed(`decode queue full (${maxQueue} waiting)`);
+      const ports = task.progress ? [task.port, task.progress] : [task.port];
+      try {
+        return (await pool.run(task, { transferList: ports })) as ImportFileResult;
+      } catch (err) {
+        // runImportTask never throws: the thread died or the pool was closed mid-import. Rows
+        // acked before that are committed; the caller's flush and count tell how many.
+        if (!closed) log.error('import worker failed', { path: task.path, error: describeError(err) });
+        return failed(describeError(err));
       }
     },
     async close(): Promise<void> {

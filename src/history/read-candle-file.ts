@@ -25,7 +25,7 @@ export async function readCandleFile(path: string, options: ReadCandleFileOption
   try {
     result = await readAs(format, path, options);
   } catch (err) {
-    return failureOf(err, path);
+    return resultOfError(err, path);
   }
   // Reasons found after decoding (no rows, no valid rows) name the file like the others do.
   return result.reason ? { ...result, reason: { ...result.reason, message: `${path}: ${result.reason.message}` } } : result;
@@ -51,7 +51,8 @@ function invalidOptions(options: ReadOptions): string | undefined {
   return undefined;
 }
 
-function failureOf(err: unknown, path: string): DecodeResult {
+/** A zero-candle result with the reason `err` (thrown while reading `path`) stands for. */
+export function resultOfError(err: unknown, path: string): DecodeResult {
   if (err instanceof DecodeFailure) return failedResult(err.code, `${path}: ${err.message}`);
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return failedResult('not_found', `${path}: no such file`);

@@ -18,6 +18,26 @@ import { registerLz4Codec } from './lz4-codec.js';
  * thrown into a result.
  */
 export async function readFeather(path: string, options: ReadOptions): Promise<DecodeResult> {
+  const file = await openFeather(path);
+  try {
+    return (await collect(file.batches, file.readChunk, options.tail ?? 0)).finish(options);
+  } finally {
+    await file.close();
+  }
+}
+
+/** An opened feather file whose record batches can be decoded one at a time, in any order. */
+export interface FeatherFile {
+  readonly batches: number;
+  readChunk(index: number): Promise<ColumnChunk>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a feather file and checks its framing and schema; batches are decoded on demand (a full
+ * import streams them, a tail read takes the last ones). Throws `DecodeFailure` like `readFeather`.
+ */
+export async function openFeather(path: string): Promise<FeatherFile> {
   const handle = await open(path, 'r');
   try {
     const size = (await handle.stat()).size;
@@ -28,14 +48,18 @@ export async function readFeather(path: string, options: ReadOptions): Promise<D
     await reader.open();
     if (!reader.isFile()) throw new DecodeFailure('corrupt', 'not an Arrow IPC file');
     const columns = candleColumns(reader.schema);
-    const readChunk = async (index: number): Promise<ColumnChunk> => {
-      const batch = await reader.readRecordBatch(index);
-      if (!batch) throw new DecodeFailure('corrupt', `record batch ${index} is missing`);
-      return chunkOf(batch, columns);
+    return {
+      batches: reader.numRecordBatches,
+      async readChunk(index: number): Promise<ColumnChunk> {
+        const batch = await reader.readRecordBatch(index);
+        if (!batch) throw new DecodeFailure('corrupt', `record batch ${index} is missing`);
+        return chunkOf(batch, columns);
+      },
+      close: () => handle.close().catch(() => undefined),
     };
-    return (await collect(reader.numRecordBatches, readChunk, options.tail ?? 0)).finish(options);
-  } finally {
+  } catch (err) {
     await handle.close().catch(() => undefined);
+    throw err;
   }
 }
 

@@ -1,4 +1,5 @@
 import { CANDLE_STRIDE } from '../domain/candle.js';
+import { mulberry32 } from '../util/seeded-random.js';
 
 /**
  * Deterministic made-up candles for fixtures and benchmarks: a seeded random walk whose bars are
@@ -89,14 +90,3 @@ function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-/** Small fast seeded PRNG (mulberry32); the same seed gives the same candles on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -17,8 +17,8 @@ export interface TailCacheStats {
 export class TailCache {
   private readonly tails = new Map<string, SeriesTail>();
   private readonly loading = new Map<string, { promise: Promise<SeriesTail>; commits: CommittedMessage[] }>();
-  /** Bumped by clear(): loads started before it must not be cached. */
-  private generation = 0;
+  /** Bumped by clear(): a load that started before must not install its (stale) tail. */
+  private epoch = 0;
   readonly stats: TailCacheStats = { series: 0, hits: 0, misses: 0, loads: 0, evictions: 0 };
 
   constructor(
@@ -48,11 +48,17 @@ export class TailCache {
     const inFlight = this.loading.get(seriesId);
     if (inFlight) return inFlight.promise;
     const entry = { commits: [] as CommittedMessage[], promise: null as unknown as Promise<SeriesTail> };
-    entry.promise = this.load(seriesId, entry.commits).finally(() => {
-      if (this.loading.get(seriesId) === entry) this.loading.delete(seriesId);
-    });
+    entry.promise = this.load(seriesId, entry.commits).finally(() => this.loading.delete(seriesId));
     this.loading.set(seriesId, entry);
     return entry.promise;
+  }
+
+  /** Forgets every tail (the writer was replaced: its commit sequence restarted). */
+  clear(): void {
+    this.epoch++;
+    this.tails.clear();
+    this.loading.clear();
+    this.stats.series = 0;
   }
 
   /** Applies a commit to every cached (or loading) series it touches. */
@@ -62,18 +68,6 @@ export class TailCache {
       this.tails.get(segment.seriesId)?.apply(segment.data, segment.head, msg.commitSeq);
       this.loading.get(segment.seriesId)?.commits.push(msg);
     }
-  }
-
-  /**
-   * Forgets every tail. Called when the writer thread was replaced: the new writer numbers its
-   * commits from 1 again, and a tail would ignore every commit numbered at or below the one it
-   * last saw — it would go stale for good.
-   */
-  clear(): void {
-    this.generation++;
-    this.tails.clear();
-    this.loading.clear();
-    this.stats.series = 0;
   }
 
   recordHit(): void {
@@ -86,14 +80,13 @@ export class TailCache {
 
   private async load(seriesId: string, commitsDuringLoad: CommittedMessage[]): Promise<SeriesTail> {
     this.stats.loads++;
-    const generation = this.generation;
+    const epoch = this.epoch;
     const read = await this.loadTail(seriesId, this.capacity);
     const tail = new SeriesTail(this.capacity, read.data, read.head, read.commitSeq);
+    if (epoch !== this.epoch) return tail; // answer this read, but do not cache across a writer restart
     for (const msg of commitsDuringLoad) {
       for (const segment of msg.segments) if (segment.seriesId === seriesId) tail.apply(segment.data, segment.head, msg.commitSeq);
     }
-    // Read from a writer that has since been replaced: good for this caller, not for the cache.
-    if (generation !== this.generation) return tail;
     this.tails.set(seriesId, tail);
     while (this.tails.size > this.maxSeries) {
       this.tails.delete(this.tails.keys().next().value!);

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../log.js';
 import { MARKET_LIMITS } from './binance-endpoints.js';
 import { systemClock, type Clock } from './clock.js';
 import { WeightBudget } from './weight-budget.js';
+import { concatPacked } from '../domain/candle-batch.js';
 
 /**
  * Gap fill from Binance REST klines (sources.md "Binance REST klines"): closed candles of one
@@ -102,12 +103,12 @@ export class BinanceRestClient {
         if (rows.lastOpenMs === undefined || rows.open > 0 || (body as unknown[]).length < limit) break;
         from = rows.lastOpenMs + tfMs;
       }
-      return { ok: true, candles: concat(pages), requests };
+      return { ok: true, candles: concatPacked(pages), requests };
     } catch (err) {
       const error = err instanceof BinanceRestError ? err : new BinanceRestError(signal?.aborted ? 'aborted' : 'network', describeError(err));
       this.counters.errors++;
       this.log.warn('gap fill stopped', { symbol: range.symbol, interval: range.interval, code: error.code, error: error.message });
-      return { ok: false, error, candles: concat(pages), requests };
+      return { ok: false, error, candles: concatPacked(pages), requests };
     }
   }
 
@@ -188,13 +189,3 @@ function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function concat(pages: Float64Array[]): Float64Array {
-  if (pages.length === 1) return pages[0]!;
-  const out = new Float64Array(pages.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of pages) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -7,7 +7,7 @@ import { journalPathOf, rollbackHotJournal } from './hot-journal.js';
 /**
  * Single-owner guard for the database file.
  *
- * node-sqlite3-wasm locks with a `<db>.lock` directory that other SQLite clients cannot see, and a
+ * the SQLite binding we use locks with a `<db>.lock` directory that other SQLite clients cannot see, and a
  * process killed mid-transaction leaves it behind: every later open then says "database is locked"
  * forever. A lock directory alone cannot tell a dead owner from a live one, so we keep our own
  * `<db>.owner` file (pid + process start time + boot id). At start-up:

@@ -1,5 +1,5 @@
 import { CANDLE_STRIDE } from '../domain/candle.js';
-import { sortDedupeByTime } from '../domain/candle-batch.js';
+import { concatPacked, sortDedupeByTime } from '../domain/candle-batch.js';
 
 /**
  * Turns the batches taken by one drain into per-series write sets: sorted by (series_id,
@@ -52,7 +52,7 @@ const EMPTY = new Float64Array(0);
 function writeFor(seriesId: string, runs: Run[]): SeriesWrite {
   if (runs.every((r) => r.publish === runs[0]!.publish)) {
     // Common case: one kind of run. Copy so the result never aliases a batch buffer.
-    const all = sortDedupeByTime(concat(runs.map((r) => r.data)));
+    const all = sortDedupeByTime(concatPacked(runs.map((r) => r.data)));
     const owned = all === runs[0]!.data ? all.slice() : all;
     return runs[0]!.publish ? { seriesId, all: owned, published: owned, silent: EMPTY } : { seriesId, all: owned, published: EMPTY, silent: owned };
   }
@@ -84,16 +84,6 @@ function writeFor(seriesId: string, runs: Run[]): SeriesWrite {
   };
 }
 
-function concat(parts: Float64Array[]): Float64Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 function pick(all: Float64Array, keep: boolean[]): Float64Array {
   const count = keep.filter(Boolean).length;

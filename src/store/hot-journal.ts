@@ -3,7 +3,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, unl
 /**
  * Rolls back a hot SQLite rollback journal ourselves.
  *
- * Why: node-sqlite3-wasm's VFS implements xCheckReservedLock as "does `<db>.lock` exist", and it
+ * Why: the SQLite binding's VFS (sqlite-candle-store.ts) implements xCheckReservedLock as "does `<db>.lock` exist", and it
  * creates that directory for every lock level. A connection holding its own SHARED lock therefore
  * always believes another process holds RESERVED, so SQLite never treats a leftover journal as hot
  * and never rolls it back: after a kill -9 during a commit the database stays half-written

@@ -46,8 +46,8 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
     return this.service.head(seriesId);
   }
 
-  async count(seriesId?: string): Promise<number> {
-    return this.service.count(seriesId);
+  async count(seriesId?: string, atMost?: number): Promise<number> {
+    return this.service.count(seriesId, atMost);
   }
 
   async stats(): Promise<WriterStats> {

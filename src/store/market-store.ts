@@ -3,6 +3,7 @@ import { CANDLE_STRIDE } from '../domain/candle.js';
 import { fromWire, GatewayError } from '../errors.js';
 import type { ClosedBatchMessage, CommittedMessage, MainInbound, ReadResult } from '../protocol/writer-messages.js';
 import type { WriterStats } from './writer-core.js';
+import { concatPacked } from '../domain/candle-batch.js';
 
 export interface SeriesCandles {
   readonly seriesId: string;
@@ -26,7 +27,11 @@ export interface MarketStore {
   after(seriesId: string, since: number, limit: number): Promise<ReadResult>;
   between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult>;
   head(seriesId: string): Promise<number | null>;
-  count(seriesId?: string): Promise<number>;
+  /**
+   * Stored candles, of one series or all. With `atMost`, counting stops there: "has this series at
+   * least N candles" must not scan a million-row series on the writer thread.
+   */
+  count(seriesId?: string, atMost?: number): Promise<number>;
   stats(): Promise<WriterStats>;
   /** Resolves once everything queued so far (from every producer) is committed. */
   flush(): Promise<void>;
@@ -71,7 +76,7 @@ export abstract class StoreClientBase {
     if (this.inFlight + total > this.maxInFlightCandles) {
       return Promise.reject(new GatewayError('overloaded', `writer queue full (${this.inFlight} candles pending)`));
     }
-    const data = candles.length === 1 ? candles[0]!.data : concat(candles.map((c) => c.data));
+    const data = candles.length === 1 ? candles[0]!.data : concatPacked(candles.map((c) => c.data));
     const msg: ClosedBatchMessage = {
       t: 'closed',
       seq: ++this.seq,
@@ -115,12 +120,3 @@ export abstract class StoreClientBase {
   }
 }
 
-function concat(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}

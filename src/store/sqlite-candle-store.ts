@@ -2,10 +2,12 @@ import { createRequire } from 'node:module';
 import type { Database as DatabaseT, Statement as StatementT } from 'node-sqlite3-wasm';
 import { CANDLE_STRIDE, candleCount } from '../domain/candle.js';
 import { GatewayError } from '../errors.js';
+import { fastRowBinder, type RowBinder } from './row-binder.js';
 import { migrate } from './schema.js';
 
 // The only import of the SQLite binding in the code base (architecture.md). It is CommonJS.
-const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
+const binding = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
+const { Database } = binding;
 
 export type SynchronousMode = 'FULL' | 'NORMAL' | 'OFF';
 
@@ -15,6 +17,18 @@ export interface StoreOptions {
   readonly rowsPerStatement?: number;
   /** Page cache size; small values make SQLite spill pages mid-transaction (crash tests). */
   readonly cacheKiB?: number;
+  /** Bind through the binding's raw exports (row-binder.ts); default true. Tests compare both paths. */
+  readonly fastBinding?: boolean;
+}
+
+/** The pragmas every store connection runs with (exported so benchmarks measure the same setup). */
+export function connectionPragmas(options: StoreOptions = {}): string {
+  // page_size only takes effect on a new file (before the first table): 8 KiB measured best or
+  // near-best for bulk, and for drains touching many series (bench/store-layout.ts).
+  return (
+    `PRAGMA page_size=8192; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=PERSIST; PRAGMA synchronous=${options.synchronous ?? 'FULL'};` +
+    ` PRAGMA cache_size=-${options.cacheKiB ?? 65536}; PRAGMA temp_store=MEMORY;`
+  );
 }
 
 const COLUMNS = 'candle_time, open, high, low, close, volume';
@@ -34,22 +48,21 @@ const UPSERT_TAIL =
 export class SqliteCandleStore {
   private readonly db: DatabaseT;
   private readonly rowsPerStatement: number;
-  private readonly upserts = new Map<number, { stmt: StatementT; values: (number | string)[] }>();
-  private readonly reads: Record<'tail' | 'after' | 'between' | 'head' | 'count' | 'countAll', StatementT>;
+  private readonly allowFastBinding: boolean;
+  private readonly upserts = new Map<number, UpsertStatement>();
+  private readonly reads: Record<'tail' | 'after' | 'between' | 'head' | 'count' | 'countUpTo' | 'countAll', StatementT>;
   private closed = false;
 
   constructor(readonly path: string, options: StoreOptions = {}) {
     this.rowsPerStatement = options.rowsPerStatement ?? 100;
+    this.allowFastBinding = options.fastBinding ?? true;
     try {
       this.db = new Database(path);
     } catch (err) {
       throw new GatewayError('store_failed', `cannot open database ${path}: ${(err as Error).message}`, { cause: err });
     }
     try {
-      this.db.exec(
-        `PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=PERSIST; PRAGMA synchronous=${options.synchronous ?? 'FULL'};` +
-          ` PRAGMA cache_size=-${options.cacheKiB ?? 65536}; PRAGMA temp_store=MEMORY;`,
-      );
+      this.db.exec(connectionPragmas(options));
       migrate(this.db);
       this.reads = {
         tail: this.db.prepare(`SELECT ${COLUMNS} FROM candles WHERE series_id = ? ORDER BY candle_time DESC LIMIT ?`),
@@ -59,6 +72,7 @@ export class SqliteCandleStore {
         ),
         head: this.db.prepare('SELECT max(candle_time) AS t FROM candles WHERE series_id = ?'),
         count: this.db.prepare('SELECT count(*) AS n FROM candles WHERE series_id = ?'),
+        countUpTo: this.db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM candles WHERE series_id = ? LIMIT ?)'),
         countAll: this.db.prepare('SELECT count(*) AS n FROM candles'),
       };
     } catch (err) {
@@ -88,21 +102,30 @@ export class SqliteCandleStore {
     let i = from;
     while (i < to) {
       const rows = Math.min(this.rowsPerStatement, to - i);
-      const { stmt, values } = this.upsertStatement(rows);
-      values[0] = seriesId;
-      let v = 1;
-      for (let r = 0; r < rows; r++) {
-        const b = (i + r) * CANDLE_STRIDE;
-        values[v++] = packed[b]!;
-        values[v++] = packed[b + 1]!;
-        values[v++] = packed[b + 2]!;
-        values[v++] = packed[b + 3]!;
-        values[v++] = packed[b + 4]!;
-        values[v++] = packed[b + 5]!;
+      const { stmt, values, bind } = this.upsertStatement(rows);
+      if (bind) {
+        bind(seriesId, packed, i, rows);
+      } else {
+        values[0] = seriesId;
+        let v = 1;
+        for (let r = 0; r < rows; r++) {
+          const b = (i + r) * CANDLE_STRIDE;
+          values[v++] = packed[b]!;
+          values[v++] = packed[b + 1]!;
+          values[v++] = packed[b + 2]!;
+          values[v++] = packed[b + 3]!;
+          values[v++] = packed[b + 4]!;
+          values[v++] = packed[b + 5]!;
+        }
+        stmt.run(values);
       }
-      stmt.run(values);
       i += rows;
     }
+  }
+
+  /** Whether upserts bind through the binding's raw exports (row-binder.ts) rather than `run`. */
+  get fastBinding(): boolean {
+    return this.upsertStatement(1).bind !== null;
   }
 
   /** Latest `limit` candles, ascending. */
@@ -126,8 +149,10 @@ export class SqliteCandleStore {
     return row?.t ?? null;
   }
 
-  count(seriesId?: string): number {
-    const row = (seriesId === undefined ? this.reads.countAll.get() : this.reads.count.get([seriesId])) as { n: number };
+  /** Candles of a series (or all); with `atMost`, stops counting there (a bounded index walk). */
+  count(seriesId?: string, atMost?: number): number {
+    const stmt = seriesId === undefined ? this.reads.countAll : atMost === undefined ? this.reads.count : this.reads.countUpTo;
+    const row = (seriesId === undefined ? stmt.get() : stmt.get(atMost === undefined ? [seriesId] : [seriesId, atMost])) as { n: number };
     return row.n;
   }
 
@@ -150,12 +175,13 @@ export class SqliteCandleStore {
     return this.closed;
   }
 
-  private upsertStatement(rows: number): { stmt: StatementT; values: (number | string)[] } {
+  private upsertStatement(rows: number): UpsertStatement {
     let entry = this.upserts.get(rows);
     if (!entry) {
       const tuple = '(?1,?,?,?,?,?,?)';
       const sql = `INSERT INTO candles (series_id, ${COLUMNS}) VALUES ${Array(rows).fill(tuple).join(',')}${UPSERT_TAIL}`;
-      entry = { stmt: this.db.prepare(sql), values: new Array<number | string>(1 + rows * CANDLE_STRIDE) };
+      const stmt = this.db.prepare(sql);
+      entry = { stmt, values: new Array<number | string>(1 + rows * CANDLE_STRIDE), bind: this.allowFastBinding ? fastRowBinder(binding, stmt) : null };
       this.upserts.set(rows, entry);
     }
     return entry;
@@ -176,6 +202,13 @@ export class SqliteCandleStore {
     }
     return packed;
   }
+}
+
+interface UpsertStatement {
+  readonly stmt: StatementT;
+  /** Reused argument array for `stmt.run` when there is no fast binder. */
+  readonly values: (number | string)[];
+  readonly bind: RowBinder | null;
 }
 
 function reverseCandles(packed: Float64Array): Float64Array {

@@ -29,7 +29,10 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
   private closing = false;
   private restarts = 0;
   private ready!: Promise<void>;
+  /** Rejects when the current writer thread exits: in-flight calls fail instead of hanging. */
+  private lost!: Promise<never>;
   private readonly restartListeners: Array<() => void> = [];
+  private readonly lostListeners: Array<() => void> = [];
 
   constructor(private readonly settings: WriterSettings) {
     super(settings.maxPendingCandles);
@@ -48,6 +51,15 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
   /** Called after a crashed writer was replaced: producers must connect again. */
   onRestart(listener: () => void): void {
     this.restartListeners.push(listener);
+  }
+
+  /**
+   * Called at once when the writer thread dies, before any replacement commits: whatever was
+   * derived from its commit sequence (the tail cache) must be dropped, as the new writer counts
+   * commits from zero again.
+   */
+  onWriterLost(listener: () => void): void {
+    this.lostListeners.push(listener);
   }
 
   protected sendToWriter(msg: ClosedBatchMessage): void {
@@ -70,8 +82,8 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
     return this.call(() => this.api.head(seriesId));
   }
 
-  async count(seriesId?: string): Promise<number> {
-    return this.call(() => this.api.count(seriesId));
+  async count(seriesId?: string, atMost?: number): Promise<number> {
+    return this.call(() => this.api.count(seriesId, atMost));
   }
 
   async stats(): Promise<WriterStats> {
@@ -116,13 +128,20 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
     });
     this.ready.catch(() => undefined);
     this.worker.on('error', (err) => log.error('writer thread failed', { error: err }));
-    this.worker.on('exit', (code) => this.onExit(code));
+    let markLost!: (err: Error) => void;
+    this.lost = new Promise<never>((_, reject) => (markLost = reject));
+    this.lost.catch(() => undefined);
+    this.worker.on('exit', (code) => {
+      markLost(new GatewayError(this.closing ? 'shutting_down' : 'store_failed', `writer thread exited (code ${code})`));
+      this.onExit(code);
+    });
   }
 
   private onExit(code: number): void {
     if (this.closing) return;
     const err = new GatewayError('store_failed', `writer thread exited (code ${code})`);
     this.failAllPending(err);
+    for (const listener of this.lostListeners) listener();
     if (this.restarts >= MAX_WRITER_RESTARTS) {
       log.error('writer thread keeps dying; not restarting it again', { restarts: this.restarts });
       return;
@@ -141,6 +160,12 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
   private async call<T>(fn: () => Promise<T> | T): Promise<T> {
     if (this.closing) throw new GatewayError('shutting_down', 'store is closing');
     await this.ready;
-    return fn();
+    const lost = this.lost;
+    return Promise.race([fn(), lost]);
+  }
+
+  /** Test hook: kills the writer thread as a crash would (the store restarts it). */
+  async crashWriterForTest(): Promise<void> {
+    await this.worker.terminate();
   }
 }

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
+import type { Config } from '../config/settings.js';
 import type { ClosedBatchMessage, MainInbound, ReadResult } from '../protocol/writer-messages.js';
 import { SqliteCandleStore, type SynchronousMode } from './sqlite-candle-store.js';
 import { MAIN_SOURCE, WriterCore, type WriterStats } from './writer-core.js';
@@ -11,6 +13,16 @@ export interface WriterSettings {
   readonly maxPendingCandles: number;
 }
 
+/** The writer's settings from the configuration (the gateway and the import command). */
+export function writerSettings(config: Pick<Config, 'dbPath' | 'sqliteSynchronous' | 'writerRowsPerStatement' | 'writerMaxPendingCandles'>): WriterSettings {
+  return {
+    dbPath: resolve(config.dbPath),
+    synchronous: config.sqliteSynchronous,
+    rowsPerStatement: config.writerRowsPerStatement,
+    maxPendingCandles: config.writerMaxPendingCandles,
+  };
+}
+
 /** The writer's low-rate API (comlink in the worker; direct calls in-thread). */
 export interface WriterApi {
   attachProducer(name: string, port: MessagePort): void;
@@ -19,7 +31,7 @@ export interface WriterApi {
   after(seriesId: string, since: number, limit: number): ReadResult;
   between(seriesId: string, from: number, to: number, limit: number): ReadResult;
   head(seriesId: string): number | null;
-  count(seriesId?: string): number;
+  count(seriesId?: string, atMost?: number): number;
   stats(): WriterStats;
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -50,6 +62,11 @@ export class WriterService implements WriterApi {
   attachProducer(name: string, port: MessagePort): void {
     this.detachProducer(name);
     port.on('message', (msg: ClosedBatchMessage) => this.core.accept(name, msg));
+    // Short-lived producers (one per imported file) just close their end; forget them then. Their
+    // batches already accepted stay queued and are committed as usual.
+    port.once('close', () => {
+      if (this.producers.get(name) === port) this.producers.delete(name);
+    });
     this.producers.set(name, port);
   }
 
@@ -76,8 +93,8 @@ export class WriterService implements WriterApi {
     return this.core.head(seriesId);
   }
 
-  count(seriesId?: string): number {
-    return this.core.count(seriesId);
+  count(seriesId?: string, atMost?: number): number {
+    return this.core.count(seriesId, atMost);
   }
 
   stats(): WriterStats {

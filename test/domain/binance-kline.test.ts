@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseKlineFrame, parseKlineFrameJson, type KlineEvent, type ParsedFrame } from '../../src/domain/binance-kline.js';
 import { scanKlineFrame } from '../../src/domain/binance-kline-scan.js';
 import { describeWithSharedFixtures, sharedFixture } from '../support/shared-fixtures.js';
+import { mulberry32 } from '../../src/util/seeded-random.js';
 
 const DIR = 'binance/cryptofeed-sample_data/';
 
@@ -116,16 +117,7 @@ describe('kline parser shapes', () => {
 });
 
 describe('kline parser fuzz', () => {
-  /** mulberry32 */
-  function rng(seed: number): () => number {
-    let s = seed >>> 0;
-    return () => {
-      let t = (s = (s + 0x6d2b79f5) >>> 0);
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const rng = mulberry32;
   const ALPHABET = '{}[]":,.-0123456789eEtruefalsnl \\\n\tklinexE"x"o"\u0000\u00e9';
 
   it('10,000 mutated and random frames never throw, and the fast path never disagrees with JSON.parse', () => {

@@ -7,7 +7,7 @@ import { featherLayout } from '../../src/history/feather-layout.js';
 import type { DecodeReasonCode } from '../../src/history/decode-result.js';
 import { readCandleFile } from '../../src/history/read-candle-file.js';
 import { generateCandles } from '../../src/history/synthetic-candles.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const dir = tempDir('bad-files');
 const MINUTE = 60;

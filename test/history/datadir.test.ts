@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { listCandleFiles } from '../../src/history/datadir-listing.js';
 import { findCandleFile, resolveDatadir } from '../../src/history/datadir.js';
 import { parseLenientJson } from '../../src/history/lenient-json.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const NONE = { freqtradeDatadir: '', freqtradeConfig: '', freqtradeUserdir: '' };
 

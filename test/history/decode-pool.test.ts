@@ -4,7 +4,7 @@ import { setLogLevel } from '../../src/log.js';
 import { createDecodePool, type DecodePool } from '../../src/history/decode-pool.js';
 import { inThreadDecoder, type CandleDecoder } from '../../src/history/decode-task.js';
 import { writeDatadir, type WrittenFixture } from '../../src/history/fixture-writer.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const dir = tempDir('decode-pool');
 let files: WrittenFixture[];

@@ -6,7 +6,7 @@ import { encodeFeather, MAX_BATCH_ROWS } from '../../src/history/feather-writer.
 import { featherLayout } from '../../src/history/feather-layout.js';
 import { candlesToJson, writeDatadir } from '../../src/history/fixture-writer.js';
 import { generateCandles } from '../../src/history/synthetic-candles.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const START = 1_700_000_040;
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readCandleFile } from '../../src/history/read-candle-file.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const run = promisify(execFile);
 const SCRIPT = new URL('../../scripts/gen-datadir.ts', import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import lz4js from 'lz4js';
 import { describe, expect, it } from 'vitest';
 import { decodeLz4Frame, Lz4FormatError } from '../../src/history/lz4-frame.js';
-import { mulberry32 } from '../../src/history/synthetic-candles.js';
+import { mulberry32 } from '../../src/util/seeded-random.js';
 
 function randomBytes(n: number, seed: number, alphabet = 256): Uint8Array {
   const random = mulberry32(seed);

@@ -5,7 +5,7 @@ import { writeCandleFile, writeDatadir, type WrittenFixture } from '../../src/hi
 import { CANDLE_FORMATS, type CandleFormat } from '../../src/history/formats.js';
 import { readCandleFile } from '../../src/history/read-candle-file.js';
 import { generateCandles } from '../../src/history/synthetic-candles.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const MINUTE = 60;
 const START = 1_700_000_040; // a whole minute, 2023-11-14

@@ -112,10 +112,10 @@ describe('BinanceRestClient against the fake exchange', () => {
     const started = Date.now();
     await c.fetchClosed(range(0));
     await c.fetchClosed(range(1));
-    const fast = Date.now() - started;
+    // The first two fit the budget: no wait (counted, not timed: this machine may be loaded).
+    expect(c.stats().budget).toMatchObject({ waits: 0 });
     const third = await c.fetchClosed(range(2));
     expect(third.ok).toBe(true);
-    expect(fast).toBeLessThan(500);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(c.stats().budget).toMatchObject({ waits: 1, serverUsed: 6 });
     await own.close();

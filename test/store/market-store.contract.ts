@@ -47,6 +47,8 @@ export function marketStoreContract(name: string, open: StoreFactory): void {
       expect(await store.head(S)).toBe(220);
       expect(await store.count(S)).toBe(3);
       expect(await store.count()).toBe(3);
+      expect(await store.count(S, 2)).toBe(2); // bounded: "at least 2?"
+      expect(await store.count(S, 10)).toBe(3);
       expect(candleAt((await store.tail(S, 1)).data, 0)).toEqual(candle(220));
     });
 

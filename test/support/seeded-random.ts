@@ -1,14 +1,5 @@
-/** mulberry32: a small deterministic PRNG so fuzz runs are reproducible from their seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Tests use the product's seeded PRNG, so fuzz runs are reproducible from their seed. */
+export { mulberry32 as seededRandom } from '../../src/util/seeded-random.js';
 
 export function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)]!;
