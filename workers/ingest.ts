@@ -19,6 +19,7 @@ expose(
     start: (seriesId: string, head: number | null) => service.start(seriesId, head),
     stop: (seriesId: string) => service.stop(seriesId),
     attachWriter: (p: MessagePort) => service.attachWriter(p),
+    fill: (seriesId: string, from: number, to: number | null) => service.fill(seriesId, from, to),
     backfill: (seriesId: string, from: number, to: number) => service.backfill(seriesId, from, to),
     stats: () => service.stats(),
     close: async () => {

@@ -188,6 +188,17 @@ export class IngestEngine {
   }
 
   /**
+   * Asks REST for a running series' bars `from`..`to` (default: its newest closed bar), e.g. the
+   * time between a history file imported behind the job and the job's first candle. They reach the
+   * store through the job like any fill (older than what subscribers have: stored, not re-sent).
+   */
+  fill(seriesId: string, from: number, to?: number): void {
+    const job = this.jobs.get(seriesId);
+    const until = to ?? job?.lastClosedTime;
+    if (job && until !== undefined && until >= from) this.gapFiller.request(job.series, from, until);
+  }
+
+  /**
    * Closed candles `from`..`to` (seconds, inclusive) of a series from REST, on this engine's share
    * of the weight budget (hub gap backfill: the caller stores them). Never throws.
    */

@@ -46,6 +46,8 @@ export interface IngestWorkerApi {
   stop(seriesId: string): void;
   /** A (new) port to the writer: at start-up and after the writer thread was replaced. */
   attachWriter(port: MessagePort): void;
+  /** A running job fetches its bars `from`..`to` (null: up to its newest close) from REST. */
+  fill(seriesId: string, from: number, to: number | null): void;
   /** Fetches from REST and commits (unpublished) the closed candles `from`..`to` of a series. */
   backfill(seriesId: string, from: number, to: number): Promise<BackfillResult>;
   stats(): IngestWorkerStats;
@@ -98,6 +100,10 @@ export class IngestWorkerService implements IngestWorkerApi {
 
   attachWriter(port: MessagePort): void {
     this.link.attach(port);
+  }
+
+  fill(seriesId: string, from: number, to: number | null): void {
+    this.engine.fill(seriesId, from, to ?? undefined);
   }
 
   async backfill(seriesId: string, from: number, to: number): Promise<BackfillResult> {

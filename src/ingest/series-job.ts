@@ -149,6 +149,11 @@ export class SeriesJob {
     this.throttle.closed(t);
   }
 
+  /** Newest closed candle_time known (seen, revealed, or the store head), if any. */
+  get lastClosedTime(): number | undefined {
+    return this.tracker.last;
+  }
+
   /** Candles a gap fill fetched for this series (ascending). */
   onGapFillCandles(packed: Float64Array): void {
     this.hold.filled(packed);

@@ -4,12 +4,13 @@ import type { SeriesId } from '../domain/series-id.js';
 import { describeError } from '../errors.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import { systemClock, type Clock, type Timer } from '../ingest/clock.js';
-import type { BackfillResult, IngestWorkerStats } from '../ingest/ingest-worker-service.js';
+import type { BackfillResult } from '../ingest/ingest-worker-service.js';
 import { createLogger } from '../log.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
 import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
 import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin } from './ingest-plugin.js';
+import { followImports, type HistoryHooks } from './history-fill.js';
 import { IngestWorkerClient, type ProducerStore } from './ingest-worker-client.js';
 import { JobTable, type JobEntry } from './job-table.js';
 import { ingestWorkerData, streamable, workerIndexOf } from './worker-assignment.js';
@@ -23,6 +24,8 @@ export interface IngestSupervisorOptions {
   /** Forming candles from the workers (→ hub.publishForming). */
   readonly onForming: (seriesId: string, candle: Candle) => void;
   readonly beforeJobStart?: BeforeJobStart;
+  /** The history bootstrap: imports behind a running job are filled up to it from REST. */
+  readonly history?: Pick<HistoryHooks, 'onBootstrapped'>;
   /** Drives the idle TTL (tests pass a ManualClock). */
   readonly clock?: Clock;
 }
@@ -64,6 +67,7 @@ export class IngestSupervisor implements IngestPlugin {
       // A start that failed while the writer was gone (its store head could not be read) goes again.
       for (const w of this.workers) if (w.isAlive) this.onWorkerUp(w.index);
     });
+    if (opts.history) followImports(opts.history, opts.store, (id) => this.live.has(id), (id, from, to) => this.workerOf(id).fill(id, from, to));
   }
 
   /** Spawns the workers and starts the whitelist jobs (in the background: bootstrap may take a while). */
@@ -137,22 +141,21 @@ export class IngestSupervisor implements IngestPlugin {
   /** Shutdown step 2 (architecture.md): jobs stop, their batches are flushed and acked. */
   stop(): Promise<void> {
     return (this.stopping ??= (async () => {
-      if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
-      this.sweepTimer = undefined;
+      this.scheduleSweep(); // stopping: only cancels
       await Promise.all(this.workers.map((w) => w.close()));
       this.live.clear();
     })());
   }
 
   private async snapshot(): Promise<IngestSnapshot> {
-    const stats = await Promise.all(this.workers.map((w) => (w.isAlive ? w.stats().catch(() => null) : Promise.resolve(null))));
+    const stats = await Promise.all(this.workers.map((w) => (w.isAlive ? w.stats().catch(() => null) : null)));
     return {
       config: this.opts.config,
       whitelist: this.opts.whitelist,
       entries: this.table.entries().map((e) => ({ ...e, worker: this.workerOf(e.seriesId).index })),
       refused: this.table.refused,
       evictions: this.table.evictions,
-      workers: this.workers.map((w, i) => ({ index: w.index, alive: w.isAlive, crashes: w.crashes, lastCrashAt: w.lastCrashAt, threadId: w.thread?.threadId ?? null, stats: stats[i] as IngestWorkerStats | null })),
+      workers: this.workers.map((w, i) => ({ index: w.index, alive: w.isAlive, crashes: w.crashes, lastCrashAt: w.lastCrashAt, threadId: w.thread?.threadId ?? null, stats: stats[i] ?? null })),
       now: Date.now(),
     };
   }

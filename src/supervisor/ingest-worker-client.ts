@@ -17,7 +17,7 @@ const STABLE_AFTER_MS = 60_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
 /** What the supervisor needs from the store (WorkerStore also reports writer restarts). */
-export interface ProducerStore extends Pick<MarketStore, 'head' | 'connectProducer'> {
+export interface ProducerStore extends Pick<MarketStore, 'head' | 'after' | 'connectProducer'> {
   onRestart?(listener: () => void): void;
 }
 
@@ -108,6 +108,10 @@ export class IngestWorkerClient {
 
   stopJob(seriesId: string): Promise<void> {
     return this.call((api) => api.stop(seriesId));
+  }
+
+  fill(seriesId: string, from: number, to: number | null): Promise<void> {
+    return this.call((api) => api.fill(seriesId, from, to));
   }
 
   stats(): Promise<IngestWorkerStats> {

@@ -20,12 +20,15 @@ export function liveIngestPlugins(beforeJobStart?: (core: GatewayCore) => Before
   let supervisor: IngestSupervisor | null = null;
   return {
     ingest: async (core) => {
+      const history = core.history;
       supervisor = await IngestSupervisor.start({
         config: core.config,
         whitelist: core.whitelist,
         store: core.store,
         onForming: (seriesId, candle) => core.hub.publishForming(seriesId, candle),
-        beforeJobStart: beforeJobStart?.(core),
+        // The freqtrade bootstrap runs before a job starts, so its REST fill covers file end → now.
+        beforeJobStart: beforeJobStart?.(core) ?? (history ? async (seriesId) => void (await history.ensure(seriesId)) : undefined),
+        history: history ?? undefined,
       });
       return supervisor;
     },

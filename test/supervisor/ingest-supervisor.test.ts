@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith } from '../../src/config/load-config.js';
-import { CANDLE_STRIDE } from '../../src/domain/candle.js';
+import { CANDLE_STRIDE, packCandles } from '../../src/domain/candle.js';
 import { parseSeriesId } from '../../src/domain/series-id.js';
 import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
 import { ManualClock } from '../../src/ingest/clock.js';
@@ -26,6 +26,8 @@ let store: InThreadStore;
 let supervisor: IngestSupervisor;
 const clock = new ManualClock(Date.now());
 const forming = new Map<string, number>();
+/** The history bootstrap's "imported" event, as src/history/bootstrapper.ts emits it. */
+let imported: ((seriesId: string, lastTime: number) => void) | undefined;
 
 /** Distinct futures series; `onWorker` picks ones pinned to a given worker. */
 const candidates = ['BTC', 'ETH', 'SOL', 'BNB', 'ADA', 'DOGE', 'DOT', 'LTC', 'LINK', 'AVAX', 'ATOM', 'TRX'].map((c) => `binance:futures:${c}/USDT:1m`);
@@ -55,6 +57,7 @@ beforeAll(async () => {
     store,
     clock,
     onForming: (seriesId) => forming.set(seriesId, (forming.get(seriesId) ?? 0) + 1),
+    history: { onBootstrapped: (listener) => void (imported = listener) },
   });
 });
 afterAll(async () => {
@@ -127,6 +130,21 @@ describe('IngestSupervisor', () => {
     release(d!);
     clock.advance(TTL_S * 1000);
     expect(Object.keys(await jobs())).toEqual([W]);
+  });
+
+  it('history imported behind a running job: the bars up to its first candle are filled from REST', async () => {
+    const history = fake.generators.futures.history('xrpusdt@kline_1m');
+    await waitForAsync(async () => (await storedTimes(W)).length > 0, 'the whitelisted job to store a close', 10_000);
+    const firstStored = (await storedTimes(W))[0]!;
+    const first = history.findIndex((b) => b.t / 1000 === firstStored);
+    // The stream was made with 30 past bars the job never saw.
+    expect(first).toBeGreaterThanOrEqual(20);
+    const file = history.slice(0, 10).map((b) => ({ candle_time: b.t / 1000, open: +b.o, high: +b.h, low: +b.l, close: +b.c, volume: +b.v }));
+    await store.write([{ seriesId: W, data: packCandles(file) }], { publish: false });
+    imported!(W, file.at(-1)!.candle_time);
+    await waitForAsync(async () => (await storedTimes(W)).includes(firstStored - 60), 'the bars behind the job to be filled', 10_000);
+    const times = await storedTimes(W);
+    expect(times).toEqual(history.filter((b) => b.t / 1000 <= times.at(-1)!).map((b) => b.t / 1000));
   });
 
   it('restarts a crashed worker with its wanted jobs; the hole the crash left is filled from the store head', async () => {
