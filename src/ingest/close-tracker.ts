@@ -57,7 +57,7 @@ export class CloseTracker {
    * series-job.ts). Bars after the last close up to it that never arrived are a hole — the one a
    * start-up after downtime or a reconnect leaves, found without waiting for the next close
    * (which for a 1d series may be a day away). Without a reference (no head, no close yet) there
-   * is nothing to compare with: history before the first close is the bootstrap's business.
+   * is nothing to compare with: the caller seeds one instead (series-job.ts).
    */
   reveal(closedUpTo: number): CloseObservation {
     const last = this.lastTime;

@@ -84,6 +84,11 @@ export class GapHold {
     return this.since !== undefined;
   }
 
+  /** A reference for a series without a store head: bars after `time` are this job's to deliver. */
+  seed(time: number): void {
+    this.released ??= time;
+  }
+
   /** Bars from..to (inclusive) are missing: hold what follows and fetch them. */
   missing(from: number, to: number): void {
     if (!this.holding) {

@@ -134,8 +134,16 @@ export class SeriesJob {
     const tf = this.series.tfSeconds;
     if (!ev.closed) {
       // Bar t is forming, so every bar up to t − 2tf closed long ago, and t − tf too once the grace is over.
-      const revealed = this.tracker.reveal(ev.eventTimeMs >= t * 1000 + CLOSE_GRACE_MS ? t - tf : t - 2 * tf);
-      if (revealed.kind === 'gap') this.hold.missing(revealed.from, revealed.to);
+      const closedUpTo = ev.eventTimeMs >= t * 1000 + CLOSE_GRACE_MS ? t - tf : t - 2 * tf;
+      if (this.tracker.last === undefined) {
+        // A new series (no store head, no close yet): from here on this job owns every bar, so a
+        // first close lost to an early reconnect is still found and filled.
+        this.tracker.seed(closedUpTo);
+        this.hold.seed(closedUpTo);
+      } else {
+        const revealed = this.tracker.reveal(closedUpTo);
+        if (revealed.kind === 'gap') this.hold.missing(revealed.from, revealed.to);
+      }
       this.throttle.forming(ev.candle, ev.eventTimeMs);
       return;
     }

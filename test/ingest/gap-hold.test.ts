@@ -171,11 +171,17 @@ describe('SeriesJob hole detection', () => {
     expect(j.stats()).toMatchObject({ gaps: 1, missingBars: 1, holds: 1, lastClosedTime: 660 });
   });
 
-  it('without a store head, history before the first close is left alone', () => {
+  it('without a store head, history before the job is left alone; from its first frame on, every bar is its to deliver', () => {
     const { j, gaps, closed } = job(null);
     j.onKline(frame(6000, false, 6_000_000 + 30_000));
-    j.onKline(frame(6000, true, 6_060_500));
     expect(gaps).toEqual([]);
-    expect(closed).toEqual([6000]);
+    // Bar 6000's close is lost (an early reconnect): the next bar's frames reveal it.
+    j.onKline(frame(6060, false, 6_060_000 + CLOSE_GRACE_MS));
+    expect(gaps).toEqual([[6000, 6000]]);
+    j.onKline(frame(6060, true, 6_120_500));
+    expect(closed).toEqual([]);
+    j.onGapFillCandles(rest(6000));
+    j.onGapFill({ ok: true, candles: new Float64Array(0), requests: 1 }, 1, true);
+    expect(closed).toEqual([6000, 6060]);
   });
 });
