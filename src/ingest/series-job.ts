@@ -136,10 +136,11 @@ export class SeriesJob {
       // Bar t is forming, so every bar up to t − 2tf closed long ago, and t − tf too once the grace is over.
       const closedUpTo = ev.eventTimeMs >= t * 1000 + CLOSE_GRACE_MS ? t - tf : t - 2 * tf;
       if (this.tracker.last === undefined) {
-        // A new series (no store head, no close yet): from here on this job owns every bar, so a
-        // first close lost to an early reconnect is still found and filled.
-        this.tracker.seed(closedUpTo);
-        this.hold.seed(closedUpTo);
+        // A new series (no store head, no close yet): this job owns every bar from the forming
+        // one on, so a first close lost to an early reconnect is still found and filled. The bar
+        // before it is history (it may not even exist: a new listing, the fake's new stream).
+        this.tracker.seed(t - tf);
+        this.hold.seed(t - tf);
       } else {
         const revealed = this.tracker.reveal(closedUpTo);
         if (revealed.kind === 'gap') this.hold.missing(revealed.from, revealed.to);

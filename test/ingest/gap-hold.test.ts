@@ -173,7 +173,9 @@ describe('SeriesJob hole detection', () => {
 
   it('without a store head, history before the job is left alone; from its first frame on, every bar is its to deliver', () => {
     const { j, gaps, closed } = job(null);
-    j.onKline(frame(6000, false, 6_000_000 + 30_000));
+    // Its first frame comes early in bar 6000; bar 5940 may never be seen closed: not ours.
+    j.onKline(frame(6000, false, 6_000_000 + 100));
+    j.onKline(frame(6000, false, 6_000_000 + CLOSE_GRACE_MS + 100));
     expect(gaps).toEqual([]);
     // Bar 6000's close is lost (an early reconnect): the next bar's frames reveal it.
     j.onKline(frame(6060, false, 6_060_000 + CLOSE_GRACE_MS));
