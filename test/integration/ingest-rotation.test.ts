@@ -6,7 +6,7 @@ import { waitFor, waitForAsync } from '../support/wait.js';
 
 /**
  * Binance cuts every connection after 24 h; the gateway rotates before that, make-before-break.
- * Here a connection lives 1.5 s (BINANCE_WS_ROTATE_AFTER_S) while 1m bars last 500 ms, so a run
+ * Here a connection lives 1.5 s (BINANCE_WS_ROTATE_AFTER_S) while 1m bars last 1 s, so a run
  * of a few seconds goes through several rotations with frames in flight on both sockets. End to
  * end — exchange, ingest worker, writer, hub, WebSocket client — no frame is lost (no hole had
  * to be filled, every close arrived) and none is duplicated (each close once; forming volumes of
@@ -19,7 +19,8 @@ describe('connection rotation (24 h, simulated)', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    fake = await FakeBinance.start({ barMs: 500, tickMs: 50 });
+    // Not faster: the 5 s close grace (exchange time) must stay longer than a busy event loop's stall.
+    fake = await FakeBinance.start({ barMs: 1000, tickMs: 50 });
     gw = await startTestGateway({ enableOndemandIngest: true, binanceWsRotateAfterS: 1.5, ...fakeBinanceSettings(fake) });
   });
   afterAll(async () => {
@@ -49,7 +50,7 @@ describe('connection rotation (24 h, simulated)', () => {
 
       for (const s of SERIES) {
         const stored = await storedRows(s);
-        expect(stored.length, s).toBeGreaterThanOrEqual(8);
+        expect(stored.length, s).toBeGreaterThanOrEqual(5);
         expect(stored, s).toEqual(exchangeBars(fake, s));
         expect(closedReceived(client, s), s).toEqual(stored);
         // Forming: per bar, each update the client got is newer than the one before (volume only grows).
