@@ -7,7 +7,6 @@ import type { GapFiller } from './hub/subscription.js';
 import { TailCache } from './hub/tail-cache.js';
 import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
-import type { IngestEngine } from './ingest-engine.js';
 import { createLogger } from './log.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
@@ -21,6 +20,8 @@ import { acquireDbOwnership } from './store/db-owner.js';
 import type { MarketStore } from './store/market-store.js';
 import { WorkerStore } from './store/worker-store.js';
 import { writerSettings } from './store/writer-service.js';
+import type { BeforeJobStart, IngestPlugin } from './supervisor/ingest-plugin.js';
+import { liveIngestEnabled, liveIngestPlugins } from './supervisor/live-ingest.js';
 import { loadWhitelist } from './supervisor/whitelist.js';
 
 const log = createLogger('gateway');
@@ -41,10 +42,18 @@ export interface GatewayCore {
 }
 
 export interface GatewayPlugins {
-  /** Live exchange ingest, created once the store and hub exist. */
-  readonly ingest?: (core: GatewayCore) => Promise<IngestEngine>;
-  /** Replaces the store-only gap filler (e.g. REST gap fill, which then reads the store). */
+  /**
+   * Live exchange ingest, created once the store and hub exist. Default: the Binance ingest
+   * supervisor (src/supervisor/) when whitelist or on-demand ingest is enabled.
+   */
+  readonly ingest?: (core: GatewayCore) => Promise<IngestPlugin>;
+  /**
+   * Replaces the store-only gap filler. Default with live ingest on: store, then Binance REST
+   * through the ingest workers, then the store again (supervisor/exchange-gap-filler.ts).
+   */
   readonly gapFiller?: (core: Omit<GatewayCore, 'hub'>) => GapFiller;
+  /** Runs before each ingest job starts (the history bootstrap plugs in here). */
+  readonly beforeJobStart?: (core: GatewayCore) => BeforeJobStart;
   /** Extra HTTP routes. */
   readonly routes?: (core: GatewayCore) => Route[];
   /** Where the built live page is (default dist/web of this checkout). */
@@ -68,7 +77,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   const settings = writerSettings(config);
   const ownership = acquireDbOwnership(settings.dbPath);
   const store = new WorkerStore(settings);
-  let ingest: IngestEngine | null = null;
+  const live = !plugins.ingest && liveIngestEnabled(config) ? liveIngestPlugins(plugins.beforeJobStart) : null;
+  let ingest: IngestPlugin | null = null;
   let history: History | null = null;
   let transport: Transport | null = null;
   try {
@@ -79,7 +89,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     // then shows the imported history, not an empty series.
     const reader = new CandleReader(store, cache, history?.bootstrapper.beforeRead);
     const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
-    const gapFiller = config.enableGapBackfill ? (plugins.gapFiller?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
+    const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
+    const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
     const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
     const core: GatewayCore = { ...base, hub };
     const activity = new SeriesActivity();
@@ -89,7 +100,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       activity.record(msg);
       hub.onCommitted(msg);
     });
-    ingest = plugins.ingest ? await plugins.ingest(core) : null;
+    const ingestPlugin = plugins.ingest ?? live?.ingest;
+    ingest = ingestPlugin ? await ingestPlugin(core) : null;
 
     const sessions = new Set<ClientSession>();
     const httpResponses = new Map<string, number>();

@@ -197,8 +197,13 @@ export class FakeBinance {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":-1,"msg":"not found"}');
       return;
     }
-    const reply = this.rest.handle(market, url.searchParams);
-    res.writeHead(reply.status, reply.headers).end(reply.body);
+    const answer = () => {
+      const reply = this.rest.handle(market, url.searchParams);
+      res.writeHead(reply.status, reply.headers).end(reply.body);
+    };
+    // The data is taken when the answer goes out, as a slow server would.
+    if (this.rest.latencyMs > 0) setTimeout(answer, this.rest.latencyMs);
+    else answer();
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -10,6 +10,9 @@ import type { FakeMarket } from './fake-rest.js';
  *   silence?ms=N                          current connections receive nothing for N ms
  *   shutdown?closeAfterMs=N               send `serverShutdown`, close N ms later (-1 = never)
  *   rest-fail?count=K&status=429&retryAfter=S   answer the next K REST calls with status + Retry-After
+ *   rest-hole?market=futures&stream=s&from=MS&to=MS   REST leaves out bars opening in that range
+ *   rest-hole-clear                       end every REST hole
+ *   rest-latency?ms=N                     hold every REST answer back N ms (a slow exchange)
  *   pause / resume                        freeze / resume virtual time and generation
  *   flood?stepMs=250 / flood-stop         frames as fast as clients read / back to the timer
  *   stats                                 connections, inbound rates, violations, REST calls, now
@@ -35,6 +38,18 @@ export function handleControl(fake: FakeBinance, url: URL, res: ServerResponse):
       break;
     case 'rest-fail':
       fake.rest.failNext(num('count', 1), num('status', 429), num('retryAfter', 1));
+      body = { ok: true };
+      break;
+    case 'rest-hole':
+      fake.rest.addHole(q.get('market') === 'spot' ? 'spot' : 'futures', q.get('stream') ?? '', num('from', 0), num('to', 0));
+      body = { ok: true };
+      break;
+    case 'rest-latency':
+      fake.rest.latencyMs = num('ms', 0);
+      body = { ok: true };
+      break;
+    case 'rest-hole-clear':
+      fake.rest.clearHoles();
       body = { ok: true };
       break;
     case 'pause':

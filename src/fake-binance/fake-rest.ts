@@ -52,12 +52,16 @@ function weightOf(market: FakeMarket, limit: number): number {
 
 export class FakeRest {
   readonly log: RestLogEntry[] = [];
+  /** Real ms every klines answer is held back (a slow exchange; default 0). */
+  latencyMs = 0;
   private readonly used: Record<FakeMarket, { minute: number; weight: number }> = { spot: { minute: 0, weight: 0 }, futures: { minute: 0, weight: 0 } };
   private readonly budget: Record<FakeMarket, number>;
   private readonly banSeconds: number;
   /** Per market: real time until which the client was told to wait. */
   private readonly retryUntil: Record<FakeMarket, number> = { spot: 0, futures: 0 };
   private injected: { count: number; status: number; retryAfterS: number } | undefined;
+  /** Per `<market>:<stream>`: open-time ranges (ms, inclusive) REST pretends never existed. */
+  private readonly holes = new Map<string, [number, number][]>();
 
   constructor(
     private readonly sources: Record<FakeMarket, HistorySource>,
@@ -72,6 +76,20 @@ export class FakeRest {
   /** The next `count` klines calls are answered with `status` (429 or 418) and `Retry-After: retryAfterS`. */
   failNext(count: number, status = 429, retryAfterS = 1): void {
     this.injected = { count, status, retryAfterS };
+  }
+
+  /**
+   * An exchange-side hole (maintenance window, sources.md): bars of `stream` opening in
+   * `fromMs`..`toMs` are left out of every answer, as Binance does for data it does not have.
+   * The WebSocket side is unaffected; `clearHoles()` ends it.
+   */
+  addHole(market: FakeMarket, stream: string, fromMs: number, toMs: number): void {
+    const key = `${market}:${stream}`;
+    this.holes.set(key, [...(this.holes.get(key) ?? []), [fromMs, toMs]]);
+  }
+
+  clearHoles(): void {
+    this.holes.clear();
   }
 
   handle(market: FakeMarket, query: URLSearchParams): RestReply {
@@ -108,7 +126,9 @@ export class FakeRest {
     const start = p.startTime === undefined ? undefined : Number(p.startTime);
     const end = p.endTime === undefined ? undefined : Number(p.endTime);
     const forming = gen.formingBar(stream);
-    const bars: readonly Bar[] = forming ? [...gen.history(stream), forming] : gen.history(stream);
+    const holes = this.holes.get(`${market}:${stream}`) ?? [];
+    const all: readonly Bar[] = forming ? [...gen.history(stream), forming] : gen.history(stream);
+    const bars = holes.length === 0 ? all : all.filter((b) => !holes.some(([from, to]) => b.t >= from && b.t <= to));
     const rows = select(bars, start, end, limit).map(row);
     return { status: 200, headers: this.weightHeader(market), body: JSON.stringify(rows) };
   }

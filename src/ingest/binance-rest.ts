@@ -131,7 +131,7 @@ export class BinanceRestClient {
       } catch (err) {
         if (signal?.aborted) throw new BinanceRestError('aborted', 'aborted');
         last = new BinanceRestError('network', describeError(err));
-        await this.sleep(RETRY_BASE_MS * 2 ** attempt, signal);
+        if (attempt < maxRetries) await this.sleep(RETRY_BASE_MS * 2 ** attempt, signal);
         continue;
       }
       const used = Number(header(res.headers['x-mbx-used-weight-1m']));
@@ -160,7 +160,8 @@ export class BinanceRestClient {
       }
       last = new BinanceRestError('http', `HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
       if (res.statusCode < 500) throw last;
-      await this.sleep(RETRY_BASE_MS * 2 ** attempt, signal);
+      // No sleep after the last attempt: the caller learns the outcome at once.
+      if (attempt < maxRetries) await this.sleep(RETRY_BASE_MS * 2 ** attempt, signal);
     }
     throw last ?? new BinanceRestError('network', 'no attempt made');
   }

@@ -49,8 +49,25 @@ export class CloseTracker {
     if (candleTime <= last) return OLD;
     this.lastTime = candleTime;
     if (candleTime === last + this.tfSeconds) return NEXT;
-    const from = last + this.tfSeconds;
-    const to = candleTime - this.tfSeconds;
+    return this.missing(last + this.tfSeconds, candleTime - this.tfSeconds);
+  }
+
+  /**
+   * The exchange has closed every bar up to `closedUpTo` (known from a forming frame's time, see
+   * series-job.ts). Bars after the last close up to it that never arrived are a hole — the one a
+   * start-up after downtime or a reconnect leaves, found without waiting for the next close
+   * (which for a 1d series may be a day away). Without a reference (no head, no close yet) there
+   * is nothing to compare with: the caller seeds one instead (series-job.ts).
+   */
+  reveal(closedUpTo: number): CloseObservation {
+    const last = this.lastTime;
+    if (last === undefined) return FIRST;
+    if (closedUpTo <= last) return OLD;
+    this.lastTime = closedUpTo;
+    return this.missing(last + this.tfSeconds, closedUpTo);
+  }
+
+  private missing(from: number, to: number): CloseObservation {
     // Binance bars are aligned to the timeframe; a non-aligned jump smaller than one bar is no hole.
     if (to < from) return NEXT;
     const bars = Math.floor((to - from) / this.tfSeconds) + 1;

@@ -4,9 +4,14 @@ import { systemClock, type Clock, type Timer } from './clock.js';
 /**
  * Forming (not yet closed) candles of one series → at most one update per `minIntervalMs`
  * (`MARKET_FORMING_MIN_INTERVAL_MS`, default 250; 0 = every update), contract §4 **(fix)**:
- * coalesced, latest wins, and a trailing send so the last value before a close is always shown —
- * the first update after a quiet period goes at once, later ones within the interval are kept
- * and the newest is sent when the interval ends, or immediately when the bar closes.
+ * coalesced, latest wins, and a trailing send so the last value is always shown — the first
+ * update after a quiet period goes at once, later ones within the interval are kept and the
+ * newest is sent when the interval ends.
+ *
+ * The spacing is strict, also at a close: a value still waiting for its slot when its bar closes
+ * is superseded by the closed candle, which follows within milliseconds and carries the bar's
+ * final values (plus any trade no forming frame showed, sources.md). Sending it at once would put
+ * two forming frames closer than the interval on the wire for nothing.
  *
  * Stale updates are dropped, never shown: a forming bar at or before the last closed bar, a bar
  * older than the newest forming one, or an update older (by event time E) than the one already
@@ -19,6 +24,8 @@ export interface FormingThrottleStats {
   coalesced: number;
   /** Stale updates (see class comment). */
   dropped: number;
+  /** Values still waiting for their slot when their bar closed (the closed candle carries them). */
+  superseded: number;
 }
 
 export class FormingThrottle {
@@ -29,7 +36,7 @@ export class FormingThrottle {
   private newestTime = -Infinity;
   private newestEvent = -Infinity;
   private readonly clock: Clock;
-  private readonly counters: FormingThrottleStats = { received: 0, emitted: 0, coalesced: 0, dropped: 0 };
+  private readonly counters: FormingThrottleStats = { received: 0, emitted: 0, coalesced: 0, dropped: 0, superseded: 0 };
 
   constructor(
     private readonly minIntervalMs: number,
@@ -58,7 +65,7 @@ export class FormingThrottle {
     this.timer ??= this.clock.setTimeout(() => this.onTimer(), this.lastEmitAt + this.minIntervalMs - now);
   }
 
-  /** The bar at `candleTime` closed: its last forming value goes out now; older ones are stale from here on. */
+  /** The bar at `candleTime` closed: its waiting value is superseded; older bars are stale from here on. */
   closed(candleTime: number): void {
     if (candleTime <= this.lastClosed) return;
     this.lastClosed = candleTime;
@@ -66,7 +73,7 @@ export class FormingThrottle {
     if (pending === undefined) return;
     this.cancelTimer();
     this.pending = undefined;
-    if (pending.candle_time === candleTime) this.send(pending, this.clock.now());
+    if (pending.candle_time === candleTime) this.counters.superseded++;
     else if (pending.candle_time < candleTime) this.counters.dropped++;
     else {
       // A newer bar's update (it raced ahead of the close): keep it for its own slot.

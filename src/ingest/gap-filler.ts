@@ -14,8 +14,11 @@ export interface GapFillerOptions {
   readonly rest: Readonly<Record<LiveMarket, BinanceRestClient>>;
   /** Closed candles fetched for a series (ascending, packed). */
   readonly onCandles: (seriesId: string, packed: Float64Array) => void;
-  /** A fill finished (ok or not); jobs count it in their stats. */
-  readonly onDone?: (seriesId: string, result: GapFillResult) => void;
+  /**
+   * A fill attempt finished (ok or not); jobs count it in their stats. `settled`: nothing more is
+   * queued or running for the series (a job holding candles behind the hole releases them then).
+   */
+  readonly onDone?: (seriesId: string, result: GapFillResult, settled: boolean) => void;
   /** Series filled at once (default 2). */
   readonly concurrency?: number;
   /** Largest hole filled, in bars; older bars beyond it are left to history import (default 50,000). */
@@ -123,14 +126,15 @@ export class GapFiller {
     const id = series.seriesId;
     if (this.queues.get(id) === q) {
       if (result.candles.length > 0) this.opts.onCandles(id, result.candles);
-      this.opts.onDone?.(id, result);
       if (!result.ok && RETRYABLE.has(result.error.code) && range.attempts + 1 < MAX_ATTEMPTS) {
         // Keep what arrived; ask again for the rest.
         const got = result.candles.length > 0 ? result.candles[result.candles.length - CANDLE_STRIDE]! : range.from - series.tfSeconds;
         if (got + series.tfSeconds <= range.to) q.ranges.unshift({ from: got + series.tfSeconds, to: range.to, attempts: range.attempts + 1 });
       }
-      if (q.ranges.length > 0) this.ready.push(id);
-      else this.queues.delete(id);
+      const settled = q.ranges.length === 0;
+      if (settled) this.queues.delete(id);
+      else this.ready.push(id);
+      this.opts.onDone?.(id, result, settled);
     }
     this.pump();
   }

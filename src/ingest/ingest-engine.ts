@@ -6,10 +6,11 @@ import type { LiveMarket } from '../domain/series-id.js';
 import { createLogger, type Logger } from '../log.js';
 import type { BatchAckMessage, ClosedBatchMessage } from '../protocol/writer-messages.js';
 import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from './binance-endpoints.js';
-import { BinanceRestClient } from './binance-rest.js';
+import { BinanceRestClient, type GapFillResult } from './binance-rest.js';
 import type { BinanceStreamOptions } from './binance-stream-options.js';
 import { systemClock, type Clock } from './clock.js';
 import { ClosedBatcher, type ClosedBatcherStats } from './closed-batcher.js';
+import { ExchangeClock } from './exchange-clock.js';
 import { GapFiller } from './gap-filler.js';
 import { SeriesJob, type SeriesJobStats } from './series-job.js';
 import { BinanceStreamManager, type StreamManagerStats } from './stream-manager.js';
@@ -17,9 +18,9 @@ import { WeightBudget } from './weight-budget.js';
 
 /**
  * Everything an ingest worker runs, minus the thread: series jobs, the Binance connections they
- * share (one manager per market), the batcher toward the writer and the REST gap filler. A thin
- * `workers/ingest.ts` builds one from its workerData, wires `sendClosed` / `onForming` to its
- * MessagePorts, forwards writer acks to `ack`, and exposes start/stop/stats over comlink.
+ * share (one manager per market), the batcher toward the writer and the REST gap filler.
+ * `IngestWorkerService` (ingest-worker-service.ts) wires `sendClosed` / `onForming` to its
+ * MessagePorts, forwards writer acks to `ack`, and is exposed over comlink by `workers/ingest.ts`.
  */
 export type IngestSettings = Pick<
   Config,
@@ -39,21 +40,38 @@ export interface IngestEngineOptions {
   /** Post a throttled forming candle toward the hub. */
   readonly onForming: (seriesId: string, candle: Candle) => void;
   readonly clock?: Clock;
-  /** Exchange time for "is this bar closed" (default clock.now; tests pass the fake's virtual clock). */
+  /**
+   * Exchange time for "is this bar closed" in REST answers. Default: learned from the frames' event
+   * times (ExchangeClock), which also follows the fake's virtual clock; tests may pass it directly.
+   */
   readonly exchangeNow?: () => number;
   /** Connection tunables (tests shorten backoff, rotation, silence timeout). */
   readonly stream?: Partial<Pick<BinanceStreamOptions, 'backoff' | 'silenceTimeoutMs' | 'rotateAfterMs' | 'handoverGraceMs' | 'serverPingIntervalMs'>>;
   /** Unacked writer batches allowed (ClosedBatcher maxInFlight). */
   readonly maxInFlightBatches?: number;
   readonly gapFillConcurrency?: number;
+  /**
+   * Engines (ingest workers) sharing this process's REST weight budget: each plans with an equal
+   * share of it, so N workers together stay within what one would use (default 1).
+   */
+  readonly restBudgetWays?: number;
+  /** Bounds of the hold behind a hole (GapHold): live candles held, and the longest hold (ms). */
+  readonly maxHeld?: number;
+  readonly maxHoldMs?: number;
   readonly logger?: Logger;
 }
+
+/** The fraction of Binance's published REST weight budget this process plans with (weight-budget.ts). */
+const REST_BUDGET_SHARE = 0.8;
 
 export interface IngestStats {
   series: SeriesJobStats[];
   connections: StreamManagerStats[];
   batcher: ClosedBatcherStats;
   gapFillPending: number;
+  rest: Record<LiveMarket, ReturnType<BinanceRestClient['stats']>>;
+  /** Exchange minus local clock (ms), learned from event times; null before the first frame. */
+  exchangeOffsetMs: number | null;
 }
 
 const MARKETS: readonly LiveMarket[] = ['spot', 'futures'];
@@ -65,6 +83,8 @@ export class IngestEngine {
   private readonly managers: Record<LiveMarket, BinanceStreamManager>;
   private readonly batcher: ClosedBatcher;
   private readonly gapFiller: GapFiller;
+  private readonly rest: Record<LiveMarket, BinanceRestClient>;
+  private readonly exchangeClock = new ExchangeClock();
   private readonly clock: Clock;
   private readonly exchangeNow: () => number;
   private readonly log: Logger;
@@ -72,7 +92,7 @@ export class IngestEngine {
   constructor(private readonly opts: IngestEngineOptions) {
     const s = opts.settings;
     this.clock = opts.clock ?? systemClock;
-    this.exchangeNow = opts.exchangeNow ?? (() => this.clock.now());
+    this.exchangeNow = opts.exchangeNow ?? (() => this.exchangeClock.now());
     this.log = opts.logger ?? createLogger('ingest');
     this.batcher = new ClosedBatcher({
       maxBatch: s.binanceWsBatchMax,
@@ -86,19 +106,26 @@ export class IngestEngine {
         if (job) this.gapFiller.request(job.series, t, t);
       },
     });
+    const ways = Math.max(1, opts.restBudgetWays ?? 1);
     const rest = (market: LiveMarket) =>
       new BinanceRestClient({
         market,
         baseUrl: restBaseUrl(market, s),
         clock: this.clock,
         exchangeNow: this.exchangeNow,
-        budget: new WeightBudget({ weightPerWindow: MARKET_LIMITS[market].weightPerMinute, clock: this.clock }),
+        budget: new WeightBudget({ weightPerWindow: MARKET_LIMITS[market].weightPerMinute, share: REST_BUDGET_SHARE / ways, ipShare: REST_BUDGET_SHARE, clock: this.clock }),
       });
+    this.rest = { spot: rest('spot'), futures: rest('futures') };
     this.gapFiller = new GapFiller({
-      rest: { spot: rest('spot'), futures: rest('futures') },
+      rest: this.rest,
       concurrency: opts.gapFillConcurrency,
-      onCandles: (seriesId, packed) => this.batcher.addPacked(seriesId, packed),
-      onDone: (seriesId, result) => this.jobs.get(seriesId)?.onGapFill(result, result.candles.length / CANDLE_STRIDE),
+      // A series stopped meanwhile has no job: its candles still go to the store.
+      onCandles: (seriesId, packed) => {
+        const job = this.jobs.get(seriesId);
+        if (job) job.onGapFillCandles(packed);
+        else this.batcher.addPacked(seriesId, packed);
+      },
+      onDone: (seriesId, result, settled) => this.jobs.get(seriesId)?.onGapFill(result, result.candles.length / CANDLE_STRIDE, settled),
     });
     const manager = (market: LiveMarket) =>
       new BinanceStreamManager({ ...opts.stream, market, baseUrl: wsBaseUrl(market, s), clock: this.clock, onKline: (ev) => this.route(market, ev) });
@@ -107,8 +134,9 @@ export class IngestEngine {
 
   /**
    * Starts ingesting a series (idempotent). `head` is its newest stored candle_time, if any: the
-   * bars between it and the last closed bar are filled from REST right away. Throws bad_request
-   * for a series Binance cannot stream (binanceSeriesOf).
+   * first frames then show which bars after it are missing, and the job fills them from REST
+   * before sending newer ones (series-job.ts). Throws bad_request for a series Binance cannot
+   * stream (binanceSeriesOf).
    */
   start(seriesId: string, head?: number | null): void {
     if (this.jobs.has(seriesId)) return;
@@ -116,13 +144,18 @@ export class IngestEngine {
     const job = new SeriesJob(
       series,
       {
-        closed: (id, c) => this.batcher.add(id, c),
+        closed: (id, packed) => this.batcher.addPacked(id, packed),
         forming: (id, c) => this.opts.onForming(id, c),
         gap: (sr, from, to) => this.gapFiller.request(sr, from, to),
       },
-      this.opts.settings.formingMinIntervalMs,
-      this.clock,
-      head,
+      {
+        formingMinIntervalMs: this.opts.settings.formingMinIntervalMs,
+        clock: this.clock,
+        logger: this.log,
+        head,
+        maxHeld: this.opts.maxHeld,
+        maxHoldMs: this.opts.maxHoldMs,
+      },
     );
     this.jobs.set(seriesId, job);
     const route = this.routes[series.market];
@@ -130,11 +163,6 @@ export class IngestEngine {
     if (readers === undefined) route.set(series.stream, (readers = new Set()));
     readers.add(job);
     this.managers[series.market].add(series.stream);
-    if (head !== undefined && head !== null) {
-      const tf = series.tfSeconds;
-      const lastClosed = Math.floor(this.exchangeNow() / 1000 / tf) * tf - tf;
-      this.gapFiller.request(series, head + tf, lastClosed);
-    }
     this.log.info('series started', { seriesId, stream: series.stream, market: series.market, head: head ?? null });
   }
 
@@ -143,7 +171,7 @@ export class IngestEngine {
     const job = this.jobs.get(seriesId);
     if (job === undefined) return;
     this.jobs.delete(seriesId);
-    job.stop();
+    this.stopJob(job);
     this.gapFiller.cancel(seriesId);
     const { market, stream } = job.series;
     const readers = this.routes[market].get(stream);
@@ -159,9 +187,24 @@ export class IngestEngine {
     return this.jobs.has(seriesId);
   }
 
-  /** The store head of a series became known after start. */
-  seedHead(seriesId: string, head: number): void {
-    this.jobs.get(seriesId)?.seedHead(head);
+  /**
+   * Asks REST for a running series' bars `from`..`to` (default: its newest closed bar), e.g. the
+   * time between a history file imported behind the job and the job's first candle. They reach the
+   * store through the job like any fill (older than what subscribers have: stored, not re-sent).
+   */
+  fill(seriesId: string, from: number, to?: number): void {
+    const job = this.jobs.get(seriesId);
+    const until = to ?? job?.lastClosedTime;
+    if (job && until !== undefined && until >= from) this.gapFiller.request(job.series, from, until);
+  }
+
+  /**
+   * Closed candles `from`..`to` (seconds, inclusive) of a series from REST, on this engine's share
+   * of the weight budget (hub gap backfill: the caller stores them). Never throws.
+   */
+  fetchRange(seriesId: string, from: number, to: number): Promise<GapFillResult> {
+    const series = binanceSeriesOf(seriesId);
+    return this.rest[series.market].fetchClosed({ symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: from, toTime: to });
   }
 
   /** A writer ack for one of our batches. */
@@ -175,6 +218,8 @@ export class IngestEngine {
       connections: MARKETS.map((m) => this.managers[m].stats()),
       batcher: this.batcher.stats(),
       gapFillPending: this.gapFiller.pending,
+      rest: { spot: this.rest.spot.stats(), futures: this.rest.futures.stats() },
+      exchangeOffsetMs: this.exchangeClock.offset,
     };
   }
 
@@ -182,12 +227,20 @@ export class IngestEngine {
   async close(): Promise<void> {
     for (const m of MARKETS) this.managers[m].close();
     this.gapFiller.close();
-    for (const job of this.jobs.values()) job.stop();
+    for (const job of this.jobs.values()) this.stopJob(job);
     this.jobs.clear();
     await this.batcher.drain();
   }
 
+  private stopJob(job: SeriesJob): void {
+    const dropped = job.stop();
+    if (dropped > 0) {
+      this.log.warn('series stopped while holding candles behind a hole; the next start fills them from the store head', { seriesId: job.series.seriesId, dropped });
+    }
+  }
+
   private route(market: LiveMarket, ev: KlineEvent): void {
+    this.exchangeClock.observe(ev.eventTimeMs);
     const readers = this.routes[market].get(ev.stream);
     if (readers === undefined) return;
     for (const job of readers) job.onKline(ev);

@@ -8,13 +8,20 @@ import { systemClock, type Clock, type Timer } from './clock.js';
  * IP included — e.g. a freqtrade next to us) and Retry-After on 429/418, which stops everyone.
  *
  * We plan with `share` of the published budget (default 80%) so a burst of gap fills never takes
- * the IP to its limit, where Binance answers 429 and, if ignored, bans the IP (418).
+ * the IP to its limit, where Binance answers 429 and, if ignored, bans the IP (418). Several
+ * ingest workers split the process's budget: each gets `share` = 80% / N, while `ipShare` (80%)
+ * still caps what the IP as a whole may have used when the server reports its count.
  */
 export interface WeightBudgetOptions {
   /** Published weight limit per window (MARKET_LIMITS weightPerMinute). */
   readonly weightPerWindow: number;
   /** Fraction of it we allow ourselves (default 0.8). */
   readonly share?: number;
+  /**
+   * Fraction of it the whole IP may use before we hold back, checked against
+   * X-MBX-USED-WEIGHT-1M (default `share`; larger when this budget is one worker's split of it).
+   */
+  readonly ipShare?: number;
   /** Window of the limit (default 60 s; tests shorten it). */
   readonly windowMs?: number;
   readonly clock?: Clock;
@@ -40,6 +47,7 @@ interface Waiter {
 
 export class WeightBudget {
   private readonly capacity: number;
+  private readonly ipCapacity: number;
   private readonly refillPerMs: number;
   private readonly clock: Clock;
   private tokens: number;
@@ -54,6 +62,7 @@ export class WeightBudget {
   constructor(options: WeightBudgetOptions) {
     this.clock = options.clock ?? systemClock;
     this.capacity = Math.max(1, Math.floor(options.weightPerWindow * (options.share ?? 0.8)));
+    this.ipCapacity = Math.max(this.capacity, Math.floor(options.weightPerWindow * (options.ipShare ?? options.share ?? 0.8)));
     this.refillPerMs = this.capacity / (options.windowMs ?? 60_000);
     this.tokens = this.capacity;
     this.refilledAt = this.clock.now();
@@ -79,13 +88,14 @@ export class WeightBudget {
 
   /**
    * `X-MBX-USED-WEIGHT-1M`: the IP already used this much of the window. What is left for us is
-   * at most our capacity minus that, so the headroom stays free even when others use the IP too.
+   * at most the IP's planned capacity minus that, so the headroom stays free even when others
+   * (other workers, other processes) use the IP too.
    */
   noteUsed(used: number): void {
     if (!Number.isFinite(used) || used < 0) return;
     this.serverUsed = used;
     this.refill();
-    this.tokens = Math.min(this.tokens, this.capacity - used);
+    this.tokens = Math.min(this.tokens, this.ipCapacity - used);
   }
 
   /** 429/418 Retry-After: nobody sends before `ms` from now. */

@@ -25,4 +25,16 @@ describe('CloseTracker', () => {
     tracker.seed(3600);
     expect(tracker.observe(18_000)).toEqual({ kind: 'gap', from: 10_800, to: 14_400, bars: 2 });
   });
+
+  it('reveal(): bars the exchange has closed that never arrived are a hole; nothing without a reference', () => {
+    const fresh = new CloseTracker(60);
+    expect(fresh.reveal(600)).toEqual({ kind: 'first' });
+    expect(fresh.last).toBeUndefined();
+    const tracker = new CloseTracker(60, 600);
+    expect(tracker.reveal(600)).toEqual({ kind: 'old' });
+    expect(tracker.reveal(780)).toEqual({ kind: 'gap', from: 660, to: 780, bars: 3 });
+    // The late close of a revealed bar is old; the next one is next.
+    expect(tracker.observe(780)).toEqual({ kind: 'old' });
+    expect(tracker.observe(840)).toEqual({ kind: 'next' });
+  });
 });

@@ -29,16 +29,30 @@ describe('FormingThrottle', () => {
     expect(throttle.stats()).toMatchObject({ received: 100, emitted: out.length, dropped: 0 });
   });
 
-  it('delivers the pending last value at once when its bar closes', () => {
+  it('keeps the spacing at a close: a value waiting for its slot is superseded by the closed candle', () => {
     const { clock, out, throttle } = setup(250);
     throttle.forming(bar(60, 1), 1);
     clock.advance(50);
     throttle.forming(bar(60, 2), 2);
     expect(out).toHaveLength(1);
     throttle.closed(60);
-    expect(out.map((o) => o.candle.close)).toEqual([1, 2]);
     clock.advance(1000);
-    expect(out).toHaveLength(2);
+    expect(out.map((o) => o.candle.close)).toEqual([1]);
+    expect(throttle.stats()).toMatchObject({ emitted: 1, superseded: 1, dropped: 0 });
+    // A second later the next bar's first update goes at once again.
+    throttle.forming(bar(120, 3), 3);
+    expect(out.map((o) => o.candle.close)).toEqual([1, 3]);
+  });
+
+  it('the trailing send delivers the last value of a bar that goes quiet before its close', () => {
+    const { clock, out, throttle } = setup(250);
+    throttle.forming(bar(60, 1), 1);
+    clock.advance(100);
+    throttle.forming(bar(60, 2), 2);
+    clock.advance(150);
+    expect(out.map((o) => o.candle.close)).toEqual([1, 2]);
+    throttle.closed(60);
+    expect(throttle.stats()).toMatchObject({ emitted: 2, superseded: 0 });
   });
 
   it('drops forming candles at or before the last closed bar, older bars and older events', () => {

@@ -98,6 +98,8 @@ export function postBatch(base: string, seriesId: string, candles: object[], pub
  */
 export class WsClient {
   readonly messages: any[] = [];
+  /** performance.now() when each message arrived (same index as `messages`). */
+  readonly receivedAt: number[] = [];
   closeEvent: { code: number; reason: string } | null = null;
   private waiters: Array<() => void> = [];
   private readonly ws: WebSocket;
@@ -109,6 +111,7 @@ export class WsClient {
     this.ws.addEventListener('message', (ev) => {
       const data = ev.data as string | ArrayBuffer;
       this.messages.push(typeof data === 'string' ? JSON.parse(data) : unpack(new Uint8Array(data)));
+      this.receivedAt.push(performance.now());
       this.wake();
     });
     this.ws.addEventListener('close', (ev) => {

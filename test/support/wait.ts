@@ -10,3 +10,12 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Like waitFor, for a condition that must be computed asynchronously (a stats call, a read). */
+export async function waitForAsync(condition: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}

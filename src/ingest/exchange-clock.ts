@@ -1,0 +1,37 @@
+/**
+ * Binance's time as seen through the event times (`E`) of the frames we receive: the newest E
+ * plus the (monotonic) time since it arrived. Deciding "is this bar closed" (REST rows,
+ * sources.md: the last row may be the still-open bar) with it instead of the local clock means a
+ * skewed or jumping local clock — or, in tests, the fake exchange's faster virtual clock — never
+ * makes an open bar look closed. A stale frame (a burst after a reconnect, another market's
+ * lagging connection) never moves it back. The newest E includes that frame's network latency,
+ * so the estimate is a few ms behind the exchange: on the safe side for "closed".
+ *
+ * It lives in the ingest worker, which sees every frame; no setting or extra round trip needed.
+ */
+export class ExchangeClock {
+  private newestE: number | undefined;
+  private receivedAt = 0;
+
+  constructor(
+    private readonly wall: () => number = Date.now,
+    private readonly monotonic: () => number = () => performance.now(),
+  ) {}
+
+  /** An event time (ms) just received. */
+  observe(eventTimeMs: number): void {
+    if (!Number.isFinite(eventTimeMs) || (this.newestE !== undefined && eventTimeMs <= this.now())) return;
+    this.newestE = eventTimeMs;
+    this.receivedAt = this.monotonic();
+  }
+
+  /** Exchange time (ms); the wall clock until the first frame arrives. */
+  now(): number {
+    return this.newestE === undefined ? this.wall() : this.newestE + (this.monotonic() - this.receivedAt);
+  }
+
+  /** Exchange minus wall-clock time (ms), or null before the first frame. */
+  get offset(): number | null {
+    return this.newestE === undefined ? null : Math.round(this.now() - this.wall());
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Ingest worker: hosts Binance series jobs. Thin entry point over IngestWorkerService
+ * (src/ingest/ingest-worker-service.ts), which unit tests run in-thread. The main-thread side is
+ * src/supervisor/ingest-worker-client.ts.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { IngestWorkerService, type IngestWorkerData } from '../src/ingest/ingest-worker-service.js';
+import { setLogLevel } from '../src/log.js';
+import { expose } from '../src/runtime/comlink.js';
+
+const { formingPort, ...data } = workerData as IngestWorkerData & { formingPort: MessagePort };
+if (data.logLevel) setLogLevel(data.logLevel);
+const port = parentPort!;
+
+const service = new IngestWorkerService(data, formingPort);
+
+expose(
+  {
+    start: (seriesId: string, head: number | null) => service.start(seriesId, head),
+    stop: (seriesId: string) => service.stop(seriesId),
+    attachWriter: (p: MessagePort) => service.attachWriter(p),
+    fill: (seriesId: string, from: number, to: number | null) => service.fill(seriesId, from, to),
+    backfill: (seriesId: string, from: number, to: number) => service.backfill(seriesId, from, to),
+    stats: () => service.stats(),
+    close: async () => {
+      await service.close();
+      formingPort.close();
+    },
+  },
+  port,
+);
+port.postMessage({ t: 'ready' });
