@@ -16,6 +16,7 @@ import { GatewayProcess } from '../test/support/gateway-process.js';
 import { benchArgs, numberOption } from './lib/bench-args.js';
 import { cpuShareDuring, processUsage } from './lib/process-usage.js';
 import { percentile, report, type Row } from './lib/report.js';
+import type { FleetStats } from './lib/ws-fleet.js';
 
 const { quick, args } = benchArgs();
 const clientCounts = (args.find((a) => a.startsWith('--clients='))?.slice(10).split(',') ?? (quick ? ['200'] : ['1000', '5000'])).map(Number);
@@ -27,14 +28,6 @@ const FLEETS = 2;
 const PROFILE = args.includes('--profile');
 const FLEET = new URL('./lib/ws-fleet.ts', import.meta.url).pathname;
 
-interface FleetStats {
-  sockets: number;
-  open: number;
-  messages: number;
-  bytes: number;
-  latencies: number[];
-  closes: Record<string, number>;
-}
 
 function ask<T>(child: ChildProcess, msg: object): Promise<T> {
   return new Promise((resolve) => {

@@ -13,6 +13,7 @@ const BENCHES: Array<{ script: string; results: string[] }> = [
   { script: 'bench/http.ts', results: ['http'] },
   { script: 'bench/fanout.ts', results: ['fanout'] },
   { script: 'bench/import.ts', results: ['import'] },
+  { script: 'bench/ingest.ts', results: ['ingest'] },
 ];
 
 const resultFile = (name: string) => new URL(`./results/${name}.json`, import.meta.url);

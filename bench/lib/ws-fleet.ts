@@ -9,20 +9,25 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 
-interface FleetStats {
+export interface FleetStats {
   sockets: number;
   open: number;
   messages: number;
   bytes: number;
+  /** ms from the send time carried in `volume` to receipt, sampled (all message types). */
   latencies: number[];
+  /** The same, closed candles only (candle_closed / candles_batch) and forming only. */
+  closedLatencies: number[];
+  formingLatencies: number[];
   closes: Record<string, number>;
 }
 
 const VOLUME = Buffer.from('"volume":');
+const FORMING = Buffer.from('"type":"candle_forming"');
 /** Keep every Nth latency sample to bound memory at high rates. */
-const SAMPLE_EVERY = 7;
+let SAMPLE_EVERY = 7;
 
-const stats: FleetStats = { sockets: 0, open: 0, messages: 0, bytes: 0, latencies: [], closes: {} };
+const stats: FleetStats = { sockets: 0, open: 0, messages: 0, bytes: 0, latencies: [], closedLatencies: [], formingLatencies: [], closes: {} };
 const sockets: Socket[] = [];
 let sampleCounter = 0;
 
@@ -39,7 +44,10 @@ function onPayload(payload: Buffer): void {
   let end = at + VOLUME.length;
   while (end < payload.length && payload[end] !== 0x7d && payload[end] !== 0x2c) end++;
   const sent = Number(payload.toString('latin1', at + VOLUME.length, end));
-  if (sent > 1e12) stats.latencies.push(nowMs() - sent);
+  if (sent < 1e12) return;
+  const latency = nowMs() - sent;
+  stats.latencies.push(latency);
+  (payload.indexOf(FORMING) >= 0 ? stats.formingLatencies : stats.closedLatencies).push(latency);
 }
 
 function openSocket(url: URL, series: string): Promise<void> {
@@ -107,8 +115,9 @@ function sendFrame(socket: Socket, opcode: number, payload: Buffer): void {
   socket.write(Buffer.concat([header, mask, masked]));
 }
 
-process.on('message', async (msg: { cmd: string; url?: string; count?: number; series?: string[]; offset?: number }) => {
+process.on('message', async (msg: { cmd: string; url?: string; count?: number; series?: string[]; offset?: number; sampleEvery?: number }) => {
   if (msg.cmd === 'connect') {
+    if (msg.sampleEvery) SAMPLE_EVERY = msg.sampleEvery;
     const url = new URL(msg.url!);
     for (let i = 0; i < msg.count!; i++) {
       await openSocket(url, msg.series![(msg.offset! + i) % msg.series!.length]!);
@@ -119,6 +128,8 @@ process.on('message', async (msg: { cmd: string; url?: string; count?: number; s
     stats.messages = 0;
     stats.bytes = 0;
     stats.latencies = [];
+    stats.closedLatencies = [];
+    stats.formingLatencies = [];
     stats.closes = {};
     process.send!({ ok: true });
   } else if (msg.cmd === 'stats') {

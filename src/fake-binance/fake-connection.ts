@@ -1,3 +1,4 @@
+import { encodeFrame, OPCODE_TEXT } from './ws-peer.js';
 import type { FakeMarket } from './fake-rest.js';
 import type { WsPeer } from './ws-peer.js';
 
@@ -64,6 +65,17 @@ export class FakeConnection {
     private readonly enforceLimit: boolean,
     private readonly onSubscribe: (conn: FakeConnection, streams: string[]) => void,
   ) {}
+
+  /** Counts frames sent outside `deliver` (pre-encoded blasts). */
+  countSent(frames: number): void {
+    this.framesSent += frames;
+  }
+
+  /** The WebSocket frame this client would get for an event of `stream`, or null if not subscribed. */
+  encode(stream: string, data: string): Buffer | null {
+    if (!this.streams.has(stream)) return null;
+    return encodeFrame(OPCODE_TEXT, this.combined ? `{"stream":"${stream}","data":${data}}` : data);
+  }
 
   /** Sends one event to this client if it carries `stream`, wrapped for combined connections. */
   deliver(stream: string, data: string): boolean {

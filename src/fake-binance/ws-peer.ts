@@ -23,6 +23,27 @@ export interface PeerHandlers {
 }
 
 /** Completes the upgrade; returns the peer, or undefined after answering 400. */
+/** One unmasked server frame (RFC 6455 §5.2). */
+export function encodeFrame(opcode: number, payload: Buffer | string): Buffer {
+  const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x80 | opcode;
+  if (length < 126) frame[1] = length;
+  else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  if (typeof payload === 'string') frame.write(payload, headerLength);
+  else payload.copy(frame, headerLength);
+  return frame;
+}
+
+export const OPCODE_TEXT = 0x1;
+
 export function acceptUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, handlers: PeerHandlers): WsPeer | undefined {
   const key = req.headers['sec-websocket-key'];
   if (req.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string' || req.headers['sec-websocket-version'] !== '13') {
@@ -152,21 +173,13 @@ export class WsPeer {
   /** One unmasked frame (servers never mask, §5.1), header and payload in one buffer and one write. */
   private write(opcode: number, payload: Buffer | string): boolean {
     if (this.socket.destroyed || !this.socket.writable) return false;
-    const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-    const frame = Buffer.allocUnsafe(headerLength + length);
-    frame[0] = 0x80 | opcode;
-    if (length < 126) frame[1] = length;
-    else if (length < 65536) {
-      frame[1] = 126;
-      frame.writeUInt16BE(length, 2);
-    } else {
-      frame[1] = 127;
-      frame.writeBigUInt64BE(BigInt(length), 2);
-    }
-    if (typeof payload === 'string') frame.write(payload, headerLength);
-    else payload.copy(frame, headerLength);
-    return this.socket.write(frame);
+    return this.socket.write(encodeFrame(opcode, payload));
+  }
+
+  /** Writes bytes that are already WebSocket frames (load tests: pre-encoded replays). */
+  writeEncoded(frames: Buffer): boolean {
+    if (this.closed || this.closing || this.silent || this.socket.destroyed || !this.socket.writable) return true;
+    return this.socket.write(frames);
   }
 
   private protocolError(): void {

@@ -1,5 +1,8 @@
 import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
 import { createLogger, type Logger } from '../log.js';
+
+/** Least interval between two "dropped" warnings. */
+const OVERFLOW_LOG_MS = 5_000;
 import type { BatchAckMessage, ClosedBatchMessage } from '../protocol/writer-messages.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 
@@ -18,9 +21,17 @@ import { systemClock, type Clock, type Timer } from './clock.js';
 export interface ClosedBatcherOptions {
   readonly maxBatch: number;
   readonly flushMs: number;
-  /** Unacked batches allowed at once (default 4). */
+  /**
+   * Unacked batches allowed at once (default 64). The writer sees at most this many batches per
+   * drain, so the window sets how large drains can grow under load: with 1,000 series, 4 × 200
+   * candles meant under one candle per series per commit (~40k rows/s, bench/ingest.ts), while
+   * 64 × 200 lets drains carry tens per series (200k+ rows/s).
+   */
   readonly maxInFlight?: number;
-  /** Candles buffered while every slot is in flight (default maxBatch × 50). */
+  /**
+   * Candles buffered while every slot is in flight (default maxBatch × 2,500 = 500,000 at 200:
+   * ~24 MB). Beyond it candles are dropped and refetched by REST gap fill: a last resort only.
+   */
   readonly maxPending?: number;
   readonly send: (msg: ClosedBatchMessage, transfer: ArrayBuffer[]) => void;
   readonly onOverflow?: (seriesId: string, candleTime: number) => void;
@@ -52,14 +63,15 @@ export class ClosedBatcher {
   private readonly log: Logger;
   private readonly maxInFlight: number;
   private readonly maxPending: number;
+  private lastOverflowLog = -Infinity;
   private readonly counters = { batchesSent: 0, candlesSent: 0, candlesAcked: 0, failedAcks: 0, fullEvents: 0, overflowed: 0 };
   private drainWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: ClosedBatcherOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? createLogger('ingest.batcher');
-    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
-    this.maxPending = Math.max(opts.maxBatch, opts.maxPending ?? opts.maxBatch * 50);
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 64);
+    this.maxPending = Math.max(opts.maxBatch, opts.maxPending ?? opts.maxBatch * 2500);
   }
 
   add(seriesId: string, c: Candle): void {
@@ -122,7 +134,7 @@ export class ClosedBatcher {
   private push(seriesId: string, t: number, o: number, h: number, l: number, c: number, v: number): boolean {
     if (this.pendingCount >= this.maxPending) {
       this.counters.overflowed++;
-      this.log.warn('closed candle dropped: writer queue bound reached', { seriesId, candleTime: t, pending: this.pendingCount });
+      this.warnOverflow(seriesId, t);
       this.opts.onOverflow?.(seriesId, t);
       return false;
     }
@@ -131,6 +143,19 @@ export class ClosedBatcher {
     list.push(t, o, h, l, c, v);
     this.pendingCount++;
     return true;
+  }
+
+  /** One warning, then at most one every OVERFLOW_LOG_MS with the count since: no log flood. */
+  private warnOverflow(seriesId: string, candleTime: number): void {
+    const now = this.clock.now();
+    if (now - this.lastOverflowLog < OVERFLOW_LOG_MS) return;
+    this.log.warn('closed candles dropped: writer queue bound reached (refetched by REST gap fill)', {
+      seriesId,
+      candleTime,
+      pending: this.pendingCount,
+      droppedSoFar: this.counters.overflowed,
+    });
+    this.lastOverflowLog = now;
   }
 
   /** Low load (nothing in flight) or a full batch: send now; otherwise wait at most flushMs. */

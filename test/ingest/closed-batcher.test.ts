@@ -107,7 +107,8 @@ describe('ClosedBatcher', () => {
     expect(batcher.stats()).toMatchObject({ fullEvents: 1, pendingCandles: 4, overflowed: 2 });
     expect(overflow).toEqual([['a', 360], ['a', 420]]);
     expect(lines.some((l) => l.includes('"level":"warn"') && l.includes('every in-flight slot taken'))).toBe(true);
-    expect(lines.filter((l) => l.includes('closed candle dropped'))).toHaveLength(2);
+    // Two drops, one warning: the next one may come 5 s later at the earliest (no log flood).
+    expect(lines.filter((l) => l.includes('closed candles dropped'))).toHaveLength(1);
     ack(0);
     expect(sent).toHaveLength(2);
     expect(sent[1]!.msg.counts).toEqual([2]);

@@ -1,0 +1,46 @@
+/**
+ * Binance USD-M kline frames for the ingest load test, in the exchange's exact layout (decimal
+ * strings, field order), so the gateway's parser takes its real path. Series `S<i>USDT`, 1m bars.
+ */
+
+export const BAR_MS = 60_000;
+export const FIRST_BAR_MS = 1_700_000_040_000 - (1_700_000_040_000 % BAR_MS);
+
+export function symbolOf(i: number): string {
+  return `S${i}USDT`;
+}
+
+export function streamOf(i: number): string {
+  return `s${i}usdt@kline_1m`;
+}
+
+export function seriesIdOf(i: number): string {
+  return `binance:futures:S${i}/USDT:1m`;
+}
+
+/** One kline event. `volume` may carry a send timestamp for latency measurements. */
+export function klineFrame(i: number, bar: number, closed: boolean, volume = '12.345'): string {
+  const t = FIRST_BAR_MS + bar * BAR_MS;
+  const e = closed ? t + BAR_MS + 500 : t + 30_000;
+  const p = 100 + ((i * 7 + bar * 13) % 1000) / 100;
+  const s = symbolOf(i);
+  return (
+    `{"e":"kline","E":${e},"s":"${s}","k":{"t":${t},"T":${t + BAR_MS - 1},"s":"${s}","i":"1m","f":${bar * 10},"L":${bar * 10 + 9},` +
+    `"o":"${p.toFixed(2)}","c":"${(p + 0.25).toFixed(2)}","h":"${(p + 0.5).toFixed(2)}","l":"${(p - 0.5).toFixed(2)}","v":"${volume}","n":10,"x":${closed},` +
+    `"q":"1234.5","V":"6.1","Q":"617.2","B":"0"}}`
+  );
+}
+
+/**
+ * The replay: a closed bar -1 per series first (so a job sees no hole at its start), then for each
+ * bar a forming and a closed frame, interleaved across series as the exchange does.
+ */
+export function replayFrames(series: number, bars: number): Array<{ stream: string; data: string }> {
+  const frames: Array<{ stream: string; data: string }> = [];
+  for (let i = 0; i < series; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, -1, true) });
+  for (let bar = 0; bar < bars; bar++) {
+    for (let i = 0; i < series; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, bar, false) });
+    for (let i = 0; i < series; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, bar, true) });
+  }
+  return frames;
+}
