@@ -10,8 +10,8 @@ import { candidateStems } from './freqtrade-names.js';
 import { generateCandles, type GapSpec } from './synthetic-candles.js';
 
 /**
- * Writes freqtrade-style candle files and whole datadirs from generated data, for tests and
- * benchmarks (never used by the running gateway). Every format holds the same candles, so readers
+ * Writes freqtrade-style candle files and whole datadirs from generated data, for tests,
+ * benchmarks and the offline demo (never used by the gateway itself). Every format holds the same candles, so readers
  * can be checked against each other.
  */
 
