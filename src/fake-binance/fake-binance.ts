@@ -201,7 +201,13 @@ export class FakeBinance {
           if (!conn.peer.writeEncoded(chunk)) {
             const socket = conn.peer.socket;
             if (socket.destroyed) return;
-            await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                socket.off('drain', done).off('close', done);
+                resolve();
+              };
+              socket.on('drain', done).on('close', done);
+            });
           }
         }
       }),
