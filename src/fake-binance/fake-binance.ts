@@ -6,6 +6,7 @@ import { FakeConnection, routeWsPath, type FakeConnectionStats } from './fake-co
 import type { FakeBinanceOptions } from './fake-options.js';
 import { FakeRest, type FakeMarket, type HistorySource } from './fake-rest.js';
 import { KlineGenerator, type GeneratedFrame } from './kline-generator.js';
+import { prepareBlast, sendBlast, type PreparedBlast } from './fake-blast.js';
 import { floodLoop, replayLoop } from './fake-drivers.js';
 import { loadReplayFile, ReplayHistory, type ReplayFrame } from './replay.js';
 import { acceptUpgrade } from './ws-peer.js';
@@ -20,12 +21,7 @@ export type { FakeBinanceOptions } from './fake-options.js';
  * HTTP `/__control/...` (fake-control.ts). Data: generated (kline-generator.ts, virtual clock) or
  * replayed from a recording (replay.ts).
  */
-/** Frames encoded per connection, ready to write (prepareBlast / sendBlast). */
-export interface PreparedBlast {
-  readonly perConnection: ReadonlyArray<{ readonly conn: FakeConnection; readonly chunks: readonly Buffer[] }>;
-}
-
-const BLAST_CHUNK_BYTES = 1024 * 1024;
+export type { PreparedBlast } from './fake-blast.js';
 
 export class FakeBinance {
   readonly generators: Record<FakeMarket, KlineGenerator>;
@@ -162,56 +158,14 @@ export class FakeBinance {
     this.deliver(market, stream, data);
   }
 
-  /**
-   * Load tests: encodes pre-built frames for every connection of `market` now (untimed), as
-   * ~1 MiB chunks of ready WebSocket frames, so `sendBlast` costs little more than socket writes.
-   */
+  /** Load tests: pre-encodes frames for every connection of `market` (fake-blast.ts). */
   prepareBlast(market: FakeMarket, frames: ReadonlyArray<{ stream: string; data: string }>): PreparedBlast {
-    const perConnection: Array<{ conn: FakeConnection; chunks: Buffer[] }> = [];
-    for (const conn of this.connections) {
-      if (conn.market !== market) continue;
-      const chunks: Buffer[] = [];
-      let parts: Buffer[] = [];
-      let bytes = 0;
-      let count = 0;
-      for (const f of frames) {
-        const frame = conn.encode(f.stream, f.data);
-        if (!frame) continue;
-        parts.push(frame);
-        bytes += frame.length;
-        count++;
-        if (bytes >= BLAST_CHUNK_BYTES) {
-          chunks.push(Buffer.concat(parts, bytes));
-          parts = [];
-          bytes = 0;
-        }
-      }
-      if (bytes > 0) chunks.push(Buffer.concat(parts, bytes));
-      conn.countSent(count);
-      perConnection.push({ conn, chunks });
-    }
-    return { perConnection };
+    return prepareBlast([...this.connections].filter((c) => c.market === market), frames);
   }
 
-  /** Writes a prepared blast as fast as each client reads (waiting for drain). */
-  async sendBlast(blast: PreparedBlast): Promise<void> {
-    await Promise.all(
-      blast.perConnection.map(async ({ conn, chunks }) => {
-        for (const chunk of chunks) {
-          if (!conn.peer.writeEncoded(chunk)) {
-            const socket = conn.peer.socket;
-            if (socket.destroyed) return;
-            await new Promise<void>((resolve) => {
-              const done = () => {
-                socket.off('drain', done).off('close', done);
-                resolve();
-              };
-              socket.on('drain', done).on('close', done);
-            });
-          }
-        }
-      }),
-    );
+  /** Writes a prepared blast as fast as each client reads. */
+  sendBlast(blast: PreparedBlast): Promise<void> {
+    return sendBlast(blast);
   }
 
   stopFlood(): void {

@@ -66,6 +66,8 @@ export class GapHold {
   /** The holes asked for in this hold, for the log line. */
   private holes: [number, number][] = [];
   private lastFillError: string | undefined;
+  /** Last bar of the latest hole REST could not fill: a hole revealed right after it is the same one. */
+  private unfilledThrough: number | undefined;
   private readonly maxHeld: number;
   private readonly maxHoldMs: number;
   private readonly counters: Omit<GapHoldStats, 'held'> = { holds: 0, heldTotal: 0, boundHits: 0, unfilledHoles: 0, unfilledBars: 0 };
@@ -185,7 +187,11 @@ export class GapHold {
         bound: reason === 'count' ? `${this.maxHeld} candles` : `${this.maxHoldMs} ms`,
       });
     } else if (unfilled.length > 0) {
-      this.counters.unfilledHoles += unfilled.length;
+      // A forming frame can reveal one more lost bar after a hold has ended (the close grace):
+      // subscribers see one gap, so it is counted as one hole.
+      const continues = this.unfilledThrough !== undefined && unfilled[0]![0] === this.unfilledThrough + tf;
+      this.counters.unfilledHoles += unfilled.length - (continues ? 1 : 0);
+      this.unfilledThrough = unfilled.at(-1)![1];
       this.counters.unfilledBars += bars;
       this.opts.logger.warn('hole not filled from REST; subscribers get a gap', {
         ...fields,
@@ -196,8 +202,12 @@ export class GapHold {
     } else {
       this.opts.logger.info('hole filled from REST', fields);
     }
+    // Everything up to the newest known close is settled now: sent, or announced as a gap. A bar
+    // revealed missing later is a new hole from there, not the old one asked for again.
+    const settledThrough = this.known;
     this.reset();
     if (out.length > 0) this.emit(out);
+    if (settledThrough !== undefined && (this.released === undefined || settledThrough > this.released)) this.released = settledThrough;
   }
 
   private emit(packed: Float64Array): void {

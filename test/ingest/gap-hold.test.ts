@@ -87,6 +87,23 @@ describe('GapHold', () => {
     expect(out).toEqual([[[960, 1]]]);
   });
 
+  it('a lost bar revealed after an unfilled hole was settled is asked for alone and counted as the same hole', () => {
+    const { hold, out, fills } = setup(600);
+    hold.missing(660, 780);
+    hold.fillDone(undefined, true);
+    // The close grace ran out: bar 840 is lost too. Only it is asked for, not 660..780 again.
+    hold.missing(840, 840);
+    expect(fills).toEqual([[660, 780], [840, 840]]);
+    hold.fillDone(undefined, true);
+    hold.closed(live(900));
+    expect(out).toEqual([[[900, 1]]]);
+    expect(hold.stats()).toMatchObject({ holds: 2, unfilledHoles: 1, unfilledBars: 4 });
+    // A later, separate hole counts again.
+    hold.missing(960, 960);
+    hold.fillDone(undefined, true);
+    expect(hold.stats()).toMatchObject({ unfilledHoles: 2, unfilledBars: 5 });
+  });
+
   it('is bounded by count: past maxHeld live candles it releases them, and a late fill goes straight to the store', () => {
     const { hold, out } = setup(600, { maxHeld: 3 });
     hold.missing(660, 660);
