@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKlineFrame, type KlineEvent } from '../../src/domain/binance-kline.js';
 import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
-import { KlineGenerator } from '../../src/fake-binance/kline-generator.js';
+import { KlineGenerator, type GeneratedFrame } from '../../src/fake-binance/kline-generator.js';
 import { parseReplay } from '../../src/fake-binance/replay.js';
 import { describeWithSharedFixtures, sharedFixture } from '../support/shared-fixtures.js';
 import { sleep, waitFor } from '../support/wait.js';
@@ -12,7 +12,7 @@ describe('KlineGenerator', () => {
     const gen = new KlineGenerator({ seed: 7 });
     const start = 1_700_000_000_000;
     gen.addStream('btcusdt@kline_1m', start);
-    const frames = [];
+    const frames: GeneratedFrame[] = [];
     // 200 bars of a 1m series, 12 updates each: virtual time only, no waiting.
     for (let now = start; now < start + 200 * 60_000; now += 5_000) gen.tick(now, frames);
     const events = frames.map((f) => parseKlineFrame(f.data) as KlineEvent);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
-import { http, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
-import { closedReceived, exchangeBars, fakeBinanceSettings, ingestState, rowOf, type Row } from '../support/live-ingest.js';
-import { waitFor, waitForAsync } from '../support/wait.js';
+import { startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
+import { closedReceived, exchangeBars, fakeBinanceSettings, ingestState, pauseMidBar, storedRows, untilCaughtUp } from '../support/live-ingest.js';
+import { waitForAsync } from '../support/wait.js';
 
 /**
  * The fault run of issue 3: 20 series (spot and futures, 1m bars of 500 ms, one 3m and one 5m)
@@ -80,21 +80,13 @@ describe('ingest under faults: 5 drops and a stall', () => {
     await recovered(6, before);
 
     // Freeze the exchange between bars, then let everything in flight land.
-    await waitFor(() => fake.now() % 60_000 > 15_000 && fake.now() % 60_000 < 45_000, 'the middle of a bar', 5_000);
-    fake.pause();
+    await pauseMidBar(fake);
     try {
-      await waitForAsync(async () => {
-        for (const s of SERIES) {
-          const last = exchangeBars(fake, s).at(-1)![0];
-          const stored = await storedRows(s);
-          if (stored.at(-1)?.[0] !== last || closedReceived(batchClient, s).at(-1)?.[0] !== last) return false;
-        }
-        return streamed.every((s) => closedReceived(streamClient, s).at(-1)?.[0] === exchangeBars(fake, s).at(-1)![0]);
-      }, 'store and subscribers to reach the exchange', 20_000);
+      await untilCaughtUp(fake, gw, SERIES, [[batchClient, SERIES], [streamClient, streamed]]);
 
       for (const s of SERIES) {
         const bars = exchangeBars(fake, s);
-        const stored = await storedRows(s);
+        const stored = await storedRows(gw, s);
         // Every bar the exchange produced since the job subscribed, values included.
         expect(stored, s).toEqual(bars);
         expect(closedReceived(batchClient, s), s).toEqual(stored);
@@ -119,8 +111,4 @@ describe('ingest under faults: 5 drops and a stall', () => {
     }
   });
 
-  async function storedRows(seriesId: string): Promise<Row[]> {
-    const res = await http(gw.url, 'GET', `/api/market/candles?series_id=${encodeURIComponent(seriesId)}&since=0&limit=5000`);
-    return res.body.candles.map(rowOf);
-  }
 });

@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
 import { http, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
-import { closedReceived, exchangeBars, fakeBinanceSettings, ingestState, rowOf, type Row } from '../support/live-ingest.js';
+import { closedReceived, exchangeBars, fakeBinanceSettings, ingestState, pauseMidBar, storedRows, untilCaughtUp } from '../support/live-ingest.js';
 import { waitFor, waitForAsync } from '../support/wait.js';
 
 /**
@@ -37,18 +37,11 @@ describe('writer restart under live ingest', () => {
     const after = new Map(SERIES.map((s) => [s, closedReceived(client, s).length]));
     await waitFor(() => SERIES.every((s) => closedReceived(client, s).length >= after.get(s)! + 3), 'three closes after the restart', 20_000);
 
-    await waitFor(() => fake.now() % 60_000 > 15_000 && fake.now() % 60_000 < 45_000, 'the middle of a bar', 5_000);
-    fake.pause();
+    await pauseMidBar(fake);
     try {
-      await waitForAsync(async () => {
-        for (const s of SERIES) {
-          const last = exchangeBars(fake, s).at(-1)![0];
-          if ((await storedRows(s)).at(-1)?.[0] !== last || closedReceived(client, s).at(-1)?.[0] !== last) return false;
-        }
-        return true;
-      }, 'store and subscriber to reach the exchange', 20_000);
+      await untilCaughtUp(fake, gw, SERIES, [[client, SERIES]]);
       for (const s of SERIES) {
-        const stored = await storedRows(s);
+        const stored = await storedRows(gw, s);
         expect(stored, s).toEqual(exchangeBars(fake, s));
         expect(closedReceived(client, s), s).toEqual(stored);
       }
@@ -61,8 +54,4 @@ describe('writer restart under live ingest', () => {
     client.close();
   });
 
-  async function storedRows(seriesId: string): Promise<Row[]> {
-    const res = await http(gw.url, 'GET', `/api/market/candles?series_id=${encodeURIComponent(seriesId)}&since=0&limit=5000`);
-    return res.body.candles.map(rowOf);
-  }
 });

@@ -130,7 +130,7 @@ export function marketStoreContract(name: string, open: StoreFactory): void {
       const port = await store.connectProducer('ingest-test');
       const data = packed([60, 120, 180]);
       const ack = new Promise((resolve) => port.once('message', resolve));
-      port.postMessage({ t: 'closed', seq: 7, series: [S], counts: [3], data, publish: true }, [data.buffer]);
+      port.postMessage({ t: 'closed', seq: 7, series: [S], counts: [3], data, publish: true }, [data.buffer as ArrayBuffer]);
       expect(await ack).toEqual({ t: 'ack', seq: 7, ok: true, committed: 3 });
       expect(await store.count(S)).toBe(3);
       expect(seen.some((m) => m.segments.some((s) => s.seriesId === S && s.data.length === 3 * CANDLE_STRIDE))).toBe(true);
@@ -161,7 +161,7 @@ export function marketStoreContract(name: string, open: StoreFactory): void {
       const store = await openStore({}, dir);
       const port = await store.connectProducer('ingest-flush');
       const data = packed(Array.from({ length: 500 }, (_, i) => (i + 1) * 60));
-      port.postMessage({ t: 'closed', seq: 1, series: [S], counts: [500], data, publish: true }, [data.buffer]);
+      port.postMessage({ t: 'closed', seq: 1, series: [S], counts: [500], data, publish: true }, [data.buffer as ArrayBuffer]);
       const pending = store.write([{ seriesId: E, data: packed([60, 120]) }], { publish: true });
       await new Promise((r) => setTimeout(r, 20));
       await store.flush();

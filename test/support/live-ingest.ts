@@ -2,6 +2,7 @@ import type { Config } from '../../src/config/settings.js';
 import { binanceSeriesOf } from '../../src/domain/binance-symbols.js';
 import type { FakeBinance } from '../../src/fake-binance/fake-binance.js';
 import { http, type WsClient } from './gateway-harness.js';
+import { waitFor, waitForAsync } from './wait.js';
 
 /** Helpers for gateway tests that ingest from the fake exchange. */
 
@@ -50,4 +51,28 @@ export async function ingestState(gw: { url: string }): Promise<{ jobs: any[]; w
 
 export async function jobOf(gw: { url: string }, seriesId: string): Promise<any | undefined> {
   return (await ingestState(gw)).jobs.find((j) => j.series_id === seriesId);
+}
+
+/** Every closed candle the gateway stored for a series, read over HTTP. */
+export async function storedRows(gw: { url: string }, seriesId: string): Promise<Row[]> {
+  const res = await http(gw.url, 'GET', `/api/market/candles?series_id=${encodeURIComponent(seriesId)}&since=0&limit=5000`);
+  return res.body.candles.map(rowOf);
+}
+
+/** Pauses the fake in the middle of a bar, so no close is in flight. The caller resumes it. */
+export async function pauseMidBar(fake: FakeBinance): Promise<void> {
+  await waitFor(() => fake.now() % 60_000 > 15_000 && fake.now() % 60_000 < 45_000, 'the middle of a bar', 5_000);
+  fake.pause();
+}
+
+/**
+ * Waits (exchange paused) until the store holds the exchange's last closed bar of every series in
+ * `series`, and each watcher's client has received it for each of the watcher's series.
+ */
+export async function untilCaughtUp(fake: FakeBinance, gw: { url: string }, series: readonly string[], watchers: [WsClient, readonly string[]][]): Promise<void> {
+  const lastBar = (s: string) => exchangeBars(fake, s).at(-1)![0];
+  await waitForAsync(async () => {
+    for (const s of series) if ((await storedRows(gw, s)).at(-1)?.[0] !== lastBar(s)) return false;
+    return watchers.every(([client, ss]) => ss.every((s) => closedReceived(client, s).at(-1)?.[0] === lastBar(s)));
+  }, 'store and subscribers to reach the exchange', 20_000);
 }
