@@ -6,6 +6,7 @@ import { IngestEngine } from '../../src/ingest/ingest-engine.js';
 import { setLogLevel } from '../../src/log.js';
 import type { ClosedBatchMessage } from '../../src/protocol/writer-messages.js';
 import { waitFor } from '../support/wait.js';
+import { fakeBinanceSettings } from '../support/live-ingest.js';
 
 /**
  * The whole in-thread ingest path against the fake exchange, with a stand-in writer that stores
@@ -26,13 +27,7 @@ const SPOT = 'binance:spot:ETH/BTC:1m';
 beforeAll(async () => {
   setLogLevel('silent');
   fake = await FakeBinance.start({ barMs: 300, tickMs: 25, generator: { backfillBars: 50 } });
-  const settings = configWith({
-    binanceSpotWsUrl: fake.wsUrl('spot'),
-    binanceFuturesWsUrl: fake.wsUrl('futures'),
-    binanceSpotRestUrl: fake.restUrl(),
-    binanceFuturesRestUrl: fake.restUrl(),
-    formingMinIntervalMs: 100,
-  });
+  const settings = configWith(fakeBinanceSettings(fake, { formingMinIntervalMs: 100 }));
   engine = new IngestEngine({
     settings,
     exchangeNow: () => fake.now(),

@@ -12,6 +12,7 @@ import { eachFormingCandle, type FormingBatchMessage } from '../../src/protocol/
 import type { CommittedMessage } from '../../src/protocol/writer-messages.js';
 import { InThreadStore } from '../../src/store/in-thread-store.js';
 import { waitFor } from '../support/wait.js';
+import { fakeBinanceSettings } from '../support/live-ingest.js';
 
 /**
  * The service an ingest worker thread runs, in this thread: real writer (InThreadStore on a
@@ -34,13 +35,7 @@ beforeAll(async () => {
   store = new InThreadStore({ dbPath: join(dir, 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles: 100_000 });
   store.onCommitted((msg) => commits.push(msg));
   formingChannel.port1.on('message', (msg: FormingBatchMessage) => eachFormingCandle(msg, (seriesId, candle) => forming.push({ seriesId, candle })));
-  const settings = configWith({
-    binanceSpotWsUrl: fake.wsUrl('spot'),
-    binanceFuturesWsUrl: fake.wsUrl('futures'),
-    binanceSpotRestUrl: fake.restUrl(),
-    binanceFuturesRestUrl: fake.restUrl(),
-    formingMinIntervalMs: 100,
-  });
+  const settings = configWith(fakeBinanceSettings(fake, { formingMinIntervalMs: 100 }));
   service = new IngestWorkerService({ index: 0, settings, restBudgetWays: 1 }, formingChannel.port2);
 });
 afterAll(async () => {
