@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.js';
 /**
  * Binds packed candles into a prepared multi-row upsert and runs it.
  *
- * node-sqlite3-wasm's public `stmt.run(values)` costs, per statement, `clear_bindings`, `changes`
+ * The SQLite binding's public `stmt.run(values)` costs, per statement, `clear_bindings`, `changes`
  * and `last_insert_rowid` calls we do not need, and per value a type dispatch (typeof, safe-integer
  * and int32 range tests). For 600 values a statement that was ~10 % of a bulk import's writer time
  * (bench/import.ts). `fastRowBinder` calls the same Emscripten exports the binding's own methods
