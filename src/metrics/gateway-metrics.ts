@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseSeriesId } from '../domain/series-id.js';
 import type { HubStats } from '../hub/market-hub.js';
 import type { TailCacheStats } from '../hub/tail-cache.js';
-import type { WriterStats } from '../store/writer-core.js';
+import type { WriterStats } from '../store/writer-stats.js';
 import { PrometheusText } from './prometheus-text.js';
 import type { SeriesActivity } from './series-activity.js';
 

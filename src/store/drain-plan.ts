@@ -1,5 +1,6 @@
 import { CANDLE_STRIDE } from '../domain/candle.js';
 import { concatPacked, sortDedupeByTime } from '../domain/candle-batch.js';
+import type { ClosedBatchMessage } from '../protocol/writer-messages.js';
 
 /**
  * Turns the batches taken by one drain into per-series write sets: sorted by (series_id,
@@ -93,4 +94,18 @@ function pick(all: Float64Array, keep: boolean[]): Float64Array {
     if (yes) out.set(all.subarray(i * CANDLE_STRIDE, (i + 1) * CANDLE_STRIDE), w++ * CANDLE_STRIDE);
   });
   return out;
+}
+
+/** Why a closed batch from a producer is malformed, or null: checked before it is queued. */
+export function validateBatch(msg: ClosedBatchMessage): string | null {
+  if (!(msg.data instanceof Float64Array)) return 'batch data must be a Float64Array';
+  if (!Array.isArray(msg.series) || !Array.isArray(msg.counts) || msg.series.length !== msg.counts.length) return 'batch series/counts mismatch';
+  let total = 0;
+  for (let i = 0; i < msg.counts.length; i++) {
+    const n = msg.counts[i];
+    if (typeof msg.series[i] !== 'string' || typeof n !== 'number' || !Number.isInteger(n) || n < 0) return 'batch segment malformed';
+    total += n;
+  }
+  if (total * CANDLE_STRIDE !== msg.data.length) return 'batch counts do not match data length';
+  return null;
 }

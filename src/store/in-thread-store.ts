@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { ClosedBatchMessage, ReadResult } from '../protocol/writer-messages.js';
 import { acquireDbOwnership, type DbOwnership } from './db-owner.js';
 import { StoreClientBase, type MarketStore } from './market-store.js';
-import type { WriterStats } from './writer-core.js';
+import type { WriterStats } from './writer-stats.js';
 import { WriterService, type WriterSettings } from './writer-service.js';
 
 /**

@@ -2,7 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { CANDLE_STRIDE } from '../domain/candle.js';
 import { fromWire, GatewayError } from '../errors.js';
 import type { ClosedBatchMessage, CommittedMessage, MainInbound, ReadResult } from '../protocol/writer-messages.js';
-import type { WriterStats } from './writer-core.js';
+import type { WriterStats } from './writer-stats.js';
 import { concatPacked } from '../domain/candle-batch.js';
 
 export interface SeriesCandles {

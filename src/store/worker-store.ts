@@ -6,7 +6,7 @@ import { transfer, wrap, type Remote } from '../runtime/comlink.js';
 import { spawnWorker } from '../runtime/worker-entry.js';
 import { recoverStaleLock } from './db-owner.js';
 import { StoreClientBase, type MarketStore } from './market-store.js';
-import type { WriterStats } from './writer-core.js';
+import type { WriterStats } from './writer-stats.js';
 import type { WriterApi, WriterSettings } from './writer-service.js';
 
 const log = createLogger('store.client');

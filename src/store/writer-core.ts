@@ -2,8 +2,9 @@ import { CANDLE_STRIDE, candleCount, timeAt } from '../domain/candle.js';
 import { describeError, GatewayError, toWire } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { BatchAckMessage, ClosedBatchMessage, CommittedMessage, CommittedSegment, MainInbound, ReadResult } from '../protocol/writer-messages.js';
-import { planDrain } from './drain-plan.js';
+import { planDrain, validateBatch } from './drain-plan.js';
 import type { SqliteCandleStore } from './sqlite-candle-store.js';
+import { WriterCounters, type WriterStats } from './writer-stats.js';
 
 const log = createLogger('writer');
 
@@ -34,23 +35,6 @@ interface Pending {
   readonly candles: number;
 }
 
-export interface WriterStats {
-  pendingCandles: number;
-  pendingBatches: number;
-  commits: number;
-  committedRows: number;
-  commitFailures: number;
-  queueFullEvents: number;
-  lastDrainMs: number;
-  maxDrainMs: number;
-  lastDrainRows: number;
-  commitSeq: number;
-  /** Histogram of rows per drain, bucket upper bounds → count (Prometheus style, cumulative later). */
-  drainRowsBuckets: Record<string, number>;
-}
-
-const DRAIN_ROW_BUCKETS = [1, 10, 100, 1_000, 10_000, 100_000];
-
 /**
  * The writer's logic, independent of threads: accepts closed batches from any producer, and on
  * each drain writes everything pending (live first, bulk in bounded slices) in ONE transaction,
@@ -67,19 +51,7 @@ export class WriterCore {
   private readonly heads = new Map<string, number | null>();
   private readonly flushWaiters: Array<{ waitingFor: Set<Pending>; resolve: () => void }> = [];
   private closing = false;
-  private readonly stats: WriterStats = {
-    pendingCandles: 0,
-    pendingBatches: 0,
-    commits: 0,
-    committedRows: 0,
-    commitFailures: 0,
-    queueFullEvents: 0,
-    lastDrainMs: 0,
-    maxDrainMs: 0,
-    lastDrainRows: 0,
-    commitSeq: 0,
-    drainRowsBuckets: Object.fromEntries([...DRAIN_ROW_BUCKETS.map((b) => [String(b), 0]), ['+Inf', 0]]),
-  };
+  private readonly counters = new WriterCounters();
 
   constructor(
     private readonly store: SqliteCandleStore,
@@ -100,7 +72,7 @@ export class WriterCore {
     (msg.bulk ? this.bulk : this.live).push(pending);
     this.pendingCandles += pending.candles;
     if (this.pendingCandles > this.options.maxPendingCandles) {
-      this.stats.queueFullEvents++;
+      this.counters.queueFull();
       log.warn('writer queue above its bound; producers should be holding back', {
         pending_candles: this.pendingCandles,
         bound: this.options.maxPendingCandles,
@@ -150,7 +122,7 @@ export class WriterCore {
   }
 
   getStats(): WriterStats {
-    return { ...this.stats, pendingCandles: this.pendingCandles, pendingBatches: this.live.length + this.bulk.length, drainRowsBuckets: { ...this.stats.drainRowsBuckets } };
+    return this.counters.snapshot(this.pendingCandles, this.live.length + this.bulk.length);
   }
 
   /**
@@ -192,7 +164,6 @@ export class WriterCore {
     this.retryDelayMs = RETRY_MIN_MS;
     const drainMs = performance.now() - started;
     this.pendingCandles -= taken.reduce((n, p) => n + p.candles, 0);
-    this.recordDrain(rows, drainMs);
     this.report(taken, writes, rows, drainMs);
     if (this.live.length > 0 || this.bulk.length > 0) this.scheduleDrain();
     return true;
@@ -208,7 +179,7 @@ export class WriterCore {
     }
     const committed: CommittedMessage = {
       t: 'committed',
-      commitSeq: ++this.stats.commitSeq,
+      commitSeq: this.counters.committed(rows, drainMs),
       segments,
       mainAcks: taken.filter((p) => p.source === MAIN_SOURCE).map((p) => p.msg.seq),
       rows,
@@ -223,7 +194,7 @@ export class WriterCore {
 
   private onCommitFailed(taken: Pending[], err: unknown): void {
     this.store.rollback();
-    this.stats.commitFailures++;
+    this.counters.commitFailed();
     // Put them back in front, in their original order: accepted data is never dropped.
     this.live = [...taken.filter((p) => !p.msg.bulk), ...this.live];
     this.bulk = [...taken.filter((p) => p.msg.bulk), ...this.bulk];
@@ -251,16 +222,6 @@ export class WriterCore {
     }
   }
 
-  private recordDrain(rows: number, drainMs: number): void {
-    this.stats.commits++;
-    this.stats.committedRows += rows;
-    this.stats.lastDrainMs = drainMs;
-    this.stats.lastDrainRows = rows;
-    this.stats.maxDrainMs = Math.max(this.stats.maxDrainMs, drainMs);
-    const bucket = DRAIN_ROW_BUCKETS.find((b) => rows <= b);
-    this.stats.drainRowsBuckets[bucket === undefined ? '+Inf' : String(bucket)]!++;
-  }
-
   private scheduleDrain(): void {
     if (this.drainScheduled || this.retryTimer) return;
     this.drainScheduled = true;
@@ -275,19 +236,6 @@ export class WriterCore {
   }
 
   private read(seriesId: string, data: Float64Array): ReadResult {
-    return { data, head: this.headOf(seriesId), commitSeq: this.stats.commitSeq };
+    return { data, head: this.headOf(seriesId), commitSeq: this.counters.commitSeq };
   }
-}
-
-function validateBatch(msg: ClosedBatchMessage): string | null {
-  if (!(msg.data instanceof Float64Array)) return 'batch data must be a Float64Array';
-  if (!Array.isArray(msg.series) || !Array.isArray(msg.counts) || msg.series.length !== msg.counts.length) return 'batch series/counts mismatch';
-  let total = 0;
-  for (let i = 0; i < msg.counts.length; i++) {
-    const n = msg.counts[i];
-    if (typeof msg.series[i] !== 'string' || typeof n !== 'number' || !Number.isInteger(n) || n < 0) return 'batch segment malformed';
-    total += n;
-  }
-  if (total * CANDLE_STRIDE !== msg.data.length) return 'batch counts do not match data length';
-  return null;
 }

@@ -3,7 +3,8 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/settings.js';
 import type { ClosedBatchMessage, MainInbound, ReadResult } from '../protocol/writer-messages.js';
 import { SqliteCandleStore, type SynchronousMode } from './sqlite-candle-store.js';
-import { MAIN_SOURCE, WriterCore, type WriterStats } from './writer-core.js';
+import { MAIN_SOURCE, WriterCore } from './writer-core.js';
+import type { WriterStats } from './writer-stats.js';
 
 /** What the writer needs to know; passed to the worker as workerData. */
 export interface WriterSettings {
