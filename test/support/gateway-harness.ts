@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unpack } from 'msgpackr';
 import { WebSocket } from 'undici';
+import { afterEach, beforeEach } from 'vitest';
 import { configWith } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/settings.js';
 import { startGateway, type Gateway, type GatewayPlugins } from '../../src/gateway.js';
@@ -45,6 +46,35 @@ export async function startTestGateway(overrides: Partial<Config> = {}, plugins:
  * again while connections it accepted linger (open, or in TIME_WAIT once its stop closed them).
  * Retries if another process took the port.
  */
+/**
+ * A fresh gateway for each test of the enclosing describe (started with `overrides`, then
+ * `seed`ed), disposed after it together with every client opened through `connect`.
+ */
+export function gatewayPerTest(overrides: Partial<Config> = {}, seed?: (gw: TestGateway) => Promise<void>): { readonly gw: TestGateway; connect(query?: string): Promise<WsClient> } {
+  let current: TestGateway | undefined;
+  const clients: WsClient[] = [];
+  beforeEach(async () => {
+    current = await startTestGateway(overrides);
+    await seed?.(current);
+  });
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    await current?.dispose();
+    current = undefined;
+  });
+  return {
+    get gw(): TestGateway {
+      if (!current) throw new Error('the per-test gateway is used outside a test');
+      return current;
+    },
+    async connect(query = ''): Promise<WsClient> {
+      const client = await WsClient.connect(this.gw, query);
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
 export async function startTestGatewayOnFixedPort(overrides: Partial<Config> = {}, plugins: GatewayPlugins = {}, dir?: string): Promise<TestGateway> {
   for (let attempt = 1; ; attempt++) {
     try {
