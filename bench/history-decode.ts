@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setLogLevel } from '../src/log.js';
-import { createDecodePool } from '../src/history/decode-pool.js';
-import { writeDatadir } from '../src/history/fixture-writer.js';
-import { CANDLE_FORMATS, type CandleFormat } from '../src/history/formats.js';
-import { readCandleFile } from '../src/history/read-candle-file.js';
+import { setLogLevel } from '../src/shared/log.js';
+import { createDecodePool } from '../src/main/history/decode-pool.js';
+import { writeDatadir } from '../tools/fixtures/fixture-writer.js';
+import { CANDLE_FORMATS, type CandleFormat } from '../src/domain/freqtrade-formats.js';
+import { readCandleFile } from '../src/decode/read-candle-file.js';
 
 const { values } = parseArgs({
   options: {

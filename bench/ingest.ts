@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseKlineFrame } from '../src/domain/binance-kline.js';
 import { packCandles } from '../src/domain/candle.js';
-import { SqliteCandleStore } from '../src/store/sqlite-candle-store.js';
+import { SqliteCandleStore } from '../src/writer/sqlite-candle-store.js';
 import { GatewayProcess } from '../test/support/gateway-process.js';
 import { benchArgs, numberOption } from './lib/bench-args.js';
 import { klineFrame, seriesIdOf } from './lib/kline-frames.js';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CANDLE_STRIDE } from '../src/domain/candle.js';
-import { SqliteCandleStore } from '../src/store/sqlite-candle-store.js';
+import { SqliteCandleStore } from '../src/writer/sqlite-candle-store.js';
 import { benchArgs } from './lib/bench-args.js';
 import { report, timeMs, type Row } from './lib/report.js';
 

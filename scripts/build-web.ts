@@ -2,7 +2,7 @@ import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LIVE_ASSET_PREFIX, WEB_ASSETS_SUBDIR, WEB_BUILD_DIR } from '../src/web-assets/web-paths.js';
+import { LIVE_ASSET_PREFIX, WEB_ASSETS_SUBDIR, WEB_BUILD_DIR } from '../src/main/live-page/web-paths.js';
 
 /**
  * Bundles the live page (web/) into dist/web: index.html plus content-hashed JS/CSS and their

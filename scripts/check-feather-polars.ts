@@ -19,9 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CANDLE_STRIDE, candleCount } from '../src/domain/candle.js';
-import { writeFeatherFile, type FeatherWriteOptions } from '../src/history/feather-writer.js';
-import { readCandleFile } from '../src/history/read-candle-file.js';
-import { generateCandles } from '../src/history/synthetic-candles.js';
+import { writeFeatherFile, type FeatherWriteOptions } from '../tools/fixtures/feather-writer.js';
+import { readCandleFile } from '../src/decode/read-candle-file.js';
+import { generateCandles } from '../tools/fixtures/synthetic-candles.js';
 
 interface PolarsSeries {
   toArray(): unknown[];

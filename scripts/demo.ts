@@ -11,11 +11,11 @@
  * arguments).
  */
 import { buildWeb } from './build-web.js';
-import { demoBanner } from '../src/demo/demo-banner.js';
-import { DemoError } from '../src/demo/demo-error.js';
-import { DEMO_USAGE, parseDemoArgs } from '../src/demo/demo-options.js';
-import { startDemo, type RunningDemo } from '../src/demo/run-demo.js';
-import { describeError } from '../src/errors.js';
+import { demoBanner } from '../tools/demo/demo-banner.js';
+import { DemoError } from '../tools/demo/demo-error.js';
+import { DEMO_USAGE, parseDemoArgs } from '../tools/demo/demo-options.js';
+import { startDemo, type RunningDemo } from '../tools/demo/run-demo.js';
+import { describeError } from '../src/shared/errors.js';
 
 /** Longest a graceful stop may take; the gateway's own default (TRADE_CANVAS_SHUTDOWN_TIMEOUT_S). */
 const STOP_TIMEOUT_MS = 10_000;

@@ -10,7 +10,7 @@
  * http://127.0.0.1:PORT. Faults: POST http://127.0.0.1:PORT/__control/<drop|silence|shutdown|...>.
  */
 import { parseArgs } from 'node:util';
-import { FakeBinance, type FakeBinanceOptions } from '../src/fake-binance/fake-binance.js';
+import { FakeBinance, type FakeBinanceOptions } from '../tools/fake-binance/fake-binance.js';
 
 const { values } = parseArgs({
   options: {

@@ -20,11 +20,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { featherLayout } from '../src/history/feather-layout.js';
-import { writeDatadir } from '../src/history/fixture-writer.js';
-import { CANDLE_FORMATS, type CandleFormat } from '../src/history/formats.js';
-import type { GapSpec } from '../src/history/synthetic-candles.js';
-import type { FeatherUnit } from '../src/history/feather-writer.js';
+import { featherLayout } from '../tools/fixtures/feather-layout.js';
+import { writeDatadir } from '../tools/fixtures/fixture-writer.js';
+import { CANDLE_FORMATS, type CandleFormat } from '../src/domain/freqtrade-formats.js';
+import type { GapSpec } from '../tools/fixtures/synthetic-candles.js';
+import type { FeatherUnit } from '../tools/fixtures/feather-writer.js';
 
 function fail(message: string): never {
   process.stderr.write(`gen-datadir: ${message}\n`);

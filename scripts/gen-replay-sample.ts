@@ -5,7 +5,7 @@
  *   npx tsx scripts/gen-replay-sample.ts
  */
 import { writeFileSync } from 'node:fs';
-import { KlineGenerator } from '../src/fake-binance/kline-generator.js';
+import { KlineGenerator } from '../tools/fake-binance/kline-generator.js';
 
 const STREAMS = ['btcusdt@kline_1m', 'ethusdt@kline_1m', 'solusdt@kline_1m'];
 const START_MS = 1_760_000_400_000; // a minute boundary

@@ -4,7 +4,7 @@
  * test/config/settings-doc.test.ts fails when the doc is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { SETTINGS } from '../src/config/settings.js';
+import { SETTINGS } from '../src/main/config/settings.js';
 
 const GROUPS: Record<string, string> = {
   server: 'Server',

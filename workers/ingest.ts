@@ -1,14 +1,16 @@
 /**
  * Ingest worker: hosts Binance series jobs. Thin entry point over IngestWorkerService
  * (src/ingest/ingest-worker-service.ts), which unit tests run in-thread. The main-thread side is
- * src/supervisor/ingest-worker-client.ts.
+ * src/main/supervisor/ingest-worker-client.ts; the contract
+ * between them is src/ingest/contract.ts.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { IngestWorkerService, type IngestWorkerData } from '../src/ingest/ingest-worker-service.js';
-import { setLogLevel } from '../src/log.js';
-import { expose } from '../src/runtime/comlink.js';
+import type { IngestWorkerInit } from '../src/ingest/contract.js';
+import { IngestWorkerService } from '../src/ingest/ingest-worker-service.js';
+import { setLogLevel } from '../src/shared/log.js';
+import { expose } from '../src/shared/comlink.js';
 
-const { formingPort, ...data } = workerData as IngestWorkerData & { formingPort: MessagePort };
+const { formingPort, ...data } = workerData as IngestWorkerInit;
 if (data.logLevel) setLogLevel(data.logLevel);
 const port = parentPort!;
 

@@ -1,14 +1,15 @@
 /**
  * Writer worker: the only thread with a SQLite connection. Thin entry point over WriterService
- * (src/store/writer-service.ts), which unit tests run in-thread.
+ * (src/writer/writer-service.ts), which unit tests run in-thread. Its contract with the main
+ * thread is src/writer/contract.ts.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { expose, transfer } from '../src/runtime/comlink.js';
-import type { ClosedBatchMessage, ReadResult } from '../src/protocol/writer-messages.js';
-import { WriterService, type WriterSettings } from '../src/store/writer-service.js';
-import { setLogLevel, type LogLevel } from '../src/log.js';
+import { expose, transfer } from '../src/shared/comlink.js';
+import type { ClosedBatchMessage, ReadResult, WriterWorkerData } from '../src/writer/contract.js';
+import { WriterService } from '../src/writer/writer-service.js';
+import { setLogLevel } from '../src/shared/log.js';
 
-const { settings, mainPort, logLevel } = workerData as { settings: WriterSettings; mainPort: MessagePort; logLevel?: LogLevel };
+const { settings, mainPort, logLevel } = workerData as WriterWorkerData;
 if (logLevel) setLogLevel(logLevel);
 const port = parentPort!;
 

@@ -4,12 +4,12 @@
  *                                  transport: the baseline "same server, same bytes, no work".
  * Settings come from the environment exactly as for `kline-gateway serve`.
  */
-import { loadConfig } from '../../src/config/load-config.js';
-import { startGateway } from '../../src/gateway.js';
-import { setLogLevel } from '../../src/log.js';
+import { loadConfig } from '../../src/main/config/load-config.js';
+import { startGateway } from '../../src/main/gateway.js';
+import { setLogLevel } from '../../src/shared/log.js';
 import { packCandles } from '../../src/domain/candle.js';
-import type { GatewayCore } from '../../src/gateway.js';
-import { JSON_HEADERS, jsonReply, type Route } from '../../src/server/http-router.js';
+import type { GatewayCore } from '../../src/main/gateway.js';
+import { JSON_HEADERS, jsonReply, type Route } from '../../src/main/server/http-router.js';
 import { runFeed, type FeedOptions } from './feed.js';
 
 const constantBodies = new Map<number, Buffer>();

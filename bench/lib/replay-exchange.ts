@@ -5,7 +5,7 @@
  * IPC: {cmd:'start'} → {port} · {cmd:'subscribed'} → {streams} · {cmd:'prepare', series, bars} →
  * {frames} · {cmd:'blast'} → {ms} · {cmd:'rate', series, framesPerSecond, seconds, firstBar} → {sent}
  */
-import { FakeBinance, type PreparedBlast } from '../../src/fake-binance/fake-binance.js';
+import { FakeBinance, type PreparedBlast } from '../../tools/fake-binance/fake-binance.js';
 import { klineFrame, replayFrames, streamOf } from './kline-frames.js';
 
 let fake: FakeBinance;

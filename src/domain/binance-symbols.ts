@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js';
+import { badRequest } from '../shared/errors.js';
 import { parseSeriesId, type LiveMarket, type SeriesId } from './series-id.js';
 
 /**

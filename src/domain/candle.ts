@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js';
+import { badRequest } from '../shared/errors.js';
 
 /** A candle as it appears on the wire, fields in contract order (§1). Times are Unix seconds. */
 export interface Candle {

@@ -1,4 +1,4 @@
-import { badRequest, GatewayError } from '../errors.js';
+import { badRequest, GatewayError } from '../shared/errors.js';
 import { timeframeSeconds } from './timeframe.js';
 
 /**

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js';
+import { badRequest } from '../shared/errors.js';
 
 /** Seconds per unit of `<n><m|h|d>` (contract §1). */
 const UNIT_SECONDS: Readonly<Record<string, number>> = { m: 60, h: 3600, d: 86400 };

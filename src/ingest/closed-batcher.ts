@@ -1,10 +1,10 @@
 import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, type Logger } from '../shared/log.js';
 
 /** Least interval between two "dropped" warnings. */
 const OVERFLOW_LOG_MS = 5_000;
-import type { BatchAckMessage, ClosedBatchMessage } from '../protocol/writer-messages.js';
-import { systemClock, type Clock, type Timer } from './clock.js';
+import type { BatchAckMessage, ClosedBatchMessage } from '../writer/contract.js';
+import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 
 /**
  * Closed candles of all series of one ingest worker → `ClosedBatchMessage`s for the writer

@@ -1,20 +1,20 @@
-import type { Config } from '../config/settings.js';
 import type { KlineEvent } from '../domain/binance-kline.js';
 import { binanceSeriesOf } from '../domain/binance-symbols.js';
 import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
-import { createLogger, type Logger } from '../log.js';
-import type { BatchAckMessage, ClosedBatchMessage } from '../protocol/writer-messages.js';
-import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from './binance-endpoints.js';
-import { BinanceRestClient, type GapFillResult } from './binance-rest.js';
-import type { BinanceStreamOptions } from './binance-stream-options.js';
-import { systemClock, type Clock } from './clock.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import type { BatchAckMessage, ClosedBatchMessage } from '../writer/contract.js';
+import type { IngestSettings, IngestStats, IngestStreamTunables } from './contract.js';
+import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from './binance/binance-endpoints.js';
+import { BinanceRestClient, type GapFillResult } from './binance/binance-rest.js';
+import type { BinanceStreamOptions } from './binance/binance-stream-options.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { ClosedBatcher, type ClosedBatcherStats } from './closed-batcher.js';
-import { ExchangeClock } from './exchange-clock.js';
-import { GapFiller } from './gap-filler.js';
-import { SeriesJob, type SeriesJobStats } from './series-job.js';
-import { BinanceStreamManager, type StreamManagerStats } from './stream-manager.js';
-import { WeightBudget } from './weight-budget.js';
+import { ExchangeClock } from './jobs/exchange-clock.js';
+import { GapFiller } from './jobs/gap-filler.js';
+import { SeriesJob, type SeriesJobStats } from './jobs/series-job.js';
+import { BinanceStreamManager, type StreamManagerStats } from './binance/stream-manager.js';
+import { WeightBudget } from './binance/weight-budget.js';
 
 /**
  * Everything an ingest worker runs, minus the thread: series jobs, the Binance connections they
@@ -22,17 +22,6 @@ import { WeightBudget } from './weight-budget.js';
  * `IngestWorkerService` (ingest-worker-service.ts) wires `sendClosed` / `onForming` to its
  * MessagePorts, forwards writer acks to `ack`, and is exposed over comlink by `workers/ingest.ts`.
  */
-export type IngestSettings = Pick<
-  Config,
-  | 'binanceSpotWsUrl'
-  | 'binanceFuturesWsUrl'
-  | 'binanceSpotRestUrl'
-  | 'binanceFuturesRestUrl'
-  | 'binanceWsBatchMax'
-  | 'binanceWsFlushS'
-  | 'formingMinIntervalMs'
->;
-
 export interface IngestEngineOptions {
   readonly settings: IngestSettings;
   /** Post to the writer port, transferring `transfer`. */
@@ -46,7 +35,7 @@ export interface IngestEngineOptions {
    */
   readonly exchangeNow?: () => number;
   /** Connection tunables (tests shorten backoff, rotation, silence timeout). */
-  readonly stream?: Partial<Pick<BinanceStreamOptions, 'backoff' | 'silenceTimeoutMs' | 'rotateAfterMs' | 'handoverGraceMs' | 'serverPingIntervalMs'>>;
+  readonly stream?: IngestStreamTunables;
   /** Unacked writer batches allowed (ClosedBatcher maxInFlight). */
   readonly maxInFlightBatches?: number;
   readonly gapFillConcurrency?: number;
@@ -63,16 +52,6 @@ export interface IngestEngineOptions {
 
 /** The fraction of Binance's published REST weight budget this process plans with (weight-budget.ts). */
 const REST_BUDGET_SHARE = 0.8;
-
-export interface IngestStats {
-  series: SeriesJobStats[];
-  connections: StreamManagerStats[];
-  batcher: ClosedBatcherStats;
-  gapFillPending: number;
-  rest: Record<LiveMarket, ReturnType<BinanceRestClient['stats']>>;
-  /** Exchange minus local clock (ms), learned from event times; null before the first frame. */
-  exchangeOffsetMs: number | null;
-}
 
 const MARKETS: readonly LiveMarket[] = ['spot', 'futures'];
 

@@ -1,11 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
-import type { WireError } from '../errors.js';
-import type { LogLevel } from '../log.js';
-import type { FormingBatchMessage } from '../protocol/ingest-messages.js';
-import type { BatchAckMessage } from '../protocol/writer-messages.js';
-import { IngestEngine, type IngestEngineOptions, type IngestSettings, type IngestStats } from './ingest-engine.js';
-import { WriterLink, type WriterLinkStats } from './writer-link.js';
+import type { BackfillResult, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
+import type { BatchAckMessage } from '../writer/contract.js';
+import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
+import { WriterLink } from './writer-link.js';
 
 /**
  * Everything one ingest worker thread runs, testable in-thread (architecture.md: "each worker =
@@ -14,46 +12,6 @@ import { WriterLink, type WriterLinkStats } from './writer-link.js';
  * forming candles go to the main thread on their own port, and a low-rate API the main thread
  * calls over comlink (`workers/ingest.ts`).
  */
-
-/** What the main thread passes to a new ingest worker (workerData; plain data only). */
-export interface IngestWorkerData {
-  readonly index: number;
-  readonly settings: IngestSettings;
-  /** Connection tunables from settings (silence timeout, rotation, backoff). */
-  readonly stream?: IngestEngineOptions['stream'];
-  /** Ingest workers in the process: each plans with that share of the REST weight budget. */
-  readonly restBudgetWays: number;
-  readonly maxHoldMs?: number;
-  readonly logLevel?: LogLevel;
-}
-
-export interface BackfillResult {
-  readonly ok: boolean;
-  /** Candles fetched and committed. */
-  readonly candles: number;
-  readonly error?: WireError | { code: string; message: string };
-}
-
-export interface IngestWorkerStats extends IngestStats {
-  index: number;
-  link: WriterLinkStats;
-}
-
-/** The API the main thread calls (comlink in the worker, direct calls in-thread). */
-export interface IngestWorkerApi {
-  /** Starts a series (idempotent); `head` = its newest stored candle_time. */
-  start(seriesId: string, head: number | null): void;
-  stop(seriesId: string): void;
-  /** A (new) port to the writer: at start-up and after the writer thread was replaced. */
-  attachWriter(port: MessagePort): void;
-  /** A running job fetches its bars `from`..`to` (null: up to its newest close) from REST. */
-  fill(seriesId: string, from: number, to: number | null): void;
-  /** Fetches from REST and commits (unpublished) the closed candles `from`..`to` of a series. */
-  backfill(seriesId: string, from: number, to: number): Promise<BackfillResult>;
-  stats(): IngestWorkerStats;
-  /** Shutdown: stop every job, flush their batches and wait for the writer's acks. */
-  close(): Promise<void>;
-}
 
 type FormingSink = Pick<MessagePort, 'postMessage'>;
 

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { BatchAckMessage, ClosedBatchMessage, ProducerInbound } from '../protocol/writer-messages.js';
+import type { BatchAckMessage, ClosedBatchMessage, ProducerInbound } from '../writer/contract.js';
 
 /**
  * An ingest worker's end of its producer port to the writer. Every batch is kept until the writer

@@ -1,6 +1,6 @@
 import { unpack } from 'msgpackr';
 import { parseSeriesId, type SeriesId } from '../domain/series-id.js';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../shared/errors.js';
 
 /**
  * Client → server WebSocket messages (contract §3) and their validation. The error messages are

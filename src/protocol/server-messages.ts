@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr';
 import { candleAt, candleCount, type Candle } from '../domain/candle.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../shared/errors.js';
 import { candleJson, candlesArrayJson } from './candle-json.js';
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseKlineFrame, parseKlineFrameJson, type KlineEvent, type ParsedFrame } from '../../src/domain/binance-kline.js';
 import { scanKlineFrame } from '../../src/domain/binance-kline-scan.js';
 import { describeWithSharedFixtures, sharedFixture } from '../support/shared-fixtures.js';
-import { mulberry32 } from '../../src/util/seeded-random.js';
+import { mulberry32 } from '../../tools/lib/seeded-random.js';
 
 const DIR = 'binance/cryptofeed-sample_data/';
 

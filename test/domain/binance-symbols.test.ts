@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { binanceSeriesOf, binanceSymbol, parseKlineStreamName } from '../../src/domain/binance-symbols.js';
-import { combinedStreamUrl, restBaseUrl, wsBaseUrl } from '../../src/ingest/binance-endpoints.js';
-import { configWith } from '../../src/config/load-config.js';
+import { combinedStreamUrl, restBaseUrl, wsBaseUrl } from '../../src/ingest/binance/binance-endpoints.js';
+import { configWith } from '../../src/main/config/load-config.js';
 
 describe('series_id ↔ Binance names', () => {
   it('maps spot and futures series to the stream, REST symbol and interval', () => {

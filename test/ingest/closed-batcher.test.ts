@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CANDLE_STRIDE, type Candle } from '../../src/domain/candle.js';
-import { setLogSink } from '../../src/log.js';
-import type { ClosedBatchMessage } from '../../src/protocol/writer-messages.js';
+import { setLogSink } from '../../src/shared/log.js';
+import type { ClosedBatchMessage } from '../../src/writer/contract.js';
 import { ClosedBatcher } from '../../src/ingest/closed-batcher.js';
-import { ManualClock } from '../../src/ingest/clock.js';
+import { ManualClock } from '../../src/shared/clock.js';
 
 const candle = (t: number, p = 1): Candle => ({ candle_time: t, open: p, high: p + 1, low: p - 1, close: p, volume: 10 });
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configWith } from '../../src/config/load-config.js';
+import { configWith } from '../../src/main/config/load-config.js';
 import { CANDLE_STRIDE, type Candle } from '../../src/domain/candle.js';
-import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
+import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { IngestEngine } from '../../src/ingest/ingest-engine.js';
-import { setLogLevel } from '../../src/log.js';
-import type { ClosedBatchMessage } from '../../src/protocol/writer-messages.js';
+import { setLogLevel } from '../../src/shared/log.js';
+import type { ClosedBatchMessage } from '../../src/writer/contract.js';
 import { waitFor } from '../support/wait.js';
 import { fakeBinanceSettings } from '../support/live-ingest.js';
 

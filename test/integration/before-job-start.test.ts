@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packCandles } from '../../src/domain/candle.js';
-import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
+import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
 import { closedReceived, exchangeBars, fakeBinanceSettings, jobOf, type Row } from '../support/live-ingest.js';
 import { waitFor, waitForAsync } from '../support/wait.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
+import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { withDbCopy } from '../support/db-file.js';
 import { http } from '../support/gateway-harness.js';
 import { GatewayProcess } from '../support/gateway-process.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/settings.js';
+import type { Config } from '../../src/main/config/settings.js';
 import { CANDLE_STRIDE } from '../../src/domain/candle.js';
-import { writeDatadir, type WrittenFixture } from '../../src/history/fixture-writer.js';
+import { writeDatadir, type WrittenFixture } from '../../tools/fixtures/fixture-writer.js';
 import { withDbCopy } from '../support/db-file.js';
 import { candle, http, postClosed, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
 import { captureLogs } from '../support/log-capture.js';

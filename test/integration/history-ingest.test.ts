@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
+import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
 import { closedReceived, exchangeBars, fakeBinanceSettings, jobOf } from '../support/live-ingest.js';
 import { waitFor, waitForAsync } from '../support/wait.js';

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
+import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { http, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
 import { closedReceived, exchangeBars, fakeBinanceSettings, ingestState, pauseMidBar, storedRows, untilCaughtUp } from '../support/live-ingest.js';
 import { waitFor, waitForAsync } from '../support/wait.js';

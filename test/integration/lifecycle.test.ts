@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteCandleStore } from '../../src/store/sqlite-candle-store.js';
+import { SqliteCandleStore } from '../../src/writer/sqlite-candle-store.js';
 import { candle, http, postBatch, postClosed, postForming, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
 import { StalledWsClient } from '../support/stalled-ws-client.js';
 

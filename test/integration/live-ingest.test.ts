@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
+import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { http, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
 import { closedReceived, exchangeBars, fakeBinanceSettings, ingestState, jobOf, rowOf, type Row } from '../support/live-ingest.js';
 import { waitFor, waitForAsync } from '../support/wait.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseKlineFrame } from '../../src/domain/binance-kline.js';
-import { FakeBinance } from '../../src/fake-binance/fake-binance.js';
+import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { http, startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 
 const FIXTURE = new URL('../../fixtures/binance/futures-klines-sample.jsonl', import.meta.url).pathname;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WorkerStore } from '../../src/store/worker-store.js';
+import type { WorkerStore } from '../../src/main/store/worker-store.js';
 import { candle, http, postClosed, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
 
 const S = 'binance:futures:BTC/USDT:1m';

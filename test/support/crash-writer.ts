@@ -5,8 +5,8 @@
  * Usage: node --import tsx test/support/crash-writer.ts <dbPath> <baseRows> <extraRows>
  */
 import { packCandles } from '../../src/domain/candle.js';
-import { acquireDbOwnership } from '../../src/store/db-owner.js';
-import { SqliteCandleStore } from '../../src/store/sqlite-candle-store.js';
+import { acquireDbOwnership } from '../../src/main/store/db-owner.js';
+import { SqliteCandleStore } from '../../src/writer/sqlite-candle-store.js';
 
 const [dbPath, baseRows, extraRows] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4])];
 acquireDbOwnership(dbPath);

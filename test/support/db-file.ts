@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteCandleStore } from '../../src/store/sqlite-candle-store.js';
+import { SqliteCandleStore } from '../../src/writer/sqlite-candle-store.js';
 
 /**
  * Opens a copy of a database file to look at what is durably in it, while the gateway that owns

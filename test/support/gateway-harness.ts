@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { unpack } from 'msgpackr';
 import { WebSocket } from 'undici';
 import { afterEach, beforeEach } from 'vitest';
-import { configWith } from '../../src/config/load-config.js';
-import type { Config } from '../../src/config/settings.js';
-import { startGateway, type Gateway, type GatewayPlugins } from '../../src/gateway.js';
-import { setLogLevel } from '../../src/log.js';
+import { configWith } from '../../src/main/config/load-config.js';
+import type { Config } from '../../src/main/config/settings.js';
+import { startGateway, type Gateway, type GatewayPlugins } from '../../src/main/gateway.js';
+import { setLogLevel } from '../../src/shared/log.js';
 import { freePort } from './free-port.js';
 
 setLogLevel((process.env.TEST_LOG_LEVEL as 'info') ?? 'warn');

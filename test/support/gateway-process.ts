@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
+const CLI = new URL('../../src/cli/cli.ts', import.meta.url).pathname;
 
 /**
  * The gateway as a separate OS process (kill -9 and restart tests, benchmarks), run from

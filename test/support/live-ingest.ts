@@ -1,6 +1,6 @@
-import type { Config } from '../../src/config/settings.js';
+import type { Config } from '../../src/main/config/settings.js';
 import { binanceSeriesOf } from '../../src/domain/binance-symbols.js';
-import type { FakeBinance } from '../../src/fake-binance/fake-binance.js';
+import type { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { http, type WsClient } from './gateway-harness.js';
 import { waitFor, waitForAsync } from './wait.js';
 

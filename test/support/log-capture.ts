@@ -1,5 +1,5 @@
 import { onTestFinished } from 'vitest';
-import { getLogLevel, setLogLevel, setLogSink, type LogLevel } from '../../src/log.js';
+import { getLogLevel, setLogLevel, setLogSink, type LogLevel } from '../../src/shared/log.js';
 
 export interface LogRecord {
   readonly level: string;

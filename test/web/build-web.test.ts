@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb, type BuiltWeb } from '../../scripts/build-web.js';
-import { isNotModified, loadWebAssets, WebAssetsMissingError } from '../../src/web-assets/web-assets.js';
+import { isNotModified, loadWebAssets, WebAssetsMissingError } from '../../src/main/live-page/web-assets.js';
 
 describe('live page build and web-assets', () => {
   let dir: string;

@@ -1,0 +1,191 @@
+import { request, type Dispatcher } from 'undici';
+import { parseKlineRows } from '../../domain/binance-rest-rows.js';
+import type { LiveMarket } from '../../domain/series-id.js';
+import { describeError } from '../../shared/errors.js';
+import { createLogger, type Logger } from '../../shared/log.js';
+import { MARKET_LIMITS } from './binance-endpoints.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { WeightBudget } from './weight-budget.js';
+import { concatPacked } from '../../domain/candle-batch.js';
+
+/**
+ * Gap fill from Binance REST klines (sources.md "Binance REST klines"): closed candles of one
+ * series for a time range, paged at the market's largest `limit` (spot 1000, futures 1500; the
+ * last page asks only for what is left — futures weight grows with limit), charged against the
+ * IP's weight budget shared by all series, honouring Retry-After on 429 and stopping on 418.
+ * Never throws: the result says what was fetched and, if it stopped early, why.
+ */
+
+export type RestErrorCode = 'rate_limited' | 'ip_banned' | 'http' | 'network' | 'bad_response' | 'aborted';
+
+export class BinanceRestError extends Error {
+  constructor(
+    readonly code: RestErrorCode,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'BinanceRestError';
+  }
+}
+
+/** Candle times in Unix seconds, inclusive. */
+export interface KlineRange {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly tfSeconds: number;
+  readonly fromTime: number;
+  readonly toTime: number;
+}
+
+export type GapFillResult = {
+  /** Closed candles fetched (ascending), also when the fill stopped early. */
+  readonly candles: Float64Array;
+  readonly requests: number;
+} & ({ readonly ok: true } | { readonly ok: false; readonly error: BinanceRestError });
+
+export interface BinanceRestOptions {
+  readonly market: LiveMarket;
+  /** REST base URL (binance-endpoints.ts restBaseUrl). */
+  readonly baseUrl: string;
+  /** Shared by every client of the same host; default: a private one from MARKET_LIMITS. */
+  readonly budget?: WeightBudget;
+  /** Drives retry sleeps and the default budget. */
+  readonly clock?: Clock;
+  /**
+   * Exchange time (ms) that decides which bars are closed; default `clock.now()`. Tests against
+   * the fake pass its virtual clock, which may run faster than real time.
+   */
+  readonly exchangeNow?: () => number;
+  /** Attempts after the first for 429, 5xx and network errors (default 3). */
+  readonly maxRetries?: number;
+  readonly requestTimeoutMs?: number;
+  readonly dispatcher?: Dispatcher;
+  readonly logger?: Logger;
+}
+
+/** Retry-After when Binance omits it: a 429 means "the minute is used up"; 418 bans are ≥ 2 min. */
+const DEFAULT_RETRY_AFTER_MS = { 429: 60_000, 418: 120_000 };
+const RETRY_BASE_MS = 500;
+
+export class BinanceRestClient {
+  private readonly budget: WeightBudget;
+  private readonly clock: Clock;
+  private readonly exchangeNow: () => number;
+  private readonly log: Logger;
+  private readonly counters = { requests: 0, retries: 0, rateLimited: 0, banned: 0, errors: 0, candles: 0 };
+
+  constructor(private readonly opts: BinanceRestOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.exchangeNow = opts.exchangeNow ?? (() => this.clock.now());
+    this.budget = opts.budget ?? new WeightBudget({ weightPerWindow: MARKET_LIMITS[opts.market].weightPerMinute, clock: this.clock });
+    this.log = opts.logger ?? createLogger(`ingest.binance-rest.${opts.market}`);
+  }
+
+  async fetchClosed(range: KlineRange, signal?: AbortSignal): Promise<GapFillResult> {
+    const limits = MARKET_LIMITS[this.opts.market];
+    const tfMs = range.tfSeconds * 1000;
+    const endMs = range.toTime * 1000;
+    const pages: Float64Array[] = [];
+    let from = range.fromTime * 1000;
+    let requests = 0;
+    try {
+      while (from <= endMs) {
+        const limit = Math.min(limits.klinesMaxLimit, Math.floor((endMs - from) / tfMs) + 1);
+        const query = `symbol=${encodeURIComponent(range.symbol)}&interval=${range.interval}&startTime=${from}&endTime=${endMs}&limit=${limit}`;
+        requests++;
+        const body = await this.get(`${this.opts.baseUrl}${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal);
+        const rows = parseKlineRows(body, this.exchangeNow());
+        if (rows === undefined) throw new BinanceRestError('bad_response', 'klines response is not an array');
+        pages.push(rows.candles);
+        this.counters.candles += rows.count;
+        // Short page: the range (or the exchange's data) ends here; an open bar: nothing closed after it.
+        if (rows.lastOpenMs === undefined || rows.open > 0 || (body as unknown[]).length < limit) break;
+        from = rows.lastOpenMs + tfMs;
+      }
+      return { ok: true, candles: concatPacked(pages), requests };
+    } catch (err) {
+      const error = err instanceof BinanceRestError ? err : new BinanceRestError(signal?.aborted ? 'aborted' : 'network', describeError(err));
+      this.counters.errors++;
+      this.log.warn('gap fill stopped', { symbol: range.symbol, interval: range.interval, code: error.code, error: error.message });
+      return { ok: false, error, candles: concatPacked(pages), requests };
+    }
+  }
+
+  stats(): typeof this.counters & { budget: ReturnType<WeightBudget['stats']> } {
+    return { ...this.counters, budget: this.budget.stats() };
+  }
+
+  /** One GET with the budget, retries and rate-limit handling; returns the parsed JSON body. */
+  private async get(url: string, weight: number, signal: AbortSignal | undefined): Promise<unknown> {
+    const maxRetries = this.opts.maxRetries ?? 3;
+    let last: BinanceRestError | undefined;
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      if (attempt > 0) this.counters.retries++;
+      await this.budget.acquire(weight, signal);
+      this.counters.requests++;
+      let res: Dispatcher.ResponseData;
+      try {
+        const timeout = this.opts.requestTimeoutMs ?? 10_000;
+        res = await request(url, { signal, dispatcher: this.opts.dispatcher, headersTimeout: timeout, bodyTimeout: timeout });
+      } catch (err) {
+        if (signal?.aborted) throw new BinanceRestError('aborted', 'aborted');
+        last = new BinanceRestError('network', describeError(err));
+        if (attempt < maxRetries) await this.sleep(RETRY_BASE_MS * 2 ** attempt, signal);
+        continue;
+      }
+      const used = Number(header(res.headers['x-mbx-used-weight-1m']));
+      if (header(res.headers['x-mbx-used-weight-1m']) !== undefined) this.budget.noteUsed(used);
+      const text = await res.body.text().catch(() => '');
+      if (res.statusCode === 200) {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          throw new BinanceRestError('bad_response', 'klines response is not JSON', 200);
+        }
+      }
+      if (res.statusCode === 429 || res.statusCode === 418) {
+        const waitMs = retryAfterMs(header(res.headers['retry-after']), this.clock.now()) ?? DEFAULT_RETRY_AFTER_MS[res.statusCode];
+        // The limit is per IP: every series waits, not just this one.
+        this.budget.blockFor(waitMs);
+        if (res.statusCode === 418) {
+          this.counters.banned++;
+          this.log.error('binance banned this IP for REST (418); gap fill paused', { retryAfterMs: waitMs });
+          throw new BinanceRestError('ip_banned', `418 IP banned, retry after ${waitMs} ms`, 418);
+        }
+        this.counters.rateLimited++;
+        this.log.warn('binance REST rate limit (429); waiting Retry-After', { retryAfterMs: waitMs, used });
+        last = new BinanceRestError('rate_limited', `429 rate limited, retry after ${waitMs} ms`, 429);
+        continue;
+      }
+      last = new BinanceRestError('http', `HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
+      if (res.statusCode < 500) throw last;
+      // No sleep after the last attempt: the caller learns the outcome at once.
+      if (attempt < maxRetries) await this.sleep(RETRY_BASE_MS * 2 ** attempt, signal);
+    }
+    throw last ?? new BinanceRestError('network', 'no attempt made');
+  }
+
+  private sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => {
+        this.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+

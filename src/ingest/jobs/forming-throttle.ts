@@ -1,0 +1,112 @@
+import type { Candle } from '../../domain/candle.js';
+import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
+
+/**
+ * Forming (not yet closed) candles of one series → at most one update per `minIntervalMs`
+ * (`MARKET_FORMING_MIN_INTERVAL_MS`, default 250; 0 = every update), contract §4 **(fix)**:
+ * coalesced, latest wins, and a trailing send so the last value is always shown — the first
+ * update after a quiet period goes at once, later ones within the interval are kept and the
+ * newest is sent when the interval ends.
+ *
+ * The spacing is strict, also at a close: a value still waiting for its slot when its bar closes
+ * is superseded by the closed candle, which follows within milliseconds and carries the bar's
+ * final values (plus any trade no forming frame showed, sources.md). Sending it at once would put
+ * two forming frames closer than the interval on the wire for nothing.
+ *
+ * Stale updates are dropped, never shown: a forming bar at or before the last closed bar, a bar
+ * older than the newest forming one, or an update older (by event time E) than the one already
+ * taken — which can happen for a moment while two connections overlap during a rotation.
+ */
+export interface FormingThrottleStats {
+  received: number;
+  emitted: number;
+  /** Updates replaced by a newer one within the interval. */
+  coalesced: number;
+  /** Stale updates (see class comment). */
+  dropped: number;
+  /** Values still waiting for their slot when their bar closed (the closed candle carries them). */
+  superseded: number;
+}
+
+export class FormingThrottle {
+  private pending: Candle | undefined;
+  private timer: Timer | undefined;
+  private lastEmitAt = -Infinity;
+  private lastClosed = -Infinity;
+  private newestTime = -Infinity;
+  private newestEvent = -Infinity;
+  private readonly clock: Clock;
+  private readonly counters: FormingThrottleStats = { received: 0, emitted: 0, coalesced: 0, dropped: 0, superseded: 0 };
+
+  constructor(
+    private readonly minIntervalMs: number,
+    private readonly emit: (candle: Candle) => void,
+    clock: Clock = systemClock,
+  ) {
+    this.clock = clock;
+  }
+
+  forming(candle: Candle, eventTimeMs: number): void {
+    this.counters.received++;
+    const t = candle.candle_time;
+    if (t <= this.lastClosed || t < this.newestTime || (t === this.newestTime && eventTimeMs < this.newestEvent)) {
+      this.counters.dropped++;
+      return;
+    }
+    this.newestTime = t;
+    this.newestEvent = eventTimeMs;
+    const now = this.clock.now();
+    if (this.timer === undefined && now - this.lastEmitAt >= this.minIntervalMs) {
+      this.send(candle, now);
+      return;
+    }
+    if (this.pending !== undefined) this.counters.coalesced++;
+    this.pending = candle;
+    this.timer ??= this.clock.setTimeout(() => this.onTimer(), this.lastEmitAt + this.minIntervalMs - now);
+  }
+
+  /** The bar at `candleTime` closed: its waiting value is superseded; older bars are stale from here on. */
+  closed(candleTime: number): void {
+    if (candleTime <= this.lastClosed) return;
+    this.lastClosed = candleTime;
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.cancelTimer();
+    this.pending = undefined;
+    if (pending.candle_time === candleTime) this.counters.superseded++;
+    else if (pending.candle_time < candleTime) this.counters.dropped++;
+    else {
+      // A newer bar's update (it raced ahead of the close): keep it for its own slot.
+      this.pending = pending;
+      this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, this.lastEmitAt + this.minIntervalMs - this.clock.now()));
+    }
+  }
+
+  /** Cancels the trailing send (job stopped). */
+  stop(): void {
+    this.cancelTimer();
+    this.pending = undefined;
+  }
+
+  stats(): FormingThrottleStats {
+    return { ...this.counters };
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending !== undefined) this.send(pending, this.clock.now());
+  }
+
+  private send(candle: Candle, now: number): void {
+    this.lastEmitAt = now;
+    this.counters.emitted++;
+    this.emit(candle);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

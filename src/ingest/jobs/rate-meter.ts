@@ -1,0 +1,36 @@
+import type { Clock } from '../../shared/clock.js';
+
+/** Width of one bucket and number of buckets: a sliding one-minute window in 5 s steps. */
+const BUCKET_MS = 5_000;
+const BUCKETS = 12;
+
+/**
+ * Events per second over the last minute (per-series ingest rate for the debug endpoint). A ring
+ * of per-5-s counters, reset lazily as time moves on: O(1) per event, no timers. Prometheus users
+ * take `rate()` of the matching counter instead; this is for humans reading ingest_state.
+ */
+export class RateMeter {
+  private readonly counts = new Float64Array(BUCKETS);
+  /** Bucket number (time / BUCKET_MS) each slot currently holds. */
+  private readonly epochs = new Float64Array(BUCKETS).fill(-1);
+
+  constructor(private readonly clock: Pick<Clock, 'now'>) {}
+
+  record(n = 1): void {
+    const epoch = Math.floor(this.clock.now() / BUCKET_MS);
+    const slot = epoch % BUCKETS;
+    if (this.epochs[slot] !== epoch) {
+      this.epochs[slot] = epoch;
+      this.counts[slot] = 0;
+    }
+    this.counts[slot] += n;
+  }
+
+  /** Average events per second over the last full minute (the current bucket included). */
+  perSecond(): number {
+    const epoch = Math.floor(this.clock.now() / BUCKET_MS);
+    let total = 0;
+    for (let i = 0; i < BUCKETS; i++) if (this.epochs[i]! > epoch - BUCKETS) total += this.counts[i]!;
+    return total / ((BUCKETS * BUCKET_MS) / 1000);
+  }
+}

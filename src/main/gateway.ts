@@ -1,0 +1,178 @@
+import type { Config } from './config/settings.js';
+import { CandleReader } from './hub/candle-reader.js';
+import { NO_INGEST_DEMAND, type ClientSession } from './hub/client-session.js';
+import { MarketHub } from './hub/market-hub.js';
+import { StoreGapFiller } from './hub/store-gap-filler.js';
+import type { GapFiller } from './hub/subscription.js';
+import { TailCache } from './hub/tail-cache.js';
+import type { HistoryBootstrapper } from './history/bootstrapper.js';
+import { startHistory, type History } from './history/history-service.js';
+import { createLogger } from '../shared/log.js';
+import { SeriesActivity } from './metrics/series-activity.js';
+import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
+import { livePageRoutes } from './server/routes/live-page-routes.js';
+import { marketRoutes } from './server/routes/market-routes.js';
+import { opsRoutes } from './server/routes/ops-routes.js';
+import type { Transport } from './server/transport.js';
+import { startUwsTransport } from './server/uws-transport.js';
+import { wsMarketRoute } from './server/ws-market-route.js';
+import { acquireDbOwnership } from './store/db-owner.js';
+import type { MarketStore } from './store/market-store.js';
+import { WorkerStore } from './store/worker-store.js';
+import { writerSettings } from './store/writer-settings.js';
+import type { BeforeJobStart, IngestPlugin } from './supervisor/ingest-plugin.js';
+import { liveIngestEnabled, liveIngestPlugins } from './supervisor/live-ingest.js';
+import { loadWhitelist } from './supervisor/whitelist.js';
+
+const log = createLogger('gateway');
+
+/** Pieces of a running gateway that optional subsystems (ingest, history, web page) plug into. */
+export interface GatewayCore {
+  readonly config: Config;
+  readonly store: MarketStore;
+  readonly hub: MarketHub;
+  readonly reader: CandleReader;
+  readonly whitelist: readonly string[];
+  /**
+   * freqtrade history (TRADE_CANVAS_MARKET_HISTORY_SOURCE=freqtrade), else null. The ingest
+   * supervisor calls `history.ensure(seriesId)` when it starts a job and registers
+   * `history.onBootstrapped` to fill file end → now from the exchange.
+   */
+  readonly history: HistoryBootstrapper | null;
+}
+
+export interface GatewayPlugins {
+  /**
+   * Live exchange ingest, created once the store and hub exist. Default: the Binance ingest
+   * supervisor (src/supervisor/) when whitelist or on-demand ingest is enabled.
+   */
+  readonly ingest?: (core: GatewayCore) => Promise<IngestPlugin>;
+  /**
+   * Replaces the store-only gap filler. Default with live ingest on: store, then Binance REST
+   * through the ingest workers, then the store again (supervisor/exchange-gap-filler.ts).
+   */
+  readonly gapFiller?: (core: Omit<GatewayCore, 'hub'>) => GapFiller;
+  /** Runs before each ingest job starts (the history bootstrap plugs in here). */
+  readonly beforeJobStart?: (core: GatewayCore) => BeforeJobStart;
+  /** Extra HTTP routes. */
+  readonly routes?: (core: GatewayCore) => Route[];
+  /** Where the built live page is (default dist/web of this checkout). */
+  readonly webDir?: string;
+}
+
+export interface Gateway extends GatewayCore {
+  readonly port: number;
+  readonly url: string;
+  /** Graceful stop in architecture.md's order; resolves when everything accepted is committed. */
+  stop(): Promise<void>;
+}
+
+export async function startGateway(config: Config, plugins: GatewayPlugins = {}): Promise<Gateway> {
+  const whitelist = loadWhitelist(config.whitelistPath);
+  if (!whitelist.found) log.info('no whitelist file; the whitelist is empty', { path: config.whitelistPath });
+
+  const settings = writerSettings(config);
+  const ownership = acquireDbOwnership(settings.dbPath);
+  const store = new WorkerStore(settings);
+  const live = !plugins.ingest && liveIngestEnabled(config) ? liveIngestPlugins(plugins.beforeJobStart) : null;
+  let ingest: IngestPlugin | null = null;
+  let history: History | null = null;
+  let transport: Transport | null = null;
+  try {
+    await store.whenReady();
+    const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
+    history = config.historySource === 'freqtrade' ? startHistory(config, store) : null;
+    // Reads of a series not seen before wait (bounded) for its bootstrap: the first chart load
+    // then shows the imported history, not an empty series.
+    const reader = new CandleReader(store, cache, history?.bootstrapper.beforeRead);
+    const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
+    const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
+    const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
+    const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
+    const core: GatewayCore = { ...base, hub };
+    const activity = new SeriesActivity();
+    store.onWriterLost(() => cache.clear());
+    store.onCommitted((msg) => {
+      cache.apply(msg); // first: reads started after this commit must see it
+      activity.record(msg);
+      hub.onCommitted(msg);
+    });
+    const ingestPlugin = plugins.ingest ?? live?.ingest;
+    ingest = ingestPlugin ? await ingestPlugin(core) : null;
+
+    const sessions = new Set<ClientSession>();
+    const httpResponses = new Map<string, number>();
+    const router = new HttpRouter({
+      apiToken: config.apiToken,
+      corsOrigins: config.corsOrigins.split(',').map((o) => o.trim()).filter(Boolean),
+      onResponse: (route, status) => httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1),
+    });
+    const routes = [
+      ...marketRoutes({ reader, store, hub, whitelist: () => whitelist.seriesIds, devApi: () => config.enableDevApi, debugApi: () => config.enableDebugApi }),
+      ...opsRoutes({
+        debugApi: () => config.enableDebugApi,
+        ingestState: () => ingest?.state() ?? { jobs: [], whitelist_series_ids: whitelist.seriesIds, ondemand_enabled: config.enableOndemandIngest, whitelist_enabled: config.enableWhitelistIngest },
+        notReadyReasons: () => [...(store.isAlive ? [] : ['writer is down']), ...(ingest?.notReadyReasons() ?? [])],
+        metrics: {
+          httpResponses,
+          hub: () => hub.stats(),
+          wsClients: () => transport?.webSocketCount ?? 0,
+          cache: () => cache.stats,
+          writer: () => store.stats(),
+          writerInFlight: () => store.inFlightCandles,
+          seriesActivity: activity,
+          extra: ingest ? (out) => ingest!.metrics(out) : undefined,
+        },
+      }),
+      ...livePageRoutes(plugins.webDir),
+      ...(plugins.routes?.(core) ?? []),
+    ];
+    for (const route of routes) router.add(route);
+
+    transport = await startUwsTransport({
+      host: config.host,
+      port: config.port,
+      maxBodyBytes: config.maxBodyBytes,
+      headers: REQUEST_HEADERS,
+      http: router.handle,
+      ws: [wsMarketRoute(config, hub, ingest?.demand ?? NO_INGEST_DEMAND, sessions)],
+    });
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${transport.port}`;
+    log.info('listening', { url, db: settings.dbPath, ws: `${url.replace('http', 'ws')}/ws/market` });
+
+    let stopping: Promise<void> | null = null;
+    const running = transport;
+    const runningIngest = ingest;
+    const runningHistory = history;
+    const stop = () =>
+      (stopping ??= (async () => {
+        log.info('stopping: no new connections');
+        running.stopListening();
+        if (runningIngest) {
+          log.info('stopping ingest jobs (flushing their batches)');
+          await runningIngest.stop();
+        }
+        // Running imports stop with the pool; what they sent before is committed with the rest.
+        await runningHistory?.close();
+        log.info('writer: committing everything accepted');
+        await store.close(); // its final commits are published before this resolves
+        hub.flusher.flushAll();
+        log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
+        running.closeAllWebSockets(1001, 'server_shutdown');
+        // Idle keep-alive connections would otherwise outlive the stop, answering 503 from a
+        // stopped gateway (in-process restarts, embedders). The CLI exits right after, which is
+        // no gentler to a socket still flushing its close frame.
+        running.close();
+        ownership.release();
+        log.info('stopped');
+      })());
+    return { ...core, port: transport.port, url, stop };
+  } catch (err) {
+    transport?.stopListening();
+    await ingest?.stop().catch(() => undefined);
+    await history?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    ownership.release();
+    throw err;
+  }
+}

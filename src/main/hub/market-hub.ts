@@ -1,0 +1,95 @@
+import type { Candle } from '../../domain/candle.js';
+import type { SeriesId } from '../../domain/series-id.js';
+import type { CommittedMessage } from '../../writer/contract.js';
+import type { CandleReader } from './candle-reader.js';
+import { FlushScheduler, type OutboxCounters } from './outbox.js';
+import { SeriesChannel } from './series-channel.js';
+import { Subscription, type GapFiller, type SubscribeRequest, type SubscriptionHost } from './subscription.js';
+
+/** Channels kept only for a forming candle (no subscriber): bounded, oldest dropped first. */
+const MAX_IDLE_CHANNELS = 10_000;
+
+export interface HubStats {
+  readonly series: number;
+  readonly subscriptions: number;
+  readonly counters: Readonly<OutboxCounters>;
+}
+
+/**
+ * The hub (architecture.md): series channels, publishing of committed closed candles and of
+ * forming candles, and the subscriptions that WebSocket sessions open on it.
+ */
+export class MarketHub {
+  private readonly channels = new Map<string, SeriesChannel>();
+  readonly flusher = new FlushScheduler();
+  readonly counters: OutboxCounters = { framesSent: 0, bytesSent: 0, formingSkipped: 0, slowConsumerCloses: 0 };
+  private subscriptionCount = 0;
+
+  constructor(
+    private readonly reader: CandleReader,
+    private readonly gapFiller: GapFiller | null,
+    private readonly catchupLimit: number,
+  ) {}
+
+  /** Publishes what a commit made durable (segments flagged publish). */
+  onCommitted(msg: CommittedMessage): void {
+    for (const segment of msg.segments) {
+      const channel = segment.publish ? this.channels.get(segment.seriesId) : undefined;
+      if (channel) {
+        channel.publishClosed(segment.data);
+        this.forgetIfIdle(channel);
+      }
+    }
+  }
+
+  /** Broadcasts a forming candle; never stored. Returns false when it was stale. */
+  publishForming(seriesId: string, candle: Candle): boolean {
+    const channel = this.channel(seriesId);
+    const fresh = channel.publishForming(candle);
+    this.forgetIfIdle(channel);
+    return fresh;
+  }
+
+  subscribe(host: SubscriptionHost, series: SeriesId, supportsBatch: boolean, request: SubscribeRequest): Subscription {
+    const channel = this.channel(series.raw);
+    const sub = new Subscription(series, supportsBatch, host, { reader: this.reader, gapFiller: this.gapFiller, catchupLimit: this.catchupLimit }, () => channel.forming);
+    channel.subscriptions.add(sub);
+    this.subscriptionCount++;
+    void sub.start(request);
+    return sub;
+  }
+
+  unsubscribe(sub: Subscription): void {
+    sub.cancel();
+    const channel = this.channels.get(sub.series.raw);
+    if (channel?.subscriptions.delete(sub)) {
+      this.subscriptionCount--;
+      this.forgetIfIdle(channel);
+    }
+  }
+
+  stats(): HubStats {
+    return { series: this.channels.size, subscriptions: this.subscriptionCount, counters: this.counters };
+  }
+
+  private channel(seriesId: string): SeriesChannel {
+    let channel = this.channels.get(seriesId);
+    if (!channel) {
+      channel = new SeriesChannel(seriesId);
+      this.channels.set(seriesId, channel);
+      if (this.channels.size > MAX_IDLE_CHANNELS) this.evictIdle();
+    }
+    return channel;
+  }
+
+  private forgetIfIdle(channel: SeriesChannel): void {
+    if (channel.isIdle) this.channels.delete(channel.seriesId);
+  }
+
+  private evictIdle(): void {
+    for (const [id, channel] of this.channels) {
+      if (this.channels.size <= MAX_IDLE_CHANNELS) return;
+      if (channel.subscriptions.size === 0) this.channels.delete(id);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import { CANDLE_STRIDE, candleCount } from '../../domain/candle.js';
+import { firstIndexAfter, mergeAscending } from '../../domain/candle-batch.js';
+
+/** Encoded bodies memoized per series (distinct queries between two changes of the series). */
+const MAX_BODIES_PER_SERIES = 16;
+
+/** A read served from memory: candles `[from, to)` of `data`, plus the series head. */
+export interface CachedRead {
+  readonly data: Float64Array;
+  readonly from: number;
+  readonly to: number;
+  readonly head: number | null;
+}
+
+/**
+ * The latest closed candles of one series, in memory (issue 2 §5). Holds the newest `capacity`
+ * stored candles, contiguous: every stored candle newer than the first cached one is here. So a
+ * read of the latest N (N ≤ capacity), or of everything after a time inside the window, needs no
+ * SQLite. `complete` means the series has no candle older than the window at all.
+ *
+ * Appends (the live case) are amortized O(1): the buffer has room for 2× capacity and slides down
+ * only when full. Encoded response bodies are memoized per query until the next change.
+ */
+export class SeriesTail {
+  private buf: Float64Array;
+  private start = 0;
+  private end = 0;
+  /** Commit sequence of the newest commit applied (or read) into this tail. */
+  seq: number;
+  complete: boolean;
+  head: number | null;
+  private readonly bodies = new Map<string, Buffer>();
+
+  constructor(
+    private readonly capacity: number,
+    initial: Float64Array,
+    head: number | null,
+    seq: number,
+  ) {
+    const n = candleCount(initial);
+    this.buf = new Float64Array(Math.max(2 * capacity, n, 1) * CANDLE_STRIDE);
+    this.buf.set(initial);
+    this.end = n;
+    this.complete = n < capacity;
+    this.head = head;
+    this.seq = seq;
+  }
+
+  get count(): number {
+    return this.end - this.start;
+  }
+
+  get firstTime(): number | null {
+    return this.count > 0 ? this.buf[this.start * CANDLE_STRIDE]! : null;
+  }
+
+  get lastTime(): number | null {
+    return this.count > 0 ? this.buf[(this.end - 1) * CANDLE_STRIDE]! : null;
+  }
+
+  /** The latest `limit` candles, or null when the window cannot prove it has them. */
+  latest(limit: number): CachedRead | null {
+    if (limit > this.count && !this.complete) return null;
+    const from = Math.max(this.start, this.end - limit);
+    return { data: this.buf, from, to: this.end, head: this.head };
+  }
+
+  /** Up to `limit` candles with time > since, or null when older candles might be missing. */
+  after(since: number, limit: number): CachedRead | null {
+    const first = this.firstTime;
+    if (!this.complete && (first === null || since < first)) return null;
+    const view = this.buf.subarray(this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
+    const from = this.start + firstIndexAfter(view, since);
+    return { data: this.buf, from, to: Math.min(this.end, from + limit), head: this.head };
+  }
+
+  /** Applies committed candles (ascending, unique times) of commit `seq`. */
+  apply(data: Float64Array, head: number, seq: number): void {
+    if (seq <= this.seq) return; // already contained in what we read
+    this.seq = seq;
+    this.head = this.head === null ? head : Math.max(this.head, head);
+    const n = candleCount(data);
+    if (n === 0) return;
+    this.bodies.clear();
+    const last = this.lastTime;
+    if (last === null || data[0]! > last) this.append(data);
+    else this.merge(data);
+    this.trim();
+  }
+
+  /** A memoized encoded body for `key`, computed by `encode` on a miss. */
+  body(key: string, encode: () => Buffer): Buffer {
+    let body = this.bodies.get(key);
+    if (body) {
+      this.bodies.delete(key); // refresh: most recently used goes last
+    } else {
+      if (this.bodies.size >= MAX_BODIES_PER_SERIES) this.bodies.delete(this.bodies.keys().next().value!);
+      body = encode();
+    }
+    this.bodies.set(key, body);
+    return body;
+  }
+
+  private append(data: Float64Array): void {
+    const n = candleCount(data);
+    if (this.end + n > this.buf.length / CANDLE_STRIDE) {
+      // Slide the live window to the front (or grow for an oversized append).
+      const live = this.buf.subarray(this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
+      const needed = Math.max(2 * this.capacity, this.count + n);
+      const target = needed * CANDLE_STRIDE > this.buf.length ? new Float64Array(needed * CANDLE_STRIDE) : this.buf;
+      target.set(live, 0);
+      this.buf = target;
+      this.end = this.count;
+      this.start = 0;
+    }
+    this.buf.set(data, this.end * CANDLE_STRIDE);
+    this.end += n;
+  }
+
+  private merge(incoming: Float64Array): void {
+    const first = this.firstTime;
+    let data = incoming;
+    if (!this.complete && first !== null) {
+      // The window is contiguous only from its first candle on: the store may hold candles between
+      // an older incoming one and `first` that we never loaded, so older ones stay out.
+      data = incoming.subarray(firstIndexAfter(incoming, first - 1) * CANDLE_STRIDE);
+      if (data.length === 0) return;
+    }
+    const live = this.buf.subarray(this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
+    const merged = mergeAscending(live, data);
+    const n = candleCount(merged);
+    this.buf = new Float64Array(Math.max(2 * this.capacity, n) * CANDLE_STRIDE);
+    this.buf.set(merged);
+    this.start = 0;
+    this.end = n;
+  }
+
+  private trim(): void {
+    if (this.count > this.capacity) {
+      this.start = this.end - this.capacity;
+      this.complete = false;
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseSeriesId } from '../../domain/series-id.js';
+import type { HubStats } from '../hub/market-hub.js';
+import type { TailCacheStats } from '../hub/tail-cache.js';
+import type { WriterStats } from '../../writer/contract.js';
+import { PrometheusText } from './prometheus-text.js';
+import type { SeriesActivity } from './series-activity.js';
+
+/** Everything /metrics reads; each part is a snapshot the component already keeps. */
+export interface MetricSources {
+  readonly httpResponses: ReadonlyMap<string, number>;
+  readonly hub: () => HubStats;
+  readonly wsClients: () => number;
+  readonly cache: () => TailCacheStats;
+  readonly writer: () => Promise<WriterStats>;
+  readonly writerInFlight: () => number;
+  readonly seriesActivity: SeriesActivity;
+  /** Extra metrics of other components (the ingest supervisor). */
+  readonly extra?: (out: PrometheusText) => void | Promise<void>;
+}
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+const P = 'kline_gateway_';
+
+export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Promise<string> {
+  const out = new PrometheusText();
+  const http: Array<[{ route: string; status: string }, number]> = [];
+  for (const [key, n] of src.httpResponses) {
+    const [route, status] = key.split(' ');
+    http.push([{ route: route!, status: status! }, n]);
+  }
+  out.metric(`${P}http_responses_total`, 'counter', 'HTTP responses by route and status.', http);
+
+  const hub = src.hub();
+  out
+    .single(`${P}ws_clients`, 'gauge', 'Open WebSocket connections.', src.wsClients())
+    .single(`${P}ws_subscriptions`, 'gauge', 'Active series subscriptions over all connections.', hub.subscriptions)
+    .single(`${P}ws_frames_sent_total`, 'counter', 'WebSocket frames sent.', hub.counters.framesSent)
+    .single(`${P}ws_bytes_sent_total`, 'counter', 'WebSocket payload bytes sent.', hub.counters.bytesSent)
+    .single(`${P}ws_forming_skipped_total`, 'counter', 'Forming updates skipped for slow consumers (drops).', hub.counters.formingSkipped)
+    .single(`${P}ws_slow_consumer_closes_total`, 'counter', 'Sockets closed with 1008 because closed data could not be queued.', hub.counters.slowConsumerCloses);
+
+  const cache = src.cache();
+  out
+    .single(`${P}tail_cache_series`, 'gauge', 'Series held in the tail cache.', cache.series)
+    .single(`${P}tail_cache_hits_total`, 'counter', 'Reads answered from the tail cache.', cache.hits)
+    .single(`${P}tail_cache_misses_total`, 'counter', 'Reads that went to the writer.', cache.misses);
+
+  const w = await src.writer();
+  out
+    .single(`${P}writer_pending_candles`, 'gauge', 'Candles queued in the writer (queue depth).', w.pendingCandles)
+    .single(`${P}writer_in_flight_candles`, 'gauge', 'Candles sent by the main thread and not yet committed.', src.writerInFlight())
+    .single(`${P}writer_commits_total`, 'counter', 'Committed transactions (one per drain).', w.commits)
+    .single(`${P}writer_committed_rows_total`, 'counter', 'Candle rows committed.', w.committedRows)
+    .single(`${P}writer_commit_failures_total`, 'counter', 'Failed commits (batches kept and retried).', w.commitFailures)
+    .single(`${P}writer_queue_full_total`, 'counter', 'Times the writer queue was above its bound.', w.queueFullEvents)
+    .single(`${P}db_write_ms_last`, 'gauge', 'Duration of the last drain transaction (ms).', w.lastDrainMs)
+    .single(`${P}db_write_ms_max`, 'gauge', 'Longest drain transaction so far (ms).', w.maxDrainMs)
+    .histogram(`${P}writer_drain_rows`, 'Rows written per drain transaction.', w.drainRowsBuckets, w.committedRows);
+
+  const committed: Array<[{ series_id: string }, number]> = [];
+  const heads: Array<[{ series_id: string }, number]> = [];
+  const lag: Array<[{ series_id: string }, number]> = [];
+  for (const [seriesId, entry] of src.seriesActivity.snapshot()) {
+    committed.push([{ series_id: seriesId }, entry.committed]);
+    heads.push([{ series_id: seriesId }, entry.head]);
+    const tf = parseSeriesId(seriesId).tfSeconds;
+    // How far the newest stored bar's close is behind the wall clock.
+    lag.push([{ series_id: seriesId }, Math.max(0, nowMs / 1000 - (entry.head + tf))]);
+  }
+  out
+    .metric(`${P}series_committed_candles_total`, 'counter', 'Closed candles committed per series (rate() = ingest rate).', committed)
+    .metric(`${P}series_head_time_seconds`, 'gauge', 'Newest stored candle_time per series.', heads)
+    .metric(`${P}series_head_lag_seconds`, 'gauge', 'Seconds between the newest stored bar close and now, per series.', lag);
+
+  await src.extra?.(out);
+
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  out
+    .single(`${P}process_resident_memory_bytes`, 'gauge', 'Resident set size.', mem.rss)
+    .single(`${P}process_heap_used_bytes`, 'gauge', 'V8 heap in use (main thread).', mem.heapUsed)
+    .single(`${P}process_cpu_seconds_total`, 'counter', 'User + system CPU time of the process.', (cpu.user + cpu.system) / 1e6)
+    .single(`${P}event_loop_delay_p99_ms`, 'gauge', 'Main-thread event loop delay, 99th percentile since start (ms).', loopDelay.percentile(99) / 1e6)
+    .single(`${P}uptime_seconds`, 'gauge', 'Seconds since the process started.', process.uptime());
+  return out.toString();
+}

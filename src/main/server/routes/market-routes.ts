@@ -1,0 +1,121 @@
+import { packCandles, parseCandle } from '../../../domain/candle.js';
+import { sortDedupeByTime } from '../../../domain/candle-batch.js';
+import { parseSeriesId } from '../../../domain/series-id.js';
+import { badRequest } from '../../../shared/errors.js';
+import type { CandleReader } from '../../hub/candle-reader.js';
+import type { MarketHub } from '../../hub/market-hub.js';
+import type { CachedRead } from '../../hub/series-tail.js';
+import { candlesArrayJson } from '../../../protocol/candle-json.js';
+import type { MarketStore } from '../../store/market-store.js';
+import { JSON_HEADERS, jsonReply, type Route } from '../http-router.js';
+
+/** Bounds of `GET /api/market/candles` and the dev batch (contract §2). */
+export const MAX_READ_LIMIT = 5000;
+export const DEFAULT_READ_LIMIT = 500;
+export const MAX_DEV_BATCH = 20_000;
+
+export interface MarketRouteDeps {
+  readonly reader: CandleReader;
+  readonly store: MarketStore;
+  readonly hub: MarketHub;
+  readonly whitelist: () => readonly string[];
+  readonly devApi: () => boolean;
+  readonly debugApi: () => boolean;
+}
+
+export function marketRoutes(deps: MarketRouteDeps): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/market/candles',
+      handle({ query }) {
+        const series = parseSeriesId(required(query.get('series_id'), 'series_id'));
+        const since = optionalInt(query.get('since'), 'since', 0, Number.MAX_SAFE_INTEGER);
+        const limit = optionalInt(query.get('limit'), 'limit', 1, MAX_READ_LIMIT) ?? DEFAULT_READ_LIMIT;
+        const body = deps.reader.body(series.raw, since, limit, (read: CachedRead) => candlesResponse(series.raw, read));
+        // Cached reads answer synchronously; the rest wait for the tail load or the writer.
+        return body instanceof Promise ? body.then((b) => ({ status: 200, body: b, headers: JSON_HEADERS })) : { status: 200, body, headers: JSON_HEADERS };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/market/ingest/candle_closed',
+      auth: true,
+      async handle(ctx) {
+        const { seriesId, candle } = seriesAndCandle(await ctx.json());
+        // Resolves after the commit and after the hub published it (contract §2).
+        await deps.store.write([{ seriesId, data: packCandles([candle]) }], { publish: true });
+        return jsonReply(200, { ok: true, series_id: seriesId, candle_time: candle.candle_time });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/dev/market/ingest/candles_closed_batch',
+      auth: true,
+      enabled: deps.devApi,
+      async handle(ctx) {
+        const body = object(await ctx.json());
+        const seriesId = parseSeriesId(required(body.series_id, 'series_id')).raw;
+        if (!Array.isArray(body.candles) || body.candles.length < 1 || body.candles.length > MAX_DEV_BATCH) {
+          throw badRequest(`candles must be an array of 1..${MAX_DEV_BATCH} candles`);
+        }
+        const publish = body.publish_ws ?? false;
+        if (typeof publish !== 'boolean') throw badRequest('publish_ws must be a boolean');
+        const data = sortDedupeByTime(packCandles(body.candles.map((c, i) => parseCandle(c, `candles[${i}]`))));
+        const count = data.length / 6;
+        const first = data[0]!;
+        const last = data[(count - 1) * 6]!;
+        await deps.store.write([{ seriesId, data }], { publish });
+        return jsonReply(200, { ok: true, series_id: seriesId, count, first_candle_time: first, last_candle_time: last });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/market/ingest/candle_forming',
+      auth: true,
+      enabled: deps.debugApi,
+      async handle(ctx) {
+        const { seriesId, candle } = seriesAndCandle(await ctx.json());
+        deps.hub.publishForming(seriesId, candle); // broadcast only, never stored (contract §4)
+        return jsonReply(200, { ok: true, series_id: seriesId, candle_time: candle.candle_time });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/market/whitelist',
+      handle: () => jsonReply(200, { series_ids: deps.whitelist() }),
+    },
+  ];
+}
+
+/** `{"series_id","server_head_time","candles"}`, encoded without building candle objects. */
+export function candlesResponse(seriesId: string, read: CachedRead): Buffer {
+  return Buffer.from(
+    `{"series_id":${JSON.stringify(seriesId)},"server_head_time":${read.head},"candles":${candlesArrayJson(read.data, read.from, read.to)}}`,
+    'utf8',
+  );
+}
+
+function seriesAndCandle(value: unknown) {
+  const body = object(value);
+  const seriesId = parseSeriesId(required(body.series_id, 'series_id')).raw;
+  return { seriesId, candle: parseCandle(body.candle) };
+}
+
+function object(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function required(value: unknown, name: string): unknown {
+  if (value === undefined || value === null || value === '') throw badRequest(`missing ${name}`);
+  return value;
+}
+
+function optionalInt(raw: string | null, name: string, min: number, max: number): number | null {
+  if (raw === null || raw === '') return null;
+  if (!/^-?\d+$/.test(raw)) throw badRequest(`invalid ${name}`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw badRequest(`invalid ${name}`);
+  return n;
+}

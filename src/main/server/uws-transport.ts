@@ -1,0 +1,243 @@
+import { createRequire } from 'node:module';
+import type * as UwsTypes from 'uWebSockets.js';
+import { GatewayError } from '../../shared/errors.js';
+import type { HttpRequest, HttpResponse, SendStatus, Transport, TransportOptions, WsConnectionHandler, WsPeer } from './transport.js';
+
+/**
+ * The only module that imports uWebSockets.js (architecture.md). It adapts uWS to transport.ts.
+ *
+ * The package (an npm republish of uWS) silently falls back to a slow pure-JS server when its
+ * native binary does not load. A gateway, or a benchmark, running on that fallback would be
+ * quietly wrong, so we refuse to start unless the native binary is what got loaded.
+ */
+const require = createRequire(import.meta.url);
+const uws = loadNativeUws();
+
+function loadNativeUws(): typeof UwsTypes {
+  if (/^(1|true)$/i.test(process.env.UWS_USE_FALLBACK ?? '')) {
+    throw new Error('UWS_USE_FALLBACK is set: kline-gateway runs only on the native uWebSockets.js binary; unset it');
+  }
+  const lib = require('uWebSockets.js') as typeof UwsTypes;
+  const native = Object.keys(require.cache).some((path) => /[\\/]uws_[^\\/]+\.node$/.test(path));
+  if (!native) {
+    throw new Error(
+      `uWebSockets.js could not load its native binary for ${process.platform}-${process.arch} (Node ABI ${process.versions.modules}) ` +
+        'and fell back to its pure-JS server; refusing to run on the fallback. Use Node 20 on glibc >= 2.36 (see README).',
+    );
+  }
+  return lib;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: '200 OK',
+  204: '204 No Content',
+  304: '304 Not Modified',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  413: '413 Payload Too Large',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+/** Frames above this are cut by uWS itself (1006); below it, over the route limit, we close with 1009. */
+const MESSAGE_CEILING_BYTES = 16 * 1024 * 1024;
+
+const SEND_STATUS: readonly SendStatus[] = ['buffered', 'sent', 'dropped'];
+
+/**
+ * uSockets' LIBUS_LISTEN_EXCLUSIVE_PORT. By default uWS sets SO_REUSEPORT on a fixed port, so on
+ * Linux a second gateway on a port in use starts without error and the kernel splits clients
+ * between the two. Exclusive keeps "address in use" an error; SO_REUSEADDR stays on, so a restart
+ * can rebind while the old process's connections linger.
+ */
+const LISTEN_EXCLUSIVE_PORT = 1;
+
+/** The native listen also takes (host, port, options, cb); the package's typings omit that overload. */
+type ListenWithOptions = (host: string, port: number, options: number, cb: (token: UwsTypes.us_listen_socket | false) => void) => unknown;
+
+interface SocketData {
+  query: string;
+  handler?: WsConnectionHandler;
+  peer?: UwsPeer;
+}
+
+class UwsPeer implements WsPeer {
+  closed = false;
+  constructor(private readonly ws: UwsTypes.WebSocket<SocketData>) {}
+  send(data: Uint8Array | string, binary: boolean): SendStatus {
+    if (this.closed) return 'dropped';
+    return SEND_STATUS[this.ws.send(data, binary)] ?? 'dropped';
+  }
+  bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.getBufferedAmount();
+  }
+  cork(fn: () => void): void {
+    if (this.closed) return;
+    this.ws.cork(fn);
+  }
+  end(code: number, reason: string): void {
+    if (this.closed) return;
+    this.ws.end(code, reason);
+  }
+}
+
+export function startUwsTransport(options: TransportOptions): Promise<Transport> {
+  const app = uws.App();
+  const sockets = new Set<UwsPeer>();
+
+  app.any('/*', (res, req) => {
+    const request = readRequest(res, req, options);
+    const response = new UwsHttpResponse(res);
+    res.onAborted(() => {
+      response.aborted = true;
+      request.abort();
+    });
+    options.http(request, response);
+  });
+
+  for (const route of options.ws) {
+    app.ws<SocketData>(route.path, {
+      // uWS cuts a connection abruptly (1006) past maxPayloadLength; the contract wants a 1009
+      // close frame, so uWS gets a higher ceiling and we enforce the real limit in `message`.
+      maxPayloadLength: Math.max(MESSAGE_CEILING_BYTES, route.maxMessageBytes * 4),
+      maxBackpressure: route.maxBackpressureBytes,
+      closeOnBackpressureLimit: 0, // never drop silently: the hub closes slow consumers itself (1008)
+      idleTimeout: route.idleTimeoutS,
+      sendPingsAutomatically: true,
+      compression: uws.DISABLED,
+      upgrade: (res, req, context) => {
+        res.upgrade<SocketData>(
+          { query: req.getQuery() ?? '' },
+          req.getHeader('sec-websocket-key'),
+          req.getHeader('sec-websocket-protocol'),
+          req.getHeader('sec-websocket-extensions'),
+          context,
+        );
+      },
+      open: (ws) => {
+        const data = ws.getUserData();
+        const peer = new UwsPeer(ws);
+        data.peer = peer;
+        sockets.add(peer);
+        data.handler = route.open(peer, data.query);
+      },
+      message: (ws, message, isBinary) => {
+        if (message.byteLength > route.maxMessageBytes) {
+          ws.end(1009, 'message_too_big');
+          return;
+        }
+        ws.getUserData().handler?.onMessage(message, isBinary);
+      },
+      drain: (ws) => ws.getUserData().handler?.onDrain(),
+      close: (ws, code, message) => {
+        const data = ws.getUserData();
+        if (data.peer) {
+          data.peer.closed = true;
+          sockets.delete(data.peer);
+        }
+        data.handler?.onClose(code, Buffer.from(message).toString('utf8'));
+      },
+    });
+  }
+
+  return new Promise((resolve, reject) => {
+    (app.listen as unknown as ListenWithOptions).call(app, options.host, options.port, LISTEN_EXCLUSIVE_PORT, (token) => {
+      if (!token) {
+        reject(new Error(`cannot listen on ${options.host}:${options.port} (address in use or not available)`));
+        return;
+      }
+      let listening: UwsTypes.us_listen_socket | null = token;
+      resolve({
+        port: uws.us_socket_local_port(token as unknown as UwsTypes.us_socket),
+        stopListening() {
+          if (listening) uws.us_listen_socket_close(listening);
+          listening = null;
+        },
+        closeAllWebSockets(code, reason) {
+          for (const peer of [...sockets]) peer.end(code, reason);
+        },
+        close() {
+          listening = null;
+          // The native App has close() (listen sockets and every connection); the typings omit it.
+          (app as unknown as { close(): void }).close();
+        },
+        get webSocketCount() {
+          return sockets.size;
+        },
+      });
+    });
+  });
+}
+
+class UwsHttpResponse implements HttpResponse {
+  aborted = false;
+  private done = false;
+  constructor(private readonly res: UwsTypes.HttpResponse) {}
+  respond(status: number, headers: Readonly<Record<string, string>>, body: Buffer | string, closeConnection = false): void {
+    if (this.aborted || this.done) return;
+    this.done = true;
+    this.res.cork(() => {
+      this.res.writeStatus(STATUS_TEXT[status] ?? `${status} Status`);
+      for (const name in headers) this.res.writeHeader(name, headers[name]!);
+      this.res.end(body, closeConnection);
+    });
+  }
+}
+
+interface UwsRequest extends HttpRequest {
+  abort(): void;
+}
+
+/** Copies what we need out of uWS's request object, which is only valid during the callback. */
+function readRequest(res: UwsTypes.HttpResponse, req: UwsTypes.HttpRequest, options: TransportOptions): UwsRequest {
+  const method = req.getCaseSensitiveMethod().toUpperCase();
+  const path = req.getUrl();
+  const query = req.getQuery() ?? '';
+  const headers = new Map<string, string>();
+  for (const name of options.headers) {
+    const value = req.getHeader(name);
+    if (value) headers.set(name, value);
+  }
+  let body: Promise<Buffer> | null = null;
+  let abort = () => undefined as void;
+  if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+    // uWS requires onData to be attached before the handler returns.
+    body = readBody(res, Number(req.getHeader('content-length') || '0'), options.maxBodyBytes, (a) => (abort = a));
+    body.catch(() => undefined);
+  }
+  return {
+    method,
+    path,
+    query,
+    header: (name) => headers.get(name) ?? '',
+    body: () => body ?? Promise.resolve(Buffer.alloc(0)),
+    abort: () => abort(),
+  };
+}
+
+function readBody(res: UwsTypes.HttpResponse, declared: number, limit: number, onAbort: (abort: () => void) => void): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = () => new GatewayError('payload_too_large', `request body exceeds ${limit} bytes`);
+    onAbort(() => reject(new GatewayError('bad_request', 'request aborted')));
+    if (declared > limit) {
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    res.onData((chunk, isLast) => {
+      if (failed) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        failed = true;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(Buffer.from(chunk.slice(0))); // the chunk's memory is reused after this callback
+      if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+  });
+}

@@ -1,0 +1,45 @@
+import { describeError } from '../../shared/errors.js';
+import type { IngestDemand } from '../hub/client-session.js';
+import type { PrometheusText } from '../metrics/prometheus-text.js';
+import type { IngestState } from '../server/routes/ops-routes.js';
+import { createLogger } from '../../shared/log.js';
+
+/**
+ * What the gateway needs from live exchange ingest (issue 3): the subscribe hook, state for the
+ * debug route and /metrics, readiness, and a stop that flushes every job's pending closed candles
+ * to the writer (shutdown step 2, architecture.md). `IngestSupervisor` is the implementation;
+ * tests and embedders may plug in their own (GatewayPlugins.ingest).
+ */
+export interface IngestPlugin {
+  readonly demand: IngestDemand;
+  state(): IngestState | Promise<IngestState>;
+  metrics(out: PrometheusText): void | Promise<void>;
+  notReadyReasons(): string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs before a job starts (e.g. the history bootstrap importing a series' freqtrade file), so
+ * the job's REST gap fill then covers only the file's end → now. Failures are logged and the job
+ * starts anyway: live data beats none.
+ */
+export type BeforeJobStart = (seriesId: string) => Promise<void>;
+
+/** Longest a subscribe waits for `beforeJobStart` before the job starts anyway. */
+const BEFORE_JOB_START_TIMEOUT_MS = 60_000;
+
+const log = createLogger('supervisor');
+
+/** Runs the hook for a series, bounded in time; never throws (the job must start regardless). */
+export async function runBeforeJobStart(hook: BeforeJobStart, seriesId: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), BEFORE_JOB_START_TIMEOUT_MS)));
+  try {
+    const outcome = await Promise.race([hook(seriesId), timeout]);
+    if (outcome === 'timeout') log.warn('beforeJobStart is taking long; starting the job anyway', { seriesId, timeoutMs: BEFORE_JOB_START_TIMEOUT_MS });
+  } catch (err) {
+    log.error('beforeJobStart failed; starting the job anyway', { seriesId, error: describeError(err) });
+  } finally {
+    clearTimeout(timer);
+  }
+}

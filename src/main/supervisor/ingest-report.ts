@@ -1,0 +1,190 @@
+import type { Config } from '../config/settings.js';
+import type { IngestWorkerStats } from '../../ingest/contract.js';
+import type { SeriesJobStats } from '../../ingest/jobs/series-job.js';
+import type { Labels, PrometheusText } from '../metrics/prometheus-text.js';
+import { parseSeriesId } from '../../domain/series-id.js';
+import type { IngestState } from '../server/routes/ops-routes.js';
+import type { JobEntry } from './job-table.js';
+
+/**
+ * What the supervisor knows at one moment (its job table, each worker's stats), rendered two
+ * ways: `GET /api/market/debug/ingest_state` (contract §2, snake_case, times in Unix seconds) and
+ * Prometheus lines for `/metrics` (docs/operations.md "Live ingest").
+ */
+export interface IngestSnapshot {
+  readonly config: Config;
+  readonly whitelist: readonly string[];
+  readonly entries: ReadonlyArray<JobEntry & { readonly worker: number }>;
+  readonly refused: number;
+  readonly evictions: number;
+  readonly workers: ReadonlyArray<{
+    readonly index: number;
+    readonly alive: boolean;
+    readonly crashes: number;
+    readonly lastCrashAt: number | null;
+    readonly threadId: number | null;
+    readonly stats: IngestWorkerStats | null;
+  }>;
+  readonly now: number;
+}
+
+const seconds = (ms: number | null): number | null => (ms === null ? null : Math.round(ms) / 1000);
+
+interface SeriesView {
+  readonly stats: SeriesJobStats;
+  /** Seconds from the newest closed bar's end to the exchange's now. */
+  readonly lagS: number | null;
+}
+
+function seriesViews(snap: IngestSnapshot): Map<string, SeriesView> {
+  const out = new Map<string, SeriesView>();
+  for (const w of snap.workers) {
+    if (!w.stats) continue;
+    const exchangeNowS = (snap.now + (w.stats.exchangeOffsetMs ?? 0)) / 1000;
+    for (const s of w.stats.series) {
+      const tf = parseSeriesId(s.seriesId).tfSeconds;
+      const lagS = s.lastClosedTime === null ? null : Math.max(0, Math.round((exchangeNowS - (s.lastClosedTime + tf)) * 1000) / 1000);
+      out.set(s.seriesId, { stats: s, lagS });
+    }
+  }
+  return out;
+}
+
+export function ingestState(snap: IngestSnapshot): IngestState {
+  const views = seriesViews(snap);
+  const jobs = snap.entries.map((e) => {
+    const v = views.get(e.seriesId);
+    const s = v?.stats;
+    return {
+      series_id: e.seriesId,
+      source: e.source,
+      refcount: e.refcount,
+      last_zero_at: seconds(e.lastZeroAt),
+      started_at: seconds(e.startedAt),
+      crashes: e.crashes,
+      last_crash_at: seconds(e.lastCrashAt),
+      running: e.running,
+      worker: e.worker,
+      frames: s?.frames ?? 0,
+      frames_per_s: s ? Math.round(s.framesPerSecond * 100) / 100 : 0,
+      closed: s?.closed ?? 0,
+      last_closed_time: s?.lastClosedTime ?? null,
+      lag_s: v?.lagS ?? null,
+      close_lag_ms: s?.closeLagMs ?? null,
+      reconnects: s?.reconnects ?? 0,
+      gaps: s?.gaps ?? 0,
+      missing_bars: s?.missingBars ?? 0,
+      gap_fills: s?.gapFills ?? 0,
+      gap_filled_candles: s?.gapFilledCandles ?? 0,
+      gap_fill_errors: s?.gapFillErrors ?? 0,
+      holds: s?.holds ?? 0,
+      held: s?.held ?? 0,
+      held_total: s?.heldTotal ?? 0,
+      hold_bound_hits: s?.holdBoundHits ?? 0,
+      unfilled_holes: s?.unfilledHoles ?? 0,
+      unfilled_bars: s?.unfilledBars ?? 0,
+      forming_emitted: s?.formingEmitted ?? 0,
+      forming_dropped: s?.formingDropped ?? 0,
+    };
+  });
+  const c = snap.config;
+  return {
+    jobs,
+    whitelist_series_ids: snap.whitelist,
+    whitelist_enabled: c.enableWhitelistIngest,
+    ondemand_enabled: c.enableOndemandIngest,
+    ondemand_idle_ttl_s: c.ondemandIdleTtlS,
+    ondemand_max_jobs: c.ondemandMaxJobs,
+    ondemand_jobs: snap.entries.filter((e) => e.source === 'ondemand').length,
+    ondemand_refused: snap.refused,
+    ondemand_evictions: snap.evictions,
+    workers: snap.workers.map((w) => ({
+      index: w.index,
+      alive: w.alive,
+      thread_id: w.threadId,
+      crashes: w.crashes,
+      last_crash_at: seconds(w.lastCrashAt),
+      jobs: w.stats?.series.length ?? 0,
+      batcher: w.stats?.batcher ?? null,
+      writer_link: w.stats?.link ?? null,
+      gap_fill_pending: w.stats?.gapFillPending ?? null,
+      rest: w.stats ? { spot: w.stats.rest.spot, futures: w.stats.rest.futures } : null,
+      connections: (w.stats?.connections ?? []).flatMap((m) =>
+        m.connections.map((conn) => ({
+          market: m.market,
+          streams: conn.streams,
+          connected: conn.connected,
+          connects: conn.connects,
+          reconnects: conn.reconnects,
+          rotations: conn.rotations,
+          silence_kills: conn.silenceKills,
+          shutdown_notices: conn.shutdownNotices,
+          duplicates_dropped: conn.duplicatesDropped,
+          klines: conn.klines,
+          recent_backoff_ms: conn.recentBackoffMs,
+        })),
+      ),
+    })),
+  };
+}
+
+const P = 'kline_gateway_ingest_';
+
+export function renderIngestMetrics(out: PrometheusText, snap: IngestSnapshot): void {
+  const views = seriesViews(snap);
+  const perSeries = (pick: (v: SeriesView) => number | null): Array<[Labels, number]> => {
+    const samples: Array<[Labels, number]> = [];
+    for (const [seriesId, v] of views) {
+      const value = pick(v);
+      if (value !== null) samples.push([{ series_id: seriesId }, value]);
+    }
+    return samples;
+  };
+  out
+    .metric(`${P}frames_total`, 'counter', 'Kline frames received per series (rate() = ingest rate).', perSeries((v) => v.stats.frames))
+    .metric(`${P}closed_total`, 'counter', 'Closed kline frames received per series.', perSeries((v) => v.stats.closed))
+    .metric(`${P}last_closed_time_seconds`, 'gauge', 'Newest closed candle_time known per series.', perSeries((v) => v.stats.lastClosedTime))
+    .metric(`${P}lag_seconds`, 'gauge', "Seconds between the newest closed bar's end and exchange time, per series.", perSeries((v) => v.lagS))
+    .metric(`${P}close_lag_ms`, 'gauge', 'How late the exchange sent the last closed frame after the bar ended (ms).', perSeries((v) => v.stats.closeLagMs))
+    .metric(`${P}reconnects_total`, 'counter', "Reconnects of the series' connection.", perSeries((v) => v.stats.reconnects))
+    .metric(`${P}missing_bars_total`, 'counter', 'Bars found missing (holes) per series.', perSeries((v) => v.stats.missingBars))
+    .metric(`${P}gap_fills_total`, 'counter', 'REST gap fill attempts per series.', perSeries((v) => v.stats.gapFills))
+    .metric(`${P}gap_filled_candles_total`, 'counter', 'Candles fetched by REST gap fill per series.', perSeries((v) => v.stats.gapFilledCandles))
+    .metric(`${P}gap_fill_errors_total`, 'counter', 'REST gap fill attempts that failed per series.', perSeries((v) => v.stats.gapFillErrors))
+    .metric(`${P}unfilled_bars_total`, 'counter', 'Missing bars REST could not fill (subscribers got a gap) per series.', perSeries((v) => v.stats.unfilledBars))
+    .metric(`${P}held_candles`, 'gauge', 'Closed candles held behind a hole being filled, per series.', perSeries((v) => v.stats.held))
+    .metric(`${P}hold_bound_hits_total`, 'counter', 'Holds released at their bound before the fill finished, per series.', perSeries((v) => v.stats.holdBoundHits))
+    .metric(`${P}forming_emitted_total`, 'counter', 'Forming candles sent to the hub after the throttle, per series.', perSeries((v) => v.stats.formingEmitted));
+
+  out
+    .metric(`${P}job_refcount`, 'gauge', 'WS subscriptions holding each job.', snap.entries.map((e) => [{ series_id: e.seriesId, source: e.source }, e.refcount]))
+    .metric(`${P}job_running`, 'gauge', '1 when the job runs in its worker.', snap.entries.map((e) => [{ series_id: e.seriesId }, e.running ? 1 : 0]))
+    .metric(`${P}job_crashes_total`, 'counter', 'Times the worker of a job died under it.', snap.entries.map((e) => [{ series_id: e.seriesId }, e.crashes]))
+    .single(`${P}ondemand_jobs`, 'gauge', 'On-demand jobs (running or idle within their TTL).', snap.entries.filter((e) => e.source === 'ondemand').length)
+    .single(`${P}ondemand_refused_total`, 'counter', 'Subscribes refused with capacity (ONDEMAND_MAX_JOBS).', snap.refused)
+    .single(`${P}ondemand_evictions_total`, 'counter', 'Idle on-demand jobs evicted to make room.', snap.evictions)
+    .single(`${P}workers_up`, 'gauge', 'Ingest worker threads running.', snap.workers.filter((w) => w.alive).length);
+
+  const perWorker = (pick: (s: IngestWorkerStats) => number): Array<[Labels, number]> =>
+    snap.workers.filter((w) => w.stats).map((w) => [{ worker: w.index }, pick(w.stats!)]);
+  const perMarket = (pick: (s: IngestWorkerStats, m: 'spot' | 'futures') => number): Array<[Labels, number]> =>
+    snap.workers.filter((w) => w.stats).flatMap((w) => (['spot', 'futures'] as const).map((m): [Labels, number] => [{ worker: w.index, market: m }, pick(w.stats!, m)]));
+  const conns = (s: IngestWorkerStats, m: 'spot' | 'futures') => s.connections.find((c) => c.market === m)?.connections ?? [];
+  out
+    .metric(`${P}worker_crashes_total`, 'counter', 'Times each ingest worker thread died.', snap.workers.map((w) => [{ worker: w.index }, w.crashes]))
+    .metric(`${P}batcher_pending_candles`, 'gauge', 'Closed candles waiting for a free in-flight slot toward the writer.', perWorker((s) => s.batcher.pendingCandles))
+    .metric(`${P}batcher_full_total`, 'counter', 'Times every in-flight slot toward the writer was taken.', perWorker((s) => s.batcher.fullEvents))
+    .metric(`${P}batcher_overflowed_total`, 'counter', 'Closed candles dropped at the batcher bound (refetched from REST).', perWorker((s) => s.batcher.overflowed))
+    .metric(`${P}writer_unacked_batches`, 'gauge', 'Batches sent to the writer and not yet acked.', perWorker((s) => s.link.unacked))
+    .metric(`${P}stream_connections`, 'gauge', 'Binance WebSocket connections.', perMarket((s, m) => conns(s, m).length))
+    .metric(`${P}stream_reconnects_total`, 'counter', 'Reconnects after a connection was lost.', perMarket((s, m) => sum(conns(s, m).map((c) => c.reconnects))))
+    .metric(`${P}stream_rotations_total`, 'counter', 'Make-before-break rotations (max age, serverShutdown).', perMarket((s, m) => sum(conns(s, m).map((c) => c.rotations))))
+    .metric(`${P}stream_silence_kills_total`, 'counter', 'Connections replaced by the silence watchdog.', perMarket((s, m) => sum(conns(s, m).map((c) => c.silenceKills))))
+    .metric(`${P}rest_requests_total`, 'counter', 'Binance REST requests (gap fill, backfill).', perMarket((s, m) => s.rest[m].requests))
+    .metric(`${P}rest_rate_limited_total`, 'counter', 'REST answers 429 (Retry-After honoured).', perMarket((s, m) => s.rest[m].rateLimited))
+    .metric(`${P}rest_banned_total`, 'counter', 'REST answers 418 (IP banned).', perMarket((s, m) => s.rest[m].banned));
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

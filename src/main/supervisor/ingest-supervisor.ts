@@ -1,0 +1,253 @@
+import type { Config } from '../config/settings.js';
+import type { Candle } from '../../domain/candle.js';
+import type { SeriesId } from '../../domain/series-id.js';
+import { describeError } from '../../shared/errors.js';
+import type { IngestDemand } from '../hub/client-session.js';
+import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
+import type { BackfillResult } from '../../ingest/contract.js';
+import { createLogger } from '../../shared/log.js';
+import type { PrometheusText } from '../metrics/prometheus-text.js';
+import type { IngestState } from '../server/routes/ops-routes.js';
+import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
+import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin } from './ingest-plugin.js';
+import { followImports, type HistoryHooks } from './history-fill.js';
+import { IngestWorkerClient, type ProducerStore } from './ingest-worker-client.js';
+import { JobTable, type JobEntry } from './job-table.js';
+import { ingestWorkerData, streamable, workerIndexOf } from './worker-assignment.js';
+
+const log = createLogger('supervisor');
+
+export interface IngestSupervisorOptions {
+  readonly config: Config;
+  readonly whitelist: readonly string[];
+  readonly store: ProducerStore;
+  /** Forming candles from the workers (→ hub.publishForming). */
+  readonly onForming: (seriesId: string, candle: Candle) => void;
+  readonly beforeJobStart?: BeforeJobStart;
+  /** The history bootstrap: imports behind a running job are filled up to it from REST. */
+  readonly history?: Pick<HistoryHooks, 'onBootstrapped'>;
+  /** Drives the idle TTL (tests pass a ManualClock). */
+  readonly clock?: Clock;
+}
+
+/**
+ * The ingest supervisor (contract §4), on the main thread. It owns N ingest worker threads and
+ * decides which series run where: a series is pinned to the worker chosen by its stream (so
+ * aliases like BTC/USDT and BTC/USDT:USDT share a connection and per-series order holds);
+ * whitelist series are pinned jobs; on-demand jobs are refcounted by WS subscribes (JobTable)
+ * and stopped `ONDEMAND_IDLE_TTL_S` after the last release. Start and stop of one series reach
+ * its worker in call order (a per-series promise chain). A crashed worker is restarted by its
+ * client; its jobs that are still wanted (pinned, or refcount > 0) start again from the store
+ * head, so the REST gap fill covers the crash.
+ */
+export class IngestSupervisor implements IngestPlugin {
+  readonly demand: IngestDemand = { acquire: (s) => this.acquire(s), release: (s) => this.release(s) };
+  private readonly table: JobTable;
+  private readonly workers: IngestWorkerClient[];
+  /** Series started in a worker, as far as we know. */
+  private readonly live = new Set<string>();
+  /** Per series: its start/stop operations, chained so they reach the worker in order. */
+  private readonly ops = new Map<string, Promise<void>>();
+  /** One timer, at the next idle job's TTL. */
+  private sweepTimer: Timer | undefined;
+  private readonly clock: Clock;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(private readonly opts: IngestSupervisorOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.table = new JobTable(opts.config.ondemandMaxJobs);
+    const data = ingestWorkerData(opts.config);
+    this.workers = Array.from(
+      { length: opts.config.ingestWorkers },
+      (_, index) => new IngestWorkerClient({ index, data, store: opts.store, onForming: opts.onForming, onDown: (i) => this.onWorkerDown(i), onUp: (i) => this.onWorkerUp(i) }),
+    );
+    opts.store.onRestart?.(() => {
+      log.warn('writer restarted; handing every ingest worker a new port (unacked batches are re-sent)');
+      for (const w of this.workers) w.reconnectWriter().catch((err) => log.error('could not reconnect an ingest worker to the writer', { worker: w.index, error: describeError(err) }));
+      // A start that failed while the writer was gone (its store head could not be read) goes again.
+      for (const w of this.workers) if (w.isAlive) this.onWorkerUp(w.index);
+    });
+    if (opts.history) followImports(opts.history, opts.store, (id) => this.live.has(id), (id, from, to) => this.workerOf(id).fill(id, from, to));
+  }
+
+  /** Spawns the workers and starts the whitelist jobs (in the background: bootstrap may take a while). */
+  static async start(opts: IngestSupervisorOptions): Promise<IngestSupervisor> {
+    const supervisor = new IngestSupervisor(opts);
+    // A worker that fails to start is retried by its client; readiness says it is down meanwhile.
+    await Promise.all(supervisor.workers.map((w) => w.start().catch((err) => log.error('ingest worker failed to start', { worker: w.index, error: describeError(err) }))));
+    if (opts.config.enableWhitelistIngest) {
+      for (const seriesId of opts.whitelist) {
+        if (!streamable(seriesId)) {
+          log.warn('whitelisted series cannot be ingested from Binance; serving it without a job', { seriesId });
+          continue;
+        }
+        const { entry, created } = supervisor.table.pin(seriesId);
+        if (created) void supervisor.launch(entry);
+      }
+    }
+    log.info('ingest supervisor started', { workers: supervisor.workers.length, whitelistJobs: supervisor.table.entries().length, ondemand: opts.config.enableOndemandIngest });
+    return supervisor;
+  }
+
+  /** The worker threads (tests terminate one to prove the restart). */
+  get threads(): readonly IngestWorkerClient[] {
+    return this.workers;
+  }
+
+  /** A WS subscribe (contract §3 "ask the supervisor"); false = at capacity. */
+  async acquire(series: SeriesId): Promise<boolean> {
+    const id = series.raw;
+    // Another exchange or market, or an interval Binance lacks: served from the store, no job.
+    if (this.stopping || !streamable(id)) return true;
+    if (!this.table.get(id) && !this.opts.config.enableOndemandIngest) return true;
+    const decision = this.table.acquire(id);
+    if (decision.kind === 'refused') {
+      log.warn('on-demand ingest at capacity; subscribe refused', { seriesId: id, maxJobs: this.opts.config.ondemandMaxJobs });
+      return false;
+    }
+    if (decision.kind === 'start') {
+      if (decision.evict) {
+        log.info('on-demand ingest at capacity; evicting the longest idle job', { seriesId: decision.evict.seriesId, for: id });
+        this.halt(decision.evict.seriesId);
+      }
+      void this.launch(decision.entry);
+    }
+    // The subscriber's catch-up then sees what the bootstrap imported.
+    await this.ops.get(id);
+    return true;
+  }
+
+  release(series: SeriesId): void {
+    if (this.table.release(series.raw, this.clock.now())) this.scheduleSweep();
+  }
+
+  /** Hub gap backfill: the series' worker fetches from REST and commits (unpublished). */
+  backfill(seriesId: string, from: number, to: number): Promise<BackfillResult> {
+    return this.workerOf(seriesId).backfill(seriesId, from, to);
+  }
+
+  async state(): Promise<IngestState> {
+    return ingestState(await this.snapshot());
+  }
+
+  async metrics(out: PrometheusText): Promise<void> {
+    renderIngestMetrics(out, await this.snapshot());
+  }
+
+  notReadyReasons(): string[] {
+    return this.workers.filter((w) => !w.isAlive).map((w) => `ingest worker ${w.index} is down`);
+  }
+
+  /** Shutdown step 2 (architecture.md): jobs stop, their batches are flushed and acked. */
+  stop(): Promise<void> {
+    return (this.stopping ??= (async () => {
+      this.scheduleSweep(); // stopping: only cancels
+      await Promise.all(this.workers.map((w) => w.close()));
+      this.live.clear();
+    })());
+  }
+
+  private async snapshot(): Promise<IngestSnapshot> {
+    const stats = await Promise.all(this.workers.map((w) => (w.isAlive ? w.stats().catch(() => null) : null)));
+    return {
+      config: this.opts.config,
+      whitelist: this.opts.whitelist,
+      entries: this.table.entries().map((e) => ({ ...e, worker: this.workerOf(e.seriesId).index })),
+      refused: this.table.refused,
+      evictions: this.table.evictions,
+      workers: this.workers.map((w, i) => ({ index: w.index, alive: w.isAlive, crashes: w.crashes, lastCrashAt: w.lastCrashAt, threadId: w.thread?.threadId ?? null, stats: stats[i] ?? null })),
+      now: Date.now(),
+    };
+  }
+
+  private sweepIdle(): void {
+    for (const entry of this.table.expired(this.clock.now(), this.opts.config.ondemandIdleTtlS * 1000)) {
+      log.info('on-demand job idle for its TTL; stopping it', { seriesId: entry.seriesId, idleTtlS: this.opts.config.ondemandIdleTtlS });
+      this.halt(entry.seriesId);
+    }
+    this.scheduleSweep();
+  }
+
+  /**
+   * (Re)arms the one TTL timer for the next idle job. Re-arming after every sweep matters: a timer
+   * may fire a millisecond before the wall clock says the TTL is over (libuv measures from its
+   * cached loop time), and that job must still be stopped.
+   */
+  private scheduleSweep(): void {
+    if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    const next = this.table.nextExpiry(this.opts.config.ondemandIdleTtlS * 1000);
+    if (next === null || this.stopping) return;
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweepTimer = undefined;
+      this.sweepIdle();
+    }, Math.max(1, next - this.clock.now()));
+  }
+
+  /** Starts an entry's job in its worker: bootstrap hook, store head, then the worker. */
+  private launch(entry: JobEntry): Promise<void> {
+    const id = entry.seriesId;
+    const current = () => this.table.get(id) === entry && this.stopping === null;
+    return this.serial(id, async () => {
+      if (!current()) return;
+      if (this.opts.beforeJobStart) await runBeforeJobStart(this.opts.beforeJobStart, id);
+      const worker = this.workerOf(id);
+      // A worker that is down starts its jobs when it is back (onWorkerUp).
+      if (!current() || !worker.isAlive) return;
+      const head = await this.opts.store.head(id);
+      if (!current()) return;
+      await worker.startJob(id, head);
+      this.live.add(id);
+      entry.running = true;
+      entry.startedAt = this.clock.now();
+      log.info('ingest job started', { seriesId: id, source: entry.source, worker: worker.index, head });
+    });
+  }
+
+  /** Stops a series' job (the table entry is already gone). */
+  private halt(seriesId: string): void {
+    this.table.remove(seriesId);
+    void this.serial(seriesId, async () => {
+      if (!this.live.delete(seriesId)) return;
+      await this.workerOf(seriesId).stopJob(seriesId);
+      log.info('ingest job stopped', { seriesId });
+    });
+  }
+
+  private serial(seriesId: string, op: () => Promise<void>): Promise<void> {
+    const next = (this.ops.get(seriesId) ?? Promise.resolve())
+      .then(op)
+      .catch((err) => log.error('ingest job operation failed', { seriesId, error: describeError(err) }));
+    this.ops.set(seriesId, next);
+    void next.then(() => {
+      if (this.ops.get(seriesId) === next) this.ops.delete(seriesId);
+    });
+    return next;
+  }
+
+  private onWorkerDown(index: number): void {
+    const now = this.clock.now();
+    for (const entry of this.table.entries()) {
+      if (this.workerOf(entry.seriesId).index !== index) continue;
+      this.live.delete(entry.seriesId);
+      entry.running = false;
+      entry.crashes++;
+      entry.lastCrashAt = now;
+      // An idle on-demand job is not worth a restart (contract §4).
+      if (!JobTable.wanted(entry)) this.table.remove(entry.seriesId);
+    }
+  }
+
+  private onWorkerUp(index: number): void {
+    for (const entry of this.table.entries()) {
+      if (this.workerOf(entry.seriesId).index === index && !this.live.has(entry.seriesId) && JobTable.wanted(entry)) {
+        log.info('starting ingest job again (after a worker or writer restart)', { seriesId: entry.seriesId, worker: index });
+        void this.launch(entry);
+      }
+    }
+  }
+
+  private workerOf(seriesId: string): IngestWorkerClient {
+    return this.workers[workerIndexOf(seriesId, this.workers.length)]!;
+  }
+}

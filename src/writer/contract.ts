@@ -1,0 +1,133 @@
+/**
+ * The writer thread's contract: everything the main thread, the ingest workers and the decode
+ * threads need to talk to it — its settings (workerData), its low-rate API (comlink), and the
+ * messages on its data ports. A leaf: both sides import it, it imports no implementation.
+ *
+ * Candles always travel as packed Float64Arrays (`[t,o,h,l,c,v] × n`, see domain/candle.ts).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { WireError } from '../shared/errors.js';
+import type { LogLevel } from '../shared/log.js';
+
+/** SQLite `PRAGMA synchronous`: FULL (default) survives power loss, NORMAL only a process crash. */
+export type SynchronousMode = 'FULL' | 'NORMAL' | 'OFF';
+
+/** What the writer needs to know; passed to the worker as workerData. */
+export interface WriterSettings {
+  readonly dbPath: string;
+  readonly synchronous: SynchronousMode;
+  readonly rowsPerStatement: number;
+  readonly maxPendingCandles: number;
+}
+
+/** workerData of workers/writer.ts. */
+export interface WriterWorkerData {
+  readonly settings: WriterSettings;
+  /** The main thread's own data port (its closed batches in, committed notices out). */
+  readonly mainPort: MessagePort;
+  readonly logLevel?: LogLevel;
+}
+
+/** The writer's low-rate API (comlink in the worker; direct calls in-thread). */
+export interface WriterApi {
+  attachProducer(name: string, port: MessagePort): void;
+  detachProducer(name: string): void;
+  tail(seriesId: string, limit: number): ReadResult;
+  after(seriesId: string, since: number, limit: number): ReadResult;
+  between(seriesId: string, from: number, to: number, limit: number): ReadResult;
+  head(seriesId: string): number | null;
+  count(seriesId?: string, atMost?: number): number;
+  stats(): WriterStats;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The writer's counters, as `/metrics` and the debug endpoints show them. */
+export interface WriterStats {
+  pendingCandles: number;
+  pendingBatches: number;
+  commits: number;
+  committedRows: number;
+  commitFailures: number;
+  queueFullEvents: number;
+  lastDrainMs: number;
+  maxDrainMs: number;
+  lastDrainRows: number;
+  commitSeq: number;
+  /** Histogram of rows per drain, bucket upper bounds → count (Prometheus style, cumulative later). */
+  drainRowsBuckets: Record<string, number>;
+}
+
+// Messages on the writer's data ports (architecture.md "data plane").
+
+/** Producer → writer: closed candles to store. One message may carry several series. */
+export interface ClosedBatchMessage {
+  readonly t: 'closed';
+  /** Producer-local sequence number, echoed in the ack. */
+  readonly seq: number;
+  /** Series of each segment, in order. */
+  readonly series: readonly string[];
+  /** Candles in each segment; segments are laid out back to back in `data`. */
+  readonly counts: readonly number[];
+  readonly data: Float64Array;
+  /** Publish the committed candles to WebSocket subscribers (false: dev batch `publish_ws:false`). */
+  readonly publish: boolean;
+  /**
+   * Bulk history (import/bootstrap): written in bounded slices between live drains so an import
+   * never stalls live ingest (issue 4).
+   */
+  readonly bulk?: boolean;
+}
+
+/** Writer → producer, once the batch is committed (or failed and kept for retry). */
+export interface BatchAckMessage {
+  readonly t: 'ack';
+  readonly seq: number;
+  readonly ok: boolean;
+  /** Candles of this batch now durable (0 when !ok). */
+  readonly committed: number;
+  readonly error?: WireError;
+}
+
+export type ProducerInbound = BatchAckMessage;
+export type WriterInbound = ClosedBatchMessage;
+
+/** Candles of one series committed in one transaction. */
+export interface CommittedSegment {
+  readonly seriesId: string;
+  /** Sorted by time, unique times, exactly the values now stored. */
+  readonly data: Float64Array;
+  readonly publish: boolean;
+  /** Newest stored candle_time of the series after this commit. */
+  readonly head: number;
+}
+
+/** Writer → main thread after every commit: what is now durable and may be published. */
+export interface CommittedMessage {
+  readonly t: 'committed';
+  /** Increases by one per commit; reads carry the sequence they saw (tail cache coherence). */
+  readonly commitSeq: number;
+  readonly segments: readonly CommittedSegment[];
+  /** `seq`s of batches from the main thread's own port covered by this commit. */
+  readonly mainAcks: readonly number[];
+  readonly rows: number;
+  readonly drainMs: number;
+}
+
+/** Writer → main thread when a commit failed; the batches stay queued and are retried. */
+export interface CommitFailedMessage {
+  readonly t: 'commit_failed';
+  readonly mainSeqs: readonly number[];
+  readonly error: WireError;
+}
+
+export type MainInbound = CommittedMessage | CommitFailedMessage;
+
+/** Result of a read served by the writer between transactions. */
+export interface ReadResult {
+  readonly data: Float64Array;
+  /** Newest stored candle_time of the series, or null when it has none. */
+  readonly head: number | null;
+  /** Commit sequence the read observed. */
+  readonly commitSeq: number;
+}

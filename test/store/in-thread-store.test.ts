@@ -1,4 +1,0 @@
-import { InThreadStore } from '../../src/store/in-thread-store.js';
-import { marketStoreContract } from './market-store.contract.js';
-
-marketStoreContract('in-thread', async (settings) => new InThreadStore(settings));

@@ -1,0 +1,77 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { ClosedBatchMessage, ReadResult } from '../../src/writer/contract.js';
+import { acquireDbOwnership, type DbOwnership } from '../../src/main/store/db-owner.js';
+import { StoreClientBase, type MarketStore } from '../../src/main/store/market-store.js';
+import type { WriterSettings, WriterStats } from '../../src/writer/contract.js';
+import { WriterService } from '../../src/writer/writer-service.js';
+
+/**
+ * The writer running in the calling thread: same drain core, same messages, no worker. Used by
+ * tests that need a store without threads and by CLI tools; the gateway uses WorkerStore.
+ */
+export class InThreadStore extends StoreClientBase implements MarketStore {
+  private readonly service: WriterService;
+  private readonly ownership: DbOwnership;
+  private closed = false;
+
+  constructor(settings: WriterSettings) {
+    super(settings.maxPendingCandles);
+    this.ownership = acquireDbOwnership(settings.dbPath);
+    try {
+      // Deliver writer notices on a later tick, as a port would: callers never re-enter the core.
+      this.service = new WriterService(settings, (msg) => queueMicrotask(() => this.handleWriterMessage(msg)));
+    } catch (err) {
+      this.ownership.release();
+      throw err;
+    }
+  }
+
+  protected sendToWriter(msg: ClosedBatchMessage): void {
+    this.service.acceptMain(msg);
+  }
+
+  async tail(seriesId: string, limit: number): Promise<ReadResult> {
+    return this.service.tail(seriesId, limit);
+  }
+
+  async after(seriesId: string, since: number, limit: number): Promise<ReadResult> {
+    return this.service.after(seriesId, since, limit);
+  }
+
+  async between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult> {
+    return this.service.between(seriesId, from, to, limit);
+  }
+
+  async head(seriesId: string): Promise<number | null> {
+    return this.service.head(seriesId);
+  }
+
+  async count(seriesId?: string, atMost?: number): Promise<number> {
+    return this.service.count(seriesId, atMost);
+  }
+
+  async stats(): Promise<WriterStats> {
+    return this.service.stats();
+  }
+
+  flush(): Promise<void> {
+    return this.service.flush();
+  }
+
+  async connectProducer(name: string): Promise<MessagePort> {
+    const { port1, port2 } = new MessageChannel();
+    this.service.attachProducer(name, port2);
+    return port1;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closingWrites = true;
+    try {
+      await this.service.close();
+    } finally {
+      this.ownership.release();
+    }
+  }
+}

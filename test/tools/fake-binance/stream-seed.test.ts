@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { KlineGenerator, type Bar } from '../../../tools/fake-binance/kline-generator.js';
+
+const STREAM = 'btcusdt@kline_1m';
+/** On a minute boundary, so bar times are START ± whole minutes. */
+const START = 1_699_999_980_000;
+
+/** Ticks the stream every `tickMs` of virtual time for `bars` bars after START. */
+function runLive(gen: KlineGenerator, bars: number, tickMs: number): void {
+  for (let now = START; now < START + bars * 60_000; now += tickMs) gen.tick(now);
+}
+
+function spreadOf(values: number[]): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length) / Math.abs(mean || 1);
+}
+
+const logReturns = (bars: readonly Bar[]) => bars.map((b) => Math.log(Number(b.c) / Number(b.o)));
+
+describe('KlineGenerator stream seeds (the demo: history that reads like live)', () => {
+  it('starts at the seeded price and tick size, with backfilled bars of many trades right before the forming one', () => {
+    const gen = new KlineGenerator({ seed: 3 });
+    gen.addStream(STREAM, START + 12_345, { startPrice: 64_000, priceDecimals: 2, backfillBars: 100, tradesPerBar: 240 });
+    const history = gen.history(STREAM);
+    expect(history).toHaveLength(100);
+    expect(history[0]!.o).toBe('64000.00');
+    expect(history.at(-1)!.t).toBe(START - 60_000); // the bar before the one containing "now"
+    history.forEach((bar, i) => {
+      expect(bar.n).toBe(240);
+      for (const price of [bar.o, bar.h, bar.l, bar.c]) expect(price).toMatch(/^\d+\.\d\d$/);
+      expect(Number(bar.l)).toBeLessThanOrEqual(Math.min(Number(bar.o), Number(bar.c)));
+      expect(Number(bar.h)).toBeGreaterThanOrEqual(Math.max(Number(bar.o), Number(bar.c)));
+      if (i > 0) {
+        expect(bar.t).toBe(history[i - 1]!.t + 60_000);
+        expect(bar.o).toBe(history[i - 1]!.c);
+        expect(bar.firstTrade).toBe(history[i - 1]!.lastTrade + 1);
+      }
+    });
+    // Live goes on from the last backfilled close.
+    const forming = gen.tick(START + 20_000).find((f) => !f.closed)!;
+    expect(forming.openTimeMs).toBe(START);
+    expect(JSON.parse(forming.data).k.o).toBe(history.at(-1)!.c);
+  });
+
+  it('backfilled bars of N trades look like live bars of N ticks (same spread of closes)', () => {
+    const backfilled = new KlineGenerator({ seed: 5, tradeStep: 0.0004 });
+    backfilled.addStream(STREAM, START, { startPrice: 100, backfillBars: 400, tradesPerBar: 60 });
+    const live = new KlineGenerator({ seed: 6, tradeStep: 0.0004 });
+    live.addStream(STREAM, START, { startPrice: 100 });
+    runLive(live, 400, 1000); // 60 ticks per 1m bar
+    const rms = (r: number[]) => Math.sqrt(r.reduce((a, b) => a + b * b, 0) / r.length);
+    // 60 uniform steps within ±0.04 %: 0.04 % · √(60/3) ≈ 0.18 % per bar, either way.
+    const expected = 0.0004 * Math.sqrt(20);
+    for (const bars of [backfilled.history(STREAM), live.history(STREAM)]) {
+      expect(bars.length).toBeGreaterThanOrEqual(399);
+      expect(rms(logReturns(bars))).toBeGreaterThan(expected * 0.85);
+      expect(rms(logReturns(bars))).toBeLessThan(expected * 1.15);
+    }
+  });
+
+  it('activitySpread varies volume bar to bar; without it, bars of many trades have nearly equal volume', () => {
+    const volumes = (activitySpread: number) => {
+      const gen = new KlineGenerator({ seed: 9, activitySpread });
+      gen.addStream(STREAM, START, { backfillBars: 300, tradesPerBar: 240 });
+      return gen.history(STREAM).map((b) => Number(b.v));
+    };
+    expect(spreadOf(volumes(0))).toBeLessThan(0.1);
+    expect(spreadOf(volumes(0.5))).toBeGreaterThan(0.3);
+  });
+
+  it('without seeds or the new options, the same seed still gives the same frames (other tests rely on it)', () => {
+    const frames = (gen: KlineGenerator) => {
+      gen.addStream(STREAM, START);
+      const out: string[] = [];
+      for (let now = START; now < START + 5 * 60_000; now += 7_000) out.push(...gen.tick(now).map((f) => f.data));
+      return out;
+    };
+    expect(frames(new KlineGenerator({ seed: 4 }))).toEqual(frames(new KlineGenerator({ seed: 4, activitySpread: 0, tradeStep: 0.001 })));
+  });
+});

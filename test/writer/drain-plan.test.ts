@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { candleAt } from '../../src/domain/candle.js';
+import { planDrain } from '../../src/writer/drain-plan.js';
+import { packed, timesOf } from '../support/candles.js';
+
+const batch = (series: string[], parts: Float64Array[], publish: boolean) => ({
+  series,
+  counts: parts.map((p) => p.length / 6),
+  data: new Float64Array(parts.flatMap((p) => [...p])),
+  publish,
+});
+
+describe('planDrain', () => {
+  it('orders series by id and candles by time, last arrival wins on equal times', () => {
+    const writes = planDrain([batch(['b', 'a'], [packed([300, 100]), packed([60])], true), batch(['b'], [packed([100], 9)], true)]);
+    expect(writes.map((w) => w.seriesId)).toEqual(['a', 'b']);
+    expect(timesOf(writes[1]!.all)).toEqual([100, 300]);
+    expect(candleAt(writes[1]!.all, 0).open).toBe(9);
+    expect(writes[1]!.published).toBe(writes[1]!.all);
+    expect(writes[1]!.silent.length).toBe(0);
+  });
+
+  it('splits candles by their winning publish flag when a drain mixes silent and published batches', () => {
+    const writes = planDrain([batch(['s'], [packed([240, 300])], false), batch(['s'], [packed([300, 360], 5)], true)]);
+    expect(timesOf(writes[0]!.all)).toEqual([240, 300, 360]);
+    expect(timesOf(writes[0]!.silent)).toEqual([240]);
+    expect(timesOf(writes[0]!.published)).toEqual([300, 360]);
+    expect(candleAt(writes[0]!.published, 0).open).toBe(5);
+  });
+
+  it('never aliases the incoming batch buffers (they are transferred onward)', () => {
+    const input = batch(['s'], [packed([60, 120])], true);
+    const [w] = planDrain([input]);
+    expect(w!.all.buffer).not.toBe(input.data.buffer);
+  });
+});
