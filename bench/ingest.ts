@@ -193,7 +193,7 @@ try {
   ]);
 } finally {
   exchange.send({ cmd: 'close' });
-  fleet.connected && fleet.send({ cmd: 'close' });
+  if (fleet.connected) fleet.send({ cmd: 'close' });
   await gw?.kill(PROFILE ? 'SIGTERM' : 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 }

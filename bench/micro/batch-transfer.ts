@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { pack, unpack } from 'msgpackr';
+import { unpack } from 'msgpackr';
 import { benchArgs } from '../lib/bench-args.js';
 import { report, type Row } from '../lib/report.js';
 

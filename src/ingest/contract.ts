@@ -16,6 +16,9 @@ import type { ClosedBatcherStats } from './closed-batcher.js';
 import type { SeriesJobStats } from './jobs/series-job.js';
 import type { WriterLinkStats } from './writer-link.js';
 
+/** The parts of a worker's stats, as the main thread's report reads them. */
+export type { ClosedBatcherStats, SeriesJobStats, StreamManagerStats, WriterLinkStats };
+
 /** The settings an ingest worker runs with (a slice of the gateway's configuration). */
 export type IngestSettings = Pick<
   Config,

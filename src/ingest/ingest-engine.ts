@@ -7,13 +7,12 @@ import type { BatchAckMessage, ClosedBatchMessage } from '../writer/contract.js'
 import type { IngestSettings, IngestStats, IngestStreamTunables } from './contract.js';
 import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from './binance/binance-endpoints.js';
 import { BinanceRestClient, type GapFillResult } from './binance/binance-rest.js';
-import type { BinanceStreamOptions } from './binance/binance-stream-options.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { ClosedBatcher, type ClosedBatcherStats } from './closed-batcher.js';
+import { ClosedBatcher } from './closed-batcher.js';
 import { ExchangeClock } from './jobs/exchange-clock.js';
 import { GapFiller } from './jobs/gap-filler.js';
-import { SeriesJob, type SeriesJobStats } from './jobs/series-job.js';
-import { BinanceStreamManager, type StreamManagerStats } from './binance/stream-manager.js';
+import { SeriesJob } from './jobs/series-job.js';
+import { BinanceStreamManager } from './binance/stream-manager.js';
 import { WeightBudget } from './binance/weight-budget.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { http, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
-import { closedReceived, exchangeBars, fakeBinanceSettings, ingestState, jobOf, rowOf, type Row } from '../support/live-ingest.js';
+import { exchangeBars, fakeBinanceSettings, ingestState, jobOf, rowOf, type Row } from '../support/live-ingest.js';
 import { waitFor, waitForAsync } from '../support/wait.js';
 
 /**

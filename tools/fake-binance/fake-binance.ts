@@ -233,6 +233,8 @@ export class FakeBinance {
     }
     const { market, combined, streams } = route;
     const limit = this.opts.inboundLimit?.[market] ?? (market === 'spot' ? 5 : 10);
+    // Assigned once the upgrade succeeds; the peer's callbacks may run before that (no TDZ error).
+    // eslint-disable-next-line prefer-const
     let conn: FakeConnection | undefined;
     const peer = acceptUpgrade(req, socket, head, {
       onText: (text) => conn?.handleText(text),

@@ -1,6 +1,5 @@
 import type { Config } from '../config/settings.js';
-import type { IngestWorkerStats } from '../../ingest/contract.js';
-import type { SeriesJobStats } from '../../ingest/jobs/series-job.js';
+import type { IngestWorkerStats, SeriesJobStats } from '../../ingest/contract.js';
 import type { Labels, PrometheusText } from '../metrics/prometheus-text.js';
 import { parseSeriesId } from '../../domain/series-id.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
