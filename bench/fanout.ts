@@ -19,7 +19,12 @@ import { percentile, report, type Row } from './lib/report.js';
 import type { FleetStats } from './lib/ws-fleet.js';
 
 const { quick, args } = benchArgs();
-const clientCounts = (args.find((a) => a.startsWith('--clients='))?.slice(10).split(',') ?? (quick ? ['200'] : ['1000', '5000'])).map(Number);
+const clientCounts = (
+  args
+    .find((a) => a.startsWith('--clients='))
+    ?.slice(10)
+    .split(',') ?? (quick ? ['200'] : ['1000', '5000'])
+).map(Number);
 const SERIES = Array.from({ length: 100 }, (_, i) => `binance:futures:F${i}/USDT:1m`);
 const FORMING = numberOption(args, 'forming', 298);
 const CLOSED = numberOption(args, 'closed', 2);
@@ -27,7 +32,6 @@ const DURATION_S = numberOption(args, 'duration', quick ? 2 : 10);
 const FLEETS = 2;
 const PROFILE = args.includes('--profile');
 const FLEET = new URL('./lib/ws-fleet.ts', import.meta.url).pathname;
-
 
 function ask<T>(child: ChildProcess, msg: object): Promise<T> {
   return new Promise((resolve) => {
@@ -39,9 +43,17 @@ function ask<T>(child: ChildProcess, msg: object): Promise<T> {
 async function startServer(kind: 'raw' | 'gateway', dir: string): Promise<GatewayProcess> {
   if (kind === 'raw') return GatewayProcess.start({}, 30_000, [new URL('./lib/raw-uws-server.ts', import.meta.url).pathname]);
   return GatewayProcess.start(
-    { TRADE_CANVAS_DB_PATH: join(dir, `market-${Date.now()}.db`), TRADE_CANVAS_WHITELIST_PATH: join(dir, 'none.json'), TRADE_CANVAS_LOG_LEVEL: 'info', TRADE_CANVAS_MARKET_WS_MAX_SUBSCRIPTIONS: '10' },
+    {
+      TRADE_CANVAS_DB_PATH: join(dir, `market-${Date.now()}.db`),
+      TRADE_CANVAS_WHITELIST_PATH: join(dir, 'none.json'),
+      TRADE_CANVAS_LOG_LEVEL: 'info',
+      TRADE_CANVAS_MARKET_WS_MAX_SUBSCRIPTIONS: '10',
+    },
     30_000,
-    [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/', import.meta.url).pathname}`] : []), new URL('./lib/bench-gateway.ts', import.meta.url).pathname],
+    [
+      ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/', import.meta.url).pathname}`] : []),
+      new URL('./lib/bench-gateway.ts', import.meta.url).pathname,
+    ],
   );
 }
 
@@ -55,7 +67,11 @@ async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promi
     await Promise.all(fleets.map((f) => ask(f, { cmd: 'reset' })));
     const feed = { series: SERIES, formingPerSecond: FORMING, closedPerSecond: CLOSED, durationMs: DURATION_S * 1000 };
     const fleetCpuBefore = fleets.map((f) => processUsage(f.pid!).cpuSeconds);
-    const { result: sent, cpuShare, seconds } = await cpuShareDuring(server.pid, async () => {
+    const {
+      result: sent,
+      cpuShare,
+      seconds,
+    } = await cpuShareDuring(server.pid, async () => {
       const res = await fetch(`${server.url}/__bench/feed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(feed) });
       return (await res.json()) as { forming: number; closed: number };
     });
@@ -82,7 +98,10 @@ async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promi
       'server CPU': cpuShare,
       'clients CPU': clientCpu,
       'RSS MiB': rss / 2 ** 20,
-      closes: Object.entries(closes).map(([c, n]) => `${c}×${n}`).join(' ') || '-',
+      closes:
+        Object.entries(closes)
+          .map(([c, n]) => `${c}×${n}`)
+          .join(' ') || '-',
     };
   } finally {
     for (const f of fleets) f.send({ cmd: 'close' });
@@ -99,7 +118,9 @@ try {
     const raw = await run('raw', clients, dir);
     const gw = await run('gateway', clients, dir);
     rows.push(raw, gw);
-    notes.push(`${clients} clients: gateway delivered ${((gw['deliveries/s'] as number) / (raw['deliveries/s'] as number)).toFixed(2)}× the raw uWS baseline's deliveries/s`);
+    notes.push(
+      `${clients} clients: gateway delivered ${((gw['deliveries/s'] as number) / (raw['deliveries/s'] as number)).toFixed(2)}× the raw uWS baseline's deliveries/s`,
+    );
   }
   notes.push('CPU columns are shares of one core; server + clients near 2.0 means the 2-core machine, not the server, bounds latency');
   notes.push(`100 series, ${FORMING} forming + ${CLOSED} closed candles per series per second, ${DURATION_S} s, clients in ${FLEETS} processes (raw sockets)`);

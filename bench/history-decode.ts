@@ -41,13 +41,21 @@ if (values.file) {
   const formats = values.formats.split(',') as CandleFormat[];
   for (const f of formats) if (!(CANDLE_FORMATS as readonly string[]).includes(f)) throw new Error(`unknown format ${f}`);
   const started = performance.now();
-  const written = await writeDatadir({ out: dir, series: ['binance:spot:BTC/USDT:1m'], count: Number(values.rows), startTime: 1_500_000_000, gaps: [{ every: 10_000, bars: 3 }], formats, seed: 7 });
+  const written = await writeDatadir({
+    out: dir,
+    series: ['binance:spot:BTC/USDT:1m'],
+    count: Number(values.rows),
+    startTime: 1_500_000_000,
+    gaps: [{ every: 10_000, bars: 3 }],
+    formats,
+    seed: 7,
+  });
   console.log(`generated ${formats.join(', ')} (${values.rows} rows) in ${Math.round(performance.now() - started)} ms`);
   files = written.map((w) => ({ path: w.path, format: w.format }));
 }
 
 const line = (label: string, ms: number, rows: number): void =>
-  console.log(`${label.padEnd(34)} ${ms.toFixed(1).padStart(8)} ms  ${((rows / ms) * 1000 / 1e6).toFixed(2).padStart(6)} M rows/s`);
+  console.log(`${label.padEnd(34)} ${ms.toFixed(1).padStart(8)} ms  ${(((rows / ms) * 1000) / 1e6).toFixed(2).padStart(6)} M rows/s`);
 
 try {
   for (const file of files) {

@@ -36,9 +36,7 @@ interface Load {
 async function load(url: string, serverPid: number): Promise<Load> {
   const clientBefore = process.cpuUsage();
   const t0 = performance.now();
-  const { result: r, cpuShare } = await cpuShareDuring(serverPid, () =>
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, pipelining: 1 }),
-  );
+  const { result: r, cpuShare } = await cpuShareDuring(serverPid, () => autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, pipelining: 1 }));
   const seconds = (performance.now() - t0) / 1000;
   const client = process.cpuUsage(clientBefore);
   return {
@@ -77,7 +75,12 @@ function wrkRequestsPerSecond(url: string): number | null {
 
 const dir = mkdtempSync(join(tmpdir(), 'kline-bench-http-'));
 const gw = await GatewayProcess.start(
-  { TRADE_CANVAS_DB_PATH: join(dir, 'market.db'), TRADE_CANVAS_WHITELIST_PATH: join(dir, 'none.json'), TRADE_CANVAS_ENABLE_DEV_API: '1', TRADE_CANVAS_LOG_LEVEL: 'info' },
+  {
+    TRADE_CANVAS_DB_PATH: join(dir, 'market.db'),
+    TRADE_CANVAS_WHITELIST_PATH: join(dir, 'none.json'),
+    TRADE_CANVAS_ENABLE_DEV_API: '1',
+    TRADE_CANVAS_LOG_LEVEL: 'info',
+  },
   30_000,
   [ENTRY],
 );
@@ -99,18 +102,35 @@ try {
     await load(gw.url + s.path, gw.pid); // warm-up: caches, JIT, connections
     const base = await load(`${gw.url}/__bench/constant?bytes=${bytes}`, gw.pid);
     const read = await load(gw.url + s.path, gw.pid);
-    for (const [label, r] of [[`constant ${bytes} B (baseline)`, base], [s.name, read]] as const) {
-      rows.push({ scenario: label, 'req/s': Math.round(r.reqPerS), 'p50 ms': r.p50, 'p99 ms': r.p99, 'MB/s': r.mbPerS, 'server CPU': r.serverCpu, 'client CPU': r.clientCpu, errors: r.errors });
+    for (const [label, r] of [
+      [`constant ${bytes} B (baseline)`, base],
+      [s.name, read],
+    ] as const) {
+      rows.push({
+        scenario: label,
+        'req/s': Math.round(r.reqPerS),
+        'p50 ms': r.p50,
+        'p99 ms': r.p99,
+        'MB/s': r.mbPerS,
+        'server CPU': r.serverCpu,
+        'client CPU': r.clientCpu,
+        errors: r.errors,
+      });
     }
     notes.push(`${s.name}: ${(read.reqPerS / base.reqPerS).toFixed(2)}× the constant-body baseline (${bytes} B responses)`);
     if (base.clientCpu > 0.85 || read.clientCpu > 0.85) {
-      notes.push(`${s.name}: autocannon used ${Math.max(base.clientCpu, read.clientCpu).toFixed(2)} of a core — the load generator, not the server, may be the limit`);
+      notes.push(
+        `${s.name}: autocannon used ${Math.max(base.clientCpu, read.clientCpu).toFixed(2)} of a core — the load generator, not the server, may be the limit`,
+      );
     }
     const wrkTail = wrkRequestsPerSecond(gw.url + s.path);
     const wrkBase = wrkTail === null ? null : wrkRequestsPerSecond(`${gw.url}/__bench/constant?bytes=${bytes}`);
-    if (wrkTail !== null && wrkBase !== null) notes.push(`${s.name}: wrk cross-check ${Math.round(wrkTail)} req/s vs constant ${Math.round(wrkBase)} req/s = ${(wrkTail / wrkBase).toFixed(2)}×`);
+    if (wrkTail !== null && wrkBase !== null)
+      notes.push(`${s.name}: wrk cross-check ${Math.round(wrkTail)} req/s vs constant ${Math.round(wrkBase)} req/s = ${(wrkTail / wrkBase).toFixed(2)}×`);
   }
-  notes.push(`${CONNECTIONS} connections, ${DURATION_S} s per run, ${CANDLES.toLocaleString('en-US')} candles stored; gateway RSS ${(processUsage(gw.pid).rssBytes / 2 ** 20).toFixed(0)} MiB`);
+  notes.push(
+    `${CONNECTIONS} connections, ${DURATION_S} s per run, ${CANDLES.toLocaleString('en-US')} candles stored; gateway RSS ${(processUsage(gw.pid).rssBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
   if (spawnSync('wrk', ['--version']).error) notes.push('wrk not installed (apt-get install wrk) — no cross-check');
   report('http', 'HTTP reads vs a constant body of the same size (autocannon)', rows, notes);
 } finally {

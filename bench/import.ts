@@ -55,11 +55,14 @@ function ceilingRun(dir: string, candles: Float64Array): number {
       for (let r = i; r < i + per; r++) values.push(SERIES, ...candles.subarray(r * CANDLE_STRIDE, (r + 1) * CANDLE_STRIDE));
       insert.run(values);
     }
-    for (let r = n - (n % per); r < n; r++) db.run('INSERT INTO src VALUES (?,?,?,?,?,?,?)', [SERIES, ...candles.subarray(r * CANDLE_STRIDE, (r + 1) * CANDLE_STRIDE)]);
+    for (let r = n - (n % per); r < n; r++)
+      db.run('INSERT INTO src VALUES (?,?,?,?,?,?,?)', [SERIES, ...candles.subarray(r * CANDLE_STRIDE, (r + 1) * CANDLE_STRIDE)]);
     db.exec('COMMIT');
     insert.finalize();
     const t0 = performance.now();
-    db.exec('INSERT INTO candles (series_id, candle_time, open, high, low, close, volume) SELECT series_id, candle_time, open, high, low, close, volume FROM src');
+    db.exec(
+      'INSERT INTO candles (series_id, candle_time, open, high, low, close, volume) SELECT series_id, candle_time, open, high, low, close, volume FROM src',
+    );
     const ms = performance.now() - t0;
     const stored = (db.get('SELECT count(*) AS n FROM candles') as { n: number }).n;
     if (stored !== n) throw new Error(`ceiling stored ${stored} rows, expected ${n}`);
@@ -95,7 +98,15 @@ async function importRun(dir: string, path: string): Promise<{ ms: number; write
 }
 
 try {
-  const [file] = await writeDatadir({ out: join(root, 'data'), series: [SERIES], count: ROWS, startTime: 1_500_000_000, gaps: [{ every: 10_000, bars: 3 }], formats: ['feather'], seed: 7 });
+  const [file] = await writeDatadir({
+    out: join(root, 'data'),
+    series: [SERIES],
+    count: ROWS,
+    startTime: 1_500_000_000,
+    gaps: [{ every: 10_000, bars: 3 }],
+    formats: ['feather'],
+    seed: 7,
+  });
   // Start the decode thread (a running gateway has it warm); the first run is then not a cold start.
   await pool.decode({ path: file!.path, tfSeconds: 60, tail: 1 });
   const decodeMs: number[] = [];
@@ -111,22 +122,55 @@ try {
     rmSync(dir, { recursive: true, force: true });
   }
   const best = (xs: number[]) => Math.min(...xs);
-  const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const median = (xs: number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
   const rate = (ms: number) => Math.round(ROWS / (ms / 1000));
   const importMs = imports.map((i) => i.ms);
   const rows: Row[] = [
-    { path: 'engine ceiling: INSERT … SELECT from temp table', 'best ms': best(ceiling), 'median ms': median(ceiling), 'rows/s (best)': rate(best(ceiling)), 'rows/s (median)': rate(median(ceiling)) },
-    { path: 'import: decode pool → writer bulk (committed)', 'best ms': best(importMs), 'median ms': median(importMs), 'rows/s (best)': rate(best(importMs)), 'rows/s (median)': rate(median(importMs)) },
-    { path: '  of which writer transactions (sum of drains)', 'best ms': best(imports.map((i) => i.writerMs)), 'median ms': median(imports.map((i) => i.writerMs)), 'rows/s (best)': '', 'rows/s (median)': '' },
-    { path: '  decode alone (pool, whole file, no store)', 'best ms': best(decodeMs), 'median ms': median(decodeMs), 'rows/s (best)': rate(best(decodeMs)), 'rows/s (median)': rate(median(decodeMs)) },
+    {
+      path: 'engine ceiling: INSERT … SELECT from temp table',
+      'best ms': best(ceiling),
+      'median ms': median(ceiling),
+      'rows/s (best)': rate(best(ceiling)),
+      'rows/s (median)': rate(median(ceiling)),
+    },
+    {
+      path: 'import: decode pool → writer bulk (committed)',
+      'best ms': best(importMs),
+      'median ms': median(importMs),
+      'rows/s (best)': rate(best(importMs)),
+      'rows/s (median)': rate(median(importMs)),
+    },
+    {
+      path: '  of which writer transactions (sum of drains)',
+      'best ms': best(imports.map((i) => i.writerMs)),
+      'median ms': median(imports.map((i) => i.writerMs)),
+      'rows/s (best)': '',
+      'rows/s (median)': '',
+    },
+    {
+      path: '  decode alone (pool, whole file, no store)',
+      'best ms': best(decodeMs),
+      'median ms': median(decodeMs),
+      'rows/s (best)': rate(best(decodeMs)),
+      'rows/s (median)': rate(median(decodeMs)),
+    },
   ];
   const ratioBest = best(ceiling) / best(importMs);
   const ratioMedian = median(ceiling) / median(importMs);
-  report('import', `Import of a ${ROWS.toLocaleString('en-US')}-row 1m feather file vs the SQLite engine ceiling (${RUNS} runs, ${imports[0]!.drains} commits per import)`, rows, [
-    `import / ceiling: ${ratioBest.toFixed(2)}× (best), ${ratioMedian.toFixed(2)}× (median); target ≥ ${TARGET_RATIO}× — ${ratioBest >= TARGET_RATIO ? 'met' : 'MISSED'}`,
-    'freqtrade reference: 2.7M rows from feather in 3.5 s = 0.77M rows/s, load only (no database)',
-    ...(quick ? ['--quick is a smoke run (one 50k-row slice, cold writer JIT): judge the ratio on the full run'] : []),
-  ]);
+  report(
+    'import',
+    `Import of a ${ROWS.toLocaleString('en-US')}-row 1m feather file vs the SQLite engine ceiling (${RUNS} runs, ${imports[0]!.drains} commits per import)`,
+    rows,
+    [
+      `import / ceiling: ${ratioBest.toFixed(2)}× (best), ${ratioMedian.toFixed(2)}× (median); target ≥ ${TARGET_RATIO}× — ${ratioBest >= TARGET_RATIO ? 'met' : 'MISSED'}`,
+      'freqtrade reference: 2.7M rows from feather in 3.5 s = 0.77M rows/s, load only (no database)',
+      ...(quick ? ['--quick is a smoke run (one 50k-row slice, cold writer JIT): judge the ratio on the full run'] : []),
+    ],
+  );
 } finally {
   await pool.close();
   rmSync(root, { recursive: true, force: true });

@@ -97,7 +97,10 @@ const dir = mkdtempSync(join(tmpdir(), 'kline-bench-ingest-'));
 const tsx = { execArgv: ['--import', 'tsx'] };
 const exchange = fork(new URL('./lib/replay-exchange.ts', import.meta.url).pathname, [], tsx);
 const fleet = fork(new URL('./lib/ws-fleet.ts', import.meta.url).pathname, [], tsx);
-for (const [name, child] of [['exchange', exchange], ['fleet', fleet]] as const) {
+for (const [name, child] of [
+  ['exchange', exchange],
+  ['fleet', fleet],
+] as const) {
   child.on('exit', (code, signal) => console.error(`${name} process exited (${code ?? signal})`));
 }
 let gw: GatewayProcess | null = null;
@@ -116,13 +119,23 @@ try {
       TRADE_CANVAS_LOG_LEVEL: 'info',
     },
     60_000,
-    [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/', import.meta.url).pathname}`] : []), new URL('./lib/bench-gateway.ts', import.meta.url).pathname],
+    [
+      ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/', import.meta.url).pathname}`] : []),
+      new URL('./lib/bench-gateway.ts', import.meta.url).pathname,
+    ],
   );
   const gateway = gw;
   console.error(`gateway ${gateway.url} (pid ${gateway.pid}), exchange port ${port}`);
   await waitFor('every stream subscribed', 120_000, async () => (await ask<{ streams: number }>(exchange, { cmd: 'subscribed' })).streams >= SERIES);
   const published = Array.from({ length: Math.min(20, SERIES) }, (_, i) => seriesIdOf(i));
-  await ask(fleet, { cmd: 'connect', url: `${gateway.url.replace('http', 'ws')}/ws/market`, count: published.length, series: published, offset: 0, sampleEvery: 1 });
+  await ask(fleet, {
+    cmd: 'connect',
+    url: `${gateway.url.replace('http', 'ws')}/ws/market`,
+    count: published.length,
+    series: published,
+    offset: 0,
+    sampleEvery: 1,
+  });
   const { frames } = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series: SERIES, bars: BARS });
   const closedTotal = SERIES * (BARS + 1);
 
@@ -139,8 +152,14 @@ try {
     if (Date.now() - lastPrint > 2000) {
       lastPrint = Date.now();
       const text = await (await fetch(`${gateway.url}/metrics`)).text();
-      const pick = (name: string) => text.split('\n').filter((l) => l.startsWith(name)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-      console.error(`  t=${((performance.now() - t0) / 1000).toFixed(1)}s frames ${m.frames - before.frames}/${frames} committed ${m.committed - before.committed}/${closedTotal} overflowed ${pick('kline_gateway_ingest_batcher_overflowed_total')} held ${pick('kline_gateway_ingest_held_candles')} gapfills ${pick('kline_gateway_ingest_gap_fills_total')} unfilled ${pick('kline_gateway_ingest_unfilled_bars_total')} reconnects ${pick('kline_gateway_ingest_stream_reconnects_total')}`);
+      const pick = (name: string) =>
+        text
+          .split('\n')
+          .filter((l) => l.startsWith(name))
+          .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      console.error(
+        `  t=${((performance.now() - t0) / 1000).toFixed(1)}s frames ${m.frames - before.frames}/${frames} committed ${m.committed - before.committed}/${closedTotal} overflowed ${pick('kline_gateway_ingest_batcher_overflowed_total')} held ${pick('kline_gateway_ingest_held_candles')} gapfills ${pick('kline_gateway_ingest_gap_fills_total')} unfilled ${pick('kline_gateway_ingest_unfilled_bars_total')} reconnects ${pick('kline_gateway_ingest_stream_reconnects_total')}`,
+      );
     }
     if (!parsedAt && m.frames - before.frames >= frames) parsedAt = performance.now();
     return m.committed - before.committed >= closedTotal;
@@ -157,10 +176,23 @@ try {
   fleet.send({ cmd: 'close' });
   const latencyFleet = fork(new URL('./lib/ws-fleet.ts', import.meta.url).pathname, [], tsx);
   const latencySeries = Array.from({ length: LATENCY_SERIES }, (_, i) => seriesIdOf(i));
-  await ask(latencyFleet, { cmd: 'connect', url: `${gateway.url.replace('http', 'ws')}/ws/market`, count: LATENCY_SERIES, series: latencySeries, offset: 0, sampleEvery: 1 });
+  await ask(latencyFleet, {
+    cmd: 'connect',
+    url: `${gateway.url.replace('http', 'ws')}/ws/market`,
+    count: LATENCY_SERIES,
+    series: latencySeries,
+    offset: 0,
+    sampleEvery: 1,
+  });
   await new Promise((r) => setTimeout(r, 500));
   await ask(latencyFleet, { cmd: 'reset' });
-  const rate = await ask<{ sent: number }>(exchange, { cmd: 'rate', series: LATENCY_SERIES, framesPerSecond: LATENCY_RATE, seconds: LATENCY_SECONDS, firstBar: BARS + 10 });
+  const rate = await ask<{ sent: number }>(exchange, {
+    cmd: 'rate',
+    series: LATENCY_SERIES,
+    framesPerSecond: LATENCY_RATE,
+    seconds: LATENCY_SECONDS,
+    firstBar: BARS + 10,
+  });
   await new Promise((r) => setTimeout(r, 500));
   const latency = await ask<FleetStats>(latencyFleet, { cmd: 'stats' });
   latencyFleet.send({ cmd: 'close' });
@@ -172,7 +204,7 @@ try {
 
   const rows: Row[] = [
     { measure: 'frames replayed (closed + forming)', value: frames },
-    { measure: 'frames/s parsed', value: Math.round((after.frames - before.frames) / ((parsedAt || performance.now()) - t0) * 1000) },
+    { measure: 'frames/s parsed', value: Math.round(((after.frames - before.frames) / ((parsedAt || performance.now()) - t0)) * 1000) },
     { measure: 'closed candles/s committed (end to end)', value: Math.round(closedPerSecond) },
     { measure: 'legacy: closed candles/s (1 txn per candle)', value: Math.round(legacy) },
     { measure: 'ratio vs legacy', value: closedPerSecond / legacy },

@@ -25,7 +25,11 @@ for (const bench of BENCHES) {
   }
   for (const name of bench.results) rmSync(resultFile(name), { force: true });
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', bench.script, '--quick'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 180_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', bench.script, '--quick'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (run.status !== 0) {
     failures.push(`${bench.script}: exit ${run.status ?? run.signal}`);

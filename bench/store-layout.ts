@@ -42,7 +42,9 @@ function openStore(dir: string, layout: 'without_rowid' | 'rowid', rowsPerStatem
   const path = join(dir, name);
   if (layout === 'rowid') {
     const db = new Database(path);
-    db.exec('CREATE TABLE candles (series_id TEXT NOT NULL, candle_time INTEGER NOT NULL, open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL, volume REAL NOT NULL, PRIMARY KEY (series_id, candle_time))');
+    db.exec(
+      'CREATE TABLE candles (series_id TEXT NOT NULL, candle_time INTEGER NOT NULL, open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL, volume REAL NOT NULL, PRIMARY KEY (series_id, candle_time))',
+    );
     db.close();
   }
   return new SqliteCandleStore(path, { rowsPerStatement });
@@ -123,12 +125,19 @@ try {
   const base = layouts[0]!;
   const ours = layouts[1]!;
   const ratio = (k: string) => (ours[k] as number) / (base[k] as number);
-  report('store-layout', `Store layout: WITHOUT ROWID vs rowid table (${BULK_ROWS.toLocaleString('en-US')} bulk rows, ${LIVE_SERIES} series × ${LIVE_DRAINS} live drains)`, layouts, [
-    `WITHOUT ROWID / rowid: bulk ${ratio('bulk rows/s').toFixed(2)}×, live ${ratio('live rows/s').toFixed(2)}×, tail read time ${ratio('tail(2000) ms').toFixed(2)}×, file size ${ratio('file MiB').toFixed(2)}×`,
-  ]);
+  report(
+    'store-layout',
+    `Store layout: WITHOUT ROWID vs rowid table (${BULK_ROWS.toLocaleString('en-US')} bulk rows, ${LIVE_SERIES} series × ${LIVE_DRAINS} live drains)`,
+    layouts,
+    [
+      `WITHOUT ROWID / rowid: bulk ${ratio('bulk rows/s').toFixed(2)}×, live ${ratio('live rows/s').toFixed(2)}×, tail read time ${ratio('tail(2000) ms').toFixed(2)}×, file size ${ratio('file MiB').toFixed(2)}×`,
+    ],
+  );
   const sizes = measureStatementSizes(dir, [1, 10, 50, 100, 250, 1000]);
   const best = sizes.reduce((a, b) => ((b['rows/s'] as number) > (a['rows/s'] as number) ? b : a));
-  report('store-rows-per-statement', 'Rows per multi-row upsert statement (one transaction)', sizes, [`fastest: ${best['rows/statement']} rows/statement; the 1-row statement is the baseline: ${((best['rows/s'] as number) / (sizes[0]!['rows/s'] as number)).toFixed(2)}×`]);
+  report('store-rows-per-statement', 'Rows per multi-row upsert statement (one transaction)', sizes, [
+    `fastest: ${best['rows/statement']} rows/statement; the 1-row statement is the baseline: ${((best['rows/s'] as number) / (sizes[0]!['rows/s'] as number)).toFixed(2)}×`,
+  ]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -50,7 +50,13 @@ if (values.help) {
 }
 
 const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
-const list = (v: string | undefined): string[] => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const list = (v: string | undefined): string[] =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 const replayMarket = values['replay-market'] === 'spot' ? 'spot' : 'futures';
 
 const options: FakeBinanceOptions = {

@@ -72,7 +72,10 @@ let written;
 try {
   written = await writeDatadir({
     out: values.out,
-    series: values.series.split(',').map((s) => s.trim()).filter(Boolean),
+    series: values.series
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     count,
     startTime,
     gaps,

@@ -37,7 +37,10 @@ const feedRoute = (core: GatewayCore): Route => ({
     const stats = await runFeed(options, {
       forming: (s, candle) => core.hub.publishForming(options.series[s]!, candle),
       closed: (batch) => {
-        void core.store.write(batch.map(({ seriesIndex, candle }) => ({ seriesId: options.series[seriesIndex]!, data: packCandles([candle]) })), { publish: true });
+        void core.store.write(
+          batch.map(({ seriesIndex, candle }) => ({ seriesId: options.series[seriesIndex]!, data: packCandles([candle]) })),
+          { publish: true },
+        );
       },
     });
     await core.store.flush();

@@ -37,7 +37,8 @@ app.post('/__bench/feed', (res) => {
         app.publish(series[s]!, JSON.stringify({ type: 'candle_forming', series_id: series[s], candle }));
       },
       closed: (batch) => {
-        for (const { seriesIndex, candle } of batch) app.publish(series[seriesIndex]!, JSON.stringify({ type: 'candle_closed', series_id: series[seriesIndex], candle }));
+        for (const { seriesIndex, candle } of batch)
+          app.publish(series[seriesIndex]!, JSON.stringify({ type: 'candle_closed', series_id: series[seriesIndex], candle }));
       },
     }).then((stats) => {
       if (!aborted) res.cork(() => res.end(JSON.stringify(stats)));

@@ -23,7 +23,12 @@ process.on('message', async (msg: { cmd: string; series?: number; bars?: number;
       process.send!({ port: Number(new URL(fake.restUrl()).port) });
       break;
     case 'subscribed':
-      process.send!({ streams: fake.connectionStats().filter((c) => c.open).reduce((n, c) => n + c.streams.length, 0) });
+      process.send!({
+        streams: fake
+          .connectionStats()
+          .filter((c) => c.open)
+          .reduce((n, c) => n + c.streams.length, 0),
+      });
       break;
     case 'prepare': {
       // Encoded ahead (untimed), so the replay measures the gateway's intake, not our encoding.

@@ -14,7 +14,10 @@ export function report(name: string, title: string, rows: readonly Row[], notes:
   console.log(formatTable(rows));
   for (const note of notes) console.log(`- ${note}`);
   mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL(`../results/${name}.json`, import.meta.url), JSON.stringify({ name, title, machine: machine(), at: new Date().toISOString(), rows, notes }, null, 2));
+  writeFileSync(
+    new URL(`../results/${name}.json`, import.meta.url),
+    JSON.stringify({ name, title, machine: machine(), at: new Date().toISOString(), rows, notes }, null, 2),
+  );
 }
 
 export function formatTable(rows: readonly Row[]): string {

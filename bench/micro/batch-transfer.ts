@@ -36,7 +36,11 @@ parentPort.once('message', () => {
 
 async function measure(mode: Mode, size: number): Promise<number> {
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(senderSource, { eval: true, workerData: { port: port2, mode, size, batches: BATCHES, msgpackr: require.resolve('msgpackr') }, transferList: [port2] });
+  const worker = new Worker(senderSource, {
+    eval: true,
+    workerData: { port: port2, mode, size, batches: BATCHES, msgpackr: require.resolve('msgpackr') },
+    transferList: [port2],
+  });
   let received = 0;
   let rows = 0;
   const done = new Promise<number>((resolve) => {
@@ -70,7 +74,13 @@ for (const size of SIZES) {
   for (const mode of ['objects', 'float64', 'msgpack'] as Mode[]) results.push([mode, await measure(mode, size)]);
   const base = results[0]![1];
   for (const [mode, perSecond] of results) {
-    rows.push({ 'candles/batch': size, format: mode === 'objects' ? 'objects, cloned (baseline)' : mode === 'float64' ? 'Float64Array, transferred' : 'objects as msgpack, transferred', 'batches/s': Math.round(perSecond), 'candles/s': Math.round(perSecond * size), 'vs baseline': perSecond / base });
+    rows.push({
+      'candles/batch': size,
+      format: mode === 'objects' ? 'objects, cloned (baseline)' : mode === 'float64' ? 'Float64Array, transferred' : 'objects as msgpack, transferred',
+      'batches/s': Math.round(perSecond),
+      'candles/s': Math.round(perSecond * size),
+      'vs baseline': perSecond / base,
+    });
   }
 }
 notes.push(`${BATCHES} batches per measurement, sender in a worker thread, receiver reads every candle`);

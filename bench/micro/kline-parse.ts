@@ -74,7 +74,9 @@ function measure(approaches: Record<string, (text: string) => unknown>, frames: 
 const recorded = recordedFrames();
 // Flat strings, as a socket delivers them (slices of the file would be "sliced strings").
 const frames = (recorded.length > 0 ? recorded : syntheticFrames(1000)).map((f) => Buffer.from(f).toString());
-console.log(`kline-parse: ${frames.length} ${recorded.length > 0 ? 'recorded futures' : 'synthetic'} frames, ${frames[0]!.length} bytes each (first); node ${process.version}`);
+console.log(
+  `kline-parse: ${frames.length} ${recorded.length > 0 ? 'recorded futures' : 'synthetic'} frames, ${frames[0]!.length} bytes each (first); node ${process.version}`,
+);
 for (const f of frames) {
   if (JSON.stringify(scanKlineFrame(f)) !== JSON.stringify(parseKlineFrameJson(f))) throw new Error(`scanner and JSON path disagree on ${f}`);
 }

@@ -33,7 +33,11 @@ function overridesFrom(args: string[]): Partial<Config> {
   }
   // Parse flag values with the same validation as the environment.
   const parsed = loadConfig({ ...process.env, ...env }).config;
-  for (const [key, name] of [['host', 'TRADE_CANVAS_HOST'], ['port', 'TRADE_CANVAS_PORT'], ['dbPath', 'TRADE_CANVAS_DB_PATH']] as const) {
+  for (const [key, name] of [
+    ['host', 'TRADE_CANVAS_HOST'],
+    ['port', 'TRADE_CANVAS_PORT'],
+    ['dbPath', 'TRADE_CANVAS_DB_PATH'],
+  ] as const) {
     if (name in env) out[key] = parsed[key];
   }
   return out as Partial<Config>;

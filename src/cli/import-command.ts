@@ -135,7 +135,13 @@ async function planImport(config: Config, series: readonly string[]): Promise<Im
   return { files, missing, skipped: [], searched: searchDirs };
 }
 
-async function runImports(files: readonly ImportSource[], missing: readonly string[], importer: HistoryImporter, io: CommandIo, interrupted: () => boolean): Promise<number> {
+async function runImports(
+  files: readonly ImportSource[],
+  missing: readonly string[],
+  importer: HistoryImporter,
+  io: CommandIo,
+  interrupted: () => boolean,
+): Promise<number> {
   const progress = createProgress(io.err, io.err.isTTY === true);
   let failed = 0;
   let written = 0;

@@ -49,7 +49,8 @@ export interface StreamSummary {
  * file problems (they become `reason`); errors of `sink` propagate.
  */
 export async function streamCandleFile(path: string, options: CandleStreamOptions, sink: ChunkSink): Promise<StreamSummary> {
-  if (!Number.isSafeInteger(options.chunkRows) || options.chunkRows <= 0) throw new RangeError(`chunkRows must be a positive integer, got ${options.chunkRows}`);
+  if (!Number.isSafeInteger(options.chunkRows) || options.chunkRows <= 0)
+    throw new RangeError(`chunkRows must be a positive integer, got ${options.chunkRows}`);
   const format = options.format ?? formatOfPath(path);
   const whole = format !== 'feather' || (options.tail ?? 0) > 0 || !Number.isSafeInteger(options.tfSeconds) || options.tfSeconds <= 0;
   return whole ? streamWhole(path, options, sink) : streamFeather(path, options, sink);

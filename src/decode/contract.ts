@@ -90,4 +90,3 @@ export interface ImportRunner {
 export function isImportTask(task: unknown): task is ImportTask {
   return typeof task === 'object' && task !== null && (task as { kind?: unknown }).kind === 'import';
 }
-

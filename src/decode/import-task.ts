@@ -30,10 +30,14 @@ export async function runImportTask(task: ImportTask): Promise<ImportFileResult>
   let summary: StreamSummary | null = null;
   let writeError: unknown = null;
   try {
-    summary = await streamCandleFile(task.path, { tfSeconds: task.tfSeconds, tail: task.tail, format: task.format, chunkRows: task.chunkRows ?? IMPORT_CHUNK_ROWS }, (chunk, progress) => {
-      last = progress;
-      return sender.send(task.seriesId, chunk);
-    });
+    summary = await streamCandleFile(
+      task.path,
+      { tfSeconds: task.tfSeconds, tail: task.tail, format: task.format, chunkRows: task.chunkRows ?? IMPORT_CHUNK_ROWS },
+      (chunk, progress) => {
+        last = progress;
+        return sender.send(task.seriesId, chunk);
+      },
+    );
     await sender.drain();
   } catch (err) {
     writeError = err;

@@ -107,7 +107,7 @@ function decodeBlock(src: Uint8Array, s: number, sEnd: number, dst: Uint8Array, 
         d += literals;
         s += literals;
       } else {
-        for (const end = s + literals; s < end; ) dst[d++] = src[s++]!;
+        for (const end = s + literals; s < end;) dst[d++] = src[s++]!;
       }
     }
     if (s === sEnd) return d; // the last sequence has literals only

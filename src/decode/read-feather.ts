@@ -96,7 +96,10 @@ async function checkFraming(handle: FileHandle, size: number): Promise<void> {
   await handle.read(head, 0, Math.min(HEAD_BYTES, size), 0);
   if (head.toString('latin1', 0, 6) !== ARROW_MAGIC) {
     if (head.toString('latin1', 0, 4) === FEATHER_V1_MAGIC) {
-      throw new DecodeFailure('unsupported_format', 'feather v1 file (written by pyarrow < 0.17); rewrite it with a current freqtrade (`freqtrade convert-data`)');
+      throw new DecodeFailure(
+        'unsupported_format',
+        'feather v1 file (written by pyarrow < 0.17); rewrite it with a current freqtrade (`freqtrade convert-data`)',
+      );
     }
     if (head.readInt32LE(0) === -1) throw new DecodeFailure('unsupported_format', 'Arrow IPC stream, not an IPC file (feather v2)');
     throw new DecodeFailure('corrupt', 'not an Arrow IPC file (no ARROW1 magic)');

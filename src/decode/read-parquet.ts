@@ -73,7 +73,10 @@ function checkSchema(metadata: FileMetaData): void {
   const date = elements.get('date');
   const isTimestamp =
     date !== undefined &&
-    (date.logical_type?.type === 'TIMESTAMP' || date.converted_type === 'TIMESTAMP_MILLIS' || date.converted_type === 'TIMESTAMP_MICROS' || date.type === 'INT96');
+    (date.logical_type?.type === 'TIMESTAMP' ||
+      date.converted_type === 'TIMESTAMP_MILLIS' ||
+      date.converted_type === 'TIMESTAMP_MICROS' ||
+      date.type === 'INT96');
   if (!isTimestamp) problems.push('date must be a timestamp');
   for (const name of COLUMNS.slice(1)) {
     const element = elements.get(name);

@@ -134,7 +134,7 @@ class KlineTemplate {
     let mantissa = 0;
     let count = 0;
     let point = -1;
-    for (;; p++) {
+    for (; ; p++) {
       const ch = s.charCodeAt(p);
       if (ch >= 0x30 && ch <= 0x39) {
         mantissa = mantissa * 10 + (ch - 0x30);

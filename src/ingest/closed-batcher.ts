@@ -108,7 +108,10 @@ export class ClosedBatcher {
       if (!this.full) {
         this.full = true;
         this.counters.fullEvents++;
-        this.log.warn('closed batches: every in-flight slot taken, candles wait for writer acks', { inFlight: this.inFlightSeqs.size, pending: this.pendingCount });
+        this.log.warn('closed batches: every in-flight slot taken, candles wait for writer acks', {
+          inFlight: this.inFlightSeqs.size,
+          pending: this.pendingCount,
+        });
       }
     } else {
       this.full = false;

@@ -22,17 +22,13 @@ export type { ClosedBatcherStats, SeriesJobStats, StreamManagerStats, WriterLink
 /** The settings an ingest worker runs with (a slice of the gateway's configuration). */
 export type IngestSettings = Pick<
   Config,
-  | 'binanceSpotWsUrl'
-  | 'binanceFuturesWsUrl'
-  | 'binanceSpotRestUrl'
-  | 'binanceFuturesRestUrl'
-  | 'binanceWsBatchMax'
-  | 'binanceWsFlushS'
-  | 'formingMinIntervalMs'
+  'binanceSpotWsUrl' | 'binanceFuturesWsUrl' | 'binanceSpotRestUrl' | 'binanceFuturesRestUrl' | 'binanceWsBatchMax' | 'binanceWsFlushS' | 'formingMinIntervalMs'
 >;
 
 /** Connection tunables from settings (tests shorten backoff, rotation, silence timeout). */
-export type IngestStreamTunables = Partial<Pick<BinanceStreamOptions, 'backoff' | 'silenceTimeoutMs' | 'rotateAfterMs' | 'handoverGraceMs' | 'serverPingIntervalMs'>>;
+export type IngestStreamTunables = Partial<
+  Pick<BinanceStreamOptions, 'backoff' | 'silenceTimeoutMs' | 'rotateAfterMs' | 'handoverGraceMs' | 'serverPingIntervalMs'>
+>;
 
 /** What the main thread passes to a new ingest worker (workerData; plain data only). */
 export interface IngestWorkerData {
@@ -88,7 +84,6 @@ export interface IngestStats {
 }
 
 // Forming candles go straight to the hub, never through the writer (architecture.md invariant 2).
-
 
 /**
  * Ingest worker → main thread: the throttled forming candles of one event-loop turn, coalesced

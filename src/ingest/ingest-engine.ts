@@ -91,7 +91,12 @@ export class IngestEngine {
         baseUrl: restBaseUrl(market, s),
         clock: this.clock,
         exchangeNow: this.exchangeNow,
-        budget: new WeightBudget({ weightPerWindow: MARKET_LIMITS[market].weightPerMinute, share: REST_BUDGET_SHARE / ways, ipShare: REST_BUDGET_SHARE, clock: this.clock }),
+        budget: new WeightBudget({
+          weightPerWindow: MARKET_LIMITS[market].weightPerMinute,
+          share: REST_BUDGET_SHARE / ways,
+          ipShare: REST_BUDGET_SHARE,
+          clock: this.clock,
+        }),
       });
     this.rest = { spot: rest('spot'), futures: rest('futures') };
     this.gapFiller = new GapFiller({
@@ -213,7 +218,10 @@ export class IngestEngine {
   private stopJob(job: SeriesJob): void {
     const dropped = job.stop();
     if (dropped > 0) {
-      this.log.warn('series stopped while holding candles behind a hole; the next start fills them from the store head', { seriesId: job.series.seriesId, dropped });
+      this.log.warn('series stopped while holding candles behind a hole; the next start fills them from the store head', {
+        seriesId: job.series.seriesId,
+        dropped,
+      });
     }
   }
 

@@ -104,14 +104,23 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const httpResponses = new Map<string, number>();
     const router = new HttpRouter({
       apiToken: config.apiToken,
-      corsOrigins: config.corsOrigins.split(',').map((o) => o.trim()).filter(Boolean),
+      corsOrigins: config.corsOrigins
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
       onResponse: (route, status) => httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1),
     });
     const routes = [
       ...marketRoutes({ reader, store, hub, whitelist: () => whitelist.seriesIds, devApi: () => config.enableDevApi, debugApi: () => config.enableDebugApi }),
       ...opsRoutes({
         debugApi: () => config.enableDebugApi,
-        ingestState: () => ingest?.state() ?? { jobs: [], whitelist_series_ids: whitelist.seriesIds, ondemand_enabled: config.enableOndemandIngest, whitelist_enabled: config.enableWhitelistIngest },
+        ingestState: () =>
+          ingest?.state() ?? {
+            jobs: [],
+            whitelist_series_ids: whitelist.seriesIds,
+            ondemand_enabled: config.enableOndemandIngest,
+            whitelist_enabled: config.enableWhitelistIngest,
+          },
         notReadyReasons: () => [...(store.isAlive ? [] : ['writer is down']), ...(ingest?.notReadyReasons() ?? [])],
         metrics: {
           httpResponses,

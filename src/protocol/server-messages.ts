@@ -70,7 +70,11 @@ export function candlesBatchFrame(seriesId: string, packed: Float64Array, from =
 
 export function gapFrame(seriesId: string, expectedNextTime: number, actualTime: number): OutboundFrame {
   const message = { type: 'gap', series_id: seriesId, expected_next_time: expectedNextTime, actual_time: actualTime };
-  return new OutboundFrame('closed', () => q(message), () => message);
+  return new OutboundFrame(
+    'closed',
+    () => q(message),
+    () => message,
+  );
 }
 
 export function snapshotFrame(seriesId: string, packed: Float64Array, head: number | null, forming: Candle | null): OutboundFrame {
@@ -86,7 +90,11 @@ export function snapshotFrame(seriesId: string, packed: Float64Array, head: numb
 /** `series_id` appears only on errors about one series (capacity), as in trade_canvas. */
 export function errorFrame(code: ErrorCode, message: string, seriesId?: string): OutboundFrame {
   const body = seriesId === undefined ? { type: 'error', code, message } : { type: 'error', code, message, series_id: seriesId };
-  return new OutboundFrame('control', () => q(body), () => body);
+  return new OutboundFrame(
+    'control',
+    () => q(body),
+    () => body,
+  );
 }
 
 function candleObjects(packed: Float64Array, from: number, to: number): Candle[] {

@@ -12,7 +12,10 @@ const nodeEndpoint = (require('comlink/dist/umd/node-adapter.js') as { default?:
 
 export type Remote<T> = ComlinkTypes.Remote<T>;
 
-type NodePort = MessagePort | Worker | { postMessage(m: unknown, t?: unknown[]): void; on(e: string, l: (...a: unknown[]) => void): void; off(e: string, l: (...a: unknown[]) => void): void };
+type NodePort =
+  | MessagePort
+  | Worker
+  | { postMessage(m: unknown, t?: unknown[]): void; on(e: string, l: (...a: unknown[]) => void): void; off(e: string, l: (...a: unknown[]) => void): void };
 
 export function endpoint(port: NodePort): ComlinkTypes.Endpoint {
   return (nodeEndpoint as (p: NodePort) => ComlinkTypes.Endpoint)(port);

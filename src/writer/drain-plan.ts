@@ -80,11 +80,16 @@ function writeFor(seriesId: string, runs: Run[]): SeriesWrite {
   return {
     seriesId,
     all,
-    published: pick(all, winners.map((idx) => flags[idx] === 1)),
-    silent: pick(all, winners.map((idx) => flags[idx] === 0)),
+    published: pick(
+      all,
+      winners.map((idx) => flags[idx] === 1),
+    ),
+    silent: pick(
+      all,
+      winners.map((idx) => flags[idx] === 0),
+    ),
   };
 }
-
 
 function pick(all: Float64Array, keep: boolean[]): Float64Array {
   const count = keep.filter(Boolean).length;

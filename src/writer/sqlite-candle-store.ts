@@ -52,7 +52,10 @@ export class SqliteCandleStore {
   private readonly reads: Record<'tail' | 'after' | 'between' | 'head' | 'count' | 'countUpTo' | 'countAll', StatementT>;
   private closed = false;
 
-  constructor(readonly path: string, options: StoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: StoreOptions = {},
+  ) {
     this.rowsPerStatement = options.rowsPerStatement ?? 100;
     this.allowFastBinding = options.fastBinding ?? true;
     try {

@@ -53,7 +53,14 @@ function countRows(dbPath: string, seriesId?: string): number {
 
 beforeAll(async () => {
   mkdirSync(join(dir, 'empty-dir-for-cli'));
-  await writeDatadir({ out: datadir, series: [SPOT], count: 60_000, startTime: 1_700_000_040, gaps: [{ every: 20_000, bars: 2 }], formats: ['feather', 'json'] });
+  await writeDatadir({
+    out: datadir,
+    series: [SPOT],
+    count: 60_000,
+    startTime: 1_700_000_040,
+    gaps: [{ every: 20_000, bars: 2 }],
+    formats: ['feather', 'json'],
+  });
   await writeDatadir({ out: datadir, series: [FUT], count: 5_000, startTime: 1_700_000_100, formats: ['parquet'] });
   writeFileSync(join(datadir, 'BROKEN_USDT-1h.feather'), ''); // freqtrade leaves these after failed downloads
 });

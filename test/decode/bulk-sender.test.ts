@@ -19,7 +19,14 @@ function writerEnd() {
     port: port1,
     writer: port2 as MessagePort,
     received,
-    ack: (seq: number, ok = true) => port2.postMessage({ t: 'ack', seq, ok, committed: ok ? 1 : 0, ...(ok ? {} : { error: { code: 'shutting_down', message: 'writer is closing' } }) } satisfies BatchAckMessage),
+    ack: (seq: number, ok = true) =>
+      port2.postMessage({
+        t: 'ack',
+        seq,
+        ok,
+        committed: ok ? 1 : 0,
+        ...(ok ? {} : { error: { code: 'shutting_down', message: 'writer is closing' } }),
+      } satisfies BatchAckMessage),
     until: (n: number) => new Promise<void>((resolve) => (received.length >= n ? resolve() : (waiting = () => received.length >= n && resolve()))),
   };
 }
@@ -48,7 +55,7 @@ describe('BulkSender', () => {
     sender.close();
   });
 
-  it('fails the import with the writer\'s code when a batch is refused', async () => {
+  it("fails the import with the writer's code when a batch is refused", async () => {
     const end = writerEnd();
     const sender = new BulkSender(end.port, { maxInFlight: 4, publish: false });
     await sender.send(S, packed([60]));

@@ -34,7 +34,14 @@ describe('streaming a candle file in chunks', () => {
     expect(chunks.every((c) => c.buffer.byteLength >= c.byteLength && c.byteOffset === 0)).toBe(true);
     expect(new Set(chunks.map((c) => c.buffer)).size).toBe(3); // each chunk can be transferred on its own
     expect(Buffer.from(all.buffer).equals(Buffer.from(full.candles.buffer))).toBe(true);
-    expect(summary).toEqual({ rowsRead: 10_000, rowsSent: 10_000, gaps: full.gaps, missingBars: full.missingBars, firstTime: candles[0], lastTime: candles[candles.length - CANDLE_STRIDE] });
+    expect(summary).toEqual({
+      rowsRead: 10_000,
+      rowsSent: 10_000,
+      gaps: full.gaps,
+      missingBars: full.missingBars,
+      firstTime: candles[0],
+      lastTime: candles[candles.length - CANDLE_STRIDE],
+    });
     expect(full.gaps).toBe(9);
     expect(fractions.at(-1)).toBe(1);
     expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);

@@ -64,7 +64,10 @@ describe('decodeLz4Frame', () => {
   });
 
   it('copies stored (uncompressed) blocks', () => {
-    const f = frame(0x60, 0x40, [{ bytes: Uint8Array.of(5, 6, 7), raw: true }, { bytes: Uint8Array.of(0x10, 8), raw: false }]);
+    const f = frame(0x60, 0x40, [
+      { bytes: Uint8Array.of(5, 6, 7), raw: true },
+      { bytes: Uint8Array.of(0x10, 8), raw: false },
+    ]);
     expect([...decodeLz4Frame(f)]).toEqual([5, 6, 7, 8]);
   });
 

@@ -30,7 +30,10 @@ describe('all four formats give the same candles', () => {
       series: ['binance:spot:BTC/USDT:1m', 'binance:futures:ETH/USDT:5m'],
       count: 150_000, // several feather batches and parquet row groups
       startTime: START,
-      gaps: [{ after: 10, bars: 3 }, { every: 20_000, bars: 1 }],
+      gaps: [
+        { after: 10, bars: 3 },
+        { every: 20_000, bars: 1 },
+      ],
       seed: 42,
     });
   });

@@ -9,7 +9,9 @@ const DIR = 'binance/cryptofeed-sample_data/';
 
 /** Frames of a cryptofeed recording: `<seconds>: <frame>` per line after the URL line. */
 function frames(file: string): { lines: string[]; frames: string[] } {
-  const lines = readFileSync(sharedFixture(DIR + file), 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(sharedFixture(DIR + file), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   return { lines, frames: lines.filter((l) => /^\d+(\.\d+)?: /.test(l)).map((l) => l.slice(l.indexOf(': ') + 2)) };
 }
 
@@ -26,7 +28,13 @@ describeWithSharedFixtures('kline parser on recorded Binance frames', () => {
     expect(closed.map((c) => [c.stream, c.symbol, c.interval, c.eventTimeMs, c.candle])).toEqual([
       ['sushiusdt@kline_1m', 'SUSHIUSDT', '1m', 1626992760203, { candle_time: 1626992700, open: 7.608, high: 7.618, low: 7.607, close: 7.617, volume: 3005 }],
       ['ctkusdt@kline_1m', 'CTKUSDT', '1m', 1626992760791, { candle_time: 1626992700, open: 1.01, high: 1.012, low: 1.01, close: 1.012, volume: 11074 }],
-      ['akrousdt@kline_1m', 'AKROUSDT', '1m', 1626992762003, { candle_time: 1626992700, open: 0.01731, high: 0.01733, low: 0.01731, close: 0.01733, volume: 235736 }],
+      [
+        'akrousdt@kline_1m',
+        'AKROUSDT',
+        '1m',
+        1626992762003,
+        { candle_time: 1626992700, open: 0.01731, high: 0.01733, low: 0.01731, close: 0.01733, volume: 235736 },
+      ],
       ['keepusdt@kline_1m', 'KEEPUSDT', '1m', 1626992762004, { candle_time: 1626992700, open: 0.2463, high: 0.2466, low: 0.2458, close: 0.2466, volume: 8464 }],
     ]);
   });

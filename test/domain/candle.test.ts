@@ -5,7 +5,14 @@ import { packed, timesOf } from '../support/candles.js';
 
 describe('parseCandle', () => {
   it('accepts numbers and numeric strings (as trade_canvas and Binance send them)', () => {
-    expect(parseCandle({ candle_time: '60', open: '1.5', high: 2, low: '0.5', close: 1, volume: '0' })).toEqual({ candle_time: 60, open: 1.5, high: 2, low: 0.5, close: 1, volume: 0 });
+    expect(parseCandle({ candle_time: '60', open: '1.5', high: 2, low: '0.5', close: 1, volume: '0' })).toEqual({
+      candle_time: 60,
+      open: 1.5,
+      high: 2,
+      low: 0.5,
+      close: 1,
+      volume: 0,
+    });
   });
 
   it.each([

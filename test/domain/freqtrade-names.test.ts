@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { formatOfPath } from '../../src/domain/freqtrade-formats.js';
-import { candidateFiles, candidateStems, pairToFilename, parseCandleFileName, timeframeFromFilename, timeframeToFilename } from '../../src/domain/freqtrade-names.js';
+import {
+  candidateFiles,
+  candidateStems,
+  pairToFilename,
+  parseCandleFileName,
+  timeframeFromFilename,
+  timeframeToFilename,
+} from '../../src/domain/freqtrade-names.js';
 
 describe('freqtrade file names', () => {
   it('replaces each of / space . @ $ + : in a pair by _', () => {
@@ -62,7 +69,10 @@ describe('freqtrade file names', () => {
 
 describe('parseCandleFileName', () => {
   it('reads spot and futures candle names', () => {
-    expect(parseCandleFileName('BTC_USDT-1m.feather', false)).toEqual({ ok: true, name: { pair: 'BTC/USDT', timeframe: '1m', candleType: 'spot', format: 'feather' } });
+    expect(parseCandleFileName('BTC_USDT-1m.feather', false)).toEqual({
+      ok: true,
+      name: { pair: 'BTC/USDT', timeframe: '1m', candleType: 'spot', format: 'feather' },
+    });
     expect(parseCandleFileName('XRP_USDT_USDT-5m-futures.json.gz', true)).toEqual({
       ok: true,
       name: { pair: 'XRP/USDT:USDT', timeframe: '5m', candleType: 'futures', format: 'json.gz' },

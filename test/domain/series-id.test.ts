@@ -4,7 +4,13 @@ import { timeframeSeconds } from '../../src/domain/timeframe.js';
 
 describe('series_id (contract §1)', () => {
   it('splits exchange, market, symbol and timeframe; the symbol may contain colons', () => {
-    expect(parseSeriesId('binance:futures:BTC/USDT:1m')).toMatchObject({ exchange: 'binance', market: 'futures', symbol: 'BTC/USDT', timeframe: '1m', tfSeconds: 60 });
+    expect(parseSeriesId('binance:futures:BTC/USDT:1m')).toMatchObject({
+      exchange: 'binance',
+      market: 'futures',
+      symbol: 'BTC/USDT',
+      timeframe: '1m',
+      tfSeconds: 60,
+    });
     expect(parseSeriesId('binance:futures:BTC/USDT:USDT:1h')).toMatchObject({ symbol: 'BTC/USDT:USDT', timeframe: '1h', tfSeconds: 3600 });
   });
 
@@ -14,12 +20,20 @@ describe('series_id (contract §1)', () => {
     expect(id.raw).toBe(' binance : spot : ETH/USDT : 4h ');
   });
 
-  it.each(['', 'binance', 'binance:spot:1m', 'binance::BTC/USDT:1m', ':spot:BTC/USDT:1m', 'binance:spot: :1m', 'binance:spot:BTC/USDT:', 'binance:spot:BTC/USDT:1w', 'binance:spot:BTC/USDT:0m', 'x'.repeat(201)])(
-    'rejects %j with bad_request "invalid series_id"',
-    (raw) => {
-      expect(() => parseSeriesId(raw)).toThrowError(expect.objectContaining({ code: 'bad_request', message: 'invalid series_id' }));
-    },
-  );
+  it.each([
+    '',
+    'binance',
+    'binance:spot:1m',
+    'binance::BTC/USDT:1m',
+    ':spot:BTC/USDT:1m',
+    'binance:spot: :1m',
+    'binance:spot:BTC/USDT:',
+    'binance:spot:BTC/USDT:1w',
+    'binance:spot:BTC/USDT:0m',
+    'x'.repeat(201),
+  ])('rejects %j with bad_request "invalid series_id"', (raw) => {
+    expect(() => parseSeriesId(raw)).toThrowError(expect.objectContaining({ code: 'bad_request', message: 'invalid series_id' }));
+  });
 
   it('rejects non-strings', () => {
     for (const v of [null, 1, {}, []]) expect(() => parseSeriesId(v)).toThrowError('invalid series_id');

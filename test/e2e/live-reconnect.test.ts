@@ -12,7 +12,15 @@ describeWithChromium('live page in Chromium: gateway restart', () => {
     // A fixed port: uWS leaves SO_REUSEADDR off on port 0, and A's connections to the browser,
     // in TIME_WAIT once A's stop closed them, would then keep B from binding A's port.
     const a = e2e.own(await startTestGatewayOnFixedPort());
-    expect((await postBatch(a.url, BTC, minutes(60, 360).map((t) => candle(t)))).status).toBe(200);
+    expect(
+      (
+        await postBatch(
+          a.url,
+          BTC,
+          minutes(60, 360).map((t) => candle(t)),
+        )
+      ).status,
+    ).toBe(200);
 
     const live = await e2e.open(a.url, '/live');
     await live.expectHook('data-live-load-status', 'ready');
@@ -46,7 +54,9 @@ describeWithChromium('live page in Chromium: gateway restart', () => {
     expect(resubscribes.map((f) => f.data)).toEqual([{ type: 'subscribe', series_id: BTC, since: 360, supports_batch: true }]);
     expect(await live.page.evaluate(() => (window as any).__e2eMarker)).toBe('before-restart');
     // Chromium reports each refused connect on the console; those, and only those, were expected.
-    const refused = live.takeProblems(new RegExp(`^console\\.error: WebSocket connection to 'ws://127\\.0\\.0\\.1:${a.port}/ws/market' failed: .*ERR_CONNECTION_REFUSED`));
+    const refused = live.takeProblems(
+      new RegExp(`^console\\.error: WebSocket connection to 'ws://127\\.0\\.0\\.1:${a.port}/ws/market' failed: .*ERR_CONNECTION_REFUSED`),
+    );
     expect(refused.length).toBeGreaterThanOrEqual(1);
     expect(live.documentLoads).toHaveLength(1);
     expect(live.candleGets).toHaveLength(1);

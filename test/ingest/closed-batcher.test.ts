@@ -105,7 +105,10 @@ describe('ClosedBatcher', () => {
     for (let i = 1; i <= 7; i++) batcher.add('a', candle(60 * i));
     expect(sent).toHaveLength(1);
     expect(batcher.stats()).toMatchObject({ fullEvents: 1, pendingCandles: 4, overflowed: 2 });
-    expect(overflow).toEqual([['a', 360], ['a', 420]]);
+    expect(overflow).toEqual([
+      ['a', 360],
+      ['a', 420],
+    ]);
     expect(lines.some((l) => l.includes('"level":"warn"') && l.includes('every in-flight slot taken'))).toBe(true);
     // Two drops, one warning: the next one may come 5 s later at the earliest (no log flood).
     expect(lines.filter((l) => l.includes('closed candles dropped'))).toHaveLength(1);

@@ -75,12 +75,19 @@ describe('IngestEngine against the fake exchange', () => {
     const closedNow = stored.get(FUT)!.size;
     // Closes after the reconnect wait behind the hole until its fill lands (GapHold), per series.
     await waitFor(
-      () => stored.get(FUT)!.size >= closedNow + 3 && [FUT, FUT_ALIAS, SPOT].every((id) => stored.get(id)!.size >= 8) && engine.stats().series.every((s) => s.held === 0),
+      () =>
+        stored.get(FUT)!.size >= closedNow + 3 &&
+        [FUT, FUT_ALIAS, SPOT].every((id) => stored.get(id)!.size >= 8) &&
+        engine.stats().series.every((s) => s.held === 0),
       'closes after the fill, none held',
       8_000,
     );
 
-    for (const [id, market, stream] of [[FUT, 'futures', 'btcusdt@kline_1m'], [FUT_ALIAS, 'futures', 'btcusdt@kline_1m'], [SPOT, 'spot', 'ethbtc@kline_1m']] as const) {
+    for (const [id, market, stream] of [
+      [FUT, 'futures', 'btcusdt@kline_1m'],
+      [FUT_ALIAS, 'futures', 'btcusdt@kline_1m'],
+      [SPOT, 'spot', 'ethbtc@kline_1m'],
+    ] as const) {
       expect(expectStoredLikeExchange(id, market, stream)).toBeGreaterThanOrEqual(8);
     }
     const stats = engine.stats();

@@ -99,13 +99,33 @@ describe('bad input never hurts the gateway', () => {
       ['since abc', () => get(`?series_id=${encodeURIComponent(S)}&since=abc`), 400, 'invalid since'],
       ['non-JSON body', () => http(gw.url, 'POST', '/api/market/ingest/candle_closed', '{oops'), 400, 'invalid json'],
       ['body not an object', () => http(gw.url, 'POST', '/api/market/ingest/candle_closed', [1, 2]), 400, 'body must be a JSON object'],
-      ['candle missing close', () => http(gw.url, 'POST', '/api/market/ingest/candle_closed', { series_id: S, candle: { candle_time: 60, open: 1, high: 1, low: 1, volume: 1 } }), 400, 'candle.close must be a finite number'],
+      [
+        'candle missing close',
+        () => http(gw.url, 'POST', '/api/market/ingest/candle_closed', { series_id: S, candle: { candle_time: 60, open: 1, high: 1, low: 1, volume: 1 } }),
+        400,
+        'candle.close must be a finite number',
+      ],
       ['negative candle_time', () => postClosed(gw.url, S, candle(-60)), 400, 'candle.candle_time must be an integer number of seconds >= 0'],
-      ['empty dev batch', () => http(gw.url, 'POST', '/api/dev/market/ingest/candles_closed_batch', { series_id: S, candles: [] }), 400, 'candles must be an array of 1..20000 candles'],
-      ['bad publish_ws', () => http(gw.url, 'POST', '/api/dev/market/ingest/candles_closed_batch', { series_id: S, candles: [candle(60)], publish_ws: 'yes' }), 400, 'publish_ws must be a boolean'],
+      [
+        'empty dev batch',
+        () => http(gw.url, 'POST', '/api/dev/market/ingest/candles_closed_batch', { series_id: S, candles: [] }),
+        400,
+        'candles must be an array of 1..20000 candles',
+      ],
+      [
+        'bad publish_ws',
+        () => http(gw.url, 'POST', '/api/dev/market/ingest/candles_closed_batch', { series_id: S, candles: [candle(60)], publish_ws: 'yes' }),
+        400,
+        'publish_ws must be a boolean',
+      ],
       ['unknown path', () => http(gw.url, 'GET', '/api/market/nope'), 404, 'no route GET /api/market/nope'],
       ['wrong method', () => http(gw.url, 'DELETE', '/api/market/candles'), 405, 'DELETE not allowed; use GET'],
-      ['body over MAX_BODY_BYTES', () => http(gw.url, 'POST', '/api/market/ingest/candle_closed', 'x'.repeat(70 * 1024)), 413, 'request body exceeds 65536 bytes'],
+      [
+        'body over MAX_BODY_BYTES',
+        () => http(gw.url, 'POST', '/api/market/ingest/candle_closed', 'x'.repeat(70 * 1024)),
+        413,
+        'request body exceeds 65536 bytes',
+      ],
     ];
     for (const [name, call, status, message] of cases) {
       it(`${name} → ${status}`, async () => {
@@ -155,7 +175,10 @@ function randomInvalidFrame(rand: () => number): string | Uint8Array {
     case 4:
       return JSON.stringify({ type: 'x' + junkText() }); // unknown type
     case 5:
-      return JSON.stringify({ type: pick(rand, ['subscribe', 'unsubscribe']), series_id: pick(rand, ['', 'a:b', 'binance:spot:BTC/USDT:7x', 'x'.repeat(300)]) });
+      return JSON.stringify({
+        type: pick(rand, ['subscribe', 'unsubscribe']),
+        series_id: pick(rand, ['', 'a:b', 'binance:spot:BTC/USDT:7x', 'x'.repeat(300)]),
+      });
     case 6:
       return JSON.stringify({ type: 'subscribe', series_id: 'binance:spot:FUZZ/USDT:1m', since: pick(rand, ['1', 1.25, true, {}, []]) });
     case 7:

@@ -21,14 +21,20 @@ describe('beforeJobStart (history bootstrap hook)', () => {
     fake = await FakeBinance.start({ barMs: 1000, tickMs: 100, generator: { backfillBars: 100 } });
     // The stream and its 100 past bars exist from its first REST use.
     await fetch(`${fake.restUrl()}/fapi/v1/klines?symbol=BTCUSDT&interval=1m&limit=1`);
-    gw = await startTestGateway({ enableOndemandIngest: true, ...fakeBinanceSettings(fake) }, {
-      beforeJobStart: (core) => async (seriesId) => {
-        calls.push(seriesId);
-        await new Promise((r) => setTimeout(r, 200)); // an import takes a while
-        const file = exchangeBars(fake, seriesId).slice(0, 40);
-        await core.store.write([{ seriesId, data: packCandles(file.map(([t, o, h, l, c, v]) => ({ candle_time: t, open: o, high: h, low: l, close: c, volume: v }))) }], { publish: false });
+    gw = await startTestGateway(
+      { enableOndemandIngest: true, ...fakeBinanceSettings(fake) },
+      {
+        beforeJobStart: (core) => async (seriesId) => {
+          calls.push(seriesId);
+          await new Promise((r) => setTimeout(r, 200)); // an import takes a while
+          const file = exchangeBars(fake, seriesId).slice(0, 40);
+          await core.store.write(
+            [{ seriesId, data: packCandles(file.map(([t, o, h, l, c, v]) => ({ candle_time: t, open: o, high: h, low: l, close: c, volume: v }))) }],
+            { publish: false },
+          );
+        },
       },
-    });
+    );
   });
   afterAll(async () => {
     await gw?.dispose();

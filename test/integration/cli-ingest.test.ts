@@ -48,7 +48,11 @@ describe('npm start with a whitelist against the fake exchange', () => {
     const url = gw.url;
     const read = async (s: string): Promise<Row[]> =>
       (await http(url, 'GET', `/api/market/candles?series_id=${encodeURIComponent(s)}&since=0&limit=5000`)).body.candles.map(rowOf);
-    await waitForAsync(async () => (await Promise.all(WHITELIST.map(read))).every((rows) => rows.length >= 3), 'three stored closes per whitelisted series', 30_000);
+    await waitForAsync(
+      async () => (await Promise.all(WHITELIST.map(read))).every((rows) => rows.length >= 3),
+      'three stored closes per whitelisted series',
+      30_000,
+    );
 
     for (const s of WHITELIST) {
       const rows = await read(s);
@@ -73,8 +77,15 @@ describe('npm start with a whitelist against the fake exchange', () => {
       }
     });
     // The worker threads' logs are the process's too.
-    expect(msgs.filter((m) => m.component === 'ingest' && m.msg === 'series started').map((m) => m.seriesId).sort()).toEqual([...WHITELIST].sort());
-    const order = ['stopping ingest jobs (flushing their batches)', 'writer: committing everything accepted', 'stopped'].map((m) => msgs.findIndex((x) => x.msg === m));
+    expect(
+      msgs
+        .filter((m) => m.component === 'ingest' && m.msg === 'series started')
+        .map((m) => m.seriesId)
+        .sort(),
+    ).toEqual([...WHITELIST].sort());
+    const order = ['stopping ingest jobs (flushing their batches)', 'writer: committing everything accepted', 'stopped'].map((m) =>
+      msgs.findIndex((x) => x.msg === m),
+    );
     expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
 
     // After the stop, the file holds a gap-free run of the exchange's bars per series.
@@ -83,7 +94,11 @@ describe('npm start with a whitelist against the fake exchange', () => {
         const data = store.between(s, 0, Number.MAX_SAFE_INTEGER, 10_000);
         const times = Array.from({ length: data.length / 6 }, (_, i) => data[i * 6]!);
         expect(times.length).toBeGreaterThanOrEqual(3);
-        expect(times).toEqual(exchangeBars(fake, s).map((r) => r[0]).filter((t) => t >= times[0]! && t <= times.at(-1)!));
+        expect(times).toEqual(
+          exchangeBars(fake, s)
+            .map((r) => r[0])
+            .filter((t) => t >= times[0]! && t <= times.at(-1)!),
+        );
       }
     });
   }, 90_000);

@@ -144,7 +144,9 @@ describeWithSharedFixtures('freqtrade bootstrap from the real fixture datadir', 
     ] as const) {
       const res = await http(gw.url, 'GET', `/api/market/candles?series_id=${q(series)}`);
       expect(res.body).toEqual({ series_id: series, server_head_time: null, candles: [] });
-      expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', component: 'history.bootstrap', msg: 'freqtrade file gave no candles', series_id: series, code }));
+      expect(logs).toContainEqual(
+        expect.objectContaining({ level: 'warn', component: 'history.bootstrap', msg: 'freqtrade file gave no candles', series_id: series, code }),
+      );
     }
     expect(await gw.store.count()).toBe(0);
   });

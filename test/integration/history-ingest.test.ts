@@ -23,7 +23,9 @@ describe('freqtrade history, then live ingest', () => {
     fake = await FakeBinance.start({ barMs: 1000, tickMs: 100, generator: { backfillBars: 100 } });
     await fetch(`${fake.restUrl()}/fapi/v1/klines?symbol=BTCUSDT&interval=1m&limit=1`);
     mkdirSync(join(datadir, 'futures'));
-    const file = exchangeBars(fake, S).slice(0, 40).map(([t, o, h, l, c, v]) => [t * 1000, o, h, l, c, v]);
+    const file = exchangeBars(fake, S)
+      .slice(0, 40)
+      .map(([t, o, h, l, c, v]) => [t * 1000, o, h, l, c, v]);
     writeFileSync(join(datadir, 'futures', 'BTC_USDT_USDT-1m-futures.json'), JSON.stringify(file));
     gw = await startTestGateway({ enableOndemandIngest: true, historySource: 'freqtrade', freqtradeDatadir: datadir, ...fakeBinanceSettings(fake) });
   });

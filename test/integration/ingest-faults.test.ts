@@ -55,7 +55,9 @@ describe('ingest under faults: 5 drops and a stall', () => {
     await waitForAsync(
       async () => {
         const state = await ingestState(gw);
-        return state.jobs.every((j) => j.reconnects >= n && j.held === 0 && (!j.series_id.endsWith(':1m') || j.closed >= (closedBefore.get(j.series_id) ?? 0) + 2));
+        return state.jobs.every(
+          (j) => j.reconnects >= n && j.held === 0 && (!j.series_id.endsWith(':1m') || j.closed >= (closedBefore.get(j.series_id) ?? 0) + 2),
+        );
       },
       `every job to reconnect (${n}) and close bars again`,
       30_000,
@@ -64,10 +66,14 @@ describe('ingest under faults: 5 drops and a stall', () => {
   const closedNow = async () => new Map((await ingestState(gw)).jobs.map((j) => [j.series_id, j.closed as number]));
 
   it('stores every closed candle and delivers each once, in order, without a gap', async () => {
-    await waitForAsync(async () => {
-      const state = await ingestState(gw);
-      return state.jobs.length === SERIES.length && state.jobs.every((j) => j.running && (!j.series_id.endsWith(':1m') || j.closed >= 2));
-    }, 'all 20 jobs to run and close bars', 30_000);
+    await waitForAsync(
+      async () => {
+        const state = await ingestState(gw);
+        return state.jobs.length === SERIES.length && state.jobs.every((j) => j.running && (!j.series_id.endsWith(':1m') || j.closed >= 2));
+      },
+      'all 20 jobs to run and close bars',
+      30_000,
+    );
     expect((await ingestState(gw)).workers.map((w) => w.jobs).every((n: number) => n > 0)).toBe(true);
 
     for (let drop = 1; drop <= 5; drop++) {
@@ -82,7 +88,10 @@ describe('ingest under faults: 5 drops and a stall', () => {
     // Freeze the exchange between bars, then let everything in flight land.
     await pauseMidBar(fake);
     try {
-      await untilCaughtUp(fake, gw, SERIES, [[batchClient, SERIES], [streamClient, streamed]]);
+      await untilCaughtUp(fake, gw, SERIES, [
+        [batchClient, SERIES],
+        [streamClient, streamed],
+      ]);
 
       for (const s of SERIES) {
         const bars = exchangeBars(fake, s);
@@ -110,5 +119,4 @@ describe('ingest under faults: 5 drops and a stall', () => {
       fake.resume();
     }
   });
-
 });

@@ -32,10 +32,14 @@ describe('connection rotation (24 h, simulated)', () => {
     const client = await WsClient.connect(gw);
     for (const s of SERIES) client.send({ type: 'subscribe', series_id: s, since: null, supports_batch: false });
     const rotations = async () => (await ingestState(gw)).workers.flatMap((w) => w.connections).map((c: any) => c.rotations as number);
-    await waitForAsync(async () => {
-      const r = await rotations();
-      return r.length === 2 && r.every((n) => n >= 3);
-    }, 'three rotations of each connection', 30_000);
+    await waitForAsync(
+      async () => {
+        const r = await rotations();
+        return r.length === 2 && r.every((n) => n >= 3);
+      },
+      'three rotations of each connection',
+      30_000,
+    );
 
     await pauseMidBar(fake);
     try {
@@ -66,5 +70,4 @@ describe('connection rotation (24 h, simulated)', () => {
     }
     client.close();
   });
-
 });

@@ -66,7 +66,9 @@ describe('a hole REST cannot fill', () => {
     fake.rest.failNext(10_000, 500, 0);
     const { gap } = await dropAndExpectGap();
     expect(gap.actual_time).toBeGreaterThan(gap.expected_next_time);
-    const line = logs.lines.find((l) => l.msg === 'hole not filled from REST; subscribers get a gap' && l.seriesId === S && l.reason !== 'the exchange returned no data for it');
+    const line = logs.lines.find(
+      (l) => l.msg === 'hole not filled from REST; subscribers get a gap' && l.seriesId === S && l.reason !== 'the exchange returned no data for it',
+    );
     expect(line?.reason).toMatch(/^http: HTTP 500/);
     expect(logs.lines.some((l) => l.msg === 'gap fill stopped' && l.code === 'http')).toBe(true);
     expect(await jobOf(gw, S)).toMatchObject({ unfilled_holes: 2, gap_fill_errors: expect.any(Number) });

@@ -33,7 +33,11 @@ describe('writer restart under live ingest', () => {
     // The writer thread is private to the store; the test kills the real one.
     const writer = (gw.store as unknown as { worker: Worker }).worker;
     await writer.terminate();
-    await waitForAsync(async () => (await http(gw.url, 'GET', '/readyz')).status === 200 && (gw.store as unknown as { worker: Worker }).worker !== writer, 'the writer to be back', 15_000);
+    await waitForAsync(
+      async () => (await http(gw.url, 'GET', '/readyz')).status === 200 && (gw.store as unknown as { worker: Worker }).worker !== writer,
+      'the writer to be back',
+      15_000,
+    );
     const after = new Map(SERIES.map((s) => [s, closedReceived(client, s).length]));
     await waitFor(() => SERIES.every((s) => closedReceived(client, s).length >= after.get(s)! + 3), 'three closes after the restart', 20_000);
 
@@ -53,5 +57,4 @@ describe('writer restart under live ingest', () => {
     }
     client.close();
   });
-
 });

@@ -81,7 +81,11 @@ describe('on-demand ingest through the gateway', () => {
     client.send({ type: 'unsubscribe', series_id: S });
     other.close();
     await waitForAsync(async () => (await ingestState(gw)).jobs.length === 0, 'both jobs to stop after the TTL', 10_000);
-    await waitForAsync(async () => (await ingestState(gw)).workers.every((w) => w.jobs === 0 && w.connections.length === 0), 'the worker to drop the jobs and their connections', 10_000);
+    await waitForAsync(
+      async () => (await ingestState(gw)).workers.every((w) => w.jobs === 0 && w.connections.length === 0),
+      'the worker to drop the jobs and their connections',
+      10_000,
+    );
     const metrics = await http(gw.url, 'GET', '/metrics');
     expect(metrics.text).toContain('kline_gateway_ingest_workers_up 1');
     expect((await http(gw.url, 'GET', '/readyz')).status).toBe(200);
@@ -96,7 +100,16 @@ describe('on-demand ingest through the gateway', () => {
     expect(job).toMatchObject({ running: true, last_closed_time: expect.any(Number), lag_s: expect.any(Number), frames: expect.any(Number), reconnects: 0 });
     expect(job.lag_s).toBeLessThan(60 + 5);
     const text = (await http(gw.url, 'GET', '/metrics')).text;
-    for (const name of ['frames_total', 'closed_total', 'last_closed_time_seconds', 'lag_seconds', 'reconnects_total', 'gap_fills_total', 'held_candles', 'job_refcount']) {
+    for (const name of [
+      'frames_total',
+      'closed_total',
+      'last_closed_time_seconds',
+      'lag_seconds',
+      'reconnects_total',
+      'gap_fills_total',
+      'held_candles',
+      'job_refcount',
+    ]) {
       expect(text).toMatch(new RegExp(`kline_gateway_ingest_${name}\\{series_id="${S.replace(/[/]/g, '\\/')}"`));
     }
     client.close();

@@ -35,14 +35,22 @@ describe('replaying the repo-owned recording through the fake exchange', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kline-replay-'));
     writeFileSync(join(dir, 'whitelist.json'), JSON.stringify({ series_ids: SERIES }));
     gw = await startTestGateway(
-      { whitelistPath: join(dir, 'whitelist.json'), enableWhitelistIngest: true, binanceFuturesWsUrl: fake.wsUrl('futures'), binanceFuturesRestUrl: fake.restUrl() },
+      {
+        whitelistPath: join(dir, 'whitelist.json'),
+        enableWhitelistIngest: true,
+        binanceFuturesWsUrl: fake.wsUrl('futures'),
+        binanceFuturesRestUrl: fake.restUrl(),
+      },
       {},
       dir,
     );
     for (const id of SERIES) {
       const want = expected.get(id)!;
       await expect
-        .poll(async () => (await http(gw!.url, 'GET', `/api/market/candles?series_id=${encodeURIComponent(id)}&limit=100`)).body.candles, { timeout: 30_000, interval: 250 })
+        .poll(async () => (await http(gw!.url, 'GET', `/api/market/candles?series_id=${encodeURIComponent(id)}&limit=100`)).body.candles, {
+          timeout: 30_000,
+          interval: 250,
+        })
         .toEqual(want);
     }
   }, 60_000);

@@ -68,13 +68,15 @@ describe('user stories', () => {
   });
 
   it('snapshot (tail_limit) carries the latest candles, the head and the forming candle', async () => {
-    await postBatch(ctx.gw.url, S, [60, 120, 180, 240].map((t) => candle(t)));
+    await postBatch(
+      ctx.gw.url,
+      S,
+      [60, 120, 180, 240].map((t) => candle(t)),
+    );
     await postForming(ctx.gw.url, S, candle(300, 5));
     const ws = await connect();
     ws.send({ type: 'subscribe', series_id: S, tail_limit: 2 });
-    expect(await ws.next()).toEqual([
-      { type: 'snapshot', series_id: S, candles: [candle(180), candle(240)], server_head_time: 240, forming: candle(300, 5) },
-    ]);
+    expect(await ws.next()).toEqual([{ type: 'snapshot', series_id: S, candles: [candle(180), candle(240)], server_head_time: 240, forming: candle(300, 5) }]);
     await postClosed(ctx.gw.url, S, candle(300, 6));
     expect(await ws.next()).toEqual([{ type: 'candle_closed', series_id: S, candle: candle(300, 6) }]);
   });

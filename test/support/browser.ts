@@ -27,7 +27,9 @@ export const UI_TIMEOUT_MS = 15_000;
 /** `describe` that runs only when Chromium is installed, and prints why it skips otherwise. */
 export function describeWithChromium(name: string, body: () => void): void {
   if (!chromiumPresent) {
-    console.warn(`[skip] "${name}": ${CHROMIUM_PATH} is absent; install Debian's chromium (apt-get install chromium; .ci/run does) to run the browser E2E tests`);
+    console.warn(
+      `[skip] "${name}": ${CHROMIUM_PATH} is absent; install Debian's chromium (apt-get install chromium; .ci/run does) to run the browser E2E tests`,
+    );
   }
   describe.skipIf(!chromiumPresent)(name, body);
 }

@@ -28,7 +28,10 @@ export function measureCandleInk(page: Page, minRun = 6, tolerance = 12): Promis
       const chart = document.querySelector<HTMLElement>('[data-testid="chart-view"]')!;
       const canvases = [...chart.querySelectorAll('canvas')].filter((c) => c.width > chart.clientWidth / 2);
       const near = (data: Uint8ClampedArray, i: number, rgb: readonly number[]) =>
-        data[i + 3]! > 200 && Math.abs(data[i]! - rgb[0]!) <= tolerance && Math.abs(data[i + 1]! - rgb[1]!) <= tolerance && Math.abs(data[i + 2]! - rgb[2]!) <= tolerance;
+        data[i + 3]! > 200 &&
+        Math.abs(data[i]! - rgb[0]!) <= tolerance &&
+        Math.abs(data[i + 1]! - rgb[1]!) <= tolerance &&
+        Math.abs(data[i + 2]! - rgb[2]!) <= tolerance;
       const ink = { upColumns: 0, downColumns: 0, canvases: canvases.length };
       for (const canvas of canvases) {
         const context = canvas.getContext('2d');

@@ -20,9 +20,21 @@ export interface TestGateway extends Gateway {
 }
 
 /** The real gateway (uWS on an ephemeral 127.0.0.1 port, writer worker, SQLite file in a temp dir). */
-export async function startTestGateway(overrides: Partial<Config> = {}, plugins: GatewayPlugins = {}, dir = mkdtempSync(join(tmpdir(), 'kline-gw-it-'))): Promise<TestGateway> {
+export async function startTestGateway(
+  overrides: Partial<Config> = {},
+  plugins: GatewayPlugins = {},
+  dir = mkdtempSync(join(tmpdir(), 'kline-gw-it-')),
+): Promise<TestGateway> {
   const dbPath = join(dir, 'market.db');
-  const config = configWith({ host: '127.0.0.1', port: 0, dbPath, whitelistPath: join(dir, 'whitelist.json'), enableDevApi: true, enableDebugApi: true, ...overrides });
+  const config = configWith({
+    host: '127.0.0.1',
+    port: 0,
+    dbPath,
+    whitelistPath: join(dir, 'whitelist.json'),
+    enableDevApi: true,
+    enableDebugApi: true,
+    ...overrides,
+  });
   const gateway = await startGateway(config, plugins);
   let stopped = false;
   return {
@@ -50,7 +62,10 @@ export async function startTestGateway(overrides: Partial<Config> = {}, plugins:
  * A fresh gateway for each test of the enclosing describe (started with `overrides`, then
  * `seed`ed), disposed after it together with every client opened through `connect`.
  */
-export function gatewayPerTest(overrides: Partial<Config> = {}, seed?: (gw: TestGateway) => Promise<void>): { readonly gw: TestGateway; connect(query?: string): Promise<WsClient> } {
+export function gatewayPerTest(
+  overrides: Partial<Config> = {},
+  seed?: (gw: TestGateway) => Promise<void>,
+): { readonly gw: TestGateway; connect(query?: string): Promise<WsClient> } {
   let current: TestGateway | undefined;
   const clients: WsClient[] = [];
   beforeEach(async () => {

@@ -69,10 +69,19 @@ export async function pauseMidBar(fake: FakeBinance): Promise<void> {
  * Waits (exchange paused) until the store holds the exchange's last closed bar of every series in
  * `series`, and each watcher's client has received it for each of the watcher's series.
  */
-export async function untilCaughtUp(fake: FakeBinance, gw: { url: string }, series: readonly string[], watchers: [WsClient, readonly string[]][]): Promise<void> {
+export async function untilCaughtUp(
+  fake: FakeBinance,
+  gw: { url: string },
+  series: readonly string[],
+  watchers: [WsClient, readonly string[]][],
+): Promise<void> {
   const lastBar = (s: string) => exchangeBars(fake, s).at(-1)![0];
-  await waitForAsync(async () => {
-    for (const s of series) if ((await storedRows(gw, s)).at(-1)?.[0] !== lastBar(s)) return false;
-    return watchers.every(([client, ss]) => ss.every((s) => closedReceived(client, s).at(-1)?.[0] === lastBar(s)));
-  }, 'store and subscribers to reach the exchange', 20_000);
+  await waitForAsync(
+    async () => {
+      for (const s of series) if ((await storedRows(gw, s)).at(-1)?.[0] !== lastBar(s)) return false;
+      return watchers.every(([client, ss]) => ss.every((s) => closedReceived(client, s).at(-1)?.[0] === lastBar(s)));
+    },
+    'store and subscribers to reach the exchange',
+    20_000,
+  );
 }

@@ -21,7 +21,9 @@ export class StalledWsClient {
       socket.once('error', reject);
     });
     const key = randomBytes(16).toString('base64');
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     const client = new StalledWsClient(socket);
     await client.waitFor(() => client.received.includes('\r\n\r\n'));
     client.received = client.received.subarray(client.received.indexOf('\r\n\r\n') + 4);
@@ -32,9 +34,7 @@ export class StalledWsClient {
     const payload = Buffer.from(text);
     const mask = randomBytes(4);
     const header =
-      payload.length < 126
-        ? Buffer.from([0x81, 0x80 | payload.length])
-        : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+      payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
     const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
     this.socket.write(Buffer.concat([header, mask, masked]));
   }

@@ -20,13 +20,7 @@ describe('live page build and web-assets', () => {
     expect(built.scriptSrc).toMatch(/^\/live\/assets\/main-[A-Z0-9]{8}\.js$/);
     expect(built.styleHref).toMatch(/^\/live\/assets\/main-[A-Z0-9]{8}\.css$/);
     const names = built.files.map((f) => f.replace(/-[A-Z0-9]{8}\./, '-HASH.')).sort();
-    expect(names).toEqual([
-      'assets/main-HASH.css',
-      'assets/main-HASH.css.map',
-      'assets/main-HASH.js',
-      'assets/main-HASH.js.map',
-      'index.html',
-    ]);
+    expect(names).toEqual(['assets/main-HASH.css', 'assets/main-HASH.css.map', 'assets/main-HASH.js', 'assets/main-HASH.js.map', 'index.html']);
   });
 
   it('serves the page and its assets from memory with the right types, caching and validators', () => {

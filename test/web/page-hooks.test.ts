@@ -31,18 +31,14 @@ describe('page parameters', () => {
   });
 
   it('composes a series_id from the picker, upper-casing the symbol', () => {
-    expect(composeSeriesId({ exchange: 'binance', market: 'spot', symbol: ' eth/usdt ', timeframe: '4h' })).toBe(
-      'binance:spot:ETH/USDT:4h',
-    );
+    expect(composeSeriesId({ exchange: 'binance', market: 'spot', symbol: ' eth/usdt ', timeframe: '4h' })).toBe('binance:spot:ETH/USDT:4h');
   });
 });
 
 describe('test hooks on [data-testid="chart-view"]', () => {
   it('formats numbers as JavaScript does and leaves absent values empty', () => {
     const last = { candle_time: 28800, open: 10.0, high: 10010, low: 9990.5, close: 10001, volume: 1 };
-    expect(
-      hookAttributes({ seriesId: 'binance:futures:BTC/USDT:4h', length: 3, last, lastWsCandleTime: 28800, status: 'ready' }),
-    ).toEqual({
+    expect(hookAttributes({ seriesId: 'binance:futures:BTC/USDT:4h', length: 3, last, lastWsCandleTime: 28800, status: 'ready' })).toEqual({
       'data-series-id': 'binance:futures:BTC/USDT:4h',
       'data-candles-len': '3',
       'data-last-time': '28800',

@@ -359,10 +359,7 @@ describe('errors reach the status line', () => {
     t.sync.switchTo(BTC);
     t.socket().accept();
     await settle();
-    expect([t.sync.status, t.sync.statusReason]).toEqual([
-      'error',
-      'history request failed: network error: Failed to fetch; retrying in 0.5s',
-    ]);
+    expect([t.sync.status, t.sync.statusReason]).toEqual(['error', 'history request failed: network error: Failed to fetch; retrying in 0.5s']);
     t.http.handler = (call) => call.respond(200, body(BTC, candlesAt([60])));
     t.clock.advance(500);
     await settle();

@@ -12,7 +12,9 @@ const CRASH_WRITER = new URL('../support/crash-writer.ts', import.meta.url).path
 
 function runCrashWriter(dbPath: string, baseRows: number, extraRows: number): Promise<{ signal: NodeJS.Signals | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CRASH_WRITER, dbPath, String(baseRows), String(extraRows)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CRASH_WRITER, dbPath, String(baseRows), String(extraRows)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (_code, signal) => resolve({ signal, out }));

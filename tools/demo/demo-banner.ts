@@ -36,9 +36,7 @@ export function demoBanner(info: BannerInfo): string {
     '',
     `  Series        ${describeSeries(info.series)}`,
     `                ${info.historyBars.toLocaleString('en-US')} bars of history each, then live: an update every ${FORMING_TICK_MS} ms, a new bar every ${formatSeconds(info.barSeconds)}`,
-    ...(speed > 1
-      ? [`                (the demo's clock runs ${formatSpeed(speed)}× faster than yours: candle times run ahead of the wall clock)`]
-      : []),
+    ...(speed > 1 ? [`                (the demo's clock runs ${formatSpeed(speed)}× faster than yours: candle times run ahead of the wall clock)`] : []),
     `  Files         ${info.dataDir}   (database and history are made afresh on every run)`,
     '',
     '  Press Ctrl-C to stop.',

@@ -19,7 +19,11 @@ export interface DemoExchangeOptions {
  */
 export async function startDemoExchange(options: DemoExchangeOptions): Promise<FakeBinance> {
   const { clock } = options;
-  const fake = await FakeBinance.start({ barMs: clock.barMs, tickMs: clock.tickMs, generator: { seed: options.seed, tradeStep: clock.tradeStep, activitySpread: ACTIVITY_SPREAD } });
+  const fake = await FakeBinance.start({
+    barMs: clock.barMs,
+    tickMs: clock.tickMs,
+    generator: { seed: options.seed, tradeStep: clock.tradeStep, activitySpread: ACTIVITY_SPREAD },
+  });
   const now = fake.now();
   for (const series of options.series) {
     const { market, stream } = exchangeNamesOf(series);

@@ -30,7 +30,8 @@ Options (environment variable in brackets):
 
 TRADE_CANVAS_* variables are not read: the demo configures the gateway itself.`;
 
-export type ParsedDemoArgs = { readonly kind: 'run'; readonly options: DemoOptions } | { readonly kind: 'help' } | { readonly kind: 'error'; readonly message: string };
+export type ParsedDemoArgs =
+  { readonly kind: 'run'; readonly options: DemoOptions } | { readonly kind: 'help' } | { readonly kind: 'error'; readonly message: string };
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 

@@ -51,7 +51,9 @@ export async function startDemo(options: DemoOptions, deps: DemoDeps): Promise<R
     writeFileSync(paths.whitelist, `${JSON.stringify({ series_ids: DEMO_SERIES.map((s) => s.seriesId) }, null, 2)}\n`);
     say('starting the gateway…');
     setLogLevel(options.logLevel); // before the gateway: its worker threads take the level at spawn
-    gateway = await startGateway(demoGatewayConfig({ port: port.port, paths, exchange, historyBars: options.historyBars, logLevel: options.logLevel }), { webDir: paths.web });
+    gateway = await startGateway(demoGatewayConfig({ port: port.port, paths, exchange, historyBars: options.historyBars, logLevel: options.logLevel }), {
+      webDir: paths.web,
+    });
   } catch (err) {
     await exchange.close();
     throw err;

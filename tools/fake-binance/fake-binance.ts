@@ -63,8 +63,7 @@ export class FakeBinance {
     if (replay) {
       const market = opts.replay!.market ?? 'futures';
       this.stopDriver = replayLoop(replay, opts.replay!.speed ?? 1, (stream, data) => this.deliver(market, stream, data));
-    }
-    else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? 250);
+    } else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? 250);
     if (opts.pingIntervalMs) this.pinger = setInterval(() => this.connections.forEach((c) => c.peer.ping('fake')), opts.pingIntervalMs);
   }
 
@@ -160,7 +159,10 @@ export class FakeBinance {
 
   /** Load tests: pre-encodes frames for every connection of `market` (fake-blast.ts). */
   prepareBlast(market: FakeMarket, frames: ReadonlyArray<{ stream: string; data: string }>): PreparedBlast {
-    return prepareBlast([...this.connections].filter((c) => c.market === market), frames);
+    return prepareBlast(
+      [...this.connections].filter((c) => c.market === market),
+      frames,
+    );
   }
 
   /** Writes a prepared blast as fast as each client reads. */

@@ -41,7 +41,15 @@ export function routeWsPath(url: URL): { market: FakeMarket; combined: boolean; 
   const market: FakeMarket = prefix ? 'futures' : 'spot';
   if (prefix) path = path.slice(prefix.length);
   if (path === '/stream') return { market, combined: true, streams: (url.searchParams.get('streams') ?? '').split('/').filter((s) => s !== '') };
-  if (path === '/ws' || path.startsWith('/ws/')) return { market, combined: false, streams: path.slice(4).split('/').filter((s) => s !== '') };
+  if (path === '/ws' || path.startsWith('/ws/'))
+    return {
+      market,
+      combined: false,
+      streams: path
+        .slice(4)
+        .split('/')
+        .filter((s) => s !== ''),
+    };
   return undefined;
 }
 

@@ -78,8 +78,20 @@ export interface GeneratedFrame {
 }
 
 const INTERVAL_MS: Readonly<Record<string, number>> = {
-  '1s': 1000, '1m': 60_000, '3m': 180_000, '5m': 300_000, '15m': 900_000, '30m': 1_800_000, '1h': 3_600_000,
-  '2h': 7_200_000, '4h': 14_400_000, '6h': 21_600_000, '8h': 28_800_000, '12h': 43_200_000, '1d': 86_400_000, '3d': 259_200_000,
+  '1s': 1000,
+  '1m': 60_000,
+  '3m': 180_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '30m': 1_800_000,
+  '1h': 3_600_000,
+  '2h': 7_200_000,
+  '4h': 14_400_000,
+  '6h': 21_600_000,
+  '8h': 28_800_000,
+  '12h': 43_200_000,
+  '1d': 86_400_000,
+  '3d': 259_200_000,
 };
 
 /** Milliseconds of a Binance interval name, or undefined. */
@@ -152,7 +164,8 @@ export class KlineGenerator {
     const tf = intervalMs(interval);
     if (at <= 0 || tf === undefined) return false;
     const decimals = seed.priceDecimals ?? DEFAULT_PRICE_DECIMALS;
-    const startTicks = seed.startPrice !== undefined ? Math.max(1, Math.round(seed.startPrice * 10 ** decimals)) : 100_000 + Math.floor(this.random() * 900_000);
+    const startTicks =
+      seed.startPrice !== undefined ? Math.max(1, Math.round(seed.startPrice * 10 ** decimals)) : 100_000 + Math.floor(this.random() * 900_000);
     const s = new StreamState(stream, stream.slice(0, at).toUpperCase(), interval, tf, decimals, startTicks);
     const backfill = seed.backfillBars ?? this.opts.backfillBars;
     const trades = Math.max(1, seed.tradesPerBar ?? 1);

@@ -13,7 +13,12 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** Largest client message accepted; Binance requests are tiny, 1 MiB is generous. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-const OP_CONT = 0x0, OP_TEXT = 0x1, OP_BINARY = 0x2, OP_CLOSE = 0x8, OP_PING = 0x9, OP_PONG = 0xa;
+const OP_CONT = 0x0,
+  OP_TEXT = 0x1,
+  OP_BINARY = 0x2,
+  OP_CLOSE = 0x8,
+  OP_PING = 0x9,
+  OP_PONG = 0xa;
 
 export interface PeerHandlers {
   onText(text: string): void;
@@ -50,7 +55,9 @@ export function acceptUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
     socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     return undefined;
   }
-  const accept = createHash('sha1').update(key + GUID).digest('base64');
+  const accept = createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
   const peer = new WsPeer(socket, handlers);
   if (head.length > 0) peer.feed(head);

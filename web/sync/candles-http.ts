@@ -9,9 +9,7 @@ export interface CandlesQuery {
   since?: number | null;
 }
 
-export type CandlesResult =
-  | { ok: true; candles: Candle[] }
-  | { ok: false; retryable: boolean; reason: string };
+export type CandlesResult = { ok: true; candles: Candle[] } | { ok: false; retryable: boolean; reason: string };
 
 export function candlesUrl(httpBase: string, q: CandlesQuery): string {
   let url = `${httpBase}/api/market/candles?series_id=${encodeURIComponent(q.seriesId)}`;

@@ -27,7 +27,10 @@ export class SeriesPicker {
   private readonly buttons = new Map<string, HTMLButtonElement>();
   private timeframe: string = TIMEFRAMES[0];
 
-  constructor(root: HTMLElement, private readonly onSelect: (seriesId: string) => void) {
+  constructor(
+    root: HTMLElement,
+    private readonly onSelect: (seriesId: string) => void,
+  ) {
     this.form = root.querySelector<HTMLFormElement>('[data-testid="series-picker"]')!;
     this.exchange = root.querySelector<HTMLSelectElement>('[data-testid="exchange-select"]')!;
     this.market = root.querySelector<HTMLSelectElement>('[data-testid="market-select"]')!;

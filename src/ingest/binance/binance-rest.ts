@@ -188,4 +188,3 @@ export function retryAfterMs(value: string | undefined, nowMs: number): number |
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
-

@@ -216,10 +216,13 @@ export class BinanceStream {
 
   private scheduleRotation(delayMs: number): void {
     if (this.rotateTimer) this.clock.clearTimeout(this.rotateTimer);
-    this.rotateTimer = this.clock.setTimeout(() => {
-      this.rotateTimer = undefined;
-      this.rotate('max age');
-    }, Math.max(0, delayMs));
+    this.rotateTimer = this.clock.setTimeout(
+      () => {
+        this.rotateTimer = undefined;
+        this.rotate('max age');
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   /** One timer for both sockets: each must show a data frame within the silence timeout. */

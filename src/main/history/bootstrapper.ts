@@ -146,9 +146,23 @@ export class HistoryBootstrapper {
         return { kind: 'failed', path: file.path, reason: result.reason };
       }
       if (result.reason) {
-        log.warn('bootstrap stopped part-way', { series_id: seriesId, path: file.path, rows: result.rowsWritten, code: result.reason.code, reason: result.reason.message });
+        log.warn('bootstrap stopped part-way', {
+          series_id: seriesId,
+          path: file.path,
+          rows: result.rowsWritten,
+          code: result.reason.code,
+          reason: result.reason.message,
+        });
       }
-      log.info('bootstrap done', { series_id: seriesId, path: file.path, rows: result.rowsWritten, gaps: result.gaps, missing_bars: result.missingBars, last_time: result.lastTime, ms: Math.round(result.ms) });
+      log.info('bootstrap done', {
+        series_id: seriesId,
+        path: file.path,
+        rows: result.rowsWritten,
+        gaps: result.gaps,
+        missing_bars: result.missingBars,
+        last_time: result.lastTime,
+        ms: Math.round(result.ms),
+      });
       if (result.lastTime !== null) this.notify(seriesId, result.lastTime);
       return { kind: 'imported', path: file.path, rows: result.rowsWritten, lastTime: result.lastTime };
     } catch (err) {

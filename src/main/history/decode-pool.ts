@@ -3,7 +3,16 @@ import { Piscina } from 'piscina';
 import { describeError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { workerEntry } from '../threads/worker-entry.js';
-import { failedImport, failedResult, type CandleDecoder, type DecodeResult, type DecodeTask, type ImportFileResult, type ImportRunner, type ImportTask } from '../../decode/contract.js';
+import {
+  failedImport,
+  failedResult,
+  type CandleDecoder,
+  type DecodeResult,
+  type DecodeTask,
+  type ImportFileResult,
+  type ImportRunner,
+  type ImportTask,
+} from '../../decode/contract.js';
 
 export interface DecodePoolOptions {
   /**
@@ -72,7 +81,8 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
       }
     },
     async importFile(task: ImportTask): Promise<ImportFileResult> {
-      const failed = (message: string): ImportFileResult => failedImport(task.seriesId, task.path, { code: 'worker_failed', message: `${task.path}: ${message}` });
+      const failed = (message: string): ImportFileResult =>
+        failedImport(task.seriesId, task.path, { code: 'worker_failed', message: `${task.path}: ${message}` });
       if (closed) return failed('decode pool is closed');
       if (pool.queueSize >= maxQueue) return failed(`decode queue full (${maxQueue} waiting)`);
       const ports = task.progress ? [task.port, task.progress] : [task.port];

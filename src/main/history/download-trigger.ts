@@ -21,7 +21,8 @@ export type DownloadOutcome = 'downloaded' | 'failed' | 'cooldown' | 'not_instal
  * without a shell; a placeholder's value stays one argument even if it holds spaces, and
  * `{trading_mode_args}` as a word of its own becomes `--trading-mode futures` or nothing.
  */
-export const DEFAULT_DOWNLOAD_COMMAND = '{bin} download-data --exchange {exchange} --pairs {pair} --timeframes {timeframe} {trading_mode_args} --datadir {datadir}';
+export const DEFAULT_DOWNLOAD_COMMAND =
+  '{bin} download-data --exchange {exchange} --pairs {pair} --timeframes {timeframe} {trading_mode_args} --datadir {datadir}';
 
 /** A download of one pair and timeframe takes seconds to minutes; past this it is stuck. */
 const DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
@@ -126,7 +127,13 @@ export function freqtradePair(series: Pick<SeriesId, 'market' | 'symbol'>): stri
 }
 
 /** The argv to run: the template split into words, placeholders substituted (no shell involved). */
-export function downloadCommand(settings: Pick<DownloadSettings, 'command' | 'bin' | 'datadir'>, exchange: string, pair: string, timeframe: string, futures: boolean): string[] {
+export function downloadCommand(
+  settings: Pick<DownloadSettings, 'command' | 'bin' | 'datadir'>,
+  exchange: string,
+  pair: string,
+  timeframe: string,
+  futures: boolean,
+): string[] {
   const template = settings.command.trim() === '' ? DEFAULT_DOWNLOAD_COMMAND : settings.command;
   const values: Record<string, string> = { bin: settings.bin, exchange, pair, timeframe, datadir: settings.datadir };
   return template

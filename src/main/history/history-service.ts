@@ -46,7 +46,8 @@ export function startHistory(settings: HistorySettings, store: MarketStore, runn
     if (!dirs) {
       const resolution = resolveDatadir(settings, exchange);
       for (const note of resolution.notes) log.warn(note);
-      if (resolution.source === 'none') log.warn('history source is freqtrade but no datadir is configured (TRADE_CANVAS_FREQTRADE_DATADIR, _CONFIG or _USERDIR)');
+      if (resolution.source === 'none')
+        log.warn('history source is freqtrade but no datadir is configured (TRADE_CANVAS_FREQTRADE_DATADIR, _CONFIG or _USERDIR)');
       else log.info('freqtrade datadir', { exchange, from: resolution.source, search: resolution.searchDirs });
       dirs = resolution.searchDirs;
       dirsByExchange.set(exchange, dirs);
@@ -91,7 +92,12 @@ function downloadTrigger(settings: HistorySettings, searchDirs: (exchange: strin
       const datadir = searchDirs(series.exchange)[0];
       if (!datadir) log.warn('FREQTRADE_DOWNLOAD is on but no datadir is configured; nothing to download into');
       trigger = datadir
-        ? new DownloadTrigger({ command: settings.freqtradeDownloadCommand, bin: settings.freqtradeBin, cooldownS: settings.freqtradeDownloadCooldownS, datadir })
+        ? new DownloadTrigger({
+            command: settings.freqtradeDownloadCommand,
+            bin: settings.freqtradeBin,
+            cooldownS: settings.freqtradeDownloadCooldownS,
+            datadir,
+          })
         : null;
       triggers.set(series.exchange, trigger);
     }

@@ -52,7 +52,13 @@ export class MarketHub {
 
   subscribe(host: SubscriptionHost, series: SeriesId, supportsBatch: boolean, request: SubscribeRequest): Subscription {
     const channel = this.channel(series.raw);
-    const sub = new Subscription(series, supportsBatch, host, { reader: this.reader, gapFiller: this.gapFiller, catchupLimit: this.catchupLimit }, () => channel.forming);
+    const sub = new Subscription(
+      series,
+      supportsBatch,
+      host,
+      { reader: this.reader, gapFiller: this.gapFiller, catchupLimit: this.catchupLimit },
+      () => channel.forming,
+    );
     channel.subscriptions.add(sub);
     this.subscriptionCount++;
     void sub.start(request);

@@ -40,7 +40,12 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
     .single(`${P}ws_frames_sent_total`, 'counter', 'WebSocket frames sent.', hub.counters.framesSent)
     .single(`${P}ws_bytes_sent_total`, 'counter', 'WebSocket payload bytes sent.', hub.counters.bytesSent)
     .single(`${P}ws_forming_skipped_total`, 'counter', 'Forming updates skipped for slow consumers (drops).', hub.counters.formingSkipped)
-    .single(`${P}ws_slow_consumer_closes_total`, 'counter', 'Sockets closed with 1008 because closed data could not be queued.', hub.counters.slowConsumerCloses);
+    .single(
+      `${P}ws_slow_consumer_closes_total`,
+      'counter',
+      'Sockets closed with 1008 because closed data could not be queued.',
+      hub.counters.slowConsumerCloses,
+    );
 
   const cache = src.cache();
   out

@@ -78,13 +78,22 @@ export class HttpRouter {
     const route = live.find((r) => r.method === req.method);
     if (!route) {
       if (live.length > 0 && req.method === 'OPTIONS' && cors) return this.send(res, req.path, { status: 204, body: '', headers: preflight(cors, live) });
-      if (live.length === 0) return this.send(res, req.path, withHeaders(errorReply(new GatewayError('not_found', `no route ${req.method} ${req.path}`)), cors));
+      if (live.length === 0)
+        return this.send(res, req.path, withHeaders(errorReply(new GatewayError('not_found', `no route ${req.method} ${req.path}`)), cors));
       const allow = live.map((r) => r.method).join(', ');
-      return this.send(res, req.path, withHeaders(errorReply(new GatewayError('method_not_allowed', `${req.method} not allowed; use ${allow}`)), { ...cors, allow }));
+      return this.send(
+        res,
+        req.path,
+        withHeaders(errorReply(new GatewayError('method_not_allowed', `${req.method} not allowed; use ${allow}`)), { ...cors, allow }),
+      );
     }
     const name = route.name ?? route.path;
     if (route.auth && !this.authorized(req)) {
-      return this.send(res, name, withHeaders(errorReply(new GatewayError('unauthorized', 'missing or wrong bearer token')), { ...cors, 'www-authenticate': 'Bearer' }));
+      return this.send(
+        res,
+        name,
+        withHeaders(errorReply(new GatewayError('unauthorized', 'missing or wrong bearer token')), { ...cors, 'www-authenticate': 'Bearer' }),
+      );
     }
     const ctx: RouteContext = {
       req,

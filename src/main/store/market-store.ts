@@ -119,4 +119,3 @@ export abstract class StoreClientBase {
     return p;
   }
 }
-

@@ -52,10 +52,13 @@ export class ExchangeGapFiller implements GapFiller {
     let pending = this.inFlight.get(key);
     if (pending) return pending;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(() => {
-      log.warn('gap backfill from REST is slow; going on with what the store has', { seriesId, from, to, timeoutMs: BACKFILL_TIMEOUT_MS });
-      resolve();
-    }, BACKFILL_TIMEOUT_MS)));
+    const timeout = new Promise<void>(
+      (resolve) =>
+        (timer = setTimeout(() => {
+          log.warn('gap backfill from REST is slow; going on with what the store has', { seriesId, from, to, timeoutMs: BACKFILL_TIMEOUT_MS });
+          resolve();
+        }, BACKFILL_TIMEOUT_MS)),
+    );
     const fetched = backfill(seriesId, from, to).then(
       (r) => {
         if (r.ok) log.info('gap backfilled from REST', { seriesId, from, to, candles: r.candles });

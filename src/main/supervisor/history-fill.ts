@@ -44,7 +44,8 @@ export function followImports(
   history.onBootstrapped((seriesId, lastTime) => {
     if (!running(seriesId)) return; // a job starting now reads the new store head itself
     fillBehindImport(store, (from, to) => fill(seriesId, from, to), seriesId, lastTime).then(
-      (range) => range && log.info('history imported behind a running job; filling up to its first candle from REST', { seriesId, from: range[0], to: range[1] }),
+      (range) =>
+        range && log.info('history imported behind a running job; filling up to its first candle from REST', { seriesId, from: range[0], to: range[1] }),
       (err) => log.warn('could not fill behind imported history', { seriesId, error: describeError(err) }),
     );
   });

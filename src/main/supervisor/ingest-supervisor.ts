@@ -59,22 +59,39 @@ export class IngestSupervisor implements IngestPlugin {
     const data = ingestWorkerData(opts.config);
     this.workers = Array.from(
       { length: opts.config.ingestWorkers },
-      (_, index) => new IngestWorkerClient({ index, data, store: opts.store, onForming: opts.onForming, onDown: (i) => this.onWorkerDown(i), onUp: (i) => this.onWorkerUp(i) }),
+      (_, index) =>
+        new IngestWorkerClient({
+          index,
+          data,
+          store: opts.store,
+          onForming: opts.onForming,
+          onDown: (i) => this.onWorkerDown(i),
+          onUp: (i) => this.onWorkerUp(i),
+        }),
     );
     opts.store.onRestart?.(() => {
       log.warn('writer restarted; handing every ingest worker a new port (unacked batches are re-sent)');
-      for (const w of this.workers) w.reconnectWriter().catch((err) => log.error('could not reconnect an ingest worker to the writer', { worker: w.index, error: describeError(err) }));
+      for (const w of this.workers)
+        w.reconnectWriter().catch((err) => log.error('could not reconnect an ingest worker to the writer', { worker: w.index, error: describeError(err) }));
       // A start that failed while the writer was gone (its store head could not be read) goes again.
       for (const w of this.workers) if (w.isAlive) this.onWorkerUp(w.index);
     });
-    if (opts.history) followImports(opts.history, opts.store, (id) => this.live.has(id), (id, from, to) => this.workerOf(id).fill(id, from, to));
+    if (opts.history)
+      followImports(
+        opts.history,
+        opts.store,
+        (id) => this.live.has(id),
+        (id, from, to) => this.workerOf(id).fill(id, from, to),
+      );
   }
 
   /** Spawns the workers and starts the whitelist jobs (in the background: bootstrap may take a while). */
   static async start(opts: IngestSupervisorOptions): Promise<IngestSupervisor> {
     const supervisor = new IngestSupervisor(opts);
     // A worker that fails to start is retried by its client; readiness says it is down meanwhile.
-    await Promise.all(supervisor.workers.map((w) => w.start().catch((err) => log.error('ingest worker failed to start', { worker: w.index, error: describeError(err) }))));
+    await Promise.all(
+      supervisor.workers.map((w) => w.start().catch((err) => log.error('ingest worker failed to start', { worker: w.index, error: describeError(err) }))),
+    );
     if (opts.config.enableWhitelistIngest) {
       for (const seriesId of opts.whitelist) {
         if (!streamable(seriesId)) {
@@ -85,7 +102,11 @@ export class IngestSupervisor implements IngestPlugin {
         if (created) void supervisor.launch(entry);
       }
     }
-    log.info('ingest supervisor started', { workers: supervisor.workers.length, whitelistJobs: supervisor.table.entries().length, ondemand: opts.config.enableOndemandIngest });
+    log.info('ingest supervisor started', {
+      workers: supervisor.workers.length,
+      whitelistJobs: supervisor.table.entries().length,
+      ondemand: opts.config.enableOndemandIngest,
+    });
     return supervisor;
   }
 
@@ -155,7 +176,14 @@ export class IngestSupervisor implements IngestPlugin {
       entries: this.table.entries().map((e) => ({ ...e, worker: this.workerOf(e.seriesId).index })),
       refused: this.table.refused,
       evictions: this.table.evictions,
-      workers: this.workers.map((w, i) => ({ index: w.index, alive: w.isAlive, crashes: w.crashes, lastCrashAt: w.lastCrashAt, threadId: w.thread?.threadId ?? null, stats: stats[i] ?? null })),
+      workers: this.workers.map((w, i) => ({
+        index: w.index,
+        alive: w.isAlive,
+        crashes: w.crashes,
+        lastCrashAt: w.lastCrashAt,
+        threadId: w.thread?.threadId ?? null,
+        stats: stats[i] ?? null,
+      })),
       now: Date.now(),
     };
   }
@@ -178,10 +206,13 @@ export class IngestSupervisor implements IngestPlugin {
     this.sweepTimer = undefined;
     const next = this.table.nextExpiry(this.opts.config.ondemandIdleTtlS * 1000);
     if (next === null || this.stopping) return;
-    this.sweepTimer = this.clock.setTimeout(() => {
-      this.sweepTimer = undefined;
-      this.sweepIdle();
-    }, Math.max(1, next - this.clock.now()));
+    this.sweepTimer = this.clock.setTimeout(
+      () => {
+        this.sweepTimer = undefined;
+        this.sweepIdle();
+      },
+      Math.max(1, next - this.clock.now()),
+    );
   }
 
   /** Starts an entry's job in its worker: bootstrap hook, store head, then the worker. */

@@ -3,7 +3,14 @@ import type { Candle } from '../../domain/candle.js';
 import { GatewayError } from '../../shared/errors.js';
 import { Backoff } from '../../shared/backoff.js';
 import { createLogger, getLogLevel } from '../../shared/log.js';
-import { eachFormingCandle, type BackfillResult, type FormingBatchMessage, type IngestWorkerApi, type IngestWorkerData, type IngestWorkerStats } from '../../ingest/contract.js';
+import {
+  eachFormingCandle,
+  type BackfillResult,
+  type FormingBatchMessage,
+  type IngestWorkerApi,
+  type IngestWorkerData,
+  type IngestWorkerStats,
+} from '../../ingest/contract.js';
 import { transfer, wrap, type Remote } from '../../shared/comlink.js';
 import { spawnWorker } from '../threads/worker-entry.js';
 import type { MarketStore } from '../store/market-store.js';
@@ -79,7 +86,9 @@ export class IngestWorkerClient {
     );
     this.worker = worker;
     this.startedAt = Date.now();
-    this.died = new Promise<never>((_, reject) => worker.once('exit', (code) => reject(new GatewayError('unavailable', `ingest worker ${this.index} exited (code ${code})`))));
+    this.died = new Promise<never>((_, reject) =>
+      worker.once('exit', (code) => reject(new GatewayError('unavailable', `ingest worker ${this.index} exited (code ${code})`))),
+    );
     this.died.catch(() => undefined);
     worker.on('error', (err) => log.error('ingest worker failed', { worker: this.index, error: err }));
     worker.once('exit', (code) => this.onExit(worker, code));
@@ -134,7 +143,8 @@ export class IngestWorkerClient {
         () => true,
         (err) => log.warn('ingest worker close failed', { worker: this.index, error: err }),
       );
-      if ((await Promise.race([closed, timeout])) !== true) log.warn('ingest worker did not flush in time; terminating it', { worker: this.index, timeoutMs: CLOSE_TIMEOUT_MS });
+      if ((await Promise.race([closed, timeout])) !== true)
+        log.warn('ingest worker did not flush in time; terminating it', { worker: this.index, timeoutMs: CLOSE_TIMEOUT_MS });
       clearTimeout(timer);
     }
     this.alive = false;

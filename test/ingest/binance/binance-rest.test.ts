@@ -27,7 +27,10 @@ function client(market: 'spot' | 'futures', budget?: WeightBudget) {
 
 /** Packed candles of the fake's history bars i..j-1. */
 function expected(market: 'spot' | 'futures', stream: string, i: number, j: number): number[] {
-  return fake.generators[market].history(stream).slice(i, j).flatMap((b) => [b.t / 1000, +b.o, +b.h, +b.l, +b.c, +b.v]);
+  return fake.generators[market]
+    .history(stream)
+    .slice(i, j)
+    .flatMap((b) => [b.t / 1000, +b.o, +b.h, +b.l, +b.c, +b.v]);
 }
 
 const newRequests = (before: number) => fake.rest.log.slice(before);
@@ -36,7 +39,13 @@ describe('BinanceRestClient against the fake exchange', () => {
   it('pages a futures range at 1500 rows, asking only for what is left on the last page', async () => {
     const history = fake.generators.futures.history(FUT);
     const before = fake.rest.log.length;
-    const result = await client('futures').fetchClosed({ symbol: 'BTCUSDT', interval: '1m', tfSeconds: 60, fromTime: history[50]!.t / 1000, toTime: history[3249]!.t / 1000 });
+    const result = await client('futures').fetchClosed({
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      tfSeconds: 60,
+      fromTime: history[50]!.t / 1000,
+      toTime: history[3249]!.t / 1000,
+    });
     expect(result.ok).toBe(true);
     expect(newRequests(before).map((r) => [r.market, r.params.limit, r.status])).toEqual([
       ['futures', '1500', 200],
@@ -49,7 +58,13 @@ describe('BinanceRestClient against the fake exchange', () => {
   it('pages a spot range at 1000 rows', async () => {
     const history = fake.generators.spot.history(SPOT);
     const before = fake.rest.log.length;
-    const result = await client('spot').fetchClosed({ symbol: 'ETHBTC', interval: '1m', tfSeconds: 60, fromTime: history[0]!.t / 1000, toTime: history[3199]!.t / 1000 });
+    const result = await client('spot').fetchClosed({
+      symbol: 'ETHBTC',
+      interval: '1m',
+      tfSeconds: 60,
+      fromTime: history[0]!.t / 1000,
+      toTime: history[3199]!.t / 1000,
+    });
     expect(newRequests(before).map((r) => r.params.limit)).toEqual(['1000', '1000', '1000', '200']);
     expect(result.candles.length / CANDLE_STRIDE).toBe(3200);
     expect(Array.from(result.candles)).toEqual(expected('spot', SPOT, 0, 3200));
@@ -58,7 +73,13 @@ describe('BinanceRestClient against the fake exchange', () => {
   it('returns only closed rows: the still-open bar Binance appends is dropped', async () => {
     const history = fake.generators.futures.history(FUT);
     const forming = fake.generators.futures.formingBar(FUT)!;
-    const result = await client('futures').fetchClosed({ symbol: 'BTCUSDT', interval: '1m', tfSeconds: 60, fromTime: history.at(-5)!.t / 1000, toTime: forming.t / 1000 + 600 });
+    const result = await client('futures').fetchClosed({
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      tfSeconds: 60,
+      fromTime: history.at(-5)!.t / 1000,
+      toTime: forming.t / 1000 + 600,
+    });
     expect(result.ok).toBe(true);
     expect(Array.from(result.candles)).toEqual(expected('futures', FUT, history.length - 5, history.length));
   });
@@ -75,7 +96,13 @@ describe('BinanceRestClient against the fake exchange', () => {
     fake.rest.failNext(1, 429, 1);
     const before = fake.rest.log.length;
     const started = Date.now();
-    const result = await client('futures').fetchClosed({ symbol: 'BTCUSDT', interval: '1m', tfSeconds: 60, fromTime: history[0]!.t / 1000, toTime: history[9]!.t / 1000 });
+    const result = await client('futures').fetchClosed({
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      tfSeconds: 60,
+      fromTime: history[0]!.t / 1000,
+      toTime: history[9]!.t / 1000,
+    });
     const elapsed = Date.now() - started;
     expect(result.ok).toBe(true);
     expect(elapsed).toBeGreaterThanOrEqual(990);

@@ -30,7 +30,13 @@ afterAll(async () => {
 
 function client(options: Partial<BinanceStreamOptions> = {}): { stream: BinanceStream; got: KlineEvent[] } {
   const got: KlineEvent[] = [];
-  const stream = new BinanceStream({ baseUrl: fake.wsUrl('futures'), inboundMsgsPerSecond: 10, serverPingIntervalMs: 400, onKline: (ev) => got.push(ev), ...options });
+  const stream = new BinanceStream({
+    baseUrl: fake.wsUrl('futures'),
+    inboundMsgsPerSecond: 10,
+    serverPingIntervalMs: 400,
+    onKline: (ev) => got.push(ev),
+    ...options,
+  });
   clients.push(stream);
   return { stream, got };
 }
@@ -49,7 +55,10 @@ function expectedAfter(got: KlineEvent[], streams: string[], untilE: number): st
 }
 
 function receivedUntil(got: KlineEvent[], untilE: number): string[] {
-  return got.filter((g) => g.eventTimeMs <= untilE).map((g) => key(g.stream, g.candle.candle_time, g.closed, g.eventTimeMs)).sort();
+  return got
+    .filter((g) => g.eventTimeMs <= untilE)
+    .map((g) => key(g.stream, g.candle.candle_time, g.closed, g.eventTimeMs))
+    .sort();
 }
 
 describe('BinanceStream against the fake exchange', () => {
@@ -59,7 +68,14 @@ describe('BinanceStream against the fake exchange', () => {
     await waitFor(() => STREAMS.every((s) => got.filter((g) => g.stream === s && g.closed).length >= 3), '3 closes per stream');
     for (const ev of got.filter((g) => g.closed)) {
       const bar = fake.generators.futures.history(ev.stream).find((b) => b.t === ev.candle.candle_time * 1000)!;
-      expect(ev.candle).toEqual({ candle_time: bar.t / 1000, open: Number(bar.o), high: Number(bar.h), low: Number(bar.l), close: Number(bar.c), volume: Number(bar.v) });
+      expect(ev.candle).toEqual({
+        candle_time: bar.t / 1000,
+        open: Number(bar.o),
+        high: Number(bar.h),
+        low: Number(bar.l),
+        close: Number(bar.c),
+        volume: Number(bar.v),
+      });
     }
     const conn = fake.connectionStats().at(-1)!;
     expect(conn.path).toBe(`/market/stream?streams=${STREAMS.join('/')}`);

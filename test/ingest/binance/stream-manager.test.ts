@@ -25,7 +25,11 @@ describe('BinanceStreamManager', () => {
     expect(manager.size).toBe(450);
     await waitFor(() => seen.size === 450, 'a frame from every stream', 10_000);
     const open = () => fake.connectionStats().filter((c) => c.open);
-    expect(open().map((c) => c.streams.length).sort((a, b) => b - a)).toEqual([200, 200, 50]);
+    expect(
+      open()
+        .map((c) => c.streams.length)
+        .sort((a, b) => b - a),
+    ).toEqual([200, 200, 50]);
     expect(manager.stats().connections.map((c) => c.streams)).toEqual([200, 200, 50]);
 
     for (const s of streams.slice(400)) manager.remove(s);

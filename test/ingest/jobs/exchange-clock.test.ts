@@ -5,7 +5,10 @@ describe('ExchangeClock', () => {
   it('follows the newest event time plus monotonic time since, never moved back by a stale frame', () => {
     let wall = 1_000_000;
     let mono = 0;
-    const clock = new ExchangeClock(() => wall, () => mono);
+    const clock = new ExchangeClock(
+      () => wall,
+      () => mono,
+    );
     expect(clock.now()).toBe(1_000_000);
     expect(clock.offset).toBeNull();
     clock.observe(5_000_000); // the exchange (or the fake's virtual clock) is ahead of us

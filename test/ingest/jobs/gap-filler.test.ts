@@ -7,7 +7,9 @@ import { setLogSink } from '../../../src/shared/log.js';
 /** A REST client whose answers the test releases one by one. */
 function stubRest() {
   const calls: { range: KlineRange; resolve: (r: GapFillResult) => void }[] = [];
-  const client = { fetchClosed: (range: KlineRange) => new Promise<GapFillResult>((resolve) => calls.push({ range, resolve })) } as unknown as BinanceRestClient;
+  const client = {
+    fetchClosed: (range: KlineRange) => new Promise<GapFillResult>((resolve) => calls.push({ range, resolve })),
+  } as unknown as BinanceRestClient;
   return { client, calls };
 }
 
@@ -41,7 +43,10 @@ describe('GapFiller', () => {
     filler.request(A, 960, 1140);
     calls[0]!.resolve({ ok: true, candles: packed(600, 660), requests: 1 });
     await tick();
-    expect(calls.map((c) => [c.range.fromTime, c.range.toTime])).toEqual([[600, 900], [960, 1260]]);
+    expect(calls.map((c) => [c.range.fromTime, c.range.toTime])).toEqual([
+      [600, 900],
+      [960, 1260],
+    ]);
     expect(got).toEqual([[A.seriesId, [600, 660]]]);
   });
 
@@ -64,7 +69,10 @@ describe('GapFiller', () => {
     await tick();
     expect(got).toEqual([[A.seriesId, [60, 120]]]);
     expect(done).toEqual([[A.seriesId, false]]);
-    expect(calls.map((c) => [c.range.fromTime, c.range.toTime])).toEqual([[60, 600], [180, 600]]);
+    expect(calls.map((c) => [c.range.fromTime, c.range.toTime])).toEqual([
+      [60, 600],
+      [180, 600],
+    ]);
     calls[1]!.resolve({ ok: false, error: new BinanceRestError('http', '400'), candles: packed(), requests: 1 });
     await tick();
     expect(calls).toHaveLength(2);

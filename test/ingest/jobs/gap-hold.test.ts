@@ -11,7 +11,8 @@ const TF = 60;
 /** A candle whose values say where it came from: close 1 = live stream, close 2 = REST. */
 const live = (t: number): Candle => ({ candle_time: t, open: 1, high: 1, low: 1, close: 1, volume: t });
 const rest = (...times: number[]) => new Float64Array(times.flatMap((t) => [t, 2, 2, 2, 2, t]));
-const rows = (packed: Float64Array) => Array.from({ length: packed.length / CANDLE_STRIDE }, (_, i) => [packed[i * CANDLE_STRIDE]!, packed[i * CANDLE_STRIDE + 4]!]);
+const rows = (packed: Float64Array) =>
+  Array.from({ length: packed.length / CANDLE_STRIDE }, (_, i) => [packed[i * CANDLE_STRIDE]!, packed[i * CANDLE_STRIDE + 4]!]);
 
 let logs: { msg: string; [k: string]: unknown }[] = [];
 setLogSink((line) => logs.push(JSON.parse(line)));
@@ -24,7 +25,15 @@ function setup(head: number | null, bounds: { maxHeld?: number; maxHoldMs?: numb
   const out: number[][][] = [];
   const fills: [number, number][] = [];
   const hold = new GapHold(
-    { seriesId: 'binance:futures:BTC/USDT:1m', tfSeconds: TF, release: (p) => out.push(rows(p)), requestFill: (a, b) => fills.push([a, b]), clock, logger: createLogger('test'), ...bounds },
+    {
+      seriesId: 'binance:futures:BTC/USDT:1m',
+      tfSeconds: TF,
+      release: (p) => out.push(rows(p)),
+      requestFill: (a, b) => fills.push([a, b]),
+      clock,
+      logger: createLogger('test'),
+      ...bounds,
+    },
     head,
   );
   /** Every candle released so far as [time, source], in release order. */
@@ -43,7 +52,13 @@ describe('GapHold', () => {
     expect(released()).toEqual([[660, 1]]);
     hold.filled(rest(720, 780, 840));
     hold.fillDone(undefined, true);
-    expect(out.at(-1)).toEqual([[720, 2], [780, 2], [840, 2], [900, 1], [960, 1]]);
+    expect(out.at(-1)).toEqual([
+      [720, 2],
+      [780, 2],
+      [840, 2],
+      [900, 1],
+      [960, 1],
+    ]);
     // Back in order: the next close goes straight through.
     hold.closed(live(1020));
     expect(out.at(-1)).toEqual([[1020, 1]]);
@@ -61,7 +76,14 @@ describe('GapHold', () => {
     expect(out).toEqual([]);
     hold.filled(rest(780));
     hold.fillDone(undefined, true);
-    expect(out).toEqual([[[660, 2], [720, 1], [780, 2], [840, 1]]]);
+    expect(out).toEqual([
+      [
+        [660, 2],
+        [720, 1],
+        [780, 2],
+        [840, 1],
+      ],
+    ]);
   });
 
   it('releases what it has when REST cannot fill the hole, and says so: subscribers then get a gap', () => {
@@ -70,7 +92,12 @@ describe('GapHold', () => {
     hold.closed(live(780));
     hold.filled(rest(660));
     hold.fillDone('http: HTTP 500', true);
-    expect(out).toEqual([[[660, 2], [780, 1]]]);
+    expect(out).toEqual([
+      [
+        [660, 2],
+        [780, 1],
+      ],
+    ]);
     const line = logs.find((l) => l.msg === 'hole not filled from REST; subscribers get a gap');
     expect(line).toMatchObject({ seriesId: 'binance:futures:BTC/USDT:1m', missing: [[720, 720]], bars: 1, reason: 'http: HTTP 500' });
     expect(hold.stats()).toMatchObject({ unfilledHoles: 1, unfilledBars: 1 });
@@ -81,7 +108,11 @@ describe('GapHold', () => {
     hold.missing(660, 900);
     hold.fillDone(undefined, true);
     expect(out).toEqual([]);
-    expect(logs.find((l) => l.msg.startsWith('hole not filled'))).toMatchObject({ missing: [[660, 900]], bars: 5, reason: 'the exchange returned no data for it' });
+    expect(logs.find((l) => l.msg.startsWith('hole not filled'))).toMatchObject({
+      missing: [[660, 900]],
+      bars: 5,
+      reason: 'the exchange returned no data for it',
+    });
     // The next close goes out as is; the hub announces the jump.
     hold.closed(live(960));
     expect(out).toEqual([[[960, 1]]]);
@@ -93,7 +124,10 @@ describe('GapHold', () => {
     hold.fillDone(undefined, true);
     // The close grace ran out: bar 840 is lost too. Only it is asked for, not 660..780 again.
     hold.missing(840, 840);
-    expect(fills).toEqual([[660, 780], [840, 840]]);
+    expect(fills).toEqual([
+      [660, 780],
+      [840, 840],
+    ]);
     hold.fillDone(undefined, true);
     hold.closed(live(900));
     expect(out).toEqual([[[900, 1]]]);
@@ -110,7 +144,14 @@ describe('GapHold', () => {
     for (const t of [720, 780, 840]) hold.closed(live(t));
     expect(out).toEqual([]);
     hold.closed(live(900));
-    expect(out).toEqual([[[720, 1], [780, 1], [840, 1], [900, 1]]]);
+    expect(out).toEqual([
+      [
+        [720, 1],
+        [780, 1],
+        [840, 1],
+        [900, 1],
+      ],
+    ]);
     expect(logs.at(-1)).toMatchObject({ msg: expect.stringContaining('reached their bound'), bound: '3 candles' });
     hold.filled(rest(660));
     hold.fillDone(undefined, true);

@@ -4,7 +4,18 @@ import { ConfigError, loadConfig } from '../../../src/main/config/load-config.js
 describe('configuration', () => {
   it('has the documented defaults', () => {
     const { config } = loadConfig({});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8000, dbPath: 'data/market.db', apiToken: '', maxBodyBytes: 4 * 1024 * 1024, wsCatchupLimit: 5000, formingMinIntervalMs: 250, ondemandIdleTtlS: 60, binanceWsBatchMax: 200, binanceWsFlushS: 0.5 });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8000,
+      dbPath: 'data/market.db',
+      apiToken: '',
+      maxBodyBytes: 4 * 1024 * 1024,
+      wsCatchupLimit: 5000,
+      formingMinIntervalMs: 250,
+      ondemandIdleTtlS: 60,
+      binanceWsBatchMax: 200,
+      binanceWsFlushS: 0.5,
+    });
   });
 
   it('parses booleans as 1/true/yes/on and 0/false/no/off, any case', () => {
@@ -14,7 +25,12 @@ describe('configuration', () => {
 
   it('reports every bad value with the variable name and what it allows, never replacing it silently', () => {
     try {
-      loadConfig({ TRADE_CANVAS_PORT: '70000', TRADE_CANVAS_ENABLE_DEBUG_API: 'maybe', TRADE_CANVAS_BINANCE_SPOT_WS_URL: 'http://x', TRADE_CANVAS_SQLITE_SYNCHRONOUS: 'fast' });
+      loadConfig({
+        TRADE_CANVAS_PORT: '70000',
+        TRADE_CANVAS_ENABLE_DEBUG_API: 'maybe',
+        TRADE_CANVAS_BINANCE_SPOT_WS_URL: 'http://x',
+        TRADE_CANVAS_SQLITE_SYNCHRONOUS: 'fast',
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);

@@ -76,7 +76,13 @@ describe('history bootstrap', () => {
     const logs = captureLogs();
     const { bootstrapper } = await setup();
     expect(await bootstrapper.ensure('binance:spot:ETH/USDT:1m')).toEqual({ kind: 'no_file' });
-    expect(logs).toContainEqual(expect.objectContaining({ component: 'history.bootstrap', msg: 'no freqtrade candle file for series; starting without history', series_id: 'binance:spot:ETH/USDT:1m' }));
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        component: 'history.bootstrap',
+        msg: 'no freqtrade candle file for series; starting without history',
+        series_id: 'binance:spot:ETH/USDT:1m',
+      }),
+    );
   });
 
   it('falls back to no_file when the download trigger is on but freqtrade is not installed', async () => {
@@ -108,7 +114,9 @@ describe('history bootstrap', () => {
     expect(waited).toBeGreaterThanOrEqual(150);
     expect(waited).toBeLessThan(1200);
     expect(await store.count(other)).toBe(0); // answered before the history landed
-    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'bootstrap still running; answering the read from what is stored', series_id: other }));
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'bootstrap still running; answering the read from what is stored', series_id: other }),
+    );
     expect(await bootstrapper.ensure(other)).toMatchObject({ kind: 'imported', rows: 3 });
     expect(await store.count(other)).toBe(3);
   });

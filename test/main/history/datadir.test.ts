@@ -59,7 +59,11 @@ describe('resolveDatadir', () => {
   it('notes an unreadable or invalid config instead of throwing', () => {
     const broken = join(root, 'broken.json');
     writeFileSync(broken, '{"datadir": ');
-    expect(resolveDatadir({ ...NONE, freqtradeConfig: broken }, 'binance')).toMatchObject({ source: 'none', searchDirs: [], notes: [expect.stringContaining('unreadable')] });
+    expect(resolveDatadir({ ...NONE, freqtradeConfig: broken }, 'binance')).toMatchObject({
+      source: 'none',
+      searchDirs: [],
+      notes: [expect.stringContaining('unreadable')],
+    });
     expect(resolveDatadir({ ...NONE, freqtradeConfig: join(root, 'missing.json') }, 'binance').notes).toEqual([expect.stringContaining('unreadable')]);
   });
 
@@ -70,7 +74,11 @@ describe('resolveDatadir', () => {
 
 describe('parseLenientJson', () => {
   it('keeps comment-like text and commas inside strings', () => {
-    expect(parseLenientJson('{"a": "x // not a comment, ]", "b": [1, 2,], /* c */ "c": "/* kept */",}')).toEqual({ a: 'x // not a comment, ]', b: [1, 2], c: '/* kept */' });
+    expect(parseLenientJson('{"a": "x // not a comment, ]", "b": [1, 2,], /* c */ "c": "/* kept */",}')).toEqual({
+      a: 'x // not a comment, ]',
+      b: [1, 2],
+      c: '/* kept */',
+    });
     // A trailing comma followed by a comment, and an escaped quote inside a string.
     expect(parseLenientJson('{"a": [1, 2, // last\n], "b": "say \\"hi\\", /* no */", /* end */ }')).toEqual({ a: [1, 2], b: 'say "hi", /* no */' });
     expect(parseLenientJson('{"q": "say \\"hi\\" // still string"}')).toEqual({ q: 'say "hi" // still string' });

@@ -21,14 +21,59 @@ describe('freqtrade download-data command', () => {
 
   it('builds the default command with --trading-mode futures only for futures', () => {
     const settings = { command: '', bin: 'freqtrade', datadir: '/data/my dir' };
-    expect(downloadCommand(settings, 'binance', 'BTC/USDT', '1m', false)).toEqual(['freqtrade', 'download-data', '--exchange', 'binance', '--pairs', 'BTC/USDT', '--timeframes', '1m', '--datadir', '/data/my dir']);
-    expect(downloadCommand(settings, 'binance', 'XRP/USDT:USDT', '5m', true)).toEqual(['freqtrade', 'download-data', '--exchange', 'binance', '--pairs', 'XRP/USDT:USDT', '--timeframes', '5m', '--trading-mode', 'futures', '--datadir', '/data/my dir']);
+    expect(downloadCommand(settings, 'binance', 'BTC/USDT', '1m', false)).toEqual([
+      'freqtrade',
+      'download-data',
+      '--exchange',
+      'binance',
+      '--pairs',
+      'BTC/USDT',
+      '--timeframes',
+      '1m',
+      '--datadir',
+      '/data/my dir',
+    ]);
+    expect(downloadCommand(settings, 'binance', 'XRP/USDT:USDT', '5m', true)).toEqual([
+      'freqtrade',
+      'download-data',
+      '--exchange',
+      'binance',
+      '--pairs',
+      'XRP/USDT:USDT',
+      '--timeframes',
+      '5m',
+      '--trading-mode',
+      'futures',
+      '--datadir',
+      '/data/my dir',
+    ]);
     expect(DEFAULT_DOWNLOAD_COMMAND).toContain('{trading_mode_args}');
   });
 
   it('substitutes a custom template word by word, without a shell', () => {
-    const settings = { command: 'docker run ft download-data --pairs={pair} -t {timeframe} {trading_mode_args} --userdir x --datadir {datadir}; rm -rf /', bin: 'unused', datadir: '/d' };
-    expect(downloadCommand(settings, 'binance', 'BTC/USDT:USDT', '1h', true)).toEqual(['docker', 'run', 'ft', 'download-data', '--pairs=BTC/USDT:USDT', '-t', '1h', '--trading-mode', 'futures', '--userdir', 'x', '--datadir', '/d;', 'rm', '-rf', '/']);
+    const settings = {
+      command: 'docker run ft download-data --pairs={pair} -t {timeframe} {trading_mode_args} --userdir x --datadir {datadir}; rm -rf /',
+      bin: 'unused',
+      datadir: '/d',
+    };
+    expect(downloadCommand(settings, 'binance', 'BTC/USDT:USDT', '1h', true)).toEqual([
+      'docker',
+      'run',
+      'ft',
+      'download-data',
+      '--pairs=BTC/USDT:USDT',
+      '-t',
+      '1h',
+      '--trading-mode',
+      'futures',
+      '--userdir',
+      'x',
+      '--datadir',
+      '/d;',
+      'rm',
+      '-rf',
+      '/',
+    ]);
   });
 });
 
@@ -79,7 +124,9 @@ describe('download trigger (with a stand-in freqtrade script)', () => {
     const fake = writeFakeFreqtrade(dir, { exitCode: 3 });
     const trigger = new DownloadTrigger({ command: '', bin: fake.bin, cooldownS: 0, datadir: join(dir, 'data') });
     expect(await trigger.download(SPOT)).toBe('failed');
-    expect(logs).toContainEqual(expect.objectContaining({ msg: 'freqtrade download failed', exit_code: 3, output: 'fake freqtrade: download of BTC/USDT failed' }));
+    expect(logs).toContainEqual(
+      expect.objectContaining({ msg: 'freqtrade download failed', exit_code: 3, output: 'fake freqtrade: download of BTC/USDT failed' }),
+    );
     expect(existsSync(join(dir, 'data', 'BTC_USDT-1m.json'))).toBe(false);
   });
 

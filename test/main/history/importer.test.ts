@@ -22,13 +22,28 @@ let file: WrittenFixture;
 beforeAll(async () => {
   setLogLevel('silent');
   // 120k rows: three bulk messages of 50k and a partial one, with holes.
-  [file] = await writeDatadir({ out: join(dir, 'data'), series: [S], count: 120_000, startTime: 1_600_000_020, gaps: [{ every: 40_000, bars: 5 }], formats: ['feather'] });
+  [file] = await writeDatadir({
+    out: join(dir, 'data'),
+    series: [S],
+    count: 120_000,
+    startTime: 1_600_000_020,
+    gaps: [{ every: 40_000, bars: 5 }],
+    formats: ['feather'],
+  });
 });
 
-const settings = (name: string): WriterSettings => ({ dbPath: join(dir, `${name}.db`), synchronous: 'FULL', rowsPerStatement: 100, maxPendingCandles: 1_000_000 });
+const settings = (name: string): WriterSettings => ({
+  dbPath: join(dir, `${name}.db`),
+  synchronous: 'FULL',
+  rowsPerStatement: 100,
+  maxPendingCandles: 1_000_000,
+});
 
 /** The same behaviour through the in-thread runner and the decode pool with the writer worker. */
-function importerContract(name: string, open: (settings: WriterSettings) => Promise<{ store: MarketStore; runner: ImportRunner; close(): Promise<void> }>): void {
+function importerContract(
+  name: string,
+  open: (settings: WriterSettings) => Promise<{ store: MarketStore; runner: ImportRunner; close(): Promise<void> }>,
+): void {
   describe(`import through ${name}`, () => {
     let n = 0;
     const withImporter = async <T>(fn: (importer: HistoryImporter, store: MarketStore) => Promise<T>): Promise<T> => {
@@ -46,7 +61,15 @@ function importerContract(name: string, open: (settings: WriterSettings) => Prom
         store.onCommitted((msg) => commits.push(msg));
         const progress: ImportProgress[] = [];
         const first = await importer.importFile({ seriesId: S, path: file.path }, { onProgress: (p) => progress.push(p) });
-        expect(first).toMatchObject({ seriesId: S, rowsRead: 120_000, rowsWritten: 120_000, gaps: 2, missingBars: 10, firstTime: file.candles[0], lastTime: file.candles[file.candles.length - CANDLE_STRIDE] });
+        expect(first).toMatchObject({
+          seriesId: S,
+          rowsRead: 120_000,
+          rowsWritten: 120_000,
+          gaps: 2,
+          missingBars: 10,
+          firstTime: file.candles[0],
+          lastTime: file.candles[file.candles.length - CANDLE_STRIDE],
+        });
         expect(first.reason).toBeUndefined();
         // Committed (and seen by this thread) before the import resolved, never published.
         expect(commits.map((c) => c.rows)).toEqual([50_000, 50_000, 20_000]);

@@ -3,7 +3,8 @@ import { closedDelivery } from '../../../src/main/hub/closed-frames.js';
 import { packed } from '../../support/candles.js';
 
 const S = 'binance:futures:BTC/USDT:1m';
-const kinds = (d: ReturnType<typeof closedDelivery>) => d.frames.map((f) => f.toObject() as { type: string; candle?: { candle_time: number }; expected_next_time?: number; actual_time?: number });
+const kinds = (d: ReturnType<typeof closedDelivery>) =>
+  d.frames.map((f) => f.toObject() as { type: string; candle?: { candle_time: number }; expected_next_time?: number; actual_time?: number });
 
 describe('closedDelivery (contract §3 live rules)', () => {
   const data = packed([160, 220, 340]);

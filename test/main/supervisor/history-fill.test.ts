@@ -14,7 +14,8 @@ describe('fillBehindImport', () => {
     await store?.close();
     store = undefined;
   });
-  const open = () => (store = new InThreadStore({ dbPath: join(tempDir(), 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles: 100_000 }));
+  const open = () =>
+    (store = new InThreadStore({ dbPath: join(tempDir(), 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles: 100_000 }));
   const minutes = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => (from + i) * 60);
 
   it('asks for the bars between the imported file and the first candle the job stored', async () => {

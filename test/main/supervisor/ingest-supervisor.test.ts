@@ -163,10 +163,14 @@ describe('IngestSupervisor', () => {
     expect(supervisor.notReadyReasons()).toEqual([`ingest worker ${index} is down`]);
     // Bars close while the worker is gone (restart backoff ≥ 250 ms ≈ a bar).
     await waitFor(() => supervisor.threads[index]!.isAlive, 'the worker to be restarted', 15_000);
-    await waitForAsync(async () => {
-      const j = await jobs();
-      return j[held!]?.running && j[W]?.running;
-    }, 'the jobs to run again', 15_000);
+    await waitForAsync(
+      async () => {
+        const j = await jobs();
+        return j[held!]?.running && j[W]?.running;
+      },
+      'the jobs to run again',
+      15_000,
+    );
     const state = await jobs();
     expect(state[held!]).toMatchObject({ running: true, crashes: 1, refcount: 1 });
     expect(state[held!].last_crash_at).toEqual(expect.any(Number));

@@ -52,9 +52,12 @@ describe('demo exchange and its history files', () => {
       // Live carries on from the history's last close.
       expect(fake.generators[market].formingBar(stream)!.o).toBe(bars.at(-1)!.c);
     }
-    expect(files.map((f) => f.path.slice(tmp().length + 1)).sort()).toEqual(
-      ['BTC_USDT-1m.feather', 'ETH_USDT-1m.feather', 'futures/BTC_USDT_USDT-1m-futures.feather', 'futures/SOL_USDT_USDT-1m-futures.feather'],
-    );
+    expect(files.map((f) => f.path.slice(tmp().length + 1)).sort()).toEqual([
+      'BTC_USDT-1m.feather',
+      'ETH_USDT-1m.feather',
+      'futures/BTC_USDT_USDT-1m-futures.feather',
+      'futures/SOL_USDT_USDT-1m-futures.feather',
+    ]);
   });
 
   it("the fake's REST answers the same bars the files hold (what gap fill would fetch)", async () => {

@@ -11,7 +11,9 @@ describe('demo arguments', () => {
 
   it('DEMO_* variables set options; flags win over them', () => {
     const env = { DEMO_PORT: '9001', DEMO_BAR_SECONDS: '5', DEMO_DATA_DIR: '/tmp/x', DEMO_LOG_LEVEL: 'info', DEMO_HISTORY_BARS: '500' };
-    expect(parseDemoArgs([], env)).toMatchObject({ options: { port: 9001, portExplicit: true, barSeconds: 5, dataDir: '/tmp/x', logLevel: 'info', historyBars: 500 } });
+    expect(parseDemoArgs([], env)).toMatchObject({
+      options: { port: 9001, portExplicit: true, barSeconds: 5, dataDir: '/tmp/x', logLevel: 'info', historyBars: 500 },
+    });
     expect(parseDemoArgs(['--bar-seconds', '2.5', '--port', '0'], env)).toMatchObject({ options: { port: 0, barSeconds: 2.5, dataDir: '/tmp/x' } });
     // An empty variable is unset, as with the gateway's settings.
     expect(parseDemoArgs([], { DEMO_PORT: ' ' })).toMatchObject({ options: { port: 8000, portExplicit: false } });

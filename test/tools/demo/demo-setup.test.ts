@@ -16,10 +16,12 @@ describe('demo data dir', () => {
     const paths = demoPaths(join(tmp(), 'demo'));
     mkdirSync(join(paths.datadir, 'futures'), { recursive: true });
     mkdirSync(paths.web, { recursive: true });
-    for (const file of [paths.db, `${paths.db}-journal`, paths.whitelist, join(paths.datadir, 'futures', 'x.feather'), join(paths.web, 'index.html')]) writeFileSync(file, 'old');
+    for (const file of [paths.db, `${paths.db}-journal`, paths.whitelist, join(paths.datadir, 'futures', 'x.feather'), join(paths.web, 'index.html')])
+      writeFileSync(file, 'old');
     writeFileSync(join(paths.root, 'notes.txt'), 'mine');
     prepareDemoDir(paths);
-    for (const gone of [paths.db, `${paths.db}-journal`, paths.whitelist, paths.datadir, paths.web, `${paths.db}.owner`]) expect(existsSync(gone), gone).toBe(false);
+    for (const gone of [paths.db, `${paths.db}-journal`, paths.whitelist, paths.datadir, paths.web, `${paths.db}.owner`])
+      expect(existsSync(gone), gone).toBe(false);
     expect(existsSync(join(paths.root, 'notes.txt'))).toBe(true);
   });
 
@@ -49,7 +51,9 @@ describe('demo port', () => {
     const port = await occupy();
     expect(await choosePort('127.0.0.1', 0, true)).toEqual({ port: 0 });
     expect(await choosePort('127.0.0.1', port, false)).toEqual({ port: 0, note: `port ${port} is in use, so the demo took a free one` });
-    await expect(choosePort('127.0.0.1', port, true)).rejects.toThrow(new DemoError(`port ${port} on 127.0.0.1 is in use. Stop what uses it, or choose another with --port N (0 = any free port).`));
+    await expect(choosePort('127.0.0.1', port, true)).rejects.toThrow(
+      new DemoError(`port ${port} on 127.0.0.1 is in use. Stop what uses it, or choose another with --port N (0 = any free port).`),
+    );
     await new Promise<void>((resolve) => busy!.close(() => resolve()));
     busy = undefined;
     expect(await choosePort('127.0.0.1', port, true)).toEqual({ port });

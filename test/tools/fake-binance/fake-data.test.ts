@@ -43,7 +43,12 @@ describe('KlineGenerator', () => {
 describe('fake Binance REST klines', () => {
   let fake: FakeBinance;
   beforeAll(async () => {
-    fake = await FakeBinance.start({ barMs: 200, tickMs: 20, generator: { backfillBars: 3000 }, streams: { futures: ['btcusdt@kline_1m'], spot: ['ethbtc@kline_1m'] } });
+    fake = await FakeBinance.start({
+      barMs: 200,
+      tickMs: 20,
+      generator: { backfillBars: 3000 },
+      streams: { futures: ['btcusdt@kline_1m'], spot: ['ethbtc@kline_1m'] },
+    });
   });
   afterAll(() => fake.close());
 
@@ -132,7 +137,8 @@ describeWithSharedFixtures('fake Binance replaying a recording', () => {
 
 describe('replay file formats', () => {
   it('reads JSONL (time from E) as well as cryptofeed lines, keeping the event text byte-exact', () => {
-    const raw = '{"e":"kline","E":1000,"s":"ABCUSDT","k":{"t":0,"T":59999,"s":"ABCUSDT","i":"1m","f":1,"L":2,"o":"1.0","c":"2.0","h":"2.0","l":"1.0","v":"5","n":2,"x":true,"q":"0","V":"0","Q":"0","B":"0"}}';
+    const raw =
+      '{"e":"kline","E":1000,"s":"ABCUSDT","k":{"t":0,"T":59999,"s":"ABCUSDT","i":"1m","f":1,"L":2,"o":"1.0","c":"2.0","h":"2.0","l":"1.0","v":"5","n":2,"x":true,"q":"0","V":"0","Q":"0","B":"0"}}';
     const jsonl = [raw, `{"stream":"abcusdt@kline_1m","data":${raw.replace('"E":1000', '"E":2000')}}`, '{"result":null,"id":1}', 'garbage'].join('\n');
     const frames = parseReplay(jsonl);
     expect(frames.map((f) => [f.atMs, f.stream, f.closedBar?.c])).toEqual([

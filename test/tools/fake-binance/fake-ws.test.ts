@@ -28,7 +28,15 @@ describe('fake Binance WebSocket endpoint', () => {
     expect(JSON.parse(raw.messages[0]!)).toMatchObject({ e: 'kline', s: 'BTCUSDT', k: { i: '1m' } });
     const streams = new Set(combined.messages.map((m) => (JSON.parse(m) as { stream: string }).stream));
     expect(streams).toEqual(new Set(['btcusdt@kline_1m', 'ethusdt@kline_1m']));
-    expect(fake.connectionStats().slice(-2).map((c) => [c.market, c.combined])).toEqual([['spot', false], ['futures', true]]);
+    expect(
+      fake
+        .connectionStats()
+        .slice(-2)
+        .map((c) => [c.market, c.combined]),
+    ).toEqual([
+      ['spot', false],
+      ['futures', true],
+    ]);
     raw.ws.close();
     combined.ws.close();
   });
