@@ -6,7 +6,7 @@
  *   npm run demo
  *   npm run demo -- --bar-seconds 5 --port 8001      (or DEMO_BAR_SECONDS=5 DEMO_PORT=8001)
  *
- * The pieces live in src/demo/; this file is the terminal around them: arguments, progress,
+ * The pieces live in tools/demo/; this file is the terminal around them: arguments, progress,
  * banner, signals, exit codes (0 after Ctrl-C, 1 start-up failed or the stop did not finish, 2 bad
  * arguments).
  */

@@ -1,5 +1,5 @@
 /**
- * Runs the fake Binance (src/fake-binance/) as a standalone server, for manual runs of the gateway
+ * Runs the fake Binance (tools/fake-binance/) as a standalone server, for manual runs of the gateway
  * and for load tests in another process:
  *
  *   npm run fake-binance -- --port 9400 --bar-ms 1000 --futures btcusdt@kline_1m,ethusdt@kline_1m

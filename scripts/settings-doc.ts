@@ -1,7 +1,7 @@
 /**
- * Writes the settings table of docs/operations.md from src/config/settings.ts, between the
+ * Writes the settings table of docs/operations.md from src/main/config/settings.ts, between the
  * `<!-- settings:begin -->` / `<!-- settings:end -->` markers. `npm run docs:settings`;
- * test/config/settings-doc.test.ts fails when the doc is stale.
+ * test/main/config/settings-doc.test.ts fails when the doc is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SETTINGS } from '../src/main/config/settings.js';

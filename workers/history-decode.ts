@@ -1,5 +1,5 @@
 // piscina task entry: decodes one freqtrade candle file off the main thread, or streams one into
-// the store (an import task carries a writer port). The work lives in src/history/ (tests call it
+// the store (an import task carries a writer port). The work lives in src/decode/ (tests call it
 // in-thread); this file only moves a decode result's buffer back.
 import { move } from 'piscina';
 import { isImportTask, type DecodeTask, type ImportTask } from '../src/decode/contract.js';

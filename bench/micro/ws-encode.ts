@@ -54,6 +54,6 @@ for (const [message, variants] of cases) {
   for (const m of measured) rows.push({ message, encoder: m.name, 'ops/s': Math.round(m.ops), 'vs baseline': m.ops / base, bytes: m.bytes });
 }
 notes.push(
-  'gateway JSON output is byte-identical to JSON.stringify (test/hub/closed-frames.test.ts); each frame is encoded once per encoding, whatever the number of recipients',
+  'gateway JSON output is byte-identical to JSON.stringify (test/main/hub/closed-frames.test.ts); each frame is encoded once per encoding, whatever the number of recipients',
 );
 report('micro-ws-encode', 'WS message encoding', rows, notes);

@@ -44,7 +44,7 @@ export interface GatewayCore {
 export interface GatewayPlugins {
   /**
    * Live exchange ingest, created once the store and hub exist. Default: the Binance ingest
-   * supervisor (src/supervisor/) when whitelist or on-demand ingest is enabled.
+   * supervisor (src/main/supervisor/) when whitelist or on-demand ingest is enabled.
    */
   readonly ingest?: (core: GatewayCore) => Promise<IngestPlugin>;
   /**

@@ -10,7 +10,7 @@ import { GatewayError } from '../shared/errors.js';
  * (bench/import.ts). `fastRowBinder` calls the same Emscripten exports the binding's own methods
  * call (`_sqlite3_bind_double` …, `stmt._ptr`, `stmt._step()`), which exist in the pinned version
  * (package.json pins it exactly); when they are missing it returns null and the store uses `run`.
- * test/store/row-binder.test.ts fails if the fast path stops being available.
+ * test/writer/row-binder.test.ts fails if the fast path stops being available.
  */
 export type RowBinder = (seriesId: string, packed: Float64Array, firstRow: number, rows: number) => void;
 

@@ -3,7 +3,7 @@
  * minute it runs faster than the wall clock (5 s bars: 12×), so candle times run ahead of real
  * time. That is fine because everything that decides "is this bar closed" agrees on it: the fake
  * closes bars on its virtual clock and answers REST from it, the gateway's ingest judges bars by
- * the exchange's event times (src/ingest/exchange-clock.ts), never by the local clock, and the
+ * the exchange's event times (src/ingest/jobs/exchange-clock.ts), never by the local clock, and the
  * history is cut from the fake's own bars. The wall clock only places the start: virtual time
  * begins at "now", so with real-time bars (the default) the chart shows the actual time.
  */

@@ -7,7 +7,7 @@
  * Every closed bar is kept, so tests compare what the gateway stored with what the "exchange" made,
  * and REST serves the same history. A stream may be seeded (StreamSeed: start price, tick size,
  * backfilled bars made of as many trades as a live bar gets), so history reads like what follows
- * it live (the offline demo, src/demo/).
+ * it live (the offline demo, tools/demo/).
  *
  * Time is virtual: the caller passes `now` (ms) to tick(); fake-binance.ts maps real time to it at a
  * speed factor (a 1m bar can last 1 s of real time) or steps it per round in flood mode.

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, unl
  * creates that directory for every lock level. A connection holding its own SHARED lock therefore
  * always believes another process holds RESERVED, so SQLite never treats a leftover journal as hot
  * and never rolls it back: after a kill -9 during a commit the database stays half-written
- * ("database disk image is malformed"; reproduced in test/store/crash-recovery.test.ts). Stock
+ * ("database disk image is malformed"; reproduced in test/writer/crash-recovery.test.ts). Stock
  * SQLite would replay the journal on open; we do the same replay before opening.
  *
  * Format (https://www.sqlite.org/fileformat.html#the_rollback_journal and pager.c playback):

@@ -13,7 +13,7 @@ export interface SeriesCandles {
 
 /**
  * The store as the main thread sees it. Two implementations pass one contract suite
- * (test/store/market-store.contract.ts): `InThreadStore` (tests, tools) and `WorkerStore`
+ * (test/main/store/market-store.contract.ts): `InThreadStore` (tests, tools) and `WorkerStore`
  * (the gateway: SQLite lives in the writer worker).
  */
 export interface MarketStore {

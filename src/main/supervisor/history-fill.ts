@@ -5,7 +5,7 @@ import type { MarketStore } from '../store/market-store.js';
 
 const log = createLogger('supervisor');
 
-/** The history bootstrap as the supervisor sees it (src/history/bootstrapper.ts). */
+/** The history bootstrap as the supervisor sees it (src/main/history/bootstrapper.ts). */
 export interface HistoryHooks {
   /** Bootstraps a series from its freqtrade file unless this process already did. */
   ensure(seriesId: string): Promise<unknown>;

@@ -26,7 +26,7 @@ let store: InThreadStore;
 let supervisor: IngestSupervisor;
 const clock = new ManualClock(Date.now());
 const forming = new Map<string, number>();
-/** The history bootstrap's "imported" event, as src/history/bootstrapper.ts emits it. */
+/** The history bootstrap's "imported" event, as src/main/history/bootstrapper.ts emits it. */
 let imported: ((seriesId: string, lastTime: number) => void) | undefined;
 
 /** Distinct futures series; `onWorker` picks ones pinned to a given worker. */
