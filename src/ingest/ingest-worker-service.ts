@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
-import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
-import type { BackfillResult, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
-import type { BatchAckMessage } from '../writer/contract.js';
+import type { Candle } from '../domain/candle.js';
+import { transfer } from '../shared/comlink.js';
+import type { FetchedKlines, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
 import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
 import { WriterLink } from './writer-link.js';
 
@@ -21,22 +21,13 @@ export class IngestWorkerService implements IngestWorkerApi {
   private readonly formingSeries: string[] = [];
   private formingRows: number[] = [];
   private formingScheduled = false;
-  /** Backfill batches use negative sequence numbers, so they never collide with the batcher's. */
-  private backfillSeq = 0;
-  private readonly backfillWaiters = new Map<number, (ack: BatchAckMessage) => void>();
 
   constructor(
     private readonly data: IngestWorkerData,
     private readonly formingPort: FormingSink,
     extra: Pick<IngestEngineOptions, 'exchangeNow' | 'clock'> = {},
   ) {
-    this.link = new WriterLink((ack) => {
-      const waiter = this.backfillWaiters.get(ack.seq);
-      if (waiter) {
-        this.backfillWaiters.delete(ack.seq);
-        waiter(ack);
-      } else this.engine.ack(ack);
-    });
+    this.link = new WriterLink((ack) => this.engine.ack(ack));
     this.engine = new IngestEngine({
       ...extra,
       settings: data.settings,
@@ -64,19 +55,15 @@ export class IngestWorkerService implements IngestWorkerApi {
     this.engine.fill(seriesId, from, to ?? undefined);
   }
 
-  async backfill(seriesId: string, from: number, to: number): Promise<BackfillResult> {
+  async fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
     const result = await this.engine.fetchRange(seriesId, from, to);
-    const n = result.candles.length / CANDLE_STRIDE;
-    if (n > 0) {
-      const seq = --this.backfillSeq;
-      // Unpublished: the hub's gap filler that asked re-reads the store (hub/subscription.ts).
-      const ack = await new Promise<BatchAckMessage>((resolve) => {
-        this.backfillWaiters.set(seq, resolve);
-        this.link.send({ t: 'closed', seq, series: [seriesId], counts: [n], data: result.candles, publish: false });
-      });
-      if (!ack.ok) return { ok: false, candles: 0, error: ack.error ?? { code: 'store_failed', message: 'writer refused the batch' } };
-    }
-    return result.ok ? { ok: true, candles: n } : { ok: false, candles: n, error: { code: result.error.code, message: result.error.message } };
+    // Transfer needs a buffer of its own (a page is; a view into a larger buffer would move it all).
+    const own = result.candles.byteLength === result.candles.buffer.byteLength ? result.candles : result.candles.slice();
+    const fetched: FetchedKlines = result.ok
+      ? { ok: true, candles: own, requests: result.requests }
+      : { ok: false, candles: own, requests: result.requests, error: { code: result.error.code, message: result.error.message } };
+    // The candles' buffer moves to the main thread instead of being copied.
+    return transfer(fetched, [own.buffer as ArrayBuffer]);
   }
 
   stats(): IngestWorkerStats {

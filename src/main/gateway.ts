@@ -1,9 +1,8 @@
 import type { Config } from './config/settings.js';
+import { BackfillService } from './holes/backfill-service.js';
 import { CandleReader } from './hub/candle-reader.js';
 import { NO_INGEST_DEMAND, type ClientSession } from './hub/client-session.js';
 import { MarketHub } from './hub/market-hub.js';
-import { StoreGapFiller } from './hub/store-gap-filler.js';
-import type { GapFiller } from './hub/subscription.js';
 import { TailCache } from './hub/tail-cache.js';
 import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
@@ -21,7 +20,7 @@ import type { MarketStore } from './store/market-store.js';
 import { WorkerStore } from './store/worker-store.js';
 import { writerSettings } from './store/writer-settings.js';
 import type { BeforeJobStart, IngestPlugin } from './supervisor/ingest-plugin.js';
-import { liveIngestEnabled, liveIngestPlugins } from './supervisor/live-ingest.js';
+import { liveIngestEnabled, startLiveIngest } from './supervisor/live-ingest.js';
 import { loadWhitelist } from './supervisor/whitelist.js';
 
 const log = createLogger('gateway');
@@ -32,6 +31,8 @@ export interface GatewayCore {
   readonly store: MarketStore;
   readonly hub: MarketHub;
   readonly reader: CandleReader;
+  /** Fills holes from the store, then the exchange once ingest runs (src/main/holes/). */
+  readonly backfill: BackfillService;
   readonly whitelist: readonly string[];
   /**
    * freqtrade history (TRADE_CANVAS_MARKET_HISTORY_SOURCE=freqtrade), else null. The ingest
@@ -44,14 +45,10 @@ export interface GatewayCore {
 export interface GatewayPlugins {
   /**
    * Live exchange ingest, created once the store and hub exist. Default: the Binance ingest
-   * supervisor (src/main/supervisor/) when whitelist or on-demand ingest is enabled.
+   * supervisor (src/main/supervisor/) when whitelist or on-demand ingest is enabled. Its
+   * `exchange`, if any, is connected to the backfill service.
    */
   readonly ingest?: (core: GatewayCore) => Promise<IngestPlugin>;
-  /**
-   * Replaces the store-only gap filler. Default with live ingest on: store, then Binance REST
-   * through the ingest workers, then the store again (supervisor/exchange-gap-filler.ts).
-   */
-  readonly gapFiller?: (core: Omit<GatewayCore, 'hub'>) => GapFiller;
   /** Runs before each ingest job starts (the history bootstrap plugs in here). */
   readonly beforeJobStart?: (core: GatewayCore) => BeforeJobStart;
   /** Extra HTTP routes. */
@@ -74,7 +71,6 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   const settings = writerSettings(config);
   const ownership = acquireDbOwnership(settings.dbPath);
   const store = new WorkerStore(settings);
-  const live = !plugins.ingest && liveIngestEnabled(config) ? liveIngestPlugins(plugins.beforeJobStart) : null;
   let ingest: IngestPlugin | null = null;
   let history: History | null = null;
   let transport: Transport | null = null;
@@ -85,11 +81,10 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     // Reads of a series not seen before wait (bounded) for its bootstrap: the first chart load
     // then shows the imported history, not an empty series.
     const reader = new CandleReader(store, cache, history?.bootstrapper.beforeRead);
-    const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
-    const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
-    const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
-    const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
-    const core: GatewayCore = { ...base, hub };
+    // Built before the hub and ingest, which both use it; ingest's exchange is connected below.
+    const backfill = new BackfillService({ reader, store, readLimit: config.gapBackfillReadLimit });
+    const hub = new MarketHub(reader, config.enableGapBackfill ? backfill : null, config.wsCatchupLimit);
+    const core: GatewayCore = { config, store, reader, backfill, hub, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
     const activity = new SeriesActivity();
     store.onWriterLost(() => cache.clear());
     store.onCommitted((msg) => {
@@ -97,8 +92,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       activity.record(msg);
       hub.onCommitted(msg);
     });
-    const ingestPlugin = plugins.ingest ?? live?.ingest;
-    ingest = ingestPlugin ? await ingestPlugin(core) : null;
+    ingest = plugins.ingest ? await plugins.ingest(core) : liveIngestEnabled(config) ? await startDefaultIngest(core, plugins.beforeJobStart) : null;
+    if (ingest?.exchange) backfill.connectExchange(ingest.exchange);
 
     const sessions = new Set<ClientSession>();
     const httpResponses = new Map<string, number>();
@@ -184,4 +179,18 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     ownership.release();
     throw err;
   }
+}
+
+/** The Binance ingest supervisor, fed by the gateway's store and feeding its hub. */
+function startDefaultIngest(core: GatewayCore, beforeJobStart: GatewayPlugins['beforeJobStart']): Promise<IngestPlugin> {
+  const history = core.history;
+  return startLiveIngest({
+    config: core.config,
+    whitelist: core.whitelist,
+    store: core.store,
+    onForming: (seriesId, candle) => core.hub.publishForming(seriesId, candle),
+    // The freqtrade bootstrap runs before a job starts, so its REST fill covers file end → now.
+    beforeJobStart: beforeJobStart?.(core) ?? (history ? async (seriesId) => void (await history.ensure(seriesId)) : undefined),
+    history: history ?? undefined,
+  });
 }

@@ -1,4 +1,5 @@
 import { describeError } from '../../shared/errors.js';
+import type { ExchangeKlines } from '../holes/exchange-klines.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
@@ -12,6 +13,8 @@ import { createLogger } from '../../shared/log.js';
  */
 export interface IngestPlugin {
   readonly demand: IngestDemand;
+  /** The exchange the backfill service fetches holes from (none: holes are filled from the store only). */
+  readonly exchange?: ExchangeKlines;
   state(): IngestState | Promise<IngestState>;
   metrics(out: PrometheusText): void | Promise<void>;
   notReadyReasons(): string[];

@@ -4,13 +4,13 @@ import type { SeriesId } from '../../domain/series-id.js';
 import { describeError } from '../../shared/errors.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
-import type { BackfillResult } from '../../ingest/contract.js';
 import { createLogger } from '../../shared/log.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
 import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
 import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin } from './ingest-plugin.js';
-import { followImports, type HistoryHooks } from './history-fill.js';
+import type { ExchangeKlines, FetchedKlines } from '../holes/exchange-klines.js';
+import { followImports, type HistoryHooks } from '../holes/import-seam.js';
 import { IngestWorkerClient, type ProducerStore } from './ingest-worker-client.js';
 import { JobTable, type JobEntry } from './job-table.js';
 import { ingestWorkerData, streamable, workerIndexOf } from './worker-assignment.js';
@@ -40,7 +40,7 @@ export interface IngestSupervisorOptions {
  * client; its jobs that are still wanted (pinned, or refcount > 0) start again from the store
  * head, so the REST gap fill covers the crash.
  */
-export class IngestSupervisor implements IngestPlugin {
+export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   readonly demand: IngestDemand = { acquire: (s) => this.acquire(s), release: (s) => this.release(s) };
   private readonly table: JobTable;
   private readonly workers: IngestWorkerClient[];
@@ -142,9 +142,13 @@ export class IngestSupervisor implements IngestPlugin {
     if (this.table.release(series.raw, this.clock.now())) this.scheduleSweep();
   }
 
-  /** Hub gap backfill: the series' worker fetches from REST and commits (unpublished). */
-  backfill(seriesId: string, from: number, to: number): Promise<BackfillResult> {
-    return this.workerOf(seriesId).backfill(seriesId, from, to);
+  /** The exchange of the backfill service (src/main/holes/): the series' worker fetches from REST. */
+  get exchange(): ExchangeKlines {
+    return this;
+  }
+
+  fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
+    return this.workerOf(seriesId).fetchClosed(seriesId, from, to);
   }
 
   async state(): Promise<IngestState> {

@@ -5,7 +5,7 @@ import { Backoff } from '../../shared/backoff.js';
 import { createLogger, getLogLevel } from '../../shared/log.js';
 import {
   eachFormingCandle,
-  type BackfillResult,
+  type FetchedKlines,
   type FormingBatchMessage,
   type IngestWorkerApi,
   type IngestWorkerData,
@@ -126,8 +126,8 @@ export class IngestWorkerClient {
     return this.call((api) => api.stats());
   }
 
-  backfill(seriesId: string, from: number, to: number): Promise<BackfillResult> {
-    return this.call((api) => api.backfill(seriesId, from, to));
+  fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
+    return this.call((api) => api.fetchClosed(seriesId, from, to));
   }
 
   /** Shutdown: the worker stops its jobs and flushes their batches (bounded wait), then the thread ends. */

@@ -1,9 +1,5 @@
 import type { Config } from '../config/settings.js';
-import type { GatewayCore, GatewayPlugins } from '../gateway.js';
-import { StoreGapFiller } from '../hub/store-gap-filler.js';
-import { ExchangeGapFiller } from './exchange-gap-filler.js';
-import type { BeforeJobStart } from './ingest-plugin.js';
-import { IngestSupervisor } from './ingest-supervisor.js';
+import { IngestSupervisor, type IngestSupervisorOptions } from './ingest-supervisor.js';
 
 /** Live ingest runs when whitelist or on-demand ingest is on (contract §4). */
 export function liveIngestEnabled(config: Config): boolean {
@@ -11,30 +7,10 @@ export function liveIngestEnabled(config: Config): boolean {
 }
 
 /**
- * The gateway plugins of live Binance ingest: the supervisor (`ingest`) and, for
- * ENABLE_MARKET_GAP_BACKFILL, a hub gap filler that falls back to REST through it. The hub is
- * built before the supervisor (the supervisor feeds it forming candles), so the filler finds the
- * supervisor through this closure once it runs.
+ * Starts live Binance ingest: the supervisor and its worker threads. The gateway hands in what
+ * it needs (store, forming sink, hooks) and connects the result to the hub's backfill service
+ * afterwards (`IngestPlugin.exchange`), so nothing here refers back to the gateway.
  */
-export function liveIngestPlugins(beforeJobStart?: (core: GatewayCore) => BeforeJobStart): Required<Pick<GatewayPlugins, 'ingest' | 'gapFiller'>> {
-  let supervisor: IngestSupervisor | null = null;
-  return {
-    ingest: async (core) => {
-      const history = core.history;
-      supervisor = await IngestSupervisor.start({
-        config: core.config,
-        whitelist: core.whitelist,
-        store: core.store,
-        onForming: (seriesId, candle) => core.hub.publishForming(seriesId, candle),
-        // The freqtrade bootstrap runs before a job starts, so its REST fill covers file end → now.
-        beforeJobStart: beforeJobStart?.(core) ?? (history ? async (seriesId) => void (await history.ensure(seriesId)) : undefined),
-        history: history ?? undefined,
-      });
-      return supervisor;
-    },
-    gapFiller: (base) =>
-      new ExchangeGapFiller(new StoreGapFiller(base.reader, base.config.gapBackfillReadLimit), base.config.gapBackfillReadLimit, () =>
-        supervisor ? (seriesId, from, to) => supervisor!.backfill(seriesId, from, to) : null,
-      ),
-  };
+export function startLiveIngest(options: IngestSupervisorOptions): Promise<IngestSupervisor> {
+  return IngestSupervisor.start(options);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { binanceSeriesOf } from '../../../src/domain/binance-symbols.js';
 import { BinanceRestError, type BinanceRestClient, type GapFillResult, type KlineRange } from '../../../src/ingest/binance/binance-rest.js';
-import { GapFiller } from '../../../src/ingest/jobs/gap-filler.js';
+import { HoleFetchQueue } from '../../../src/ingest/jobs/hole-fetch-queue.js';
 import { setLogSink } from '../../../src/shared/log.js';
 
 /** A REST client whose answers the test releases one by one. */
@@ -23,7 +23,7 @@ function setup(concurrency = 2, maxBars?: number) {
   const { client, calls } = stubRest();
   const got: [string, number[]][] = [];
   const done: [string, boolean][] = [];
-  const filler = new GapFiller({
+  const filler = new HoleFetchQueue({
     rest: { spot: client, futures: client },
     concurrency,
     maxBars,
@@ -33,7 +33,7 @@ function setup(concurrency = 2, maxBars?: number) {
   return { filler, calls, got, done };
 }
 
-describe('GapFiller', () => {
+describe('HoleFetchQueue', () => {
   it('merges overlapping and adjacent holes of a series and skips holes already being filled', async () => {
     const { filler, calls, got } = setup();
     filler.request(A, 600, 900);
