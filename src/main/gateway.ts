@@ -69,7 +69,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   if (!whitelist.found) log.info('no whitelist file; the whitelist is empty', { path: config.whitelistPath });
 
   const settings = writerSettings(config);
-  const ownership = acquireDbOwnership(settings.dbPath);
+  const ownership = await acquireDbOwnership(settings.dbPath);
   const store = new WorkerStore(settings);
   let ingest: IngestPlugin | null = null;
   let history: History | null = null;
@@ -167,7 +167,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         // stopped gateway (in-process restarts, embedders). The CLI exits right after, which is
         // no gentler to a socket still flushing its close frame.
         running.close();
-        ownership.release();
+        await ownership.release();
         log.info('stopped');
       })());
     return { ...core, port: transport.port, url, stop };
@@ -176,7 +176,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     await ingest?.stop().catch(() => undefined);
     await history?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
-    ownership.release();
+    await ownership.release();
     throw err;
   }
 }
