@@ -45,8 +45,8 @@ describe('BackfillService', () => {
     setLogLevel('info');
   });
 
-  const open = (maxPendingCandles = 100_000) => {
-    store = new InThreadStore({ dbPath: join(tempDir(), 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles });
+  const open = async (maxPendingCandles = 100_000) => {
+    store = await InThreadStore.open({ dbPath: join(tempDir(), 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles });
     commits = [];
     store.onCommitted((msg) => commits.push(msg));
     const reader = new CandleReader(store, new TailCache(100, 10, (s, limit) => store.tail(s, limit)));
@@ -67,7 +67,7 @@ describe('BackfillService', () => {
     Array.from({ length: packedCandles.length / 6 }, (_, i) => [...packedCandles.subarray(i * 6, i * 6 + 6)] as Row);
 
   it('answers from the store when it holds the whole hole, without asking the exchange', async () => {
-    open();
+    await open();
     service.connectExchange(worker);
     await write(bars.slice(0, 40));
     expect(rows(await service.fillHole(S, hole(9, 30)))).toEqual(bars.slice(10, 30));
@@ -75,7 +75,7 @@ describe('BackfillService', () => {
   });
 
   it('fetches what the store lacks, commits it unpublished, then hands out store and exchange candles', async () => {
-    open();
+    await open();
     service.connectExchange(worker);
     await write([...bars.slice(0, 10), ...bars.slice(15, 18), ...bars.slice(30, 40)]);
     const got = await service.fillHole(S, hole(9, 30));
@@ -87,7 +87,7 @@ describe('BackfillService', () => {
   });
 
   it('shares one fetch between concurrent fills of the same hole', async () => {
-    open();
+    await open();
     service.connectExchange(worker);
     await write([...bars.slice(0, 10), ...bars.slice(30, 40)]);
     fake.rest.latencyMs = 100;
@@ -97,14 +97,14 @@ describe('BackfillService', () => {
   });
 
   it('without an exchange (no live ingest) the store is all there is', async () => {
-    open();
+    await open();
     await write([...bars.slice(0, 10), ...bars.slice(20, 30)]);
     expect(rows(await service.fillHole(S, hole(9, 20)))).toEqual([]);
     expect(fake.rest.log).toEqual([]);
   });
 
   it('a series Binance cannot serve is read from the store only', async () => {
-    open();
+    await open();
     service.connectExchange(worker);
     const X = 'okx:spot:ETH/USDT:1m';
     await store.write([{ seriesId: X, data: Float64Array.from([...bars[0]!, ...bars[5]!]) }], { publish: false });
@@ -114,7 +114,7 @@ describe('BackfillService', () => {
 
   it('hands out nothing the store refused: a failed commit leaves only what was stored', async () => {
     // A writer queue bound below the 20 candles the fill fetches: the commit is refused (overloaded).
-    open(15);
+    await open(15);
     service.connectExchange(worker);
     for (const part of [bars.slice(0, 10), bars.slice(12, 13), bars.slice(30, 40)]) await write(part);
     const got = await service.fillHole(S, hole(9, 30));
@@ -124,7 +124,7 @@ describe('BackfillService', () => {
   });
 
   it('stops waiting after its bound and goes on with the store; the fetch still lands', async () => {
-    open();
+    await open();
     const clock = new ManualClock();
     const reader = new CandleReader(store, new TailCache(100, 10, (s, limit) => store.tail(s, limit)));
     service = new BackfillService({ reader, store, readLimit: 5000, waitMs: 10_000, clock });
