@@ -49,10 +49,18 @@ export interface FetchedKlines {
   /** False when the fetch stopped early; `candles` then holds what arrived before. */
   readonly ok: boolean;
   readonly candles: Float64Array;
-  /** REST requests made (pages and retries). */
+  /** REST requests made (pages). */
   readonly requests: number;
+  /** Request weight of those pages, on the worker's share of the budget. */
+  readonly weight: number;
   /** Why it stopped: `unknown_symbol` (Binance -1121), `rate_limited`, `ip_banned`, `http`, `network`, ... */
   readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** The newest closed candles of a series (tail coverage), and where the exchange is now. */
+export interface FetchedLatest extends FetchedKlines {
+  /** Open time (seconds) of the bar still forming on the exchange; null when it has no bars. */
+  readonly currentOpen: number | null;
 }
 
 export interface IngestWorkerStats extends IngestStats {
@@ -74,6 +82,12 @@ export interface IngestWorkerApi {
    * of the weight budget; nothing is stored (the main thread's backfill service commits them).
    */
   fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines>;
+  /**
+   * The newest `count` closed candles of a series (only those after `after`, the stored head),
+   * paged backward from the bar forming now; nothing is stored. Teaches the worker's exchange
+   * clock that the exchange is at least at that bar.
+   */
+  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest>;
   stats(): IngestWorkerStats;
   /** Shutdown: stop every job, flush their batches and wait for the writer's acks. */
   close(): Promise<void>;

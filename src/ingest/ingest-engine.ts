@@ -7,6 +7,7 @@ import type { BatchAckMessage, ClosedBatchMessage } from '../writer/contract.js'
 import type { IngestSettings, IngestStats, IngestStreamTunables } from './contract.js';
 import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from './binance/binance-endpoints.js';
 import { BinanceRestClient, type GapFillResult } from './binance/binance-rest.js';
+import { fetchLatestClosed, type LatestKlines } from './binance/latest-klines.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ClosedBatcher } from './closed-batcher.js';
 import { ExchangeClock } from './jobs/exchange-clock.js';
@@ -189,6 +190,19 @@ export class IngestEngine {
   fetchRange(seriesId: string, from: number, to: number): Promise<GapFillResult> {
     const series = binanceSeriesOf(seriesId);
     return this.rest[series.market].fetchClosed({ symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: from, toTime: to });
+  }
+
+  /**
+   * The newest `count` closed candles of a series (after `after`), from REST on this engine's
+   * budget (tail coverage: the caller stores them). The answer's forming bar is a lower bound of
+   * exchange time, so later range fills know every bar before it is closed. Never throws.
+   */
+  async fetchLatest(seriesId: string, count: number, after: number | null): Promise<LatestKlines> {
+    const series = binanceSeriesOf(seriesId);
+    const { symbol, interval, tfSeconds } = series;
+    const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after });
+    if (result.currentOpen !== null) this.exchangeClock.observe(result.currentOpen * 1000);
+    return result;
   }
 
   /** A writer ack for one of our batches. */

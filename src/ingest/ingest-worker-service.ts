@@ -1,7 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Candle } from '../domain/candle.js';
 import { transfer } from '../shared/comlink.js';
-import type { FetchedKlines, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
+import type { FetchedKlines, FetchedLatest, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
+import type { GapFillResult } from './binance/binance-rest.js';
 import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
 import { WriterLink } from './writer-link.js';
 
@@ -56,14 +57,12 @@ export class IngestWorkerService implements IngestWorkerApi {
   }
 
   async fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
-    const result = await this.engine.fetchRange(seriesId, from, to);
-    // Transfer needs a buffer of its own (a page is; a view into a larger buffer would move it all).
-    const own = result.candles.byteLength === result.candles.buffer.byteLength ? result.candles : result.candles.slice();
-    const fetched: FetchedKlines = result.ok
-      ? { ok: true, candles: own, requests: result.requests }
-      : { ok: false, candles: own, requests: result.requests, error: { code: result.error.code, message: result.error.message } };
-    // The candles' buffer moves to the main thread instead of being copied.
-    return transfer(fetched, [own.buffer as ArrayBuffer]);
+    return handOver(await this.engine.fetchRange(seriesId, from, to), {});
+  }
+
+  async fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
+    const result = await this.engine.fetchLatest(seriesId, count, after);
+    return handOver(result, { currentOpen: result.currentOpen });
   }
 
   stats(): IngestWorkerStats {
@@ -93,4 +92,13 @@ export class IngestWorkerService implements IngestWorkerApi {
     this.formingRows = [];
     this.formingPort.postMessage(msg, [data.buffer]);
   }
+}
+
+/** A REST result as the main thread gets it: the error as plain data, the candles' buffer transferred. */
+function handOver<T extends object>(result: GapFillResult, extra: T): FetchedKlines & T {
+  // Transfer needs a buffer of its own (a page is; a view into a larger buffer would move it all).
+  const candles = result.candles.byteLength === result.candles.buffer.byteLength ? result.candles : result.candles.slice();
+  const base = { ok: result.ok, candles, requests: result.requests, weight: result.weight, ...extra };
+  const fetched = result.ok ? base : { ...base, error: { code: result.error.code, message: result.error.message } };
+  return transfer(fetched, [candles.buffer as ArrayBuffer]);
 }

@@ -1,5 +1,6 @@
 import type { Config } from './config/settings.js';
-import { BackfillService } from './holes/backfill-service.js';
+import type { BackfillService } from './holes/backfill-service.js';
+import { createHoles, type Holes } from './holes/holes.js';
 import { CandleReader } from './hub/candle-reader.js';
 import { NO_INGEST_DEMAND, type ClientSession } from './hub/client-session.js';
 import { MarketHub } from './hub/market-hub.js';
@@ -46,7 +47,7 @@ export interface GatewayPlugins {
   /**
    * Live exchange ingest, created once the store and hub exist. Default: the Binance ingest
    * supervisor (src/main/supervisor/) when whitelist or on-demand ingest is enabled. Its
-   * `exchange`, if any, is connected to the backfill service.
+   * A plugin that can fetch from an exchange connects it with `core.backfill.connectExchange`.
    */
   readonly ingest?: (core: GatewayCore) => Promise<IngestPlugin>;
   /** Runs before each ingest job starts (the history bootstrap plugs in here). */
@@ -73,16 +74,19 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   const store = new WorkerStore(settings);
   let ingest: IngestPlugin | null = null;
   let history: History | null = null;
+  let holes: Holes | null = null;
   let transport: Transport | null = null;
   try {
     await store.whenReady();
     const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
     history = config.historySource === 'freqtrade' ? startHistory(config, store) : null;
-    // Reads of a series not seen before wait (bounded) for its bootstrap: the first chart load
-    // then shows the imported history, not an empty series.
-    const reader = new CandleReader(store, cache, history?.bootstrapper.beforeRead);
-    // Built before the hub and ingest, which both use it; ingest's exchange is connected below.
-    const backfill = new BackfillService({ reader, store, readLimit: config.gapBackfillReadLimit });
+    // Built before the reader, the hub and ingest, which all use it; the ingest supervisor
+    // registers itself as its exchange.
+    const activeHoles = (holes = createHoles(config, store, history?.bootstrapper ?? null));
+    // Reads of a series not seen before wait (bounded) for its tail coverage or bootstrap: the
+    // first chart load then shows its history, not an empty series.
+    const reader = new CandleReader(store, cache, activeHoles.beforeRead);
+    const backfill = activeHoles.backfill;
     const hub = new MarketHub(reader, config.enableGapBackfill ? backfill : null, config.wsCatchupLimit);
     const core: GatewayCore = { config, store, reader, backfill, hub, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
     const activity = new SeriesActivity();
@@ -92,8 +96,11 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       activity.record(msg);
       hub.onCommitted(msg);
     });
-    ingest = plugins.ingest ? await plugins.ingest(core) : liveIngestEnabled(config) ? await startDefaultIngest(core, plugins.beforeJobStart) : null;
-    if (ingest?.exchange) backfill.connectExchange(ingest.exchange);
+    ingest = plugins.ingest
+      ? await plugins.ingest(core)
+      : liveIngestEnabled(config)
+        ? await startDefaultIngest(core, activeHoles, plugins.beforeJobStart)
+        : null;
 
     const sessions = new Set<ClientSession>();
     const httpResponses = new Map<string, number>();
@@ -106,7 +113,15 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       onResponse: (route, status) => httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1),
     });
     const routes = [
-      ...marketRoutes({ reader, store, hub, whitelist: () => whitelist.seriesIds, devApi: () => config.enableDevApi, debugApi: () => config.enableDebugApi }),
+      ...marketRoutes({
+        reader,
+        scrollBack: activeHoles.scrollBack,
+        store,
+        hub,
+        whitelist: () => whitelist.seriesIds,
+        devApi: () => config.enableDevApi,
+        debugApi: () => config.enableDebugApi,
+      }),
       ...opsRoutes({
         debugApi: () => config.enableDebugApi,
         ingestState: () =>
@@ -125,7 +140,10 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           writer: () => store.stats(),
           writerInFlight: () => store.inFlightCandles,
           seriesActivity: activity,
-          extra: ingest ? (out) => ingest!.metrics(out) : undefined,
+          extra: async (out) => {
+            activeHoles.metrics.render(out);
+            await ingest?.metrics(out);
+          },
         },
       }),
       ...livePageRoutes(plugins.webDir),
@@ -156,6 +174,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           log.info('stopping ingest jobs (flushing their batches)');
           await runningIngest.stop();
         }
+        activeHoles.close(); // no coverage retries from here on
         // Running imports stop with the pool; what they sent before is committed with the rest.
         await runningHistory?.close();
         log.info('writer: committing everything accepted');
@@ -174,6 +193,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   } catch (err) {
     transport?.stopListening();
     await ingest?.stop().catch(() => undefined);
+    holes?.close();
     await history?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await ownership.release();
@@ -182,15 +202,16 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
 }
 
 /** The Binance ingest supervisor, fed by the gateway's store and feeding its hub. */
-function startDefaultIngest(core: GatewayCore, beforeJobStart: GatewayPlugins['beforeJobStart']): Promise<IngestPlugin> {
-  const history = core.history;
+function startDefaultIngest(core: GatewayCore, holes: Holes, beforeJobStart: GatewayPlugins['beforeJobStart']): Promise<IngestPlugin> {
   return startLiveIngest({
     config: core.config,
     whitelist: core.whitelist,
     store: core.store,
     onForming: (seriesId, candle) => core.hub.publishForming(seriesId, candle),
-    // The freqtrade bootstrap runs before a job starts, so its REST fill covers file end → now.
-    beforeJobStart: beforeJobStart?.(core) ?? (history ? async (seriesId) => void (await history.ensure(seriesId)) : undefined),
-    history: history ?? undefined,
+    // Tail coverage (or the freqtrade bootstrap) runs before a job starts, so the job's REST fill
+    // covers only the stored head → now.
+    beforeJobStart: beforeJobStart?.(core) ?? holes.beforeJobStart,
+    history: core.history ?? undefined,
+    backfill: holes.backfill,
   });
 }

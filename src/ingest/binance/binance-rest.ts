@@ -16,7 +16,7 @@ import { concatPacked } from '../../domain/candle-batch.js';
  * Never throws: the result says what was fetched and, if it stopped early, why.
  */
 
-export type RestErrorCode = 'rate_limited' | 'ip_banned' | 'http' | 'network' | 'bad_response' | 'aborted';
+export type RestErrorCode = 'rate_limited' | 'ip_banned' | 'unknown_symbol' | 'http' | 'network' | 'bad_response' | 'aborted';
 
 export class BinanceRestError extends Error {
   constructor(
@@ -42,6 +42,8 @@ export type GapFillResult = {
   /** Closed candles fetched (ascending), also when the fill stopped early. */
   readonly candles: Float64Array;
   readonly requests: number;
+  /** Request weight of the pages asked for (retries not counted). */
+  readonly weight: number;
 } & ({ readonly ok: true } | { readonly ok: false; readonly error: BinanceRestError });
 
 export interface BinanceRestOptions {
@@ -89,12 +91,14 @@ export class BinanceRestClient {
     const pages: Float64Array[] = [];
     let from = range.fromTime * 1000;
     let requests = 0;
+    let weight = 0;
     try {
       while (from <= endMs) {
         const limit = Math.min(limits.klinesMaxLimit, Math.floor((endMs - from) / tfMs) + 1);
         const query = `symbol=${encodeURIComponent(range.symbol)}&interval=${range.interval}&startTime=${from}&endTime=${endMs}&limit=${limit}`;
         requests++;
-        const body = await this.get(`${this.opts.baseUrl}${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal);
+        weight += limits.klinesWeight(limit);
+        const body = await this.getJson(`${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal);
         const rows = parseKlineRows(body, this.exchangeNow());
         if (rows === undefined) throw new BinanceRestError('bad_response', 'klines response is not an array');
         pages.push(rows.candles);
@@ -103,12 +107,12 @@ export class BinanceRestClient {
         if (rows.lastOpenMs === undefined || rows.open > 0 || (body as unknown[]).length < limit) break;
         from = rows.lastOpenMs + tfMs;
       }
-      return { ok: true, candles: concatPacked(pages), requests };
+      return { ok: true, candles: concatPacked(pages), requests, weight };
     } catch (err) {
       const error = err instanceof BinanceRestError ? err : new BinanceRestError(signal?.aborted ? 'aborted' : 'network', describeError(err));
       this.counters.errors++;
       this.log.warn('gap fill stopped', { symbol: range.symbol, interval: range.interval, code: error.code, error: error.message });
-      return { ok: false, error, candles: concatPacked(pages), requests };
+      return { ok: false, error, candles: concatPacked(pages), requests, weight };
     }
   }
 
@@ -116,8 +120,12 @@ export class BinanceRestClient {
     return { ...this.counters, budget: this.budget.stats() };
   }
 
-  /** One GET with the budget, retries and rate-limit handling; returns the parsed JSON body. */
-  private async get(url: string, weight: number, signal: AbortSignal | undefined): Promise<unknown> {
+  /**
+   * One GET of `pathAndQuery` on the market's host, charged `weight`, with retries and rate-limit
+   * handling; returns the parsed JSON body or throws BinanceRestError.
+   */
+  async getJson(pathAndQuery: string, weight: number, signal?: AbortSignal): Promise<unknown> {
+    const url = `${this.opts.baseUrl}${pathAndQuery}`;
     const maxRetries = this.opts.maxRetries ?? 3;
     let last: BinanceRestError | undefined;
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
@@ -158,6 +166,9 @@ export class BinanceRestClient {
         last = new BinanceRestError('rate_limited', `429 rate limited, retry after ${waitMs} ms`, 429);
         continue;
       }
+      // -1121 "Invalid symbol." (sources.md): the answer about this symbol, not a failure to retry.
+      if (res.statusCode === 400 && binanceErrorCode(text) === -1121)
+        throw new BinanceRestError('unknown_symbol', `unknown symbol: ${text.slice(0, 200)}`, 400);
       last = new BinanceRestError('http', `HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
       if (res.statusCode < 500) throw last;
       // No sleep after the last attempt: the caller learns the outcome at once.
@@ -183,6 +194,16 @@ export function retryAfterMs(value: string | undefined, nowMs: number): number |
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/** The `code` of a Binance error body (`{"code":-1121,"msg":"Invalid symbol."}`), if it is one. */
+function binanceErrorCode(text: string): number | undefined {
+  try {
+    const body = JSON.parse(text) as { code?: unknown };
+    return typeof body?.code === 'number' ? body.code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function header(v: string | string[] | undefined): string | undefined {

@@ -1,13 +1,14 @@
 import { binanceSeriesOf } from '../../domain/binance-symbols.js';
-import { CANDLE_STRIDE, candleCount } from '../../domain/candle.js';
+import { candleCount } from '../../domain/candle.js';
 import { mergeAscending } from '../../domain/candle-batch.js';
 import { BACKFILL_WAIT_MS, holeBars, lastMissingBar, type Hole } from '../../domain/gap-policy.js';
-import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
-import { describeError } from '../../shared/errors.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { describeError, toWire } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
-import type { CandleReader } from '../hub/candle-reader.js';
 import type { MarketStore } from '../store/market-store.js';
 import type { ExchangeKlines } from './exchange-klines.js';
+import type { HolesMetrics } from './holes-metrics.js';
+import { withinWait } from './within-wait.js';
 
 const log = createLogger('holes.backfill');
 
@@ -17,13 +18,31 @@ export interface HoleBackfill {
   fillHole(seriesId: string, hole: Hole): Promise<Float64Array>;
 }
 
+/** Candles fetched from the exchange and committed. */
+export interface Committed {
+  /** What is committed now, ascending (empty when the exchange had nothing or the commit failed). */
+  readonly candles: Float64Array;
+  /** False when the fetch stopped short or the commit failed: `error` says why. */
+  readonly ok: boolean;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly requests: number;
+  readonly weight: number;
+}
+
+export interface CommittedLatest extends Committed {
+  /** Open time of the bar forming on the exchange; null when unknown (no bars, or no answer). */
+  readonly currentOpen: number | null;
+}
+
 export interface BackfillServiceOptions {
-  /** Store reads (the tail cache answers none of these: holes are older than a tail). */
-  readonly reader: Pick<CandleReader, 'between'>;
-  /** Where fetched candles are committed (unpublished: history, not live). */
-  readonly store: Pick<MarketStore, 'write'>;
+  /**
+   * Hole reads (the tail cache answers none of these: holes are older than a tail) and commits of
+   * fetched candles (unpublished: history, not live).
+   */
+  readonly store: Pick<MarketStore, 'between' | 'write'>;
   /** MARKET_GAP_BACKFILL_READ_LIMIT: most candles one fill reads and sends. */
   readonly readLimit: number;
+  readonly metrics?: HolesMetrics;
   /** Longest a caller waits for the exchange (default BACKFILL_WAIT_MS). */
   readonly waitMs?: number;
   /** Times the wait (tests pass a ManualClock). */
@@ -31,19 +50,20 @@ export interface BackfillServiceOptions {
 }
 
 /**
- * The one backfill service of the main thread: a hole is read from the store first; what the
- * store lacks is fetched from the exchange (through an ingest worker, on its share of the REST
- * weight budget), committed through the writer, and only then handed out — so a client never
- * gets a candle that is not stored (invariant 1). Concurrent requests for the same range (many
- * clients resuming at once) share one fetch. Without an exchange (no live ingest, or a series
- * Binance cannot serve) the store is all there is.
+ * The one backfill service of the main thread. Whatever the store lacks — a hole a subscriber is
+ * about to see, the tail of a series read for the first time, older bars scrolled back to — is
+ * fetched from the exchange (through an ingest worker, on its share of the REST weight budget),
+ * committed through the writer (unpublished), and only then handed out: a client never gets a
+ * candle that is not stored (invariant 1). Concurrent requests for the same range share one
+ * fetch. Without an exchange (no live ingest, or a series Binance cannot serve) the store is all
+ * there is.
  *
- * It is built before the hub and before ingest; the gateway connects the exchange once ingest
- * runs (`connectExchange`), so there is no construction cycle and no late-bound closure.
+ * It is built before the hub and before ingest; the ingest supervisor registers itself as the
+ * exchange (`connectExchange`), so there is no construction cycle and no late-bound closure.
  */
 export class BackfillService implements HoleBackfill {
-  private exchange: ExchangeKlines | null = null;
-  private readonly inFlight = new Map<string, Promise<Float64Array>>();
+  private exchangeKlines: ExchangeKlines | null = null;
+  private readonly inFlight = new Map<string, Promise<Committed>>();
   private readonly waitMs: number;
   private readonly clock: Clock;
 
@@ -54,12 +74,15 @@ export class BackfillService implements HoleBackfill {
 
   /** Live ingest is running: fetch what the store lacks from it from now on. */
   connectExchange(exchange: ExchangeKlines): void {
-    this.exchange = exchange;
+    this.exchangeKlines = exchange;
+  }
+
+  get hasExchange(): boolean {
+    return this.exchangeKlines !== null;
   }
 
   async fillHole(seriesId: string, hole: Hole): Promise<Float64Array> {
-    const read = await this.opts.reader.between(seriesId, hole.expectedNext, hole.actual - 1, this.opts.readLimit);
-    const have = read.data.slice(read.from * CANDLE_STRIDE, read.to * CANDLE_STRIDE);
+    const have = (await this.opts.store.between(seriesId, hole.expectedNext, hole.actual - 1, this.opts.readLimit)).data;
     let tf: number;
     try {
       tf = binanceSeriesOf(seriesId).tfSeconds;
@@ -67,58 +90,60 @@ export class BackfillService implements HoleBackfill {
       return have; // not a series the exchange serves: the store is all there is
     }
     const wanted = Math.min(this.opts.readLimit, holeBars(hole, tf));
-    if (candleCount(have) >= wanted || this.exchange === null) return have;
+    if (candleCount(have) >= wanted || this.exchangeKlines === null) return have;
     const to = Math.min(lastMissingBar(hole, tf), hole.expectedNext + (wanted - 1) * tf);
-    const fetched = await this.withinWait(this.fetchAndCommit(seriesId, hole.expectedNext, to), { seriesId, from: hole.expectedNext, to });
+    const fields = { seriesId, from: hole.expectedNext, to };
+    const fetch = this.fetchRange(seriesId, hole.expectedNext, to).then((r) => {
+      this.opts.metrics?.recordHoleFill(seriesId, r);
+      if (r.ok) log.info('gap backfilled from REST', { ...fields, candles: candleCount(r.candles) });
+      else log.warn('gap backfill from REST stopped short; subscribers get a gap', { ...fields, candles: candleCount(r.candles), error: r.error?.message });
+      return r;
+    });
+    const fetched = await withinWait(fetch, this.waitMs, this.clock, () =>
+      log.warn('gap backfill from REST is slow; going on with what the store has', { ...fields, timeoutMs: this.waitMs }),
+    );
     // What was fetched is committed now (upsert, last write wins), so it replaces what was read.
-    return fetched === null ? have : mergeAscending(have, fetched);
+    return fetched === null ? have : mergeAscending(have, fetched.candles);
   }
 
-  /**
-   * Fetches `from`..`to` from the exchange and commits it unpublished; resolves with the
-   * committed candles (empty when the exchange had none or the commit failed). Never rejects;
-   * one fetch per range at a time.
-   */
-  fetchAndCommit(seriesId: string, from: number, to: number): Promise<Float64Array> {
-    const exchange = this.exchange;
-    if (exchange === null) return Promise.resolve(new Float64Array(0));
+  /** Fetches closed candles `from`..`to` and commits them; one fetch per range at a time. Never rejects. */
+  fetchRange(seriesId: string, from: number, to: number): Promise<Committed> {
     const key = `${seriesId}|${from}|${to}`;
     let pending = this.inFlight.get(key);
     if (pending) return pending;
-    pending = this.fetchThenCommit(exchange, seriesId, from, to).finally(() => this.inFlight.delete(key));
+    pending = this.fetchThenCommit(seriesId, (exchange) => exchange.fetchClosed(seriesId, from, to)).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, pending);
     return pending;
   }
 
-  private async fetchThenCommit(exchange: ExchangeKlines, seriesId: string, from: number, to: number): Promise<Float64Array> {
-    const fields = { seriesId, from, to };
-    try {
-      const fetched = await exchange.fetchClosed(seriesId, from, to);
-      const n = candleCount(fetched.candles);
-      if (n > 0) await this.opts.store.write([{ seriesId, data: fetched.candles.slice() }], { publish: false });
-      if (fetched.ok) log.info('gap backfilled from REST', { ...fields, candles: n });
-      else log.warn('gap backfill from REST stopped short; subscribers get a gap', { ...fields, candles: n, error: fetched.error?.message });
-      return fetched.candles;
-    } catch (err) {
-      log.warn('gap backfill from REST failed; subscribers get a gap', { ...fields, error: describeError(err) });
-      return new Float64Array(0);
-    }
+  /** Fetches the newest `count` closed candles after `after` and commits them. Never rejects. */
+  fetchLatest(seriesId: string, count: number, after: number | null): Promise<CommittedLatest> {
+    let currentOpen: number | null = null;
+    return this.fetchThenCommit(seriesId, async (exchange) => {
+      const latest = await exchange.fetchLatest(seriesId, count, after);
+      currentOpen = latest.currentOpen;
+      return latest;
+    }).then((r) => ({ ...r, currentOpen }));
   }
 
-  /** The fetch's result, or null once the caller has waited `waitMs` (the fetch goes on). */
-  private async withinWait(fetch: Promise<Float64Array>, fields: Record<string, unknown>): Promise<Float64Array | null> {
-    let timer: Timer | undefined;
-    const timeout = new Promise<null>(
-      (resolve) =>
-        (timer = this.clock.setTimeout(() => {
-          log.warn('gap backfill from REST is slow; going on with what the store has', { ...fields, timeoutMs: this.waitMs });
-          resolve(null);
-        }, this.waitMs)),
-    );
+  private async fetchThenCommit(seriesId: string, fetch: (exchange: ExchangeKlines) => Promise<Committed>): Promise<Committed> {
+    const exchange = this.exchangeKlines;
+    if (exchange === null)
+      return { candles: new Float64Array(0), ok: false, error: { code: 'unavailable', message: 'no live ingest' }, requests: 0, weight: 0 };
+    let fetched: Committed;
     try {
-      return await Promise.race([fetch, timeout]);
-    } finally {
-      if (timer !== undefined) this.clock.clearTimeout(timer);
+      fetched = await fetch(exchange);
+    } catch (err) {
+      return { candles: new Float64Array(0), ok: false, error: toWire(err), requests: 0, weight: 0 };
+    }
+    if (candleCount(fetched.candles) === 0) return fetched;
+    try {
+      await this.opts.store.write([{ seriesId, data: fetched.candles.slice() }], { publish: false });
+      return fetched;
+    } catch (err) {
+      // Not stored, so not handed out (invariant 1); the caller's next try fetches it again.
+      log.warn('candles fetched from REST could not be committed', { seriesId, candles: candleCount(fetched.candles), error: describeError(err) });
+      return { ...fetched, candles: new Float64Array(0), ok: false, error: toWire(err) };
     }
   }
 }

@@ -77,6 +77,10 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
     return this.call(() => this.api.after(seriesId, since, limit));
   }
 
+  async before(seriesId: string, before: number, limit: number): Promise<ReadResult> {
+    return this.call(() => this.api.before(seriesId, before, limit));
+  }
+
   async between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult> {
     return this.call(() => this.api.between(seriesId, from, to, limit));
   }

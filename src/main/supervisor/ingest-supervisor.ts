@@ -9,7 +9,7 @@ import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
 import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
 import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin } from './ingest-plugin.js';
-import type { ExchangeKlines, FetchedKlines } from '../holes/exchange-klines.js';
+import type { ExchangeKlines, FetchedKlines, FetchedLatest } from '../holes/exchange-klines.js';
 import { followImports, type HistoryHooks } from '../holes/import-seam.js';
 import { IngestWorkerClient, type ProducerStore } from './ingest-worker-client.js';
 import { JobTable, type JobEntry } from './job-table.js';
@@ -26,6 +26,8 @@ export interface IngestSupervisorOptions {
   readonly beforeJobStart?: BeforeJobStart;
   /** The history bootstrap: imports behind a running job are filled up to it from REST. */
   readonly history?: Pick<HistoryHooks, 'onBootstrapped'>;
+  /** The backfill service: the supervisor registers itself as its exchange before any job starts. */
+  readonly backfill?: { connectExchange(exchange: ExchangeKlines): void };
   /** Drives the idle TTL (tests pass a ManualClock). */
   readonly clock?: Clock;
 }
@@ -76,6 +78,7 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
       // A start that failed while the writer was gone (its store head could not be read) goes again.
       for (const w of this.workers) if (w.isAlive) this.onWorkerUp(w.index);
     });
+    opts.backfill?.connectExchange(this);
     if (opts.history)
       followImports(
         opts.history,
@@ -142,13 +145,13 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
     if (this.table.release(series.raw, this.clock.now())) this.scheduleSweep();
   }
 
-  /** The exchange of the backfill service (src/main/holes/): the series' worker fetches from REST. */
-  get exchange(): ExchangeKlines {
-    return this;
-  }
-
+  /** The backfill service's exchange (src/main/holes/): the series' worker asks REST. */
   fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
     return this.workerOf(seriesId).fetchClosed(seriesId, from, to);
+  }
+
+  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
+    return this.workerOf(seriesId).fetchLatest(seriesId, count, after);
   }
 
   async state(): Promise<IngestState> {
@@ -225,7 +228,7 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
     const current = () => this.table.get(id) === entry && this.stopping === null;
     return this.serial(id, async () => {
       if (!current()) return;
-      if (this.opts.beforeJobStart) await runBeforeJobStart(this.opts.beforeJobStart, id);
+      if (this.opts.beforeJobStart && !(await runBeforeJobStart(this.opts.beforeJobStart, id))) return;
       const worker = this.workerOf(id);
       // A worker that is down starts its jobs when it is back (onWorkerUp).
       if (!current() || !worker.isAlive) return;

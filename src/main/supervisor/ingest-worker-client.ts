@@ -6,6 +6,7 @@ import { createLogger, getLogLevel } from '../../shared/log.js';
 import {
   eachFormingCandle,
   type FetchedKlines,
+  type FetchedLatest,
   type FormingBatchMessage,
   type IngestWorkerApi,
   type IngestWorkerData,
@@ -128,6 +129,10 @@ export class IngestWorkerClient {
 
   fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
     return this.call((api) => api.fetchClosed(seriesId, from, to));
+  }
+
+  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
+    return this.call((api) => api.fetchLatest(seriesId, count, after));
   }
 
   /** Shutdown: the worker stops its jobs and flushes their batches (bounded wait), then the thread ends. */

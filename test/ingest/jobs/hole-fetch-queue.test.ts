@@ -41,7 +41,7 @@ describe('HoleFetchQueue', () => {
     expect(calls.map((c) => [c.range.fromTime, c.range.toTime])).toEqual([[600, 900]]);
     filler.request(A, 1200, 1260);
     filler.request(A, 960, 1140);
-    calls[0]!.resolve({ ok: true, candles: packed(600, 660), requests: 1 });
+    calls[0]!.resolve({ ok: true, candles: packed(600, 660), requests: 1, weight: 2 * 1 });
     await tick();
     expect(calls.map((c) => [c.range.fromTime, c.range.toTime])).toEqual([
       [600, 900],
@@ -56,7 +56,7 @@ describe('HoleFetchQueue', () => {
     filler.request(B, 60, 120);
     filler.request(C, 60, 120);
     expect(calls.map((c) => c.range.symbol)).toEqual(['BTCUSDT', 'ETHBTC']);
-    calls[1]!.resolve({ ok: true, candles: packed(), requests: 1 });
+    calls[1]!.resolve({ ok: true, candles: packed(), requests: 1, weight: 2 * 1 });
     await tick();
     expect(calls.map((c) => c.range.symbol)).toEqual(['BTCUSDT', 'ETHBTC', 'SOLUSDT']);
   });
@@ -65,7 +65,7 @@ describe('HoleFetchQueue', () => {
     const { filler, calls, got, done } = setup();
     setLogSink(() => {});
     filler.request(A, 60, 600);
-    calls[0]!.resolve({ ok: false, error: new BinanceRestError('rate_limited', '429'), candles: packed(60, 120), requests: 2 });
+    calls[0]!.resolve({ ok: false, error: new BinanceRestError('rate_limited', '429'), candles: packed(60, 120), requests: 2, weight: 2 * 2 });
     await tick();
     expect(got).toEqual([[A.seriesId, [60, 120]]]);
     expect(done).toEqual([[A.seriesId, false]]);
@@ -73,7 +73,7 @@ describe('HoleFetchQueue', () => {
       [60, 600],
       [180, 600],
     ]);
-    calls[1]!.resolve({ ok: false, error: new BinanceRestError('http', '400'), candles: packed(), requests: 1 });
+    calls[1]!.resolve({ ok: false, error: new BinanceRestError('http', '400'), candles: packed(), requests: 1, weight: 2 * 1 });
     await tick();
     expect(calls).toHaveLength(2);
     setLogSink(undefined);
@@ -85,7 +85,7 @@ describe('HoleFetchQueue', () => {
     filler.request(A, 60, 60 * 100);
     expect([calls[0]!.range.fromTime, calls[0]!.range.toTime]).toEqual([60 * 91, 60 * 100]);
     filler.cancel(A.seriesId);
-    calls[0]!.resolve({ ok: true, candles: packed(60 * 91), requests: 1 });
+    calls[0]!.resolve({ ok: true, candles: packed(60 * 91), requests: 1, weight: 2 * 1 });
     await tick();
     expect(got).toEqual([]);
     expect(filler.pending).toBe(0);

@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configWith } from '../../../src/main/config/load-config.js';
 import { BackfillService } from '../../../src/main/holes/backfill-service.js';
-import { CandleReader } from '../../../src/main/hub/candle-reader.js';
-import { TailCache } from '../../../src/main/hub/tail-cache.js';
 import { IngestWorkerService } from '../../../src/ingest/ingest-worker-service.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { setLogLevel } from '../../../src/shared/log.js';
@@ -15,8 +13,7 @@ import { exchangeBars, fakeBinanceSettings, type Row } from '../../support/live-
 import { useTempDir } from '../../support/temp-dir.js';
 
 /**
- * The backfill service with real parts: a SQLite store (in this thread), the reader the hub uses,
- * and an ingest worker's service (in this thread) asking the fake exchange over loopback. The
+ * The backfill service with real parts: a SQLite store (in this thread) and an ingest worker's service (in this thread) asking the fake exchange over loopback. The
  * fake is paused: its history does not move while a test runs.
  */
 const S = 'binance:spot:ETH/USDT:1m';
@@ -49,8 +46,7 @@ describe('BackfillService', () => {
     store = await InThreadStore.open({ dbPath: join(tempDir(), 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles });
     commits = [];
     store.onCommitted((msg) => commits.push(msg));
-    const reader = new CandleReader(store, new TailCache(100, 10, (s, limit) => store.tail(s, limit)));
-    service = new BackfillService({ reader, store, readLimit: 5000 });
+    service = new BackfillService({ store, readLimit: 5000 });
   };
   beforeEach(() => {
     fake.rest.log.length = 0;
@@ -126,8 +122,7 @@ describe('BackfillService', () => {
   it('stops waiting after its bound and goes on with the store; the fetch still lands', async () => {
     await open();
     const clock = new ManualClock();
-    const reader = new CandleReader(store, new TailCache(100, 10, (s, limit) => store.tail(s, limit)));
-    service = new BackfillService({ reader, store, readLimit: 5000, waitMs: 10_000, clock });
+    service = new BackfillService({ store, readLimit: 5000, waitMs: 10_000, clock });
     service.connectExchange(worker);
     await write([...bars.slice(0, 10), ...bars.slice(30, 40)]);
     fake.rest.latencyMs = 2_000; // real ms: the answer cannot come before the test moves the clock
