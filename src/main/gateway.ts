@@ -88,6 +88,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const reader = new CandleReader(store, cache, activeHoles.beforeRead);
     const backfill = activeHoles.backfill;
     const hub = new MarketHub(reader, config.enableGapBackfill ? backfill : null, config.wsCatchupLimit);
+    hub.outbound.setBound(config.wsMaxTotalBufferedBytes);
     const core: GatewayCore = { config, store, reader, backfill, hub, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
     const activity = new SeriesActivity();
     store.onWriterLost(() => cache.clear());
