@@ -82,7 +82,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     history = config.historySource === 'freqtrade' ? startHistory(config, store) : null;
     // Built before the reader, the hub and ingest, which all use it; the ingest supervisor
     // registers itself as its exchange.
-    const activeHoles = (holes = createHoles(config, store, history?.bootstrapper ?? null));
+    const activeHoles = (holes = createHoles(config, store, history?.bootstrapper ?? null, cache));
     // Reads of a series not seen before wait (bounded) for its tail coverage or bootstrap: the
     // first chart load then shows its history, not an empty series.
     const reader = new CandleReader(store, cache, activeHoles.beforeRead);

@@ -1,6 +1,6 @@
 import { parseKlineRows } from '../../domain/binance-rest-rows.js';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
-import { concatPacked } from '../../domain/candle-batch.js';
+import { concatPacked, sortDedupeByTime } from '../../domain/candle-batch.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { describeError } from '../../shared/errors.js';
 import { MARKET_LIMITS } from './binance-endpoints.js';
@@ -10,8 +10,8 @@ import { BinanceRestError, type BinanceRestClient, type GapFillResult } from './
  * The newest closed bars of a symbol from Binance REST klines, paged backward (tail coverage,
  * issue 11). Without `startTime`/`endTime` Binance answers the most recent rows, and the last of
  * them is the bar still forming (sources.md); every row before it is closed. So the first page
- * asks for one row more than wanted and drops its last, and older pages end just before the
- * first row seen: no clock decides "closed" here, so neither a skewed host clock nor the fake's
+ * asks for one row more than wanted and drops its last, and older pages end before the first row
+ * seen (all at once: their `endTime`s follow from it): no clock decides "closed" here, so neither a skewed host clock nor the fake's
  * faster virtual clock can make an open bar look closed or a closed one look open.
  */
 export interface LatestRequest {
@@ -31,42 +31,58 @@ export type LatestKlines = GapFillResult & {
 
 export async function fetchLatestClosed(client: BinanceRestClient, market: LiveMarket, req: LatestRequest, signal?: AbortSignal): Promise<LatestKlines> {
   const limits = MARKET_LIMITS[market];
-  const pages: Float64Array[] = [];
-  let remaining = req.count;
-  let endMs: number | undefined;
-  let currentOpen: number | null = null;
+  const tfMs = req.tfSeconds * 1000;
   let requests = 0;
   let weight = 0;
-  try {
-    while (remaining > 0) {
-      const first = endMs === undefined;
-      const limit = Math.min(limits.klinesMaxLimit, first ? remaining + 1 : remaining);
-      const end = first ? '' : `&endTime=${endMs}`;
-      requests++;
-      weight += limits.klinesWeight(limit);
-      const body = await client.getJson(
+  const page = (limit: number, endMs?: number): Promise<unknown[]> => {
+    requests++;
+    weight += limits.klinesWeight(limit);
+    const end = endMs === undefined ? '' : `&endTime=${endMs}`;
+    return client
+      .getJson(
         `${limits.klinesPath}?symbol=${encodeURIComponent(req.symbol)}&interval=${req.interval}${end}&limit=${limit}`,
         limits.klinesWeight(limit),
         signal,
-      );
-      if (!Array.isArray(body)) throw new BinanceRestError('bad_response', 'klines response is not an array');
-      if (body.length === 0) break; // nothing (older) on the exchange
-      const rows = first ? body.slice(0, -1) : body;
-      if (first) currentOpen = openSeconds(body[body.length - 1]);
-      const page = newerThan(parseKlineRows(rows, Number.MAX_SAFE_INTEGER)!.candles, req.after);
-      const keep = Math.min(remaining, page.length / CANDLE_STRIDE);
-      pages.unshift(page.subarray(page.length - keep * CANDLE_STRIDE));
-      remaining -= keep;
-      const oldest = openSeconds(body[0]);
-      // A short page: the exchange has nothing older. Reaching `after`: the store has the rest.
-      if (body.length < limit || oldest === null || (req.after !== null && oldest <= req.after + req.tfSeconds)) break;
-      endMs = oldest * 1000 - 1;
+      )
+      .then((body) => {
+        if (!Array.isArray(body)) throw new BinanceRestError('bad_response', 'klines response is not an array');
+        return body;
+      });
+  };
+  const pages: Float64Array[] = [];
+  let currentOpen: number | null = null;
+  try {
+    const firstLimit = Math.min(limits.klinesMaxLimit, req.count + 1);
+    const first = await page(firstLimit);
+    if (first.length === 0) return { ok: true, candles: new Float64Array(0), requests, weight, currentOpen };
+    currentOpen = openSeconds(first[first.length - 1]);
+    pages.push(newerThan(parseKlineRows(first.slice(0, -1), Number.MAX_SAFE_INTEGER)!.candles, req.after));
+    const oldest = openSeconds(first[0]);
+    // A short first page: the exchange has nothing older. Else the older pages are known by time
+    // alone, so they go out together (one round trip instead of one per page).
+    let missing = req.count - pages[0]!.length / CANDLE_STRIDE;
+    if (req.after !== null && oldest !== null) missing = Math.min(missing, Math.round((oldest - req.after) / req.tfSeconds) - 1);
+    if (first.length === firstLimit && oldest !== null && missing > 0) {
+      const older: Array<Promise<unknown[]>> = [];
+      for (let endMs = oldest * 1000 - 1; missing > 0;) {
+        const limit = Math.min(limits.klinesMaxLimit, missing);
+        older.push(page(limit, endMs));
+        missing -= limit;
+        endMs -= limit * tfMs;
+      }
+      for (const body of (await Promise.all(older)).reverse()) pages.unshift(newerThan(parseKlineRows(body, Number.MAX_SAFE_INTEGER)!.candles, req.after));
     }
-    return { ok: true, candles: concatPacked(pages), requests, weight, currentOpen };
+    return { ok: true, candles: newest(sortDedupeByTime(concatPacked(pages)), req.count), requests, weight, currentOpen };
   } catch (err) {
     const error = err instanceof BinanceRestError ? err : new BinanceRestError(signal?.aborted ? 'aborted' : 'network', describeError(err));
-    return { ok: false, error, candles: concatPacked(pages), requests, weight, currentOpen };
+    // Only the newest page is kept: older ones may have a hole between them and it.
+    return { ok: false, error, candles: pages.length > 0 ? pages[pages.length - 1]! : new Float64Array(0), requests, weight, currentOpen };
   }
+}
+
+/** The newest `count` candles of an ascending packed run. */
+function newest(packed: Float64Array, count: number): Float64Array {
+  return packed.length > count * CANDLE_STRIDE ? packed.subarray(packed.length - count * CANDLE_STRIDE) : packed;
 }
 
 function openSeconds(row: unknown): number | null {

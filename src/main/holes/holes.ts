@@ -1,6 +1,8 @@
+import { CANDLE_STRIDE } from '../../domain/candle.js';
 import type { Config } from '../config/settings.js';
 import type { HistoryBootstrapper } from '../history/bootstrapper.js';
 import type { BeforeRead } from '../hub/candle-reader.js';
+import type { TailCache } from '../hub/tail-cache.js';
 import type { MarketStore } from '../store/market-store.js';
 import type { BeforeJobStart } from '../supervisor/ingest-plugin.js';
 import { BackfillService } from './backfill-service.js';
@@ -29,10 +31,14 @@ export interface Holes {
   close(): void;
 }
 
-export function createHoles(config: Config, store: MarketStore, history: HistoryBootstrapper | null): Holes {
+export function createHoles(config: Config, store: MarketStore, history: HistoryBootstrapper | null, cache: TailCache): Holes {
   const metrics = new HolesMetrics();
   const backfill = new BackfillService({ store, readLimit: config.gapBackfillReadLimit, metrics });
-  const coverage = tailCoverageEnabled(config) ? new TailCoverage({ store, backfill, history, settings: config, metrics }) : null;
+  const readTail = async (seriesId: string, count: number) => {
+    const hit = cache.enabled && count <= cache.capacity ? (await cache.get(seriesId)).latest(count) : null;
+    return hit ? { data: hit.data.subarray(hit.from * CANDLE_STRIDE, hit.to * CANDLE_STRIDE), head: hit.head } : store.tail(seriesId, count);
+  };
+  const coverage = tailCoverageEnabled(config) ? new TailCoverage({ store, readTail, backfill, history, settings: config, metrics }) : null;
   const scrollBack = new ScrollBack({ store, backfill, metrics, waitMs: config.tailCoverageWaitMs });
   const beforeJobStart: BeforeJobStart | undefined = coverage
     ? async (seriesId) => {
