@@ -4,7 +4,7 @@
  * has to fetch the whole tail from the exchange (tail coverage: REST through an ingest worker,
  * commit through the writer, then the read). Baseline, measured in the same run on the same
  * series: fetching the same klines straight from the fake exchange with undici — the same pages,
- * one after the other, JSON parsed — and doing nothing else. p50 and p99 over `--series` series
+ * asked the same way, JSON parsed — and doing nothing else. p50 and p99 over `--series` series
  * (each opened once; baseline and gateway alternate which goes first).
  *
  * The gateway runs in its own process, the fake exchange in this one. `--latency-ms` holds every
@@ -27,23 +27,22 @@ const LATENCY_MS = numberOption(args, 'latency-ms', 0);
 const MARKET = (args.find((a) => a.startsWith('--market='))?.slice(9) ?? 'spot') as 'spot' | 'futures';
 const TAIL = 2000;
 const INTERVAL = '15m';
+const TF_MS = 900_000;
 const TARGET_RATIO = 1.3;
 const PAGE = MARKET === 'spot' ? 1000 : 1500;
 const PATH = MARKET === 'spot' ? '/api/v3/klines' : '/fapi/v1/klines';
 
-/** The same pages the gateway asks for: newest first, the first one carrying the forming bar. */
+/**
+ * The same pages the gateway asks for, the same way: the newest first (it carries the forming
+ * bar and says where the exchange is), then the older ones together.
+ */
 async function baselineFetch(rest: string, symbol: string): Promise<number> {
-  let closed = 0;
-  let end = '';
-  let limit = Math.min(PAGE, TAIL + 1);
-  for (;;) {
-    const res = await request(`${rest}${PATH}?symbol=${symbol}&interval=${INTERVAL}${end}&limit=${limit}`);
-    const rows = (await res.body.json()) as number[][];
-    closed += end === '' ? rows.length - 1 : rows.length;
-    if (closed >= TAIL || rows.length < limit) return closed;
-    end = `&endTime=${rows[0]![0]! - 1}`;
-    limit = Math.min(PAGE, TAIL - closed);
-  }
+  const get = async (query: string) => (await (await request(`${rest}${PATH}?symbol=${symbol}&interval=${INTERVAL}${query}`)).body.json()) as number[][];
+  const first = await get(`&limit=${Math.min(PAGE, TAIL + 1)}`);
+  let missing = TAIL - (first.length - 1);
+  const older: Array<Promise<number[][]>> = [];
+  for (let end = first[0]![0]! - 1; missing > 0; missing -= PAGE, end -= PAGE * TF_MS) older.push(get(`&endTime=${end}&limit=${Math.min(PAGE, missing)}`));
+  return first.length - 1 + (await Promise.all(older)).reduce((n, rows) => n + rows.length, 0);
 }
 
 async function gatewayRead(url: string, seriesId: string): Promise<number> {
