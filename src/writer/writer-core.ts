@@ -1,7 +1,7 @@
 import { CANDLE_STRIDE, candleCount, timeAt } from '../domain/candle.js';
 import { describeError, GatewayError, toWire } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
-import type { BatchAckMessage, ClosedBatchMessage, CommittedMessage, CommittedSegment, MainInbound, ReadResult } from './contract.js';
+import type { BatchAckMessage, ClosedBatchMessage, CommitFailedMessage, CommittedMessage, CommittedSegment, ReadResult } from './contract.js';
 import { planDrain, validateBatch } from './drain-plan.js';
 import type { SqliteCandleStore } from './sqlite-candle-store.js';
 import type { WriterStats } from './contract.js';
@@ -21,12 +21,16 @@ const BULK_ROWS_PER_DRAIN = 50_000;
 /** Retry delays after a failed commit: the batches stay queued, nothing accepted is dropped. */
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
+/** Least interval between two "queue full" warnings. */
+const FULL_WARN_INTERVAL_MS = 5_000;
 
 export interface WriterCoreOptions {
   readonly maxPendingCandles: number;
   /** Receives committed/failed notices for the main thread, in commit order. */
-  readonly toMain: (msg: MainInbound) => void;
-  /** Receives acks for a producer port (everything except MAIN_SOURCE). */
+  readonly toMain: (msg: CommittedMessage | CommitFailedMessage) => void;
+  /** Names the cause of a failed commit (e.g. ENOSPC) where SQLite only says "disk I/O error". */
+  readonly explain?: (err: unknown) => string;
+  /** Receives acks for a producer (MAIN_SOURCE gets only refusals this way; see report()). */
   readonly toProducer: (source: string, ack: BatchAckMessage) => void;
 }
 
@@ -52,6 +56,7 @@ export class WriterCore {
   private readonly heads = new Map<string, number | null>();
   private readonly flushWaiters: Array<{ waitingFor: Set<Pending>; resolve: () => void }> = [];
   private closing = false;
+  private lastFullWarnAt = -Infinity;
   private readonly counters = new WriterCounters();
 
   constructor(
@@ -59,26 +64,25 @@ export class WriterCore {
     private readonly options: WriterCoreOptions,
   ) {}
 
-  /** Queues a batch from `source`; the drain runs on the next turn of the event loop. */
+  /**
+   * Queues a batch from `source`; the drain runs on the next turn of the event loop. The queue's
+   * bound is this one count of pending candles (issue 15, defect 5): the main thread's batches
+   * (HTTP writes, whose clients can retry) are refused with `overloaded` beyond it, including
+   * while commits fail and refused HTTP writes are retried. Windowed producers (ingest, import)
+   * are bounded by their windows; they are counted and, above the bound, reported.
+   */
   accept(source: string, msg: ClosedBatchMessage): void {
     const problem = validateBatch(msg);
-    if (problem || this.closing) {
-      const error = problem ? new GatewayError('bad_request', problem) : new GatewayError('shutting_down', 'writer is closing');
-      log.error('batch refused', { source, seq: msg.seq, reason: error.message });
-      if (source === MAIN_SOURCE) this.options.toMain({ t: 'commit_failed', mainSeqs: [msg.seq], error: toWire(error) });
-      else this.options.toProducer(source, { t: 'ack', seq: msg.seq, ok: false, committed: 0, error: toWire(error) });
-      return;
-    }
+    if (problem) return this.refuse(source, msg.seq, new GatewayError('bad_request', problem));
+    if (this.closing) return this.refuse(source, msg.seq, new GatewayError('shutting_down', 'writer is closing'));
     const pending: Pending = { source, msg, candles: msg.data.length / CANDLE_STRIDE };
+    const full = this.pendingCandles + pending.candles > this.options.maxPendingCandles;
+    if (full) this.reportFull(source === MAIN_SOURCE);
+    if (full && source === MAIN_SOURCE) {
+      return this.refuse(source, msg.seq, new GatewayError('overloaded', `writer queue full (${this.pendingCandles} candles pending)`), 'debug');
+    }
     (msg.bulk ? this.bulk : this.live).push(pending);
     this.pendingCandles += pending.candles;
-    if (this.pendingCandles > this.options.maxPendingCandles) {
-      this.counters.queueFull();
-      log.warn('writer queue above its bound; producers should be holding back', {
-        pending_candles: this.pendingCandles,
-        bound: this.options.maxPendingCandles,
-      });
-    }
     this.scheduleDrain();
   }
 
@@ -199,10 +203,15 @@ export class WriterCore {
     // Put them back in front, in their original order: accepted data is never dropped.
     this.live = [...taken.filter((p) => !p.msg.bulk), ...this.live];
     this.bulk = [...taken.filter((p) => p.msg.bulk), ...this.bulk];
-    const error = new GatewayError('store_failed', `commit failed: ${describeError(err)}`, { cause: err });
+    const error = toWire(new GatewayError('store_failed', `commit failed: ${this.options.explain?.(err) ?? describeError(err)}`, { cause: err }));
     log.error('commit failed; batches kept for retry', { error: error.message, batches: taken.length, retry_in_ms: this.retryDelayMs });
+    // Every producer hears about its batches (per-batch outcome); the main thread always hears,
+    // as it reports "cannot commit" on /readyz until the next commit.
+    for (const p of taken) {
+      if (p.source !== MAIN_SOURCE) this.options.toProducer(p.source, { t: 'ack', seq: p.msg.seq, ok: false, committed: 0, error, retrying: true });
+    }
     const mainSeqs = taken.filter((p) => p.source === MAIN_SOURCE).map((p) => p.msg.seq);
-    if (mainSeqs.length > 0) this.options.toMain({ t: 'commit_failed', mainSeqs, error: toWire(error) });
+    this.options.toMain({ t: 'commit_failed', mainSeqs, error });
     if (!this.closing && !this.retryTimer) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
@@ -210,6 +219,23 @@ export class WriterCore {
       }, this.retryDelayMs);
     }
     this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
+  }
+
+  /** Counts every time the bound is hit; warns at most once per FULL_WARN_INTERVAL_MS (no log flood). */
+  private reportFull(refusing: boolean): void {
+    this.counters.queueFull();
+    const now = performance.now();
+    if (now - this.lastFullWarnAt < FULL_WARN_INTERVAL_MS) return;
+    this.lastFullWarnAt = now;
+    log.warn(refusing ? 'writer queue full; refusing HTTP writes with overloaded' : 'writer queue above its bound; producers should be holding back', {
+      pending_candles: this.pendingCandles,
+      bound: this.options.maxPendingCandles,
+    });
+  }
+
+  private refuse(source: string, seq: number, error: GatewayError, level: 'error' | 'debug' = 'error'): void {
+    log[level]('batch refused', { source, seq, reason: error.message });
+    this.options.toProducer(source, { t: 'ack', seq, ok: false, committed: 0, error: toWire(error) });
   }
 
   private settleFlushWaiters(taken: Pending[]): void {

@@ -15,7 +15,7 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
   private closed = false;
 
   constructor(settings: WriterSettings) {
-    super(settings.maxPendingCandles);
+    super();
     this.ownership = acquireDbOwnership(settings.dbPath);
     try {
       // Deliver writer notices on a later tick, as a port would: callers never re-enter the core.
@@ -24,10 +24,8 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
       this.ownership.release();
       throw err;
     }
-  }
-
-  protected sendToWriter(msg: ClosedBatchMessage): void {
-    this.service.acceptMain(msg);
+    const service = this.service;
+    this.producer.attach({ postMessage: (msg: ClosedBatchMessage) => service.acceptMain(msg) });
   }
 
   async tail(seriesId: string, limit: number): Promise<ReadResult> {
