@@ -69,6 +69,7 @@ export class WriterProducer {
   private readonly unacked = new Map<number, Unacked>();
   private readonly counters = { sent: 0, resent: 0, attaches: 0, failedCommits: 0 };
   private readonly roomWaiters = new Set<() => void>();
+  private readonly roomListeners: Array<() => void> = [];
 
   constructor(private readonly opts: ProducerOptions) {}
 
@@ -125,12 +126,12 @@ export class WriterProducer {
 
   /**
    * Posts a batch (the buffer is transferred in transfer mode: do not touch it afterwards).
-   * Resolves with the candles committed once the writer acks it. Throws when the window is full.
+   * Resolves with the candles committed once the writer acks it. Throws at once when the window
+   * is full, or in transfer mode when there is no writer to hand the bytes to.
    */
   send(batch: OutgoingBatch): Promise<number> {
     if (this.room <= 0) throw new GatewayError('overloaded', `writer producer window full (${this.opts.window} batches unacked)`);
-    if (this.opts.mode === 'transfer' && !this.port)
-      return Promise.reject(new GatewayError('store_failed', 'no writer to send to (writer stopped or restarted)'));
+    if (this.opts.mode === 'transfer' && !this.port) throw new GatewayError('store_failed', 'no writer to send to (writer stopped or restarted)');
     const msg: ClosedBatchMessage = { t: 'closed', seq: ++this.seq, ...batch };
     const candles = batch.data.length / CANDLE_STRIDE;
     this.counters.sent++;
@@ -171,6 +172,17 @@ export class WriterProducer {
     this.wakeRoomWaiters();
   }
 
+  /** Called synchronously whenever a batch leaves the window (acked, refused, lost). */
+  onRoom(listener: () => void): void {
+    this.roomListeners.push(listener);
+  }
+
+  /** Waits for a free slot, then sends (backfills): `send` right after the check, no slot race. */
+  async sendWhenRoom(batch: OutgoingBatch): Promise<number> {
+    while (this.room <= 0) await this.whenRoom();
+    return this.send(batch);
+  }
+
   /** Resolves when the window has a free slot. */
   whenRoom(): Promise<void> {
     if (this.room > 0) return Promise.resolve();
@@ -187,6 +199,7 @@ export class WriterProducer {
   }
 
   private wakeRoomWaiters(): void {
+    for (const listener of this.roomListeners) listener();
     if (this.room <= 0 || this.roomWaiters.size === 0) return;
     const waiters = [...this.roomWaiters];
     this.roomWaiters.clear();
