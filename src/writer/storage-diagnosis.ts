@@ -1,5 +1,6 @@
 import { accessSync, closeSync, constants, openSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errnoText } from '../shared/errno.js';
 import { describeError } from '../shared/errors.js';
 
 /**
@@ -13,22 +14,6 @@ import { describeError } from '../shared/errors.js';
 
 /** Below this much free space a failed write is most likely a full disk. */
 const LOW_SPACE_BYTES = 1024 * 1024;
-
-const DESCRIPTIONS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-  EISDIR: 'is a directory',
-  ENOENT: 'no such file or directory',
-  ENOTDIR: 'not a directory',
-};
-
-/** `CODE (description)` of an errno error, or its message. */
-export function errnoText(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code ? `${code} (${DESCRIPTIONS[code] ?? describeError(err)})` : describeError(err);
-}
 
 /** The cause found on disk for a failure on `dbPath`, or null when the file looks usable. */
 export function storageCause(dbPath: string): string | null {

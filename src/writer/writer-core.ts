@@ -6,18 +6,13 @@ import { planDrain, validateBatch } from './drain-plan.js';
 import type { SqliteCandleStore } from './sqlite-candle-store.js';
 import type { WriterStats } from './contract.js';
 import { WriterCounters } from './writer-stats.js';
+import { WriterQueue, type QueuedBatch } from './writer-queue.js';
 
 const log = createLogger('writer');
 
 /** The main thread's own producer (HTTP ingest); its acks ride on the committed message. */
 export const MAIN_SOURCE = 'main';
 
-/**
- * Bulk rows written per transaction before live batches get their turn again (issue 4): ~40-80 ms
- * of SQLite work here, which bounds how long a live candle can wait behind an import. Larger slices
- * (100k, 200k) measured no faster end to end (bench/import.ts): commits are not the bottleneck.
- */
-const BULK_ROWS_PER_DRAIN = 50_000;
 /** Retry delays after a failed commit: the batches stay queued, nothing accepted is dropped. */
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
@@ -34,27 +29,18 @@ export interface WriterCoreOptions {
   readonly toProducer: (source: string, ack: BatchAckMessage) => void;
 }
 
-interface Pending {
-  readonly source: string;
-  readonly msg: ClosedBatchMessage;
-  readonly candles: number;
-}
-
 /**
  * The writer's logic, independent of threads: accepts closed batches from any producer, and on
  * each drain writes everything pending (live first, bulk in bounded slices) in ONE transaction,
  * then reports what is durable. Reads run between drains, so they always see committed state.
  */
 export class WriterCore {
-  private live: Pending[] = [];
-  private bulk: Pending[] = [];
-  private pendingCandles = 0;
+  private readonly queue = new WriterQueue();
   private drainScheduled = false;
-  private lastDrainHadBulk = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs = RETRY_MIN_MS;
   private readonly heads = new Map<string, number | null>();
-  private readonly flushWaiters: Array<{ waitingFor: Set<Pending>; resolve: () => void }> = [];
+  private readonly flushWaiters: Array<{ waitingFor: Set<QueuedBatch>; resolve: () => void }> = [];
   private closing = false;
   private lastFullWarnAt = -Infinity;
   private readonly counters = new WriterCounters();
@@ -75,20 +61,18 @@ export class WriterCore {
     const problem = validateBatch(msg);
     if (problem) return this.refuse(source, msg.seq, new GatewayError('bad_request', problem));
     if (this.closing) return this.refuse(source, msg.seq, new GatewayError('shutting_down', 'writer is closing'));
-    const pending: Pending = { source, msg, candles: msg.data.length / CANDLE_STRIDE };
-    const full = this.pendingCandles + pending.candles > this.options.maxPendingCandles;
+    const full = this.queue.pendingCandles + msg.data.length / CANDLE_STRIDE > this.options.maxPendingCandles;
     if (full) this.reportFull(source === MAIN_SOURCE);
     if (full && source === MAIN_SOURCE) {
-      return this.refuse(source, msg.seq, new GatewayError('overloaded', `writer queue full (${this.pendingCandles} candles pending)`), 'debug');
+      return this.refuse(source, msg.seq, new GatewayError('overloaded', `writer queue full (${this.queue.pendingCandles} candles pending)`), 'debug');
     }
-    (msg.bulk ? this.bulk : this.live).push(pending);
-    this.pendingCandles += pending.candles;
+    this.queue.push(source, msg);
     this.scheduleDrain();
   }
 
   /** Resolves once everything accepted before this call is committed. */
   flush(): Promise<void> {
-    const waitingFor = new Set([...this.live, ...this.bulk]);
+    const waitingFor = new Set(this.queue.all());
     if (waitingFor.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.flushWaiters.push({ waitingFor, resolve });
@@ -99,7 +83,7 @@ export class WriterCore {
   /** Stops accepting, commits everything accepted, closes the database. */
   async close(): Promise<void> {
     this.closing = true;
-    while (this.live.length > 0 || this.bulk.length > 0) {
+    while (!this.queue.isEmpty) {
       if (!this.drain()) await new Promise((r) => setTimeout(r, this.retryDelayMs));
     }
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -127,7 +111,7 @@ export class WriterCore {
   }
 
   getStats(): WriterStats {
-    return this.counters.snapshot(this.pendingCandles, this.live.length + this.bulk.length);
+    return this.counters.snapshot(this.queue.pendingCandles, this.queue.batches);
   }
 
   /**
@@ -136,22 +120,8 @@ export class WriterCore {
    */
   drain(): boolean {
     this.drainScheduled = false;
-    if (this.live.length === 0 && this.bulk.length === 0) return true;
-    const taken = this.live;
-    this.live = [];
-    // Live batches never queue behind two bulk slices: right after a bulk drain, a drain with live
-    // batches writes only those. Bulk still gets every other drain under constant live load.
-    let bulkRows = 0;
-    let bulkTaken = 0;
-    if (taken.length === 0 || !this.lastDrainHadBulk) {
-      while (bulkTaken < this.bulk.length && (bulkTaken === 0 || bulkRows + this.bulk[bulkTaken]!.candles <= BULK_ROWS_PER_DRAIN)) {
-        bulkRows += this.bulk[bulkTaken]!.candles;
-        bulkTaken++;
-      }
-    }
-    this.lastDrainHadBulk = bulkTaken > 0;
-    taken.push(...this.bulk.splice(0, bulkTaken));
-
+    if (this.queue.isEmpty) return true;
+    const taken = this.queue.take();
     const started = performance.now();
     const writes = planDrain(taken.map((p) => p.msg));
     let rows = 0;
@@ -168,13 +138,13 @@ export class WriterCore {
     }
     this.retryDelayMs = RETRY_MIN_MS;
     const drainMs = performance.now() - started;
-    this.pendingCandles -= taken.reduce((n, p) => n + p.candles, 0);
+    this.queue.committed(taken);
     this.report(taken, writes, rows, drainMs);
-    if (this.live.length > 0 || this.bulk.length > 0) this.scheduleDrain();
+    if (!this.queue.isEmpty) this.scheduleDrain();
     return true;
   }
 
-  private report(taken: Pending[], writes: ReturnType<typeof planDrain>, rows: number, drainMs: number): void {
+  private report(taken: QueuedBatch[], writes: ReturnType<typeof planDrain>, rows: number, drainMs: number): void {
     const segments: CommittedSegment[] = [];
     for (const w of writes) {
       const head = Math.max(this.headOf(w.seriesId) ?? -Infinity, timeAt(w.all, candleCount(w.all) - 1));
@@ -197,12 +167,10 @@ export class WriterCore {
     this.settleFlushWaiters(taken);
   }
 
-  private onCommitFailed(taken: Pending[], err: unknown): void {
+  private onCommitFailed(taken: QueuedBatch[], err: unknown): void {
     this.store.rollback();
     this.counters.commitFailed();
-    // Put them back in front, in their original order: accepted data is never dropped.
-    this.live = [...taken.filter((p) => !p.msg.bulk), ...this.live];
-    this.bulk = [...taken.filter((p) => p.msg.bulk), ...this.bulk];
+    this.queue.putBack(taken);
     const error = toWire(new GatewayError('store_failed', `commit failed: ${this.options.explain?.(err) ?? describeError(err)}`, { cause: err }));
     log.error('commit failed; batches kept for retry', { error: error.message, batches: taken.length, retry_in_ms: this.retryDelayMs });
     // Every producer hears about its batches (per-batch outcome); the main thread always hears,
@@ -228,7 +196,7 @@ export class WriterCore {
     if (now - this.lastFullWarnAt < FULL_WARN_INTERVAL_MS) return;
     this.lastFullWarnAt = now;
     log.warn(refusing ? 'writer queue full; refusing HTTP writes with overloaded' : 'writer queue above its bound; producers should be holding back', {
-      pending_candles: this.pendingCandles,
+      pending_candles: this.queue.pendingCandles,
       bound: this.options.maxPendingCandles,
     });
   }
@@ -238,7 +206,7 @@ export class WriterCore {
     this.options.toProducer(source, { t: 'ack', seq, ok: false, committed: 0, error: toWire(error) });
   }
 
-  private settleFlushWaiters(taken: Pending[]): void {
+  private settleFlushWaiters(taken: QueuedBatch[]): void {
     for (let i = this.flushWaiters.length - 1; i >= 0; i--) {
       const waiter = this.flushWaiters[i]!;
       for (const p of taken) waiter.waitingFor.delete(p);

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errnoText } from '../../shared/errno.js';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { journalPathOf, rollbackHotJournal } from './hot-journal.js';
@@ -44,19 +45,21 @@ export function ownerPathOf(dbPath: string): string {
 }
 
 export function acquireDbOwnership(dbPath: string): DbOwnership {
-  mkdirSync(dirname(dbPath), { recursive: true });
+  try {
+    mkdirSync(dirname(dbPath), { recursive: true });
+  } catch (err) {
+    throw storageError(dbPath, err, `creating its directory ${dirname(dbPath)}`);
+  }
   const ownerPath = ownerPathOf(dbPath);
   const lockDir = lockDirOf(dbPath);
   let staleOwnerPid: number | null = null;
 
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = openSync(ownerPath, 'wx');
-      writeSync(fd, JSON.stringify(selfRecord()));
-      closeSync(fd);
+      writeOwnerFile(ownerPath);
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw storageError(dbPath, err, `creating its owner file ${ownerPath}`);
     }
     const existing = readOwner(ownerPath);
     if (existing && isAlive(existing)) {
@@ -128,6 +131,24 @@ export function recoverStaleLock(dbPath: string): StaleLockRecovery {
     log.warn('removed stale database lock', { db: dbPath, lock: lockDir });
   }
   return { journalReplayed, pagesRestored, lockRemoved };
+}
+
+/** Creates the owner file with our record; a file it could not complete (disk full) is removed. */
+function writeOwnerFile(ownerPath: string): void {
+  const fd = openSync(ownerPath, 'wx');
+  try {
+    writeSync(fd, JSON.stringify(selfRecord()));
+  } catch (err) {
+    closeSync(fd);
+    unlinkSync(ownerPath);
+    throw err;
+  }
+  closeSync(fd);
+}
+
+/** One clear start-up error: the database, the errno, and what we were doing. */
+function storageError(dbPath: string, err: unknown, doing: string): GatewayError {
+  return new GatewayError('store_failed', `cannot use database ${dbPath}: ${errnoText(err)} ${doing}`, { cause: err });
 }
 
 function selfRecord(): OwnerRecord {
