@@ -39,6 +39,7 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
       // A read or flush during a writer restart waits for the new writer.
       callsWaitForRestart: true,
       spawnData: () => {
+        this.dataPort?.close(); // the previous writer's end died with it
         const { port1, port2 } = new MessageChannel();
         this.dataPort = port1;
         return { data: { settings, mainPort: port2, logLevel: getLogLevel() }, transferList: [port2] };
