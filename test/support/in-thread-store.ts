@@ -14,17 +14,23 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
   private readonly ownership: DbOwnership;
   private closed = false;
 
-  constructor(settings: WriterSettings) {
-    super();
-    this.ownership = acquireDbOwnership(settings.dbPath);
+  /** Takes the database's ownership (as the gateway does), then opens it in this thread. */
+  static async open(settings: WriterSettings): Promise<InThreadStore> {
+    const ownership = await acquireDbOwnership(settings.dbPath);
     try {
-      // Deliver writer notices on a later tick, as a port would: callers never re-enter the core.
-      this.service = new WriterService(settings, (msg) => queueMicrotask(() => this.handleWriterMessage(msg)));
+      return new InThreadStore(settings, ownership);
     } catch (err) {
-      this.ownership.release();
+      await ownership.release();
       throw err;
     }
-    const service = this.service;
+  }
+
+  private constructor(settings: WriterSettings, ownership: DbOwnership) {
+    super();
+    this.ownership = ownership;
+    // Deliver writer notices on a later tick, as a port would: callers never re-enter the core.
+    const service = new WriterService(settings, (msg) => queueMicrotask(() => this.handleWriterMessage(msg)));
+    this.service = service;
     this.producer.attach({ postMessage: (msg: ClosedBatchMessage) => service.acceptMain(msg) });
   }
 
@@ -69,7 +75,7 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
     try {
       await this.service.close();
     } finally {
-      this.ownership.release();
+      await this.ownership.release();
     }
   }
 }

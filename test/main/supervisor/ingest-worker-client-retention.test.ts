@@ -31,8 +31,9 @@ describe('IngestWorkerClient memory', () => {
 
   it('does not retain stats() results after the caller drops them', async () => {
     setLogLevel('silent');
-    store = new InThreadStore({ dbPath: join(tempDir(), 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles: 100_000 });
-    client = new IngestWorkerClient({ index: 0, data: ingestWorkerData(configWith({})), store, forming: { publishForming: () => true } });
+    const opened = await InThreadStore.open({ dbPath: join(tempDir(), 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles: 100_000 });
+    store = opened;
+    client = new IngestWorkerClient({ index: 0, data: ingestWorkerData(configWith({})), store: opened, forming: { publishForming: () => true } });
     await client.start();
     const refs: Array<WeakRef<object>> = [];
     for (let i = 0; i < 20; i++) refs.push(new WeakRef(await client.stats()));
