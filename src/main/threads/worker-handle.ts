@@ -137,8 +137,9 @@ export class WorkerHandle<Api> {
       await this.opts.onStarted?.((fn) => this.callOn(api, fn));
       if (this.worker !== worker || this.closing) throw new GatewayError(this.opts.downCode, `${this.opts.name} thread exited during start-up`);
     } catch (err) {
-      // Half started (e.g. the writer is down): end it; onExit decides about the next attempt.
-      void worker.terminate();
+      // Half started (e.g. the writer is down): end it before saying so, so that the caller may
+      // repair what the thread held; onExit decides about the next attempt.
+      await worker.terminate();
       throw err;
     }
     this.up = true;
