@@ -65,7 +65,7 @@ async function serve(args: string[]): Promise<void> {
         process.exit(0);
       },
       (err) => {
-        log.error('graceful stop failed', { error: describeError(err) });
+        log.error('graceful stop failed', { error: err });
         process.exit(1);
       },
     );
@@ -111,7 +111,7 @@ main(process.argv.slice(2)).catch((err) => {
     console.error(`kline-gateway: ${err.message}`);
     process.exit(2);
   }
-  log.error('start-up failed', { error: describeError(err) });
+  log.error('start-up failed', { error: err });
   console.error(`kline-gateway: ${describeError(err)}`);
   process.exit(1);
 });

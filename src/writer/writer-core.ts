@@ -200,7 +200,7 @@ export class WriterCore {
     this.live = [...taken.filter((p) => !p.msg.bulk), ...this.live];
     this.bulk = [...taken.filter((p) => p.msg.bulk), ...this.bulk];
     const error = new GatewayError('store_failed', `commit failed: ${describeError(err)}`, { cause: err });
-    log.error('commit failed; batches kept for retry', { error: error.message, batches: taken.length, retry_in_ms: this.retryDelayMs });
+    log.error('commit failed; batches kept for retry', { error, batches: taken.length, retry_in_ms: this.retryDelayMs });
     const mainSeqs = taken.filter((p) => p.source === MAIN_SOURCE).map((p) => p.msg.seq);
     if (mainSeqs.length > 0) this.options.toMain({ t: 'commit_failed', mainSeqs, error: toWire(error) });
     if (!this.closing && !this.retryTimer) {

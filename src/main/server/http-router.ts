@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { describeError, GatewayError, isGatewayError } from '../../shared/errors.js';
+import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { HttpRequest, HttpResponse } from './transport.js';
 
@@ -122,7 +122,7 @@ export class HttpRouter {
       const close = err.code === 'payload_too_large';
       return this.send(res, name, withHeaders(errorReply(err), cors), close);
     }
-    log.error('request failed', { route: name, error: describeError(err) });
+    log.error('request failed', { route: name, error: err });
     this.send(res, name, withHeaders(errorReply(new GatewayError('internal', 'internal error')), cors));
   }
 
