@@ -112,6 +112,8 @@ export interface CommittedMessage {
   readonly mainAcks: readonly number[];
   readonly rows: number;
   readonly drainMs: number;
+  /** When the transaction committed, on shared/clock.ts monotonicMs (commit → publish latency). */
+  readonly committedAtMs: number;
 }
 
 /** Writer → main thread when a commit failed; the batches stay queued and are retried. */

@@ -1,5 +1,6 @@
 import { CANDLE_STRIDE, candleCount, timeAt } from '../domain/candle.js';
 import { describeError, GatewayError, toWire } from '../shared/errors.js';
+import { monotonicMs } from '../shared/clock.js';
 import { createLogger } from '../shared/log.js';
 import type { BatchAckMessage, ClosedBatchMessage, CommittedMessage, CommittedSegment, MainInbound, ReadResult } from './contract.js';
 import { planDrain, validateBatch } from './drain-plan.js';
@@ -163,14 +164,15 @@ export class WriterCore {
       return false;
     }
     this.retryDelayMs = RETRY_MIN_MS;
+    const committedAtMs = monotonicMs();
     const drainMs = performance.now() - started;
     this.pendingCandles -= taken.reduce((n, p) => n + p.candles, 0);
-    this.report(taken, writes, rows, drainMs);
+    this.report(taken, writes, rows, drainMs, committedAtMs);
     if (this.live.length > 0 || this.bulk.length > 0) this.scheduleDrain();
     return true;
   }
 
-  private report(taken: Pending[], writes: ReturnType<typeof planDrain>, rows: number, drainMs: number): void {
+  private report(taken: Pending[], writes: ReturnType<typeof planDrain>, rows: number, drainMs: number, committedAtMs: number): void {
     const segments: CommittedSegment[] = [];
     for (const w of writes) {
       const head = Math.max(this.headOf(w.seriesId) ?? -Infinity, timeAt(w.all, candleCount(w.all) - 1));
@@ -185,6 +187,7 @@ export class WriterCore {
       mainAcks: taken.filter((p) => p.source === MAIN_SOURCE).map((p) => p.msg.seq),
       rows,
       drainMs,
+      committedAtMs,
     };
     this.options.toMain(committed);
     for (const p of taken) {

@@ -34,8 +34,8 @@ export interface Route {
 export interface RouterOptions {
   readonly apiToken: string;
   readonly corsOrigins: readonly string[];
-  /** Called once per answered request (metrics). */
-  readonly onResponse?: (route: string, status: number) => void;
+  /** Called once per answered request (metrics); `startedAtMs` is the response's. */
+  readonly onResponse?: (route: string, status: number, startedAtMs: number) => void;
 }
 
 export const JSON_HEADERS = { 'content-type': 'application/json' } as const;
@@ -128,7 +128,7 @@ export class HttpRouter {
 
   private send(res: HttpResponse, name: string, reply: Reply, closeConnection = false): void {
     res.respond(reply.status, reply.headers ?? {}, reply.body, closeConnection);
-    this.options.onResponse?.(name, reply.status);
+    this.options.onResponse?.(name, reply.status, res.startedAtMs);
   }
 
   private authorized(req: HttpRequest): boolean {
