@@ -7,8 +7,9 @@ import type { FakeBinanceOptions } from './fake-options.js';
 import { FakeRest, type FakeMarket, type HistorySource } from './fake-rest.js';
 import { KlineGenerator, type GeneratedFrame } from './kline-generator.js';
 import { prepareBlast, sendBlast, type PreparedBlast } from './fake-blast.js';
-import { floodLoop, replayLoop } from './fake-drivers.js';
-import { loadReplayFile, ReplayHistory, type ReplayFrame } from './replay.js';
+import { FakeClock } from './fake-clock.js';
+import { floodLoop, ReplayDriver, replayTimer } from './fake-drivers.js';
+import { loadReplayFile, ReplayHistory } from './replay.js';
 import { acceptUpgrade } from './ws-peer.js';
 
 export type { FakeBinanceOptions } from './fake-options.js';
@@ -31,12 +32,11 @@ export class FakeBinance {
   readonly frameLog: { readonly market: FakeMarket; readonly frame: GeneratedFrame }[] = [];
   private readonly allConnections: FakeConnection[] = [];
   private readonly server: Server;
-  private readonly speed: number;
-  private readonly startReal = Date.now();
-  private readonly startVirtual: number;
-  private pausedAt: number | undefined;
-  private pausedTotal = 0;
+  private readonly clock: FakeClock;
+  private readonly replay: ReplayDriver | undefined;
   private floodVirtual: number | undefined;
+  /** subscribed() promises, each checked when a subscription changes. */
+  private readonly subscriptionWaiters = new Set<() => boolean>();
   private ticker: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
   /** Stops the flood or replay driver, whichever runs. */
@@ -44,26 +44,26 @@ export class FakeBinance {
   private nextId = 1;
 
   private constructor(private readonly opts: FakeBinanceOptions) {
-    this.speed = opts.barMs ? 60_000 / opts.barMs : (opts.speed ?? 1);
-    this.startVirtual = opts.startTimeMs ?? this.startReal;
     const seed = opts.generator?.seed ?? 1;
     this.generators = { spot: new KlineGenerator({ ...opts.generator, seed }), futures: new KlineGenerator({ ...opts.generator, seed: seed + 1 }) };
     const sources: Record<FakeMarket, HistorySource> = { ...this.generators };
-    let replay: ReplayFrame[] | undefined;
     if (opts.replay) {
       const history = new ReplayHistory();
-      replay = loadReplayFile(opts.replay.file);
-      for (const f of replay) if (f.closedBar && f.stream) history.record(f.stream, f.closedBar);
-      sources[opts.replay.market ?? 'futures'] = history;
+      const market = opts.replay.market ?? 'futures';
+      this.replay = new ReplayDriver(loadReplayFile(opts.replay.file), history, (stream, data) => this.deliver(market, stream, data));
+      sources[market] = history;
     }
+    // A replay keeps its recorded times: the fake's clock starts at the recording's first frame.
+    const speed = opts.replay?.speed ?? (opts.barMs ? 60_000 / opts.barMs : (opts.speed ?? 1));
+    this.clock = new FakeClock(opts.startTimeMs ?? this.replay?.startMs ?? Date.now(), speed, opts.manualClock ?? false);
     this.rest = new FakeRest(sources, () => this.now(), opts.rest, opts.autoCreate ?? true);
     for (const market of ['spot', 'futures'] as const) for (const s of opts.streams?.[market] ?? []) this.generators[market].addStream(s, this.now());
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    if (replay) {
-      const market = opts.replay!.market ?? 'futures';
-      this.stopDriver = replayLoop(replay, opts.replay!.speed ?? 1, (stream, data) => this.deliver(market, stream, data));
-    } else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? 250);
+    if (this.clock.manual) {
+      // Nothing is sent until the test calls advance().
+    } else if (this.replay) this.stopDriver = replayTimer(this.replay, this.clock);
+    else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? 250);
     if (opts.pingIntervalMs) this.pinger = setInterval(() => this.connections.forEach((c) => c.peer.ping('fake')), opts.pingIntervalMs);
   }
 
@@ -91,9 +91,28 @@ export class FakeBinance {
 
   /** Virtual time of the generator, ms. */
   now(): number {
-    if (this.floodVirtual !== undefined) return this.floodVirtual;
-    const real = (this.pausedAt ?? Date.now()) - this.startReal - this.pausedTotal;
-    return Math.floor(this.startVirtual + real * this.speed);
+    return this.floodVirtual ?? this.clock.now();
+  }
+
+  /**
+   * With `manualClock`: moves virtual time `ms` forward and sends what happened meanwhile (the
+   * replay's frames up to the new time, or one generator tick), synchronously. Returns the time.
+   */
+  advance(ms: number): number {
+    const now = this.clock.advance(ms);
+    if (this.replay) this.replay.advanceTo(now);
+    else this.broadcastTick(now);
+    return now;
+  }
+
+  /** Resolves once connections of `market` are subscribed to every one of `streams`. */
+  subscribed(market: FakeMarket, streams: readonly string[]): Promise<void> {
+    const done = () => streams.every((s) => [...this.connections].some((c) => c.market === market && c.streams.has(s)));
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => (done() ? (resolve(), true) : false);
+      this.subscriptionWaiters.add(check);
+    });
   }
 
   // ---- faults --------------------------------------------------------------------------------
@@ -124,13 +143,11 @@ export class FakeBinance {
 
   /** Freezes virtual time and generation. */
   pause(): void {
-    this.pausedAt ??= Date.now();
+    this.clock.pause();
   }
 
   resume(): void {
-    if (this.pausedAt === undefined) return;
-    this.pausedTotal += Date.now() - this.pausedAt;
-    this.pausedAt = undefined;
+    this.clock.resume();
   }
 
   /**
@@ -192,7 +209,7 @@ export class FakeBinance {
   // ---- plumbing ------------------------------------------------------------------------------
 
   private tick(): void {
-    if (this.pausedAt === undefined) this.broadcastTick(this.now());
+    if (!this.clock.paused) this.broadcastTick(this.now());
   }
 
   private broadcastTick(now: number): void {
@@ -244,13 +261,19 @@ export class FakeBinance {
       onClose: () => conn && this.connections.delete(conn),
     });
     if (!peer) return;
-    conn = new FakeConnection(this.nextId++, market, combined, url.pathname + url.search, peer, limit, this.opts.enforceInboundLimit ?? false, (c, added) =>
-      this.ensureStreams(c.market, added),
-    );
+    conn = new FakeConnection(this.nextId++, market, combined, url.pathname + url.search, peer, limit, this.opts.enforceInboundLimit ?? false, (c, added) => {
+      this.ensureStreams(c.market, added);
+      this.checkSubscriptionWaiters();
+    });
     for (const s of streams) conn.streams.add(s);
     this.ensureStreams(market, streams);
     this.connections.add(conn);
     this.allConnections.push(conn);
+    this.checkSubscriptionWaiters();
+  }
+
+  private checkSubscriptionWaiters(): void {
+    for (const check of this.subscriptionWaiters) if (check()) this.subscriptionWaiters.delete(check);
   }
 
   private ensureStreams(market: FakeMarket, streams: readonly string[]): void {
