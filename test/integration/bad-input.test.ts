@@ -187,3 +187,39 @@ function randomInvalidFrame(rand: () => number): string | Uint8Array {
       return JSON.stringify({ type: 'subscribe', series_id: 'binance:spot:FUZZ/USDT:1m', tail_limit: pick(rand, [0, -1, 5001, 2.5, 'x']) });
   }
 }
+
+describe('oversized bodies under load', () => {
+  let big413: TestGateway;
+  // A limit of 1 MiB: the client has megabytes in flight when the limit is found, which is when
+  // closing at once made the kernel reset the connection before the client read the 413.
+  beforeAll(async () => {
+    big413 = await startTestGateway({ maxBodyBytes: 1024 * 1024 });
+  });
+  afterAll(() => big413.stop());
+
+  it('oversized bodies, streamed or declared, from 20 clients at once: every client reads its 413 (no reset before the answer)', async () => {
+    const big = 'x'.repeat(8 * 1024 * 1024);
+    const post = (streamed: boolean) =>
+      fetch(`${big413.url}/api/market/ingest/candle_closed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // A streamed body has no Content-Length: the limit is only found mid-body.
+        body: streamed ? new Blob([big]).stream() : big,
+        duplex: 'half',
+      } as RequestInit).then(
+        async (r) => `${r.status} ${(await r.json()).message}`,
+        (err: Error) => `failed: ${err.message}`,
+      );
+    // 20 clients, each posting 5 in a row on its keep-alive connection, streamed and declared.
+    const outcomes = (
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const mine: string[] = [];
+          for (let i = 0; i < 5; i++) mine.push(await post(true));
+          return mine;
+        }),
+      )
+    ).flat();
+    expect(outcomes.filter((o) => o !== '413 request body exceeds 1048576 bytes')).toEqual([]);
+  }, 60_000);
+});
