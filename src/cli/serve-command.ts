@@ -14,7 +14,9 @@ export async function serveCommand(env: Record<string, string | undefined>, over
   const { config, unknownVariables } = loadConfig(env, overrides);
   setLogLevel(config.logLevel);
   if (unknownVariables.length > 0) log.warn('ignoring unknown TRADE_CANVAS_* variables (typos?)', { variables: unknownVariables });
-  const gateway = await startGateway(config);
+  const starting = startGateway(config);
+  // Handlers go in before start-up ends: the 'listening' line is out before startGateway returns,
+  // and a SIGTERM right after it must stop gracefully, not kill the process by default.
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (++signals > 1) {
@@ -26,17 +28,20 @@ export async function serveCommand(env: Record<string, string | undefined>, over
       log.error('graceful stop took too long; exiting', { timeout_s: config.shutdownTimeoutS });
       process.exit(1);
     }, config.shutdownTimeoutS * 1000);
-    gateway.stop().then(
-      () => {
-        clearTimeout(timeout);
-        process.exit(0);
-      },
-      (err) => {
-        log.error('graceful stop failed', { error: err });
-        process.exit(1);
-      },
-    );
+    starting
+      .then((gateway) => gateway.stop())
+      .then(
+        () => {
+          clearTimeout(timeout);
+          process.exit(0);
+        },
+        (err) => {
+          log.error('graceful stop failed', { error: err });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  await starting; // a failed start-up rejects here: exit 1 (cli.ts)
 }
