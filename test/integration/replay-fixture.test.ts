@@ -51,7 +51,7 @@ describe('replaying the repo-owned recording through the fake exchange', () => {
 
     // The fake's clock is the test's: it stands at the recording's first frame, and nothing is
     // sent until the test advances it, so the gateway cannot miss the start however slowly it boots.
-    fake = await FakeBinance.start({ manualClock: true, replay: { file: FIXTURE, market: 'futures' } });
+    fake = await FakeBinance.start({ paused: true, replay: { file: FIXTURE, market: 'futures' } });
     expect(fake.now()).toBe(firstMs);
     const dir = mkdtempSync(join(tmpdir(), 'kline-replay-'));
     writeFileSync(join(dir, 'whitelist.json'), JSON.stringify({ series_ids: SERIES }));

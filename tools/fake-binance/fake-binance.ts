@@ -7,9 +7,9 @@ import type { FakeBinanceOptions } from './fake-options.js';
 import { FakeRest, type FakeMarket, type HistorySource } from './fake-rest.js';
 import { KlineGenerator, type GeneratedFrame } from './kline-generator.js';
 import { prepareBlast, sendBlast, type PreparedBlast } from './fake-blast.js';
-import { FakeClock } from './fake-clock.js';
 import { floodLoop, ReplayDriver, replayTimer } from './fake-drivers.js';
 import { loadReplayFile, ReplayHistory } from './replay.js';
+import { VirtualClock } from './virtual-clock.js';
 import { acceptUpgrade } from './ws-peer.js';
 
 export type { FakeBinanceOptions } from './fake-options.js';
@@ -32,16 +32,15 @@ export class FakeBinance {
   readonly frameLog: { readonly market: FakeMarket; readonly frame: GeneratedFrame }[] = [];
   private readonly allConnections: FakeConnection[] = [];
   private readonly server: Server;
-  private readonly clock: FakeClock;
+  private readonly clock: VirtualClock;
   private readonly replay: ReplayDriver | undefined;
-  private floodVirtual: number | undefined;
-  /** subscribed() promises, each checked when a subscription changes. */
-  private readonly subscriptionWaiters = new Set<() => boolean>();
   private ticker: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
   /** Stops the flood or replay driver, whichever runs. */
   private stopDriver: (() => void) | undefined;
   private nextId = 1;
+  /** subscribed() promises, each checked when a subscription changes. */
+  private readonly subscriptionWaiters = new Set<() => boolean>();
 
   private constructor(private readonly opts: FakeBinanceOptions) {
     const seed = opts.generator?.seed ?? 1;
@@ -53,17 +52,16 @@ export class FakeBinance {
       this.replay = new ReplayDriver(loadReplayFile(opts.replay.file), history, (stream, data) => this.deliver(market, stream, data));
       sources[market] = history;
     }
-    // A replay keeps its recorded times: the fake's clock starts at the recording's first frame.
+    // A replay keeps its recorded times: the clock starts at the recording's first frame.
     const speed = opts.replay?.speed ?? (opts.barMs ? 60_000 / opts.barMs : (opts.speed ?? 1));
-    this.clock = new FakeClock(opts.startTimeMs ?? this.replay?.startMs ?? Date.now(), speed, opts.manualClock ?? false);
+    this.clock = new VirtualClock(opts.startTimeMs ?? this.replay?.startMs ?? Date.now(), speed, opts.paused ?? false);
     this.rest = new FakeRest(sources, () => this.now(), opts.rest, opts.autoCreate ?? true);
     for (const market of ['spot', 'futures'] as const) for (const s of opts.streams?.[market] ?? []) this.generators[market].addStream(s, this.now());
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    if (this.clock.manual) {
-      // Nothing is sent until the test calls advance().
-    } else if (this.replay) this.stopDriver = replayTimer(this.replay, this.clock);
-    else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? 250);
+    if (this.replay) {
+      if (!this.clock.paused) this.stopDriver = replayTimer(this.replay, this.clock);
+    } else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? 250);
     if (opts.pingIntervalMs) this.pinger = setInterval(() => this.connections.forEach((c) => c.peer.ping('fake')), opts.pingIntervalMs);
   }
 
@@ -91,18 +89,7 @@ export class FakeBinance {
 
   /** Virtual time of the generator, ms. */
   now(): number {
-    return this.floodVirtual ?? this.clock.now();
-  }
-
-  /**
-   * With `manualClock`: moves virtual time `ms` forward and sends what happened meanwhile (the
-   * replay's frames up to the new time, or one generator tick), synchronously. Returns the time.
-   */
-  advance(ms: number): number {
-    const now = this.clock.advance(ms);
-    if (this.replay) this.replay.advanceTo(now);
-    else this.broadcastTick(now);
-    return now;
+    return this.clock.now();
   }
 
   /** Resolves once connections of `market` are subscribed to every one of `streams`. */
@@ -110,8 +97,7 @@ export class FakeBinance {
     const done = () => streams.every((s) => [...this.connections].some((c) => c.market === market && c.streams.has(s)));
     if (done()) return Promise.resolve();
     return new Promise((resolve) => {
-      const check = () => (done() ? (resolve(), true) : false);
-      this.subscriptionWaiters.add(check);
+      this.subscriptionWaiters.add(() => (done() ? (resolve(), true) : false));
     });
   }
 
@@ -148,6 +134,21 @@ export class FakeBinance {
 
   resume(): void {
     this.clock.resume();
+    // A replay started paused begins here.
+    if (this.replay && !this.stopDriver) this.stopDriver = replayTimer(this.replay, this.clock);
+  }
+
+  /**
+   * Paused: moves virtual time on by `ms`, one forming update of every stream per `stepMs`
+   * (default: one real forming interval's worth), so tests drive the exchange without waiting.
+   * A replay sends, step by step, the frames recorded up to the new time.
+   */
+  advance(ms: number, stepMs = (this.opts.tickMs ?? 250) * this.clock.speed): number {
+    for (let left = ms; left > 0; left -= stepMs) {
+      this.clock.skip(Math.min(stepMs, left));
+      this.broadcastTick(this.now());
+    }
+    return this.now();
   }
 
   /**
@@ -157,12 +158,13 @@ export class FakeBinance {
   startFlood(stepMs = 250): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
-    this.floodVirtual = this.now();
+    let virtual = this.now();
+    this.clock.steer(virtual);
     this.stopDriver = floodLoop(
       () => {
-        if (this.floodVirtual === undefined || !this.server.listening) return false;
-        this.floodVirtual += stepMs;
-        this.broadcastTick(this.floodVirtual);
+        if (!this.clock.steering || !this.server.listening) return false;
+        this.clock.steer((virtual += stepMs));
+        this.broadcastTick(virtual);
         return true;
       },
       () => [...this.connections].map((c) => c.peer.socket),
@@ -188,9 +190,9 @@ export class FakeBinance {
   }
 
   stopFlood(): void {
-    if (this.floodVirtual === undefined) return;
+    if (!this.clock.steering) return;
     this.stopDriver?.();
-    this.floodVirtual = undefined;
+    this.clock.steer(undefined);
     this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 250);
   }
 
@@ -201,7 +203,7 @@ export class FakeBinance {
   async close(): Promise<void> {
     for (const t of [this.ticker, this.pinger]) if (t) clearInterval(t);
     this.stopDriver?.();
-    this.floodVirtual = undefined;
+    this.clock.steer(undefined);
     for (const c of this.connections) c.peer.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -213,6 +215,7 @@ export class FakeBinance {
   }
 
   private broadcastTick(now: number): void {
+    this.replay?.advanceTo(now);
     for (const market of ['spot', 'futures'] as const) {
       const frames: GeneratedFrame[] = this.generators[market].tick(now);
       for (const f of frames) {

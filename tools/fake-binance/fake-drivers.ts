@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { FakeClock } from './fake-clock.js';
+import type { VirtualClock } from './virtual-clock.js';
 import type { ReplayFrame, ReplayHistory } from './replay.js';
 
 /**
@@ -63,11 +63,12 @@ export class ReplayDriver {
 }
 
 /** Runs a replay with the wall clock (the fake's clock, at its speed). Returns a stop function. */
-export function replayTimer(driver: ReplayDriver, clock: FakeClock): () => void {
+export function replayTimer(driver: ReplayDriver, clock: VirtualClock): () => void {
   let timer: NodeJS.Timeout | undefined;
   const step = (): void => {
     const nextAt = driver.advanceTo(clock.now());
-    if (nextAt !== undefined) timer = setTimeout(step, clock.realMsUntil(nextAt));
+    // A paused clock is looked at again after as long as the wait would be at speed.
+    if (nextAt !== undefined) timer = setTimeout(step, Math.max(1, Math.ceil((nextAt - clock.now()) / clock.speed)));
   };
   step();
   return () => clearTimeout(timer);

@@ -31,13 +31,13 @@ export interface FakeBinanceOptions {
   /**
    * Replay a recording instead of generating (generation stays off for that market). The fake's
    * clock then starts at the recording's first frame (unless startTimeMs), running `speed` times
-   * the wall clock (default 1), or as the test advances it with manualClock.
+   * the wall clock (default 1), or as the test advances it (paused).
    */
   readonly replay?: { readonly file: string; readonly speed?: number; readonly market?: FakeMarket };
   /**
-   * Virtual time moves only when the test calls advance(ms) (or `/__control/advance?ms=N`), which
-   * sends what happened meanwhile; no timer sends anything. Tests use it instead of racing the
-   * wall clock.
+   * Start with the clock stopped: nothing is sent until the test calls advance(ms) (or
+   * `/__control/advance?ms=N`), which sends what happened meanwhile, or resume(). Tests use it
+   * instead of racing the wall clock.
    */
-  readonly manualClock?: boolean;
+  readonly paused?: boolean;
 }
