@@ -90,6 +90,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
     const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
     const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
+    hub.outbound.setBound(config.wsMaxTotalBufferedBytes);
     const core: GatewayCore = { ...base, hub };
     const activity = new SeriesActivity();
     const latency = new GatewayLatency();

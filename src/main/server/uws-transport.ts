@@ -89,6 +89,18 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
   const sockets = new Set<UwsPeer>();
 
   app.any('/*', (res, req) => {
+    const framing = framingProblem(req);
+    if (framing) {
+      // Two lengths for one body is a request-smuggling shape (RFC 9112 §6.3): refuse it and end
+      // the connection, since where the next request starts is unknowable.
+      res.cork(() =>
+        res
+          .writeStatus(STATUS_TEXT[400]!)
+          .writeHeader('content-type', 'application/json')
+          .end(JSON.stringify({ code: 'bad_request', message: framing }), true),
+      );
+      return;
+    }
     const request = readRequest(res, req, options);
     const response = new UwsHttpResponse(res);
     res.onAborted(() => {
@@ -186,6 +198,20 @@ class UwsHttpResponse implements HttpResponse {
       this.res.end(body, closeConnection);
     });
   }
+}
+
+/** Conflicting Content-Length headers (uWS would silently use the first), else null. */
+function framingProblem(req: UwsTypes.HttpRequest): string | null {
+  const method = req.getCaseSensitiveMethod().toUpperCase();
+  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return null;
+  let first: string | null = null;
+  let conflict = false;
+  req.forEach((name, value) => {
+    if (name !== 'content-length') return;
+    if (first === null) first = value.trim();
+    else if (value.trim() !== first) conflict = true;
+  });
+  return conflict ? 'conflicting Content-Length headers' : null;
 }
 
 interface UwsRequest extends HttpRequest {
