@@ -29,6 +29,7 @@ const { values } = parseArgs({
     replay: { type: 'string' },
     'replay-speed': { type: 'string' },
     'replay-market': { type: 'string' },
+    paused: { type: 'boolean', default: false },
     flood: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -45,6 +46,7 @@ if (values.help) {
   --ping-ms N                 server ping interval (default off)
   --enforce-inbound-limit     close connections over 5 (spot) / 10 (futures) msgs/s, as Binance does
   --replay FILE [--replay-speed X] [--replay-market spot|futures]   replay a recording instead
+  --paused                    start with the clock stopped: POST /__control/advance?ms=N moves it, /__control/resume runs it
   --flood STEP_MS             send rounds as fast as clients read (virtual STEP_MS per round)`);
   process.exit(0);
 }
@@ -71,6 +73,7 @@ const options: FakeBinanceOptions = {
   pingIntervalMs: num(values['ping-ms']),
   enforceInboundLimit: values['enforce-inbound-limit'],
   replay: values.replay ? { file: values.replay, speed: num(values['replay-speed']), market: replayMarket } : undefined,
+  paused: values.paused,
 };
 
 const fake = await FakeBinance.start(options);

@@ -8,6 +8,7 @@ import { TailCache } from './hub/tail-cache.js';
 import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
 import { createLogger } from '../shared/log.js';
+import { GatewayLatency } from './metrics/latency-metrics.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
 import { livePageRoutes } from './server/routes/live-page-routes.js';
@@ -92,11 +93,13 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     hub.outbound.setBound(config.wsMaxTotalBufferedBytes);
     const core: GatewayCore = { ...base, hub };
     const activity = new SeriesActivity();
+    const latency = new GatewayLatency();
     store.onWriterLost(() => cache.clear());
     store.onCommitted((msg) => {
       cache.apply(msg); // first: reads started after this commit must see it
       activity.record(msg);
       hub.onCommitted(msg);
+      latency.published(msg);
     });
     const ingestPlugin = plugins.ingest ?? live?.ingest;
     ingest = ingestPlugin ? await ingestPlugin(core) : null;
@@ -109,7 +112,10 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         .split(',')
         .map((o) => o.trim())
         .filter(Boolean),
-      onResponse: (route, status) => httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1),
+      onResponse: (route, status, startedAtMs) => {
+        httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1);
+        latency.responded(route, startedAtMs);
+      },
     });
     const routes = [
       ...marketRoutes({ reader, store, hub, whitelist: () => whitelist.seriesIds, devApi: () => config.enableDevApi, debugApi: () => config.enableDebugApi }),
@@ -132,6 +138,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           writer: () => store.stats(),
           writerInFlight: () => store.inFlightCandles,
           seriesActivity: activity,
+          latency,
           extra: ingest ? (out) => ingest!.metrics(out) : undefined,
         },
       }),

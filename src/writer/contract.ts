@@ -128,6 +128,8 @@ export interface CommittedMessage {
   readonly mainAcks: readonly number[];
   readonly rows: number;
   readonly drainMs: number;
+  /** When the transaction committed, on shared/clock.ts monotonicMs (commit → publish latency). */
+  readonly committedAtMs: number;
 }
 
 /**

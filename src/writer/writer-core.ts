@@ -1,5 +1,6 @@
 import { CANDLE_STRIDE, candleCount, timeAt } from '../domain/candle.js';
 import { describeError, GatewayError, toWire } from '../shared/errors.js';
+import { monotonicMs } from '../shared/clock.js';
 import { createLogger } from '../shared/log.js';
 import type { BatchAckMessage, ClosedBatchMessage, CommitFailedMessage, CommittedMessage, CommittedSegment, ReadResult } from './contract.js';
 import { planDrain, validateBatch } from './drain-plan.js';
@@ -137,14 +138,15 @@ export class WriterCore {
       return false;
     }
     this.retryDelayMs = RETRY_MIN_MS;
+    const committedAtMs = monotonicMs();
     const drainMs = performance.now() - started;
     this.queue.committed(taken);
-    this.report(taken, writes, rows, drainMs);
+    this.report(taken, writes, rows, drainMs, committedAtMs);
     if (!this.queue.isEmpty) this.scheduleDrain();
     return true;
   }
 
-  private report(taken: QueuedBatch[], writes: ReturnType<typeof planDrain>, rows: number, drainMs: number): void {
+  private report(taken: QueuedBatch[], writes: ReturnType<typeof planDrain>, rows: number, drainMs: number, committedAtMs: number): void {
     const segments: CommittedSegment[] = [];
     for (const w of writes) {
       const head = Math.max(this.headOf(w.seriesId) ?? -Infinity, timeAt(w.all, candleCount(w.all) - 1));
@@ -159,6 +161,7 @@ export class WriterCore {
       mainAcks: taken.filter((p) => p.source === MAIN_SOURCE).map((p) => p.msg.seq),
       rows,
       drainMs,
+      committedAtMs,
     };
     this.options.toMain(committed);
     for (const p of taken) {
@@ -171,8 +174,9 @@ export class WriterCore {
     this.store.rollback();
     this.counters.commitFailed();
     this.queue.putBack(taken);
-    const error = toWire(new GatewayError('store_failed', `commit failed: ${this.options.explain?.(err) ?? describeError(err)}`, { cause: err }));
-    log.error('commit failed; batches kept for retry', { error: error.message, batches: taken.length, retry_in_ms: this.retryDelayMs });
+    const failure = new GatewayError('store_failed', `commit failed: ${this.options.explain?.(err) ?? describeError(err)}`, { cause: err });
+    const error = toWire(failure);
+    log.error('commit failed; batches kept for retry', { error: failure, batches: taken.length, retry_in_ms: this.retryDelayMs });
     // Every producer hears about its batches (per-batch outcome); the main thread always hears,
     // as it reports "cannot commit" on /readyz until the next commit.
     for (const p of taken) {

@@ -28,6 +28,16 @@ export interface FakeBinanceOptions {
   readonly rest?: RestLimits;
   /** Keep a log of every generated frame (frameLog), for tests that compare sent with received. */
   readonly recordFrames?: boolean;
-  /** Replay a recording instead of generating (generation stays off for that market). */
+  /**
+   * Replay a recording instead of generating (generation stays off for that market). The fake's
+   * clock then starts at the recording's first frame (unless startTimeMs), running `speed` times
+   * the wall clock (default 1), or as the test advances it (paused).
+   */
   readonly replay?: { readonly file: string; readonly speed?: number; readonly market?: FakeMarket };
+  /**
+   * Start with the clock stopped: nothing is sent until the test calls advance(ms) (or
+   * `/__control/advance?ms=N`), which sends what happened meanwhile, or resume(). Tests use it
+   * instead of racing the wall clock.
+   */
+  readonly paused?: boolean;
 }

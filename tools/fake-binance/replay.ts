@@ -78,6 +78,11 @@ function closedBarOf(event: Record<string, unknown>): Bar | undefined {
 export class ReplayHistory {
   private readonly bars = new Map<string, Bar[]>();
 
+  /** A stream of the recording: REST answers it (with no rows before its first close), as Binance does a listed symbol. */
+  declare(stream: string): void {
+    if (!this.bars.has(stream)) this.bars.set(stream, []);
+  }
+
   record(stream: string, bar: Bar): void {
     let list = this.bars.get(stream);
     if (!list) this.bars.set(stream, (list = []));

@@ -1,6 +1,5 @@
 import type { Config } from '../config/settings.js';
 import type { SeriesId } from '../../domain/series-id.js';
-import { describeError } from '../../shared/errors.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
 import type { BackfillResult } from '../../ingest/contract.js';
@@ -63,7 +62,7 @@ export class IngestSupervisor implements IngestPlugin {
     opts.store.onRestart?.(() => {
       log.warn('writer restarted; handing every ingest worker a new port (unacked batches are re-sent)');
       for (const w of this.workers)
-        w.reconnectWriter().catch((err) => log.error('could not reconnect an ingest worker to the writer', { worker: w.index, error: describeError(err) }));
+        w.reconnectWriter().catch((err) => log.error('could not reconnect an ingest worker to the writer', { worker: w.index, error: err }));
       // A start that failed while the writer was gone (its store head could not be read) goes again.
       for (const w of this.workers) if (w.isAlive) this.onWorkerUp(w.index);
     });
@@ -80,9 +79,7 @@ export class IngestSupervisor implements IngestPlugin {
   static async start(opts: IngestSupervisorOptions): Promise<IngestSupervisor> {
     const supervisor = new IngestSupervisor(opts);
     // A worker that fails to start is retried by its client; readiness says it is down meanwhile.
-    await Promise.all(
-      supervisor.workers.map((w) => w.start().catch((err) => log.error('ingest worker failed to start', { worker: w.index, error: describeError(err) }))),
-    );
+    await Promise.all(supervisor.workers.map((w) => w.start().catch((err) => log.error('ingest worker failed to start', { worker: w.index, error: err }))));
     if (opts.config.enableWhitelistIngest) {
       for (const seriesId of opts.whitelist) {
         if (!streamable(seriesId)) {
@@ -237,9 +234,7 @@ export class IngestSupervisor implements IngestPlugin {
   }
 
   private serial(seriesId: string, op: () => Promise<void>): Promise<void> {
-    const next = (this.ops.get(seriesId) ?? Promise.resolve())
-      .then(op)
-      .catch((err) => log.error('ingest job operation failed', { seriesId, error: describeError(err) }));
+    const next = (this.ops.get(seriesId) ?? Promise.resolve()).then(op).catch((err) => log.error('ingest job operation failed', { seriesId, error: err }));
     this.ops.set(seriesId, next);
     void next.then(() => {
       if (this.ops.get(seriesId) === next) this.ops.delete(seriesId);
