@@ -55,7 +55,8 @@ export function makeMinuteTrades(seed: number, k: number, open: number, high: nu
   }
   // A bridge that stayed between open and close reaches the extremes through one trade each.
   if (high > upper && !(top > upper)) price[argExtreme(price, k - 1, 1, -1)] = high;
-  if (low < lower && !(bottom < lower)) price[argExtreme(price, k - 1, -1, price.indexOf(high))] = low;
+  // (Not over the trade that makes the high: the open or close makes it when high = upper.)
+  if (low < lower && !(bottom < lower)) price[argExtreme(price, k - 1, -1, high > upper ? price.indexOf(high) : -1)] = low;
 
   const cumVolume = new Float64Array(k);
   let sizes = 0;
