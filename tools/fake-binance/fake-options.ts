@@ -59,8 +59,8 @@ export function generatorOptions(opts: FakeBinanceOptions, market: FakeMarket, o
   const seed = opts.generator?.seed ?? 1;
   const tradesPerMinute = Math.round(60_000 / ((opts.tickMs ?? DEFAULT_TICK_MS) * speedOf(opts)));
   return {
-    tradesPerMinute: Math.min(MAX_TRADES_PER_MINUTE, Math.max(1, tradesPerMinute)),
     ...opts.generator,
+    tradesPerMinute: opts.generator?.tradesPerMinute ?? Math.min(MAX_TRADES_PER_MINUTE, Math.max(1, tradesPerMinute)),
     historyDays: opts.historyDays ?? opts.generator?.historyDays,
     seed: market === 'spot' ? seed : seed + 1,
     market,

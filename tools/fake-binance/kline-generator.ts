@@ -31,7 +31,12 @@ export interface GeneratorOptions {
   readonly backfillBars?: number;
   /** Most closed bars kept per stream (default unlimited); the oldest are dropped beyond it. */
   readonly historyLimit?: number;
-  /** Largest relative price move of one trade (default 0.001); a 1m bar's spread is tradeStep·√(K/3). */
+  /**
+   * Typical relative move of a 1m bar, σ of its log return (default 0.0015, a calm crypto minute;
+   * a day then moves ~6 %), whatever the trades per minute.
+   */
+  readonly minuteVolatility?: number;
+  /** Instead: largest relative move of one trade, so a 1m bar's σ is tradeStep·√(K/3) (the old model). */
   readonly tradeStep?: number;
   /** Trades per minute, K (default 12, one every 5 s). FakeBinance makes it one per forming update. */
   readonly tradesPerMinute?: number;
@@ -119,7 +124,8 @@ export class KlineGenerator {
       historyDays: Math.max(0, Math.floor(options.historyDays ?? 30)),
       shared: {
         tradesPerMinute: options.tradesPerMinute ?? 12,
-        tradeStep: options.tradeStep ?? 0.001,
+        tradeStep: options.tradeStep,
+        minuteVolatility: options.minuteVolatility ?? 0.0015,
         activitySpread: options.activitySpread ?? 0,
         extraTradeProbability: options.extraTradeProbability ?? 0.3,
       },

@@ -5,9 +5,9 @@
  * neighbouring day left them): cheap to cache, cheap to drop (price-path.ts).
  *
  * The model is the old per-trade random walk, summarised per minute so a day costs 1440 draws
- * rather than 1440 × trades: with K trades per minute each moving the price uniformly within
- * ±tradeStep, a minute's log return is normal with σ = tradeStep·√(K/3) (scaled by the minute's
- * activity). High and low are the extremes of a Brownian bridge from open to close with that σ
+ * rather than 1440 × trades: K trades per minute each moving the price uniformly within ±step add
+ * up to a minute's log return that is normal with σ = step·√(K/3) (minuteSigma, scaled by the
+ * square root of the minute's activity). High and low are the extremes of a Brownian bridge from open to close with that σ
  * (their exact distribution), pulled in by 0.5826·σ/√K because K discrete trades see less of the
  * range than a continuous path (Siegmund's correction). Volume is the sum of K trade sizes of 1 to
  * 1000 units (0.001 each), by its normal approximation. minute-trades.ts rebuilds trades that match
@@ -30,7 +30,8 @@ export interface PathParams {
   /** The path's own seed (generator seed, market and symbol mixed). */
   readonly seed: number;
   readonly tradesPerMinute: number;
-  readonly tradeStep: number;
+  /** Standard deviation of a minute's log return at ordinary activity. */
+  readonly minuteSigma: number;
   readonly activitySpread: number;
   readonly extraTradeProbability: number;
 }
@@ -70,7 +71,7 @@ export function makeDay(p: PathParams, day: number, direction: 'forward' | 'back
   const uniform = mulberry32(mixSeed(p.seed, day));
   const gauss = gaussianFrom(uniform);
   const k = p.tradesPerMinute;
-  const baseSigma = p.tradeStep * Math.sqrt(k / 3);
+  const baseSigma = p.minuteSigma;
   const shortfall = DISCRETE_EXTREME_SHORTFALL / Math.sqrt(k);
   const spread = p.activitySpread;
   const fastNoise = Math.sqrt(1 - FAST_PERSISTENCE ** 2) * spread;

@@ -27,7 +27,12 @@ export interface ListingOptions {
   readonly seed: number;
   readonly historyDays: number;
   /** Path parameters every symbol shares (its own seed and trades per minute aside). */
-  readonly shared: Omit<PathParams, 'seed'>;
+  readonly shared: Omit<PathParams, 'seed' | 'minuteSigma'> & {
+    /** Largest relative move of one trade: a minute's σ is tradeStep·√(K/3). Unset: minuteVolatility. */
+    readonly tradeStep: number | undefined;
+    /** A minute's σ whatever K, when tradeStep is unset. */
+    readonly minuteVolatility: number;
+  };
   /** Start of the origin day's… day; unset: the first `now` seen. */
   readonly originMs: number | undefined;
   /** The only symbols that exist, if set. */
@@ -79,10 +84,12 @@ export class SymbolPaths {
       seed.startPrice !== undefined ? Math.max(1, Math.round(seed.startPrice * 10 ** decimals)) : 100_000 + Math.floor(mulberry32(pathSeed)() * 900_000);
     const originDay = Math.floor(this.originMs / DAY_MS);
     const tradesPerMinute = Math.max(1, Math.round(seed.tradesPerMinute ?? this.opts.shared.tradesPerMinute));
+    const { tradeStep, minuteVolatility, activitySpread, extraTradeProbability } = this.opts.shared;
+    const minuteSigma = tradeStep === undefined ? minuteVolatility : tradeStep * Math.sqrt(tradesPerMinute / 3);
     const path = new PricePath(
       {
         symbol,
-        params: { ...this.opts.shared, seed: pathSeed, tradesPerMinute },
+        params: { seed: pathSeed, tradesPerMinute, minuteSigma, activitySpread, extraTradeProbability },
         startTicks,
         priceDecimals: decimals,
         originDay,

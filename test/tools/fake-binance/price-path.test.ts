@@ -18,7 +18,13 @@ function paths(options: { tradesPerMinute?: number; cachedDays?: number; activit
   return new SymbolPaths({
     seed: 11,
     historyDays: HISTORY_DAYS,
-    shared: { tradesPerMinute: options.tradesPerMinute ?? 12, tradeStep: 0.001, activitySpread: options.activitySpread ?? 0.5, extraTradeProbability: 0.3 },
+    shared: {
+      tradesPerMinute: options.tradesPerMinute ?? 12,
+      tradeStep: undefined,
+      minuteVolatility: 0.0015,
+      activitySpread: options.activitySpread ?? 0.5,
+      extraTradeProbability: 0.3,
+    },
     originMs: ORIGIN,
     symbols: undefined,
     autoCreate: true,

@@ -68,6 +68,16 @@ describe('KlineGenerator seeds (the demo: history that reads like live)', () => 
     }
   });
 
+  it('by default a 1m bar moves like a calm crypto minute (σ 0.15 %), however many trades make it', () => {
+    const rms = (r: number[]) => Math.sqrt(r.reduce((x, y) => x + y * y, 0) / r.length);
+    for (const tradesPerMinute of [1, 12, 240]) {
+      const gen = new KlineGenerator({ seed: 8 });
+      gen.addStream(STREAM, START, { startPrice: 100, backfillBars: 600, tradesPerMinute });
+      expect(rms(logReturns(gen.history(STREAM)))).toBeGreaterThan(0.0015 * 0.85);
+      expect(rms(logReturns(gen.history(STREAM)))).toBeLessThan(0.0015 * 1.15);
+    }
+  });
+
   it('activitySpread varies volume bar to bar; without it, bars of many trades have nearly equal volume', () => {
     const volumes = (activitySpread: number) => {
       const gen = new KlineGenerator({ seed: 9, activitySpread });
@@ -85,6 +95,6 @@ describe('KlineGenerator seeds (the demo: history that reads like live)', () => 
       for (let now = START; now < START + 5 * 60_000; now += 7_000) out.push(...gen.tick(now).map((f) => f.data));
       return out;
     };
-    expect(frames(new KlineGenerator({ seed: 4 }))).toEqual(frames(new KlineGenerator({ seed: 4, activitySpread: 0, tradeStep: 0.001 })));
+    expect(frames(new KlineGenerator({ seed: 4 }))).toEqual(frames(new KlineGenerator({ seed: 4, activitySpread: 0, minuteVolatility: 0.0015 })));
   });
 });
