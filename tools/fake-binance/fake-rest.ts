@@ -115,7 +115,7 @@ export class FakeRest {
     source.touch?.(stream, exchangeNow);
     const holes = this.holes.get(`${market}:${stream}`) ?? [];
     const skip = holes.length === 0 ? undefined : (t: number) => holes.some(([from, to]) => t >= from && t <= to);
-    const rows = source.klines(symbol, interval, { startTime, endTime, limit: parsed.request.limit, now: exchangeNow, skip }).map(row);
+    const rows = source.klines(symbol, interval, { startTime, endTime, limit: parsed.request.limit, now: exchangeNow, skip }).map(klineRow);
     return { status: 200, headers: this.weightHeader(market), body: JSON.stringify(rows), rows: rows.length };
   }
 
@@ -145,6 +145,6 @@ export class FakeRest {
 }
 
 /** `[openTime, o, h, l, c, v, closeTime, quoteVolume, trades, takerBase, takerQuote, ignore]`. */
-function row(b: Bar): unknown[] {
+export function klineRow(b: Bar): unknown[] {
   return [b.t, b.o, b.h, b.l, b.c, b.v, b.T, '0', b.n, '0', '0', '0'];
 }

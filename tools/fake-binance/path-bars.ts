@@ -7,12 +7,15 @@
  * so far and the closed bar is its completion.
  */
 import type { Bar } from './kline-generator.js';
-import { DAY_MS, MINUTE_MS, type Interval } from './intervals.js';
+import { DAY_MS as DAY_MS_EXPORT, MINUTE_MS as MINUTE_MS_EXPORT, type Interval } from './intervals.js';
 import { MINUTES_PER_DAY } from './path-day.js';
 import { tradesUpTo } from './minute-trades.js';
 import type { PricePath } from './price-path.js';
 
 const VOLUME_DECIMALS = 3;
+// Module-local copies: read in the hottest loop, where an imported binding may cost a getter call.
+const DAY_MS = DAY_MS_EXPORT;
+const MINUTE_MS = MINUTE_MS_EXPORT;
 
 /** A running aggregate in ticks and volume units; `n` = 0 means no trade yet (prices = the last price). */
 class Totals {
@@ -25,6 +28,13 @@ class Totals {
   first = -1;
   last = -1;
   private empty = true;
+
+  reset(): this {
+    this.volume = this.n = 0;
+    this.first = this.last = -1;
+    this.empty = true;
+    return this;
+  }
 
   add(open: number, high: number, low: number, close: number, volume: number, n: number, first: number): void {
     if (this.empty) {
@@ -46,6 +56,9 @@ class Totals {
   }
 }
 
+/** One bar is summed at a time (synchronously): one accumulator, no garbage per bar. */
+const scratch = new Totals();
+
 /**
  * The bar of `path` opening at `open` (next bar at `next`) with the trades made by `now` (ms,
  * inclusive), or undefined if the path has nothing in it by then. Data starts at `path.firstMs`;
@@ -56,7 +69,7 @@ export function pathBar(path: PricePath, open: number, next: number, now: number
   let t = Math.max(open, path.firstMs);
   if (t >= end) return undefined;
   const k = path.tradesPerMinute;
-  const sum = new Totals();
+  const sum = scratch.reset();
   while (t < end) {
     const day = Math.floor(t / DAY_MS);
     const dayStart = day * DAY_MS;
@@ -167,6 +180,8 @@ export function selectPathBars(path: PricePath, interval: Interval, q: BarQuery)
 /** Integer ticks → fixed-point decimal string, exactly (no float formatting). */
 export function formatTicks(ticks: number, decimals: number): string {
   if (decimals === 0) return String(ticks);
-  const text = String(ticks).padStart(decimals + 1, '0');
-  return `${text.slice(0, -decimals)}.${text.slice(-decimals)}`;
+  let text = String(ticks);
+  if (text.length <= decimals) text = text.padStart(decimals + 1, '0');
+  const point = text.length - decimals;
+  return text.slice(0, point) + '.' + text.slice(point);
 }

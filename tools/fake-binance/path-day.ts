@@ -91,17 +91,20 @@ export function makeDay(p: PathParams, day: number, direction: 'forward' | 'back
   const forward = direction === 'forward';
   for (let i = 0; i < MINUTES_PER_DAY; i++) {
     const j = forward ? i : MINUTES_PER_DAY - 1 - i;
-    let activity = 1;
+    let root = 1; // √activity
     if (spread > 0) {
       fast = FAST_PERSISTENCE * fast + fastNoise * gauss();
       slow = SLOW_PERSISTENCE * slow + slowNoise * gauss();
-      activity = Math.exp(fast + slow);
+      root = Math.exp((fast + slow) / 2);
     }
+    const activity = root * root;
     if (i === 0) first = { fast, slow };
-    const sigma = baseSigma * Math.sqrt(activity);
+    const sigma = baseSigma * root;
     const r = sigma * gauss();
-    const o = forward ? price : Math.max(1, Math.round(price * Math.exp(-r)));
-    const c = forward ? Math.max(1, Math.round(price * Math.exp(r))) : price;
+    // e^±r to third order: |r| ≪ 1, the error (r⁴/24) is far below a tick.
+    const growth = 1 + r * (1 + r * (0.5 + r / 6));
+    const o = forward ? price : Math.max(1, Math.round(price / growth));
+    const c = forward ? Math.max(1, Math.round(price * growth)) : price;
     price = forward ? c : o;
     // Extremes of the bridge from 0 to x = r (log units), beyond the open and close themselves.
     // Moves are small (σ ≪ 1): e^u ≈ 1 + u + u²/2 is exact to well within a tick, and cheaper.

@@ -78,6 +78,8 @@ export class PricePath {
   private readonly forward: DaySummary[] = [];
   private readonly backward: DaySummary[] = [];
   private readonly trades = new Map<number, MinuteTrades>();
+  /** The day last handed out: consecutive bars mostly fall in the same day (no cache lookup). */
+  private recent: PathDay | undefined;
 
   constructor(
     private readonly setup: PathSetup,
@@ -93,15 +95,17 @@ export class PricePath {
 
   /** Minute summaries of UTC day `day` (≥ the first day). */
   day(day: number): PathDay {
+    if (this.recent?.day === day) return this.recent;
     const key = `${this.params.seed}:${this.symbol}:${day}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    const wasIndexed = this.summaryIfMade(day) !== undefined;
-    this.indexThrough(day);
-    // indexThrough made (and cached) the day unless its summary was already kept.
-    const made = wasIndexed ? this.make(day) : this.cache.get(key)!;
-    if (wasIndexed) this.cache.set(key, made);
-    return made;
+    let made = this.cache.get(key);
+    if (!made) {
+      const wasIndexed = this.summaryIfMade(day) !== undefined;
+      this.indexThrough(day);
+      // indexThrough made (and cached) the day unless its summary was already kept.
+      made = wasIndexed ? this.make(day) : this.cache.get(key)!;
+      if (wasIndexed) this.cache.set(key, made);
+    }
+    return (this.recent = made);
   }
 
   summary(day: number): DaySummary {

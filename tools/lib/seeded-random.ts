@@ -36,18 +36,29 @@ export function mixSeed(...parts: ReadonlyArray<number | string>): number {
   return h >>> 0 || 1;
 }
 
-/** Standard normal variates from `uniform` (Box–Muller, both values of each pair used). */
+/**
+ * Standard normal variates from `uniform`: Marsaglia's polar method (no sine or cosine, unlike
+ * Box–Muller), both values of each pair used.
+ */
 export function gaussianFrom(uniform: () => number): () => number {
-  let spare: number | undefined;
+  let spare = 0;
+  let hasSpare = false;
   return () => {
-    if (spare !== undefined) {
-      const v = spare;
-      spare = undefined;
-      return v;
+    if (hasSpare) {
+      hasSpare = false;
+      return spare;
     }
-    const r = Math.sqrt(-2 * Math.log(1 - uniform()));
-    const a = 2 * Math.PI * uniform();
-    spare = r * Math.sin(a);
-    return r * Math.cos(a);
+    let x: number;
+    let y: number;
+    let s: number;
+    do {
+      x = 2 * uniform() - 1;
+      y = 2 * uniform() - 1;
+      s = x * x + y * y;
+    } while (s >= 1 || s === 0);
+    const scale = Math.sqrt((-2 * Math.log(s)) / s);
+    spare = y * scale;
+    hasSpare = true;
+    return x * scale;
   };
 }
