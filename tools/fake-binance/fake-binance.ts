@@ -121,12 +121,14 @@ export class FakeBinance {
   }
 
   /**
-   * Paused: moves virtual time on by `ms`, one forming update of every stream per `stepMs`
-   * (default: one real forming interval's worth), so tests drive the exchange without waiting.
+   * Paused: moves virtual time on by `ms` and sends what happened meanwhile: the closes, and a
+   * forming update of every stream every `stepMs` (default: once, at the new time). Tests drive
+   * the exchange with it instead of waiting on the wall clock. Returns the new time.
    */
-  advance(ms: number, stepMs = (this.opts.tickMs ?? DEFAULT_TICK_MS) * this.clock.speed): number {
-    for (let left = ms; left > 0; left -= stepMs) {
-      this.clock.skip(Math.min(stepMs, left));
+  advance(ms: number, stepMs = ms): number {
+    const step = stepMs > 0 ? stepMs : ms;
+    for (let left = ms; left > 0; left -= step) {
+      this.clock.skip(Math.min(step, left));
       this.broadcastTick(this.now());
     }
     return this.now();

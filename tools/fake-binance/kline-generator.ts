@@ -195,6 +195,15 @@ export class KlineGenerator {
   }
 
   /**
+   * The path of `symbol` aggregated over any window [fromMs, toMs) as of `now`, e.g. a rolling 24h
+   * ticker (open, high, low, last price, volume, trade count); undefined if nothing is in it.
+   */
+  window(symbol: string, fromMs: number, toMs: number, now: number): Bar | undefined {
+    const path = this.paths.has(symbol) ? this.paths.pathOf(symbol, now) : undefined;
+    return path && pathBar(path, fromMs, toMs, now);
+  }
+
+  /**
    * A REST request's stream starts generating (with its backfill in history()) unless autoCreate
    * is off, as a subscription would: tests compare what the gateway stored with history().
    */

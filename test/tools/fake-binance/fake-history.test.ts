@@ -96,10 +96,11 @@ async function subscribe(market: 'spot' | 'futures', streams: string[]): Promise
   return { ws, klines };
 }
 
-/** Moves the paused fake on and waits until the client has every frame it was sent. */
+/** Moves the paused fake on, a forming update every `stepMs`, and waits until the client has every frame it was sent. */
 async function advance(client: { klines: Kline[] }, ms: number, stepMs: number): Promise<number> {
   const sentBefore = fake!.connectionStats().at(-1)!.framesSent;
-  const now = fake!.advance(ms, stepMs);
+  let now = fake!.now();
+  for (let moved = 0; moved < ms; moved += stepMs) now = fake!.advance(stepMs);
   const sent = fake!.connectionStats().at(-1)!.framesSent;
   await waitFor(() => client.klines.length >= sent, `${sent - sentBefore} frames`, 20_000);
   return now;

@@ -151,6 +151,22 @@ describe('price path: bars of every interval', () => {
     expect(january.T).toBe(Date.UTC(2026, 1, 1) - 1);
   });
 
+  it('a window at any times (a rolling 24h ticker) is the aggregate of its pieces, down to single trades', () => {
+    const p = paths({ tradesPerMinute: 30 });
+    const path = p.pathOf('BTCUSDT', ORIGIN)!;
+    const to = ORIGIN + 1_234;
+    const from = to - DAY_MS;
+    const now = to + 5_000;
+    const [headEnd, tailStart] = [Math.ceil(from / 1000) * 1000, Math.floor(to / 1000) * 1000];
+    // Day summaries and whole minutes on one side; the trades of 86,400 one-second bars and two
+    // sub-second pieces on the other.
+    const pieces = [pathBar(path, from, headEnd, now)!, ...bars(p, 'BTCUSDT', '1s', headEnd, tailStart - 1, now), pathBar(path, tailStart, to, now)!];
+    expect(pieces).toHaveLength(86_401);
+    const window = pathBar(path, from, to, now)!;
+    expect(summaryOf(window)).toEqual(aggregate(pieces));
+    expect([window.t, window.T]).toEqual([from, to - 1]);
+  });
+
   it('a forming bar holds the trades made by now; the closed bar completes it', () => {
     const path = paths({ tradesPerMinute: 240 }).pathOf('BTCUSDT', ORIGIN)!;
     const five = iv('5m');
