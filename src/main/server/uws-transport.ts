@@ -88,6 +88,18 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
   const sockets = new Set<UwsPeer>();
 
   app.any('/*', (res, req) => {
+    const framing = framingProblem(req);
+    if (framing) {
+      // Two lengths for one body is a request-smuggling shape (RFC 9112 §6.3): refuse it and end
+      // the connection, since where the next request starts is unknowable.
+      res.cork(() =>
+        res
+          .writeStatus(STATUS_TEXT[400]!)
+          .writeHeader('content-type', 'application/json')
+          .end(JSON.stringify({ code: 'bad_request', message: framing }), true),
+      );
+      return;
+    }
     const request = readRequest(res, req, options);
     const response = new UwsHttpResponse(res);
     res.onAborted(() => {
@@ -186,6 +198,20 @@ class UwsHttpResponse implements HttpResponse {
   }
 }
 
+/** Conflicting Content-Length headers (uWS would silently use the first), else null. */
+function framingProblem(req: UwsTypes.HttpRequest): string | null {
+  const method = req.getCaseSensitiveMethod().toUpperCase();
+  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return null;
+  let first: string | null = null;
+  let conflict = false;
+  req.forEach((name, value) => {
+    if (name !== 'content-length') return;
+    if (first === null) first = value.trim();
+    else if (value.trim() !== first) conflict = true;
+  });
+  return conflict ? 'conflicting Content-Length headers' : null;
+}
+
 interface UwsRequest extends HttpRequest {
   abort(): void;
 }
@@ -217,27 +243,41 @@ function readRequest(res: UwsTypes.HttpResponse, req: UwsTypes.HttpRequest, opti
   };
 }
 
+/**
+ * How much of an oversized body we read and discard before answering 413. Closing a connection
+ * while the client is still sending makes the kernel reset it, and the client then reports a
+ * network error instead of reading the 413; so the rest of the body is drained first, up to this
+ * many bytes past the limit (beyond it the client gets the reset: we will not read gigabytes).
+ */
+const MAX_DISCARD_BYTES = 32 * 1024 * 1024;
+
 function readBody(res: UwsTypes.HttpResponse, declared: number, limit: number, onAbort: (abort: () => void) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const tooLarge = () => new GatewayError('payload_too_large', `request body exceeds ${limit} bytes`);
     onAbort(() => reject(new GatewayError('bad_request', 'request aborted')));
-    if (declared > limit) {
+    if (declared - limit > MAX_DISCARD_BYTES) {
       reject(tooLarge());
       return;
     }
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
+    let settled = false;
     res.onData((chunk, isLast) => {
-      if (failed) return;
+      if (settled) return;
       size += chunk.byteLength;
       if (size > limit) {
-        failed = true;
-        reject(tooLarge());
+        chunks = []; // over the limit: discard, answer once the client has sent it all
+        if (isLast || size - limit > MAX_DISCARD_BYTES) {
+          settled = true;
+          reject(tooLarge());
+        }
         return;
       }
       chunks.push(Buffer.from(chunk.slice(0))); // the chunk's memory is reused after this callback
-      if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (isLast) {
+        settled = true;
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      }
     });
   });
 }
