@@ -122,7 +122,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
             ondemand_enabled: config.enableOndemandIngest,
             whitelist_enabled: config.enableWhitelistIngest,
           },
-        notReadyReasons: () => [...(store.isAlive ? [] : ['writer is down']), ...(ingest?.notReadyReasons() ?? [])],
+        // Writer down, or commits failing (disk full): /readyz says why until a commit succeeds.
+        notReadyReasons: () => [...store.notReadyReasons(), ...(ingest?.notReadyReasons() ?? [])],
         metrics: {
           httpResponses,
           hub: () => hub.stats(),
@@ -165,7 +166,13 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         // Running imports stop with the pool; what they sent before is committed with the rest.
         await runningHistory?.close();
         log.info('writer: committing everything accepted');
-        await store.close(); // its final commits are published before this resolves
+        // Its final commits are published before this resolves. If it fails (a commit that cannot
+        // succeed), clients are still told and the owner file released (the store repaired the
+        // lock), and the stop reports the failure (exit 1).
+        const storeClosed = await store.close().then(
+          () => null,
+          (err: unknown) => ({ err }),
+        );
         hub.flusher.flushAll();
         log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
         running.closeAllWebSockets(1001, 'server_shutdown');
@@ -174,6 +181,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         // no gentler to a socket still flushing its close frame.
         running.close();
         await ownership.release();
+        if (storeClosed) throw storeClosed.err;
         log.info('stopped');
       })());
     return { ...core, port: transport.port, url, stop };

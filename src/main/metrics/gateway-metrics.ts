@@ -63,7 +63,7 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
   const w = await src.writer();
   out
     .single(`${P}writer_pending_candles`, 'gauge', 'Candles queued in the writer (queue depth).', w.pendingCandles)
-    .single(`${P}writer_in_flight_candles`, 'gauge', 'Candles sent by the main thread and not yet committed.', src.writerInFlight())
+    .single(`${P}writer_in_flight_candles`, 'gauge', 'Candles of main-thread (HTTP) writes not yet answered by the writer.', src.writerInFlight())
     .single(`${P}writer_commits_total`, 'counter', 'Committed transactions (one per drain).', w.commits)
     .single(`${P}writer_committed_rows_total`, 'counter', 'Candle rows committed.', w.committedRows)
     .single(`${P}writer_commit_failures_total`, 'counter', 'Failed commits (batches kept and retried).', w.commitFailures)
