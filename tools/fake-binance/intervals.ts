@@ -69,8 +69,3 @@ export function intervalOf(name: string): Interval | undefined {
 export function marketInterval(market: FakeMarket, name: string): Interval | undefined {
   return market === 'futures' && name === '1s' ? undefined : intervalOf(name);
 }
-
-/** Milliseconds of a fixed-length Binance interval name, or undefined (unknown, or `1M`). */
-export function intervalMs(name: string): number | undefined {
-  return BY_NAME.get(name)?.fixedMs;
-}

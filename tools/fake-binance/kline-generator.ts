@@ -17,7 +17,6 @@ import { pathBar, selectPathBars, type BarQuery } from './path-bars.js';
 import type { PricePath } from './price-path.js';
 import { SymbolPaths, type PathSeed } from './symbol-paths.js';
 
-export { intervalMs } from './intervals.js';
 export type { PathSeed } from './symbol-paths.js';
 
 export interface GeneratorOptions {
@@ -95,7 +94,7 @@ class LiveStream {
     readonly name: string,
     readonly interval: Interval,
     readonly path: PricePath,
-    /** Open time of the bar being formed, and of the one after it. */
+    /** Open time of the bar being formed. */
     public open: number,
     public lastNow: number,
   ) {}
@@ -177,10 +176,6 @@ export class KlineGenerator {
   formingBar(stream: string): Bar | undefined {
     const s = this.streams.get(stream);
     return s && pathBar(s.path, s.open, s.next, Math.min(s.lastNow, s.next - 1));
-  }
-
-  symbolOf(stream: string): string | undefined {
-    return this.streams.get(stream)?.path.symbol;
   }
 
   /** Whether `symbol` exists (REST answers -1121 otherwise). */
