@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { handleControl } from './fake-control.js';
 import { FakeConnection, routeWsPath, type FakeConnectionStats } from './fake-connection.js';
-import type { FakeBinanceOptions } from './fake-options.js';
-import { FakeRest, type FakeMarket, type HistorySource } from './fake-rest.js';
+import { DEFAULT_TICK_MS, generatorOptions, speedOf, type FakeBinanceOptions } from './fake-options.js';
+import { FakeRest, type FakeMarket } from './fake-rest.js';
+import type { KlineSource } from './rest-klines.js';
 import { KlineGenerator, type GeneratedFrame } from './kline-generator.js';
 import { prepareBlast, sendBlast, type PreparedBlast } from './fake-blast.js';
 import { floodLoop, ReplayDriver, replayTimer } from './fake-drivers.js';
@@ -13,16 +14,16 @@ import { VirtualClock } from './virtual-clock.js';
 import { acceptUpgrade } from './ws-peer.js';
 
 export type { FakeBinanceOptions } from './fake-options.js';
+export type { PreparedBlast } from './fake-blast.js';
 
 /**
  * A loopback stand-in for Binance (spot and USD-M on one port). WebSocket: raw `/ws/<stream>`,
  * combined `/stream?streams=a/b`, live (UN)SUBSCRIBE; a `/market` or `/public` path prefix means
  * futures (so `ws://127.0.0.1:P/market` works like `wss://fstream.binance.com/market`), none means
- * spot. REST: `/api/v3/klines`, `/fapi/v1/klines`. Faults and introspection: methods below and
- * HTTP `/__control/...` (fake-control.ts). Data: generated (kline-generator.ts, virtual clock) or
- * replayed from a recording (replay.ts).
+ * spot. REST: `/api/v3/klines`, `/fapi/v1/klines`, with history `historyDays` back. Faults and
+ * introspection: methods below and HTTP `/__control/...` (fake-control.ts). Data: one price path
+ * per symbol and market (kline-generator.ts, virtual clock), or a replayed recording (replay.ts).
  */
-export type { PreparedBlast } from './fake-blast.js';
 
 export class FakeBinance {
   readonly generators: Record<FakeMarket, KlineGenerator>;
@@ -43,25 +44,26 @@ export class FakeBinance {
   private readonly subscriptionWaiters = new Set<() => boolean>();
 
   private constructor(private readonly opts: FakeBinanceOptions) {
-    const seed = opts.generator?.seed ?? 1;
-    this.generators = { spot: new KlineGenerator({ ...opts.generator, seed }), futures: new KlineGenerator({ ...opts.generator, seed: seed + 1 }) };
-    const sources: Record<FakeMarket, HistorySource> = { ...this.generators };
+    const replayMarket = opts.replay?.market ?? 'futures';
+    let replayHistory: ReplayHistory | undefined;
     if (opts.replay) {
-      const history = new ReplayHistory();
-      const market = opts.replay.market ?? 'futures';
-      this.replay = new ReplayDriver(loadReplayFile(opts.replay.file), history, (stream, data) => this.deliver(market, stream, data));
-      sources[market] = history;
+      // REST learns a recorded bar only once the replay has sent its close (ReplayDriver).
+      replayHistory = new ReplayHistory();
+      this.replay = new ReplayDriver(loadReplayFile(opts.replay.file), replayHistory, (stream, data) => this.deliver(replayMarket, stream, data));
     }
     // A replay keeps its recorded times: the clock starts at the recording's first frame.
-    const speed = opts.replay?.speed ?? (opts.barMs ? 60_000 / opts.barMs : (opts.speed ?? 1));
-    this.clock = new VirtualClock(opts.startTimeMs ?? this.replay?.startMs ?? Date.now(), speed, opts.paused ?? false);
-    this.rest = new FakeRest(sources, () => this.now(), opts.rest, opts.autoCreate ?? true);
+    this.clock = new VirtualClock(opts.startTimeMs ?? this.replay?.startMs ?? Date.now(), speedOf(opts), opts.paused ?? false);
+    const generator = (market: FakeMarket) => new KlineGenerator(generatorOptions(opts, market, this.clock.startVirtual));
+    this.generators = { spot: generator('spot'), futures: generator('futures') };
+    const sources: Record<FakeMarket, KlineSource> = { ...this.generators };
+    if (replayHistory) sources[replayMarket] = replayHistory;
+    this.rest = new FakeRest(sources, () => this.now(), opts.rest);
     for (const market of ['spot', 'futures'] as const) for (const s of opts.streams?.[market] ?? []) this.generators[market].addStream(s, this.now());
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     if (this.replay) {
       if (!this.clock.paused) this.stopDriver = replayTimer(this.replay, this.clock);
-    } else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? 250);
+    } else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? DEFAULT_TICK_MS);
     if (opts.pingIntervalMs) this.pinger = setInterval(() => this.connections.forEach((c) => c.peer.ping('fake')), opts.pingIntervalMs);
   }
 
@@ -139,13 +141,15 @@ export class FakeBinance {
   }
 
   /**
-   * Paused: moves virtual time on by `ms`, one forming update of every stream per `stepMs`
-   * (default: one real forming interval's worth), so tests drive the exchange without waiting.
-   * A replay sends, step by step, the frames recorded up to the new time.
+   * Paused: moves virtual time on by `ms` and sends what happened meanwhile: the closes, and a
+   * forming update of every stream every `stepMs` (default: once, at the new time); a replay sends
+   * the frames recorded up to each step. Tests drive the exchange with it instead of waiting on
+   * the wall clock. Returns the new time.
    */
-  advance(ms: number, stepMs = (this.opts.tickMs ?? 250) * this.clock.speed): number {
-    for (let left = ms; left > 0; left -= stepMs) {
-      this.clock.skip(Math.min(stepMs, left));
+  advance(ms: number, stepMs = ms): number {
+    const step = stepMs > 0 ? stepMs : ms;
+    for (let left = ms; left > 0; left -= step) {
+      this.clock.skip(Math.min(step, left));
       this.broadcastTick(this.now());
     }
     return this.now();
@@ -193,7 +197,7 @@ export class FakeBinance {
     if (!this.clock.steering) return;
     this.stopDriver?.();
     this.clock.steer(undefined);
-    this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 250);
+    this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? DEFAULT_TICK_MS);
   }
 
   connectionStats(): FakeConnectionStats[] {
