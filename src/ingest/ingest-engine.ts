@@ -3,7 +3,7 @@ import { binanceSeriesOf } from '../domain/binance-symbols.js';
 import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import type { BatchAckMessage, ClosedBatchMessage } from '../writer/contract.js';
+import type { WriterProducer } from '../writer/contract.js';
 import type { IngestSettings, IngestStats, IngestStreamTunables } from './contract.js';
 import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from './binance/binance-endpoints.js';
 import { BinanceRestClient, type GapFillResult } from './binance/binance-rest.js';
@@ -20,13 +20,13 @@ import { WeightBudget } from './binance/weight-budget.js';
  * Everything an ingest worker runs, minus the thread: series jobs, the Binance connections they
  * share (one manager per market), the batcher toward the writer and the queue of holes to fetch
  * from REST (HoleFetchQueue).
- * `IngestWorkerService` (ingest-worker-service.ts) wires `sendClosed` / `onForming` to its
- * MessagePorts, forwards writer acks to `ack`, and is exposed over comlink by `workers/ingest.ts`.
+ * `IngestWorkerService` (ingest-worker-service.ts) gives it the worker's writer producer and wires
+ * `onForming` to its forming port, and is exposed over comlink by `workers/ingest.ts`.
  */
 export interface IngestEngineOptions {
   readonly settings: IngestSettings;
-  /** Post to the writer port, transferring `transfer`. */
-  readonly sendClosed: (msg: ClosedBatchMessage, transfer: ArrayBuffer[]) => void;
+  /** The window toward the writer: closed batches go out through it (writer/producer.ts). */
+  readonly writer: WriterProducer;
   /** Post a throttled forming candle toward the hub. */
   readonly onForming: (seriesId: string, candle: Candle) => void;
   readonly clock?: Clock;
@@ -37,8 +37,6 @@ export interface IngestEngineOptions {
   readonly exchangeNow?: () => number;
   /** Connection tunables (tests shorten backoff, rotation, silence timeout). */
   readonly stream?: IngestStreamTunables;
-  /** Unacked writer batches allowed (ClosedBatcher maxInFlight). */
-  readonly maxInFlightBatches?: number;
   readonly gapFillConcurrency?: number;
   /**
    * Engines (ingest workers) sharing this process's REST weight budget: each plans with an equal
@@ -77,8 +75,7 @@ export class IngestEngine {
     this.batcher = new ClosedBatcher({
       maxBatch: s.binanceWsBatchMax,
       flushMs: s.binanceWsFlushS * 1000,
-      maxInFlight: opts.maxInFlightBatches,
-      send: opts.sendClosed,
+      producer: opts.writer,
       clock: this.clock,
       // A candle the writer could not take is fetched again from REST once it catches up.
       onOverflow: (seriesId, t) => {
@@ -203,11 +200,6 @@ export class IngestEngine {
     const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after });
     if (result.currentOpen !== null) this.exchangeClock.observe(result.currentOpen * 1000);
     return result;
-  }
-
-  /** A writer ack for one of our batches. */
-  ack(msg: BatchAckMessage): void {
-    this.batcher.ack(msg);
   }
 
   stats(): IngestStats {

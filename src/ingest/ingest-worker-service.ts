@@ -1,41 +1,65 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Candle } from '../domain/candle.js';
 import { transfer } from '../shared/comlink.js';
+import { createLogger } from '../shared/log.js';
 import type { FetchedKlines, FetchedLatest, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
 import type { GapFillResult } from './binance/binance-rest.js';
+import { WriterProducer, type BatchAckMessage } from '../writer/contract.js';
 import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
-import { WriterLink } from './writer-link.js';
+
+const log = createLogger('ingest.writer');
+
+/**
+ * Unacked batches toward the writer per worker. The writer sees at most this many of our batches
+ * per drain, so the window sets how large drains can grow under load: with 1,000 series, 4 × 200
+ * candles meant under one candle per series per commit (~40k rows/s, bench/ingest.ts), while
+ * 64 × 200 lets drains carry tens per series (200k+ rows/s). Memory: 64 kept copies of ≤ 200 rows.
+ */
+const WRITER_WINDOW_BATCHES = 64;
+/** Least interval between two "commit failed" warnings (the writer retries every few seconds). */
+const COMMIT_FAILED_LOG_MS = 5_000;
+
+type FormingSink = Pick<MessagePort, 'postMessage'>;
 
 /**
  * Everything one ingest worker thread runs, testable in-thread (architecture.md: "each worker =
  * a typed API + a main-thread client"): an IngestEngine whose closed batches go to the writer
- * over a WriterLink (acks come back to the engine's batcher for flow control), whose throttled
- * forming candles go to the main thread on their own port, and a low-rate API the main thread
- * calls over comlink (`workers/ingest.ts`).
+ * through one WriterProducer; throttled forming candles go to the main thread on their own port;
+ * a low-rate API the main thread calls over comlink (`workers/ingest.ts`), which also fetches
+ * REST klines for the main thread's backfill service (it commits them itself).
+ *
+ * The producer copies (structured clone) instead of transferring: a writer thread can die with
+ * our batches on its port or in its queue, and nobody else could send those candles again (the
+ * stream has moved on). Every batch is kept until the writer acks it after the commit; on a new
+ * port (`attachWriter`) everything unacked goes again, in order. A failed commit leaves the batch
+ * queued in the writer, which retries it: we keep waiting for its ack.
  */
-
-type FormingSink = Pick<MessagePort, 'postMessage'>;
-
 export class IngestWorkerService implements IngestWorkerApi {
   private readonly engine: IngestEngine;
-  private readonly link: WriterLink;
+  private readonly writer: WriterProducer;
   private readonly formingSeries: string[] = [];
   private formingRows: number[] = [];
   private formingScheduled = false;
+  private lastCommitFailedLog = -Infinity;
 
   constructor(
     private readonly data: IngestWorkerData,
     private readonly formingPort: FormingSink,
     extra: Pick<IngestEngineOptions, 'exchangeNow' | 'clock'> = {},
   ) {
-    this.link = new WriterLink((ack) => this.engine.ack(ack));
+    this.writer = new WriterProducer({
+      window: WRITER_WINDOW_BATCHES,
+      mode: 'copy',
+      commitFailure: 'wait',
+      onCommitFailed: (ack) => this.warnCommitFailed(ack),
+    });
     this.engine = new IngestEngine({
       ...extra,
       settings: data.settings,
       stream: data.stream,
       restBudgetWays: data.restBudgetWays,
       maxHoldMs: data.maxHoldMs,
-      sendClosed: (msg) => this.link.send(msg),
+      writer: this.writer,
       onForming: (seriesId, candle) => this.queueForming(seriesId, candle),
     });
   }
@@ -49,7 +73,7 @@ export class IngestWorkerService implements IngestWorkerApi {
   }
 
   attachWriter(port: MessagePort): void {
-    this.link.attach(port);
+    this.writer.connect(port);
   }
 
   fill(seriesId: string, from: number, to: number | null): void {
@@ -66,13 +90,20 @@ export class IngestWorkerService implements IngestWorkerApi {
   }
 
   stats(): IngestWorkerStats {
-    return { ...this.engine.stats(), index: this.data.index, link: this.link.stats() };
+    return { ...this.engine.stats(), index: this.data.index, link: this.writer.stats() };
   }
 
   async close(): Promise<void> {
     await this.engine.close();
     this.flushForming();
-    this.link.close();
+    this.writer.close();
+  }
+
+  private warnCommitFailed(ack: BatchAckMessage): void {
+    const now = Date.now();
+    if (now - this.lastCommitFailedLog < COMMIT_FAILED_LOG_MS) return;
+    this.lastCommitFailedLog = now;
+    log.warn('the writer could not commit our batches; it keeps them and retries', { worker: this.data.index, error: ack.error?.message });
   }
 
   /** Coalesces the forming candles of one event-loop turn into one message to the main thread. */

@@ -8,6 +8,7 @@ import { TailCache } from './hub/tail-cache.js';
 import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
 import { createLogger } from '../shared/log.js';
+import { GatewayLatency } from './metrics/latency-metrics.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
 import { livePageRoutes } from './server/routes/live-page-routes.js';
@@ -91,11 +92,13 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     hub.outbound.setBound(config.wsMaxTotalBufferedBytes);
     const core: GatewayCore = { config, store, reader, backfill, hub, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
     const activity = new SeriesActivity();
+    const latency = new GatewayLatency();
     store.onWriterLost(() => cache.clear());
     store.onCommitted((msg) => {
       cache.apply(msg); // first: reads started after this commit must see it
       activity.record(msg);
       hub.onCommitted(msg);
+      latency.published(msg);
     });
     ingest = plugins.ingest
       ? await plugins.ingest(core)
@@ -111,7 +114,10 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         .split(',')
         .map((o) => o.trim())
         .filter(Boolean),
-      onResponse: (route, status) => httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1),
+      onResponse: (route, status, startedAtMs) => {
+        httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1);
+        latency.responded(route, startedAtMs);
+      },
     });
     const routes = [
       ...marketRoutes({
@@ -132,7 +138,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
             ondemand_enabled: config.enableOndemandIngest,
             whitelist_enabled: config.enableWhitelistIngest,
           },
-        notReadyReasons: () => [...(store.isAlive ? [] : ['writer is down']), ...(ingest?.notReadyReasons() ?? [])],
+        // Writer down, or commits failing (disk full): /readyz says why until a commit succeeds.
+        notReadyReasons: () => [...store.notReadyReasons(), ...(ingest?.notReadyReasons() ?? [])],
         metrics: {
           httpResponses,
           hub: () => hub.stats(),
@@ -141,6 +148,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           writer: () => store.stats(),
           writerInFlight: () => store.inFlightCandles,
           seriesActivity: activity,
+          latency,
           extra: async (out) => {
             activeHoles.metrics.render(out);
             await ingest?.metrics(out);
@@ -179,7 +187,13 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         // Running imports stop with the pool; what they sent before is committed with the rest.
         await runningHistory?.close();
         log.info('writer: committing everything accepted');
-        await store.close(); // its final commits are published before this resolves
+        // Its final commits are published before this resolves. If it fails (a commit that cannot
+        // succeed), clients are still told and the owner file released (the store repaired the
+        // lock), and the stop reports the failure (exit 1).
+        const storeClosed = await store.close().then(
+          () => null,
+          (err: unknown) => ({ err }),
+        );
         hub.flusher.flushAll();
         log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
         running.closeAllWebSockets(1001, 'server_shutdown');
@@ -188,6 +202,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         // no gentler to a socket still flushing its close frame.
         running.close();
         await ownership.release();
+        if (storeClosed) throw storeClosed.err;
         log.info('stopped');
       })());
     return { ...core, port: transport.port, url, stop };
@@ -208,7 +223,7 @@ function startDefaultIngest(core: GatewayCore, holes: Holes, beforeJobStart: Gat
     config: core.config,
     whitelist: core.whitelist,
     store: core.store,
-    onForming: (seriesId, candle) => core.hub.publishForming(seriesId, candle),
+    forming: core.hub,
     // Tail coverage (or the freqtrade bootstrap) runs before a job starts, so the job's REST fill
     // covers only the stored head → now.
     beforeJobStart: beforeJobStart?.(core) ?? holes.beforeJobStart,

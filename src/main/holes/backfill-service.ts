@@ -3,7 +3,7 @@ import { candleCount } from '../../domain/candle.js';
 import { mergeAscending } from '../../domain/candle-batch.js';
 import { BACKFILL_WAIT_MS, holeBars, lastMissingBar, type Hole } from '../../domain/gap-policy.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
-import { describeError, toWire } from '../../shared/errors.js';
+import { toWire } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { MarketStore } from '../store/market-store.js';
 import type { ExchangeKlines } from './exchange-klines.js';
@@ -142,7 +142,7 @@ export class BackfillService implements HoleBackfill {
       return fetched;
     } catch (err) {
       // Not stored, so not handed out (invariant 1); the caller's next try fetches it again.
-      log.warn('candles fetched from REST could not be committed', { seriesId, candles: candleCount(fetched.candles), error: describeError(err) });
+      log.warn('candles fetched from REST could not be committed', { seriesId, candles: candleCount(fetched.candles), error: err });
       return { ...fetched, candles: new Float64Array(0), ok: false, error: toWire(err) };
     }
   }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as UwsTypes from 'uWebSockets.js';
+import { monotonicMs } from '../../shared/clock.js';
 import { GatewayError } from '../../shared/errors.js';
 import type { HttpRequest, HttpResponse, SendStatus, Transport, TransportOptions, WsConnectionHandler, WsPeer } from './transport.js';
 
@@ -185,6 +186,7 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
 
 class UwsHttpResponse implements HttpResponse {
   aborted = false;
+  readonly startedAtMs = monotonicMs();
   private done = false;
   constructor(private readonly res: UwsTypes.HttpResponse) {}
   respond(status: number, headers: Readonly<Record<string, string>>, body: Buffer | string, closeConnection = false): void {

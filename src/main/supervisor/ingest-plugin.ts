@@ -1,4 +1,4 @@
-import { describeError, GatewayError } from '../../shared/errors.js';
+import { GatewayError } from '../../shared/errors.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
@@ -47,7 +47,7 @@ export async function runBeforeJobStart(hook: BeforeJobStart, seriesId: string):
       log.warn('the exchange cannot stream this series; no job', { seriesId, code: err.code, error: err.message });
       return false;
     }
-    log.error('beforeJobStart failed; starting the job anyway', { seriesId, error: describeError(err) });
+    log.error('beforeJobStart failed; starting the job anyway', { seriesId, error: err });
     return true;
   } finally {
     clearTimeout(timer);

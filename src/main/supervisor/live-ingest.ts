@@ -1,16 +1,23 @@
 import type { Config } from '../config/settings.js';
 import { IngestSupervisor, type IngestSupervisorOptions } from './ingest-supervisor.js';
+import type { FormingSink } from './ingest-worker-client.js';
+import { ingestWorkerClients } from './worker-assignment.js';
 
 /** Live ingest runs when whitelist or on-demand ingest is on (contract §4). */
 export function liveIngestEnabled(config: Config): boolean {
   return config.enableWhitelistIngest || config.enableOndemandIngest;
 }
 
+export interface LiveIngestOptions extends Omit<IngestSupervisorOptions, 'workers'> {
+  /** Where the workers' forming candles go (the hub), straight from each worker's client. */
+  readonly forming: FormingSink;
+}
+
 /**
- * Starts live Binance ingest: the supervisor and its worker threads. The gateway hands in what
- * it needs (store, forming sink, hooks) and connects the result to the hub's backfill service
- * afterwards (`IngestPlugin.exchange`), so nothing here refers back to the gateway.
+ * Starts live Binance ingest: the worker threads' clients and the supervisor over them. The
+ * gateway hands in what it needs (store, forming sink, hooks, the backfill service the supervisor
+ * registers with as its exchange), so nothing here refers back to the gateway.
  */
-export function startLiveIngest(options: IngestSupervisorOptions): Promise<IngestSupervisor> {
-  return IngestSupervisor.start(options);
+export function startLiveIngest({ forming, ...options }: LiveIngestOptions): Promise<IngestSupervisor> {
+  return IngestSupervisor.start({ ...options, workers: ingestWorkerClients(options.config, options.store, forming) });
 }
