@@ -6,8 +6,9 @@ import { exchangeBars, fakeBinanceSettings, rowOf, type Row } from '../support/l
 
 /**
  * Scroll-back (`GET /api/market/candles?before=T&limit=N`, issue 11): the N closed candles before
- * T, exactly; REST is asked only for what the store lacks. The fake (paused) has 3,000 bars of
- * SCR/USDT 15m; the first read covers the newest 2,000.
+ * T, exactly; REST is asked only for what the store lacks. The fake (paused) serves 30 days of
+ * SCR/USDT 15m (about 2,900 bars, all listed by history()); the first read covers the newest
+ * 2,000, from `tail` on.
  */
 const S = 'binance:spot:SCR/USDT:15m';
 const TF = 900;
@@ -17,14 +18,19 @@ describe('scroll-back (before=)', () => {
   let fake: FakeBinance;
   let gw: TestGateway;
   let bars: Row[];
+  /** Index of the first bar the first read stored. */
+  let tail: number;
   const requests = () => fake.rest.log.filter((e) => e.params.symbol === 'SCRUSDT');
 
   beforeAll(async () => {
-    fake = await FakeBinance.start({ autoCreate: false, generator: { backfillBars: 3000 }, streams: { spot: ['scrusdt@kline_15m'] } });
+    // backfillBars beyond what the fake has: history() lists every bar REST serves.
+    fake = await FakeBinance.start({ autoCreate: false, historyDays: 30, generator: { backfillBars: 10_000 }, streams: { spot: ['scrusdt@kline_15m'] } });
     fake.pause();
     bars = exchangeBars(fake, S);
+    tail = bars.length - 2000;
+    expect(tail).toBeGreaterThan(500);
     gw = await startTestGateway({ enableOndemandIngest: true, ...fakeBinanceSettings(fake) });
-    expect((await read(gw, 'limit=2000')).body.candles).toHaveLength(2000); // the tail: bars[1000..2999]
+    expect((await read(gw, 'limit=2000')).body.candles.map(rowOf)).toEqual(bars.slice(tail));
   });
   afterAll(async () => {
     await gw?.dispose();
@@ -33,31 +39,31 @@ describe('scroll-back (before=)', () => {
 
   it('answers the N candles before T that the store has, without asking the exchange', async () => {
     const before = requests().length;
-    const res = await read(gw, `before=${bars[1500]![0]}&limit=300`);
-    expect(res.body.candles.map(rowOf)).toEqual(bars.slice(1200, 1500));
+    const res = await read(gw, `before=${bars[tail + 500]![0]}&limit=300`);
+    expect(res.body.candles.map(rowOf)).toEqual(bars.slice(tail + 200, tail + 500));
     expect(res.body.server_head_time).toBe(bars.at(-1)![0]);
     expect(requests().length).toBe(before);
   });
 
   it('fetches only the part the store lacks, exactly the exchange values, then has it stored', async () => {
     const before = requests().length;
-    // 500 before bars[1200]: bars[700..1199]; the store has bars[1000..1199], REST gives bars[700..999].
-    const res = await read(gw, `before=${bars[1200]![0]}&limit=500`);
+    // 500 before bars[tail + 200]: the store has the last 200 of them, REST gives the 300 before.
+    const res = await read(gw, `before=${bars[tail + 200]![0]}&limit=500`);
     const asked = requests().slice(before);
-    expect(res.body.candles.map(rowOf)).toEqual(bars.slice(700, 1200));
-    expect(res.body.candles.map(rowOf)).toEqual(await fakeRestRows(fake, 'spot', 'SCRUSDT', '15m', bars[700]![0], bars[1199]![0]));
+    expect(res.body.candles.map(rowOf)).toEqual(bars.slice(tail - 300, tail + 200));
+    expect(res.body.candles.map(rowOf)).toEqual(await fakeRestRows(fake, 'spot', 'SCRUSDT', '15m', bars[tail - 300]![0], bars[tail + 199]![0]));
     expect(asked.map((e) => [Number(e.params.startTime) / 1000, Number(e.params.endTime) / 1000, e.params.limit])).toEqual([
-      [bars[700]![0], bars[999]![0], '300'],
+      [bars[tail - 300]![0], bars[tail - 1]![0], '300'],
     ]);
 
     const again = requests().length;
-    expect((await read(gw, `before=${bars[1000]![0]}&limit=300`)).body.candles.map(rowOf)).toEqual(bars.slice(700, 1000));
+    expect((await read(gw, `before=${bars[tail]![0]}&limit=300`)).body.candles.map(rowOf)).toEqual(bars.slice(tail - 300, tail));
     expect(requests().length).toBe(again);
   });
 
   it('a T between bars: the candles that open before it', async () => {
-    const res = await read(gw, `before=${bars[1500]![0] + TF / 2}&limit=2`);
-    expect(res.body.candles.map(rowOf)).toEqual(bars.slice(1499, 1501));
+    const res = await read(gw, `before=${bars[tail + 500]![0] + TF / 2}&limit=2`);
+    expect(res.body.candles.map(rowOf)).toEqual(bars.slice(tail + 499, tail + 501));
   });
 
   it('before the exchange has data: what there is, and the exchange is not asked about that window again', async () => {

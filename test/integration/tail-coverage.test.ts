@@ -26,7 +26,7 @@ describe('tail coverage from Binance REST', () => {
   const datadir = mkdtempSync(join(tmpdir(), 'kline-gw-tail-'));
 
   beforeAll(async () => {
-    fake = await FakeBinance.start({ autoCreate: false, generator: { backfillBars: 2600 }, streams: { spot: streams } });
+    fake = await FakeBinance.start({ autoCreate: false, historyDays: 100, generator: { backfillBars: 2600 }, streams: { spot: streams } });
     fake.pause();
     // A freqtrade file holding FILE/USDT's bars up to 150 bars before the exchange's last one.
     mkdirSync(datadir, { recursive: true });

@@ -3,21 +3,30 @@ import { BinanceRestClient } from '../../../src/ingest/binance/binance-rest.js';
 import { fetchLatestClosed } from '../../../src/ingest/binance/latest-klines.js';
 import { setLogLevel } from '../../../src/shared/log.js';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
+import { fakeRestRows } from '../../support/fake-rest-rows.js';
 
-/** Newest closed bars, paged backward from the forming bar, against the fake (paused: nothing moves). */
+/**
+ * Newest closed bars, paged backward from the forming bar, against the fake (paused: nothing
+ * moves). Its REST history reaches 200 days back; a second fake with none before today plays a
+ * young symbol.
+ */
 let fake: FakeBinance;
+let young: FakeBinance;
 const SPOT = 'ethbtc@kline_15m';
 const FUT = 'btcusdt@kline_1h';
 const SHORT = 'newusdt@kline_1m';
 
 beforeAll(async () => {
   setLogLevel('silent');
-  fake = await FakeBinance.start({ autoCreate: false, generator: { backfillBars: 2500 }, streams: { spot: [SPOT], futures: [FUT] } });
-  fake.generators.spot.addStream(SHORT, fake.now(), { backfillBars: 30 });
+  fake = await FakeBinance.start({ autoCreate: false, historyDays: 200, generator: { backfillBars: 2500 }, streams: { spot: [SPOT], futures: [FUT] } });
   fake.pause();
+  // Its clock starts half an hour into a day with no history before it: 30 minutes of bars.
+  young = await FakeBinance.start({ historyDays: 0, startTimeMs: Date.UTC(2026, 0, 1, 0, 30), streams: { spot: [SHORT] } });
+  young.pause();
 });
 afterAll(async () => {
   await fake.close();
+  await young.close();
   setLogLevel('info');
 });
 
@@ -70,10 +79,19 @@ describe('fetchLatestClosed', () => {
   });
 
   it('a young symbol: what the exchange has, without asking for older pages', async () => {
-    const before = fake.rest.log.length;
-    const got = await fetchLatestClosed(client('spot'), 'spot', { symbol: 'NEWUSDT', interval: '1m', tfSeconds: 60, count: 2000, after: null });
-    expect(Array.from(got.candles)).toEqual(rows('spot', SHORT, 30));
-    expect(fake.rest.log.length - before).toBe(1);
+    const got = await fetchLatestClosed(new BinanceRestClient({ market: 'spot', baseUrl: young.restUrl() }), 'spot', {
+      symbol: 'NEWUSDT',
+      interval: '1m',
+      tfSeconds: 60,
+      count: 2000,
+      after: null,
+    });
+    const forming = young.generators.spot.formingBar(SHORT)!.t / 1000;
+    const all = await fakeRestRows(young, 'spot', 'NEWUSDT', '1m', 0, forming - 60);
+    expect(all).toHaveLength(30);
+    expect(Array.from(got.candles)).toEqual(all.flat());
+    expect(young.rest.log.map((e) => e.params.limit).slice(0, 1)).toEqual(['1000']);
+    expect(got.requests).toBe(1);
   });
 
   it('an unknown symbol stops at once with unknown_symbol (Binance -1121), not retried', async () => {
