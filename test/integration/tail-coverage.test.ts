@@ -141,3 +141,31 @@ describe('startup sync of whitelisted series', () => {
     expect(await storedRows(gw, S)).toEqual(exchangeBars(fake, S).slice(-TAIL));
   });
 });
+
+describe('covered history, then live', () => {
+  let fake: FakeBinance;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    // Running: a 1m bar lasts a second, so live closes follow the covered tail within the test.
+    fake = await FakeBinance.start({ barMs: 1000, tickMs: 100 });
+    gw = await startTestGateway({ enableOndemandIngest: true, ...fakeBinanceSettings(fake) });
+  });
+  afterAll(async () => {
+    await gw?.dispose();
+    await fake?.close();
+  });
+
+  it('a subscriber gets the REST tail and then live closes: no hole, no overlap, no gap', async () => {
+    const S = 'binance:futures:LIVE/USDT:1m';
+    const client = await WsClient.connect(gw);
+    client.send({ type: 'subscribe', series_id: S, since: null, supports_batch: true });
+    await waitFor(() => closedReceived(client, S).length >= TAIL + 3, 'the tail and three live closes', 20_000);
+    const got = closedReceived(client, S);
+    for (let i = 1; i < got.length; i++) expect(got[i]![0] - got[i - 1]![0], `step at ${i}`).toBe(60);
+    expect(client.messages.filter((m) => m.type === 'gap' || m.type === 'error')).toEqual([]);
+    // The tail is the exchange's REST history, value for value; what followed came live.
+    expect(got.slice(0, TAIL)).toEqual(await fakeRestRows(fake, 'futures', 'LIVEUSDT', '1m', got[0]![0], got[TAIL - 1]![0]));
+    client.close();
+  });
+});
