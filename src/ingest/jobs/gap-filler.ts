@@ -2,7 +2,7 @@ import type { BinanceSeries } from '../../domain/binance-symbols.js';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import type { BinanceRestClient, GapFillResult } from '../binance/binance-rest.js';
+import type { BinanceRestClient, GapFillResult } from '../../exchange/binance/binance-rest.js';
 
 /**
  * Queue of holes to fill from REST, one series at a time per series and `concurrency` series at

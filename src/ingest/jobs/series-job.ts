@@ -2,7 +2,7 @@ import type { KlineEvent } from '../../domain/binance-kline.js';
 import type { BinanceSeries } from '../../domain/binance-symbols.js';
 import type { Candle } from '../../domain/candle.js';
 import type { Logger } from '../../shared/log.js';
-import type { GapFillResult } from '../binance/binance-rest.js';
+import type { GapFillResult } from '../../exchange/binance/binance-rest.js';
 import type { Clock } from '../../shared/clock.js';
 import { CloseTracker } from './close-tracker.js';
 import { FormingThrottle } from './forming-throttle.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binanceSeriesOf } from '../../../src/domain/binance-symbols.js';
-import { BinanceRestError, type BinanceRestClient, type GapFillResult, type KlineRange } from '../../../src/ingest/binance/binance-rest.js';
+import { BinanceRestError, type BinanceRestClient, type GapFillResult, type KlineRange } from '../../../src/exchange/binance/binance-rest.js';
 import { GapFiller } from '../../../src/ingest/jobs/gap-filler.js';
 import { setLogSink } from '../../../src/shared/log.js';
 
