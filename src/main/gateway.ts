@@ -9,7 +9,9 @@ import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
 import { createLogger } from '../shared/log.js';
 import { SeriesActivity } from './metrics/series-activity.js';
+import { CorsPolicy } from './server/cors.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
+import { warnIfWritesOpen } from './server/open-writes-warning.js';
 import { livePageRoutes } from './server/routes/live-page-routes.js';
 import { marketRoutes } from './server/routes/market-routes.js';
 import { opsRoutes } from './server/routes/ops-routes.js';
@@ -104,10 +106,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const httpResponses = new Map<string, number>();
     const router = new HttpRouter({
       apiToken: config.apiToken,
-      corsOrigins: config.corsOrigins
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
+      cors: CorsPolicy.fromSetting(config.corsOrigins),
       onResponse: (route, status) => httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1),
     });
     const routes = [
@@ -137,6 +136,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       ...(plugins.routes?.(core) ?? []),
     ];
     for (const route of routes) router.add(route);
+    warnIfWritesOpen(log, config, routes);
 
     transport = await startUwsTransport({
       host: config.host,
@@ -168,6 +168,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         hub.flusher.flushAll();
         log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
         running.closeAllWebSockets(1001, 'server_shutdown');
+        running.endAllStreams();
         // Idle keep-alive connections would otherwise outlive the stop, answering 503 from a
         // stopped gateway (in-process restarts, embedders). The CLI exits right after, which is
         // no gentler to a socket still flushing its close frame.
