@@ -8,6 +8,8 @@ import { TailCache } from './hub/tail-cache.js';
 import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
 import { createLogger } from '../shared/log.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { createMarketServices, type MarketServices } from './market/market-services.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { CorsPolicy } from './server/cors.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
@@ -15,6 +17,7 @@ import { warnIfWritesOpen } from './server/open-writes-warning.js';
 import { livePageRoutes } from './server/routes/live-page-routes.js';
 import { marketRoutes } from './server/routes/market-routes.js';
 import { opsRoutes } from './server/routes/ops-routes.js';
+import { topMarketsRoutes } from './server/routes/top-markets-routes.js';
 import type { Transport } from './server/transport.js';
 import { startUwsTransport } from './server/uws-transport.js';
 import { wsMarketRoute } from './server/ws-market-route.js';
@@ -41,6 +44,11 @@ export interface GatewayCore {
    * `history.onBootstrapped` to fill file end → now from the exchange.
    */
   readonly history: HistoryBootstrapper | null;
+  /**
+   * The exchange's symbol lists and the market list (src/main/market/), on the main thread's share
+   * of the REST budget. `markets.symbols.knownSymbol(market, symbol)` checks a symbol is listed.
+   */
+  readonly markets: MarketServices;
 }
 
 export interface GatewayPlugins {
@@ -60,6 +68,11 @@ export interface GatewayPlugins {
   readonly routes?: (core: GatewayCore) => Route[];
   /** Where the built live page is (default dist/web of this checkout). */
   readonly webDir?: string;
+  /**
+   * The wall clock of the market list (cache ages, stream polls and pings, `generated_at_ms`) and
+   * of series health's `now`; tests pass a ManualClock. Default: the system clock.
+   */
+  readonly clock?: Clock;
 }
 
 export interface Gateway extends GatewayCore {
@@ -80,6 +93,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   let ingest: IngestPlugin | null = null;
   let history: History | null = null;
   let transport: Transport | null = null;
+  let markets: MarketServices | null = null;
   try {
     await store.whenReady();
     const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
@@ -87,7 +101,9 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     // Reads of a series not seen before wait (bounded) for its bootstrap: the first chart load
     // then shows the imported history, not an empty series.
     const reader = new CandleReader(store, cache, history?.bootstrapper.beforeRead);
-    const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
+    const clock = plugins.clock ?? systemClock;
+    markets = createMarketServices(config, clock);
+    const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null, markets };
     const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
     const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
     const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
@@ -129,9 +145,11 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           writer: () => store.stats(),
           writerInFlight: () => store.inFlightCandles,
           seriesActivity: activity,
+          marketStreams: () => markets!.streams.stats(),
           extra: ingest ? (out) => ingest!.metrics(out) : undefined,
         },
       }),
+      ...topMarketsRoutes(markets),
       ...livePageRoutes(plugins.webDir),
       ...(plugins.routes?.(core) ?? []),
     ];
@@ -153,10 +171,12 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const running = transport;
     const runningIngest = ingest;
     const runningHistory = history;
+    const runningMarkets = markets;
     const stop = () =>
       (stopping ??= (async () => {
         log.info('stopping: no new connections');
         running.stopListening();
+        runningMarkets.close(); // market-list streams end, their pollers stop
         if (runningIngest) {
           log.info('stopping ingest jobs (flushing their batches)');
           await runningIngest.stop();
@@ -179,6 +199,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     return { ...core, port: transport.port, url, stop };
   } catch (err) {
     transport?.stopListening();
+    markets?.close();
     await ingest?.stop().catch(() => undefined);
     await history?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
