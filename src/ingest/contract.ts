@@ -18,6 +18,7 @@ import type { WriterLinkStats } from './writer-link.js';
 
 /** The parts of a worker's stats, as the main thread's report reads them. */
 export type { ClosedBatcherStats, SeriesJobStats, StreamManagerStats, WriterLinkStats };
+export type { BackfillProgress } from './jobs/hold-progress.js';
 
 /** The settings an ingest worker runs with (a slice of the gateway's configuration). */
 export type IngestSettings = Pick<

@@ -18,6 +18,8 @@ import { livePageRoutes } from './server/routes/live-page-routes.js';
 import { marketRoutes } from './server/routes/market-routes.js';
 import { opsRoutes } from './server/routes/ops-routes.js';
 import { topMarketsRoutes } from './server/routes/top-markets-routes.js';
+import { healthRoutes } from './server/routes/health-routes.js';
+import { IngestBackfillStatus, NO_BACKFILL } from './market/backfill-status.js';
 import type { Transport } from './server/transport.js';
 import { startUwsTransport } from './server/uws-transport.js';
 import { wsMarketRoute } from './server/ws-market-route.js';
@@ -150,6 +152,15 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         },
       }),
       ...topMarketsRoutes(markets),
+      ...healthRoutes({
+        store,
+        reader,
+        clock,
+        backfill: ingest?.seriesStats ? new IngestBackfillStatus((id) => ingest!.seriesStats!(id)) : NO_BACKFILL,
+        debugApi: () => config.enableDebugApi,
+        healthV2: () => config.enableKlineHealthV2,
+        recentSeconds: config.klineHealthBackfillRecentSeconds,
+      }),
       ...livePageRoutes(plugins.webDir),
       ...(plugins.routes?.(core) ?? []),
     ];

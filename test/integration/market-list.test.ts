@@ -107,6 +107,17 @@ describe('market list: values and the shared cache', () => {
     expect(fake.marketData.calls('ticker24h', 'spot')).toBe(before + 2);
   });
 
+  it('knownSymbol: listed and trading on that market, in any spelling a series uses', async () => {
+    const known = (market: 'spot' | 'futures', symbol: string) => gw.markets.symbols.knownSymbol(market, symbol);
+    expect(await known('futures', 'BTC/USDT')).toBe(true);
+    expect(await known('futures', 'BTC/USDT:USDT')).toBe(true);
+    expect(await known('futures', 'BTC/USDT:USDT-261225')).toBe(true); // the dated contract is listed
+    expect(await known('spot', 'ETHBTC')).toBe(true);
+    expect(await known('spot', 'LUNA/USDT')).toBe(false); // listed, not trading
+    expect(await known('spot', 'MADEUP/USDT')).toBe(false);
+    expect(await known('spot', 'bad@symbol')).toBe(false);
+  });
+
   it('bad queries are 400 bad_request with the reason', async () => {
     const cases: Array<[string, string]> = [
       ['exchange=okx&market=spot', 'unsupported exchange'],

@@ -93,7 +93,8 @@ export class BinanceRestClient {
     this.log = opts.logger ?? createLogger(`binance-rest.${opts.market}`);
   }
 
-  async fetchClosed(range: KlineRange, signal?: AbortSignal): Promise<GapFillResult> {
+  /** `onPage`: each page's closed candles as it arrives (the result still carries them all). */
+  async fetchClosed(range: KlineRange, signal?: AbortSignal, onPage?: (candles: Float64Array) => void): Promise<GapFillResult> {
     const limits = MARKET_LIMITS[this.opts.market];
     const tfMs = range.tfSeconds * 1000;
     const endMs = range.toTime * 1000;
@@ -110,6 +111,7 @@ export class BinanceRestClient {
         if (rows === undefined) throw new BinanceRestError('bad_response', 'klines response is not an array');
         pages.push(rows.candles);
         this.counters.candles += rows.count;
+        if (rows.count > 0) onPage?.(rows.candles);
         // Short page: the range (or the exchange's data) ends here; an open bar: nothing closed after it.
         if (rows.lastOpenMs === undefined || rows.open > 0 || (body as unknown[]).length < limit) break;
         from = rows.lastOpenMs + tfMs;

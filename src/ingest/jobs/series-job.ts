@@ -7,6 +7,7 @@ import type { Clock } from '../../shared/clock.js';
 import { CloseTracker } from './close-tracker.js';
 import { FormingThrottle } from './forming-throttle.js';
 import { GapHold } from './gap-hold.js';
+import type { BackfillProgress } from './hold-progress.js';
 import { RateMeter } from './rate-meter.js';
 
 /**
@@ -79,6 +80,8 @@ export interface SeriesJobStats {
   holdBoundHits: number;
   unfilledHoles: number;
   unfilledBars: number;
+  /** The hold being filled now and the last one that ended (series health's backfill fields). */
+  backfill: BackfillProgress;
   /** Of the connection carrying the stream (shared with the other streams on it). */
   reconnects: number;
   /** Non-kline frames (replies, other events, garbage) on that connection. */
@@ -211,6 +214,7 @@ export class SeriesJob {
       holdBoundHits: hold.boundHits,
       unfilledHoles: hold.unfilledHoles,
       unfilledBars: hold.unfilledBars,
+      backfill: this.hold.progress.snapshot(),
       reconnects: connection?.reconnects ?? 0,
       skippedFrames: connection?.skipped ?? 0,
     };

@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger, getLogLevel } from '../../shared/log.js';
-import type { ClosedBatchMessage, MainInbound, ReadResult } from '../../writer/contract.js';
+import type { ClosedBatchMessage, MainInbound, ReadResult, SeriesSummary } from '../../writer/contract.js';
 import { transfer, wrap, type Remote } from '../../shared/comlink.js';
 import { spawnWorker } from '../threads/worker-entry.js';
 import { recoverStaleLock } from './db-owner.js';
@@ -87,6 +87,10 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
 
   async count(seriesId?: string, atMost?: number): Promise<number> {
     return this.call(() => this.api.count(seriesId, atMost));
+  }
+
+  async summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary> {
+    return this.call(() => this.api.summary(seriesId, tfSeconds, maxRecentGaps));
   }
 
   async stats(): Promise<WriterStats> {
