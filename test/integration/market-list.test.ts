@@ -171,6 +171,12 @@ describe('market list: upstream failures', () => {
     expect((await list(gw, 'market=futures&limit=3')).body.cached).toBe(false);
   });
 
+  it('knownSymbol while no symbol list can be had: rejects with upstream_error (the caller decides)', async () => {
+    gw = await startTestGateway(fakeBinanceSettings(fake), { clock });
+    fake.marketData.failNext(10, 500, 0, 'exchangeInfo');
+    await expect(gw.markets.symbols.knownSymbol('spot', 'BTC/USDT')).rejects.toMatchObject({ code: 'upstream_error', status: 502 });
+  });
+
   it('a 429 from Binance: 502 at once, and no call to Binance again before its Retry-After', async () => {
     gw = await startTestGateway(fakeBinanceSettings(fake), { clock });
     fake.marketData.failNext(1, 429, 60, 'ticker24h');
