@@ -75,7 +75,7 @@ function ceilingRun(dir: string, candles: Float64Array): number {
 /** The product path, timed from "import this file" to "committed and seen by the main thread". */
 async function importRun(dir: string, path: string): Promise<{ ms: number; writerMs: number; drains: number }> {
   const dbPath = join(dir, 'import.db');
-  const ownership = acquireDbOwnership(dbPath);
+  const ownership = await acquireDbOwnership(dbPath);
   const store = new WorkerStore({ dbPath, synchronous: 'FULL', rowsPerStatement: 100, maxPendingCandles: 2_000_000 });
   try {
     await store.whenReady();
@@ -93,7 +93,7 @@ async function importRun(dir: string, path: string): Promise<{ ms: number; write
     return { ms: result.ms, writerMs, drains };
   } finally {
     await store.close();
-    ownership.release();
+    await ownership.release();
   }
 }
 

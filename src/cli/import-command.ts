@@ -75,7 +75,7 @@ export async function importCommand(args: readonly string[], io: CommandIo): Pro
 
   let ownership: DbOwnership;
   try {
-    ownership = acquireDbOwnership(resolve(config.dbPath));
+    ownership = await acquireDbOwnership(resolve(config.dbPath));
   } catch (err) {
     io.err.write(`kline-gateway import: ${describeError(err)}\n`);
     return 1;
@@ -99,7 +99,7 @@ export async function importCommand(args: readonly string[], io: CommandIo): Pro
     removeInterrupt?.();
     await pool.close();
     await store.close().catch((err) => io.err.write(`kline-gateway import: closing the database failed: ${describeError(err)}\n`));
-    ownership.release();
+    await ownership.release();
   }
 }
 

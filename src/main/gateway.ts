@@ -89,7 +89,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   if (!whitelist.found) log.info('no whitelist file; the whitelist is empty', { path: config.whitelistPath });
 
   const settings = writerSettings(config);
-  const ownership = acquireDbOwnership(settings.dbPath);
+  const ownership = await acquireDbOwnership(settings.dbPath);
   const store = new WorkerStore(settings);
   const live = !plugins.ingest && liveIngestEnabled(config) ? liveIngestPlugins(plugins.beforeJobStart) : null;
   let ingest: IngestPlugin | null = null;
@@ -109,6 +109,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
     const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
     const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
+    hub.outbound.setBound(config.wsMaxTotalBufferedBytes);
     const core: GatewayCore = { ...base, hub };
     const activity = new SeriesActivity();
     store.onWriterLost(() => cache.clear());
@@ -204,7 +205,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         // stopped gateway (in-process restarts, embedders). The CLI exits right after, which is
         // no gentler to a socket still flushing its close frame.
         running.close();
-        ownership.release();
+        await ownership.release();
         log.info('stopped');
       })());
     return { ...core, port: transport.port, url, stop };
@@ -214,7 +215,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     await ingest?.stop().catch(() => undefined);
     await history?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
-    ownership.release();
+    await ownership.release();
     throw err;
   }
 }

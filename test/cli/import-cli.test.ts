@@ -108,14 +108,14 @@ describe('kline-gateway import', () => {
 
   it('refuses a database another kline-gateway owns, with the owner message', async () => {
     const db = join(dir, 'owned.db');
-    const owner = acquireDbOwnership(db); // this test process plays the running gateway
+    const owner = await acquireDbOwnership(db); // this test process plays the running gateway
     try {
       const result = await cli('--datadir', datadir, '--db', db, '--series', SPOT);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`database ${db} is in use by another kline-gateway process (pid ${process.pid}`);
       expect(result.stdout).not.toMatch(/^ok/m);
     } finally {
-      owner.release();
+      await owner.release();
     }
   });
 });

@@ -39,6 +39,8 @@ describeWithChromium('live page in Chromium: the chart is drawn', () => {
       .poll(() => measureCandleInk(live.page), { timeout: UI_TIMEOUT_MS })
       .toSatisfy((ink: { upColumns: number; downColumns: number }) => ink.upColumns >= BARS / 2 && ink.downColumns >= BARS / 2);
 
+    // Under the page's strict CSP nothing was refused (a violation is a console error).
+    expect(live.problems).toEqual([]);
     const file = artifactPath('live-chart.png');
     await live.page.getByTestId('chart-view').screenshot({ path: file });
     expect(statSync(file).size).toBeGreaterThan(1000);

@@ -32,7 +32,7 @@ const formingChannel = new MessageChannel();
 beforeAll(async () => {
   setLogLevel('silent');
   fake = await FakeBinance.start({ barMs: 300, tickMs: 25, generator: { backfillBars: 50 } });
-  store = new InThreadStore({ dbPath: join(dir, 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles: 100_000 });
+  store = await InThreadStore.open({ dbPath: join(dir, 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles: 100_000 });
   store.onCommitted((msg) => commits.push(msg));
   formingChannel.port1.on('message', (msg: FormingBatchMessage) => eachFormingCandle(msg, (seriesId, candle) => forming.push({ seriesId, candle })));
   const settings = configWith(fakeBinanceSettings(fake, { formingMinIntervalMs: 100 }));

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candle, http, postClosed, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
 import { pick, seededRandom } from '../support/seeded-random.js';
@@ -136,6 +137,22 @@ describe('bad input never hurts the gateway', () => {
       });
     }
 
+    it('two different Content-Length headers → 400 and the connection ends; the same one twice is fine', async () => {
+      const body = JSON.stringify({ series_id: S, candle: candle(60) });
+      const raw = (lengths: number[]) =>
+        rawHttp(
+          gw.port,
+          `POST /api/market/ingest/candle_closed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+            lengths.map((n) => `Content-Length: ${n}\r\n`).join('') +
+            `\r\n${body}`,
+        );
+      const conflicting = await raw([body.length, body.length - 5]);
+      expect(conflicting).toMatch(
+        /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*"code":"bad_request","message":"conflicting Content-Length headers"}\[server closed\]$/,
+      );
+      expect(await raw([body.length, body.length])).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*"ok":true[^\]]*$/);
+    });
+
     it('1,000 seeded random bodies to every write route are each answered 4xx, never 500', async () => {
       const rand = seededRandom(7);
       const routes = ['/api/market/ingest/candle_closed', '/api/dev/market/ingest/candles_closed_batch', '/api/market/ingest/candle_forming'];
@@ -186,4 +203,57 @@ function randomInvalidFrame(rand: () => number): string | Uint8Array {
     default:
       return JSON.stringify({ type: 'subscribe', series_id: 'binance:spot:FUZZ/USDT:1m', tail_limit: pick(rand, [0, -1, 5001, 2.5, 'x']) });
   }
+}
+
+describe('oversized bodies under load', () => {
+  let big413: TestGateway;
+  // A limit of 1 MiB: the client has megabytes in flight when the limit is found, which is when
+  // closing at once made the kernel reset the connection before the client read the 413.
+  beforeAll(async () => {
+    big413 = await startTestGateway({ maxBodyBytes: 1024 * 1024 });
+  });
+  afterAll(() => big413.stop());
+
+  it('oversized bodies, streamed or declared, from 20 clients at once: every client reads its 413 (no reset before the answer)', async () => {
+    const big = 'x'.repeat(8 * 1024 * 1024);
+    const post = (streamed: boolean) =>
+      fetch(`${big413.url}/api/market/ingest/candle_closed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // A streamed body has no Content-Length: the limit is only found mid-body.
+        body: streamed ? new Blob([big]).stream() : big,
+        duplex: 'half',
+      } as RequestInit).then(
+        async (r) => `${r.status} ${(await r.json()).message}`,
+        (err: Error) => `failed: ${err.message}`,
+      );
+    // 20 clients, each posting 5 in a row on its keep-alive connection, streamed and declared.
+    const outcomes = (
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          const mine: string[] = [];
+          for (let i = 0; i < 5; i++) mine.push(await post(true));
+          return mine;
+        }),
+      )
+    ).flat();
+    expect(outcomes.filter((o) => o !== '413 request body exceeds 1048576 bytes')).toEqual([]);
+  }, 60_000);
+});
+
+/**
+ * Sends raw bytes; resolves with everything received, followed by `[server closed]` when the server
+ * ended the connection (rather than us, after 2 s of silence on a kept-alive one).
+ */
+function rawHttp(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let serverClosed = false;
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    socket.setTimeout(2_000, () => socket.destroy());
+    socket.on('data', (d) => (out += d));
+    socket.on('end', () => (serverClosed = true));
+    socket.on('close', () => resolve(serverClosed ? `${out}[server closed]` : out));
+    socket.on('error', reject);
+  });
 }

@@ -78,6 +78,41 @@ describe('slow consumers', () => {
     slow.destroy();
     healthy.close();
   }, 60_000);
+  it('many slow clients at once: the process-wide buffer bound closes them before memory grows; other clients get everything', async () => {
+    // Each socket alone may buffer 4 MiB, but all together only 2 MiB.
+    gw = await startTestGateway({ wsMaxBufferedBytes: 4 * 1024 * 1024, wsFormingSkipBytes: 64 * 1024, wsMaxTotalBufferedBytes: 2 * 1024 * 1024 });
+    const healthy = await WsClient.connect(gw);
+    healthy.send({ type: 'subscribe', series_id: S, since: 0, supports_batch: true });
+    const slow = await Promise.all(Array.from({ length: 8 }, () => StalledWsClient.connect(gw.port)));
+    for (const client of slow) {
+      client.sendText(JSON.stringify({ type: 'subscribe', series_id: S, since: 0, supports_batch: true }));
+      client.stall();
+    }
+    const total = 200;
+    for (let b = 0; b < total; b++) {
+      await postBatch(
+        gw.url,
+        S,
+        Array.from({ length: 500 }, (_, i) => candle(60 * (b * 500 + i + 1))),
+        true,
+      );
+      await postForming(gw.url, S, candle(60 * (b * 500 + 501), 9));
+    }
+    for (const client of slow) expect(await client.closeCode()).toBe(1008);
+    const metrics = (await http(gw.url, 'GET', '/metrics')).text;
+    // 8 × 4 MiB would have been allowed per socket: the global bound did (most of) the closing.
+    expect(Number(/kline_gateway_ws_global_buffer_closes_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(6);
+    expect(Number(/kline_gateway_ws_buffered_bytes (\d+)/.exec(metrics)?.[1])).toBeLessThanOrEqual(2 * 1024 * 1024);
+    const received: number[] = [];
+    while (received.length < total * 500) {
+      const [m] = await healthy.next(1, 10_000);
+      if (m.type === 'candles_batch') received.push(...m.candles.map((c: { candle_time: number }) => c.candle_time));
+      else if (m.type === 'candle_closed') received.push(m.candle.candle_time);
+    }
+    expect(received).toEqual(Array.from({ length: total * 500 }, (_, i) => 60 * (i + 1)));
+    for (const client of slow) client.destroy();
+    healthy.close();
+  }, 60_000);
 });
 
 describe('graceful stop', () => {

@@ -24,6 +24,19 @@ describe('GET /live and its assets', () => {
     expect((await http(gw.url, 'GET', style)).headers.get('content-type')).toBe('text/css; charset=utf-8');
   });
 
+  it('sends a strict CSP with the page, and nosniff, no-referrer and no framing with everything', async () => {
+    const page = await http(gw.url, 'GET', '/live');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]) expect(csp).toContain(directive);
+    expect(csp).not.toContain('unsafe-inline');
+    const script = /src="(\/live\/assets\/[^"]+\.js)"/.exec(page.text)![1]!;
+    for (const res of [page, await http(gw.url, 'GET', script)]) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
   it('answers 304 to a matching If-None-Match', async () => {
     const first = await http(gw.url, 'GET', '/live');
     const again = await http(gw.url, 'GET', '/live', undefined, { 'if-none-match': first.headers.get('etag')! });

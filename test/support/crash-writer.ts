@@ -9,7 +9,7 @@ import { acquireDbOwnership } from '../../src/main/store/db-owner.js';
 import { SqliteCandleStore } from '../../src/writer/sqlite-candle-store.js';
 
 const [dbPath, baseRows, extraRows] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4])];
-acquireDbOwnership(dbPath);
+await acquireDbOwnership(dbPath);
 const store = new SqliteCandleStore(dbPath, { cacheKiB: 64 });
 const rows = (n: number, seed: number) =>
   packCandles(Array.from({ length: n }, (_, i) => ({ candle_time: (i + 1) * 60, open: seed, high: seed + 1, low: seed - 1, close: seed, volume: seed })));

@@ -14,16 +14,22 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
   private readonly ownership: DbOwnership;
   private closed = false;
 
-  constructor(settings: WriterSettings) {
-    super(settings.maxPendingCandles);
-    this.ownership = acquireDbOwnership(settings.dbPath);
+  /** Takes the database's ownership (as the gateway does), then opens it in this thread. */
+  static async open(settings: WriterSettings): Promise<InThreadStore> {
+    const ownership = await acquireDbOwnership(settings.dbPath);
     try {
-      // Deliver writer notices on a later tick, as a port would: callers never re-enter the core.
-      this.service = new WriterService(settings, (msg) => queueMicrotask(() => this.handleWriterMessage(msg)));
+      return new InThreadStore(settings, ownership);
     } catch (err) {
-      this.ownership.release();
+      await ownership.release();
       throw err;
     }
+  }
+
+  private constructor(settings: WriterSettings, ownership: DbOwnership) {
+    super(settings.maxPendingCandles);
+    this.ownership = ownership;
+    // Deliver writer notices on a later tick, as a port would: callers never re-enter the core.
+    this.service = new WriterService(settings, (msg) => queueMicrotask(() => this.handleWriterMessage(msg)));
   }
 
   protected sendToWriter(msg: ClosedBatchMessage): void {
@@ -75,7 +81,7 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
     try {
       await this.service.close();
     } finally {
-      this.ownership.release();
+      await this.ownership.release();
     }
   }
 }

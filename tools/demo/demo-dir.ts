@@ -34,12 +34,12 @@ export function demoPaths(root: string): DemoPaths {
  * file, so its files are never deleted under it. Only the demo's own files are removed: the data
  * dir itself may be one the user named.
  */
-export function prepareDemoDir(paths: DemoPaths): void {
+export async function prepareDemoDir(paths: DemoPaths): Promise<void> {
   mkdirSync(paths.root, { recursive: true });
   let ownership;
   try {
     // Also repairs what a killed previous run left (stale owner, lock directory).
-    ownership = acquireDbOwnership(paths.db);
+    ownership = await acquireDbOwnership(paths.db);
   } catch (err) {
     if (err instanceof GatewayError) {
       throw new DemoError(`${err.message}.\nIs another demo running? Stop it (Ctrl-C), or give this one its own --data-dir.`);
@@ -50,6 +50,6 @@ export function prepareDemoDir(paths: DemoPaths): void {
     for (const file of [paths.db, journalPathOf(paths.db), paths.whitelist]) rmSync(file, { force: true });
     for (const dir of [paths.datadir, paths.web]) rmSync(dir, { recursive: true, force: true });
   } finally {
-    ownership.release();
+    await ownership.release();
   }
 }

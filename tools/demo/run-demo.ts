@@ -36,7 +36,7 @@ export interface RunningDemo {
 export async function startDemo(options: DemoOptions, deps: DemoDeps): Promise<RunningDemo> {
   const say = deps.say ?? (() => undefined);
   const paths = demoPaths(options.dataDir);
-  prepareDemoDir(paths);
+  await prepareDemoDir(paths);
   const port = await choosePort(DEMO_HOST, options.port, options.portExplicit);
   say('building the live page…');
   await deps.buildWeb(paths.web);

@@ -67,6 +67,12 @@ export const SETTINGS = {
     int(4 * MIB, 64 * 1024, 1024 * MIB),
     'Per-socket outbound buffer bound; closed data that cannot be queued closes the socket with 1008.',
   ),
+  wsMaxTotalBufferedBytes: setting(
+    'market',
+    'MARKET_WS_MAX_TOTAL_BUFFERED_BYTES',
+    int(256 * MIB, MIB, 64 * 1024 * MIB),
+    'Outbound buffer bound for all sockets together: past half of it backlogged sockets skip forming updates; a backlogged socket whose closed data would pass it is closed with 1008.',
+  ),
   wsFormingSkipBytes: setting(
     'market',
     'MARKET_WS_FORMING_SKIP_BYTES',

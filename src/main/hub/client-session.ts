@@ -46,7 +46,7 @@ export class ClientSession implements SubscriptionHost {
     private readonly demand: IngestDemand,
     private readonly options: SessionOptions,
   ) {
-    this.outbox = new Outbox(socket, options.encoding, options.limits, hub.flusher, hub.counters);
+    this.outbox = new Outbox(socket, options.encoding, options.limits, hub.flusher, hub.counters, hub.outbound);
   }
 
   get subscriptionCount(): number {
@@ -73,6 +73,7 @@ export class ClientSession implements SubscriptionHost {
   }
 
   onDrain(): void {
+    this.outbox.refreshBuffered();
     if (!this.outbox.writable) return;
     const waiters = this.writableWaiters;
     this.writableWaiters = [];
@@ -81,6 +82,7 @@ export class ClientSession implements SubscriptionHost {
 
   onClose(): void {
     this.closed = true;
+    this.outbox.release();
     for (const sub of this.subscriptions.values()) this.hub.unsubscribe(sub);
     this.subscriptions.clear();
     for (const series of this.acquired.values()) this.demand.release(series);

@@ -2,6 +2,7 @@ import type { Candle } from '../../domain/candle.js';
 import type { SeriesId } from '../../domain/series-id.js';
 import type { CommittedMessage } from '../../writer/contract.js';
 import type { CandleReader } from './candle-reader.js';
+import { OutboundBudget } from './outbound-budget.js';
 import { FlushScheduler, type OutboxCounters } from './outbox.js';
 import { SeriesChannel } from './series-channel.js';
 import { Subscription, type GapFiller, type SubscribeRequest, type SubscriptionHost } from './subscription.js';
@@ -13,6 +14,8 @@ export interface HubStats {
   readonly series: number;
   readonly subscriptions: number;
   readonly counters: Readonly<OutboxCounters>;
+  /** Bytes waiting in WebSocket send buffers, all sockets (OutboundBudget's estimate). */
+  readonly outboundBytes: number;
 }
 
 /**
@@ -22,7 +25,9 @@ export interface HubStats {
 export class MarketHub {
   private readonly channels = new Map<string, SeriesChannel>();
   readonly flusher = new FlushScheduler();
-  readonly counters: OutboxCounters = { framesSent: 0, bytesSent: 0, formingSkipped: 0, slowConsumerCloses: 0 };
+  readonly counters: OutboxCounters = { framesSent: 0, bytesSent: 0, formingSkipped: 0, slowConsumerCloses: 0, globalBufferCloses: 0 };
+  /** The process-wide bound on buffered outbound bytes, shared by every session's outbox. */
+  readonly outbound = new OutboundBudget();
   private subscriptionCount = 0;
 
   constructor(
@@ -75,7 +80,7 @@ export class MarketHub {
   }
 
   stats(): HubStats {
-    return { series: this.channels.size, subscriptions: this.subscriptionCount, counters: this.counters };
+    return { series: this.channels.size, subscriptions: this.subscriptionCount, counters: this.counters, outboundBytes: this.outbound.total };
   }
 
   private channel(seriesId: string): SeriesChannel {

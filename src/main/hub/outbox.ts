@@ -1,4 +1,5 @@
 import type { OutboundFrame, WireEncoding } from '../../protocol/server-messages.js';
+import { UNBOUNDED_BUDGET, type OutboundBudget } from './outbound-budget.js';
 
 /** The socket as the hub needs it (satisfied by the transport's WsPeer). */
 export interface ClientSocket {
@@ -21,6 +22,8 @@ export interface OutboxCounters {
   bytesSent: number;
   formingSkipped: number;
   slowConsumerCloses: number;
+  /** Of those closes, the ones forced by the process-wide bound (OutboundBudget). */
+  globalBufferCloses: number;
 }
 
 /** Close code and reason for a consumer that cannot keep up (contract §3). */
@@ -38,7 +41,10 @@ export class Outbox {
   /** Flush state, kept on the instance so the corked callback is allocated once per outbox. */
   private pending: readonly OutboundFrame[] = NO_FRAMES;
   private buffered = 0;
+  /** This socket's share of the process-wide budget, as last reported. */
+  private accounted = 0;
   private overflow = false;
+  private overflowGlobal = false;
   private readonly binary: boolean;
 
   constructor(
@@ -47,6 +53,7 @@ export class Outbox {
     private readonly limits: OutboxLimits,
     private readonly scheduler: FlushScheduler,
     private readonly counters: OutboxCounters,
+    private readonly budget: OutboundBudget = UNBOUNDED_BUDGET,
   ) {
     this.binary = encoding === 'msgpack';
   }
@@ -66,15 +73,22 @@ export class Outbox {
   }
 
   private readonly sendPending = (): void => {
+    const budget = this.budget;
     for (const frame of this.pending) {
       const bytes = frame.bytes(this.encoding);
+      // The process-wide bound only ever binds sockets that are themselves behind.
+      const backlogged = this.buffered > 0;
       if (frame.kind === 'forming') {
-        if (this.buffered > this.limits.formingSkipBytes) {
+        if (this.buffered > this.limits.formingSkipBytes || (backlogged && budget.skipForming)) {
           this.counters.formingSkipped++;
           continue;
         }
       } else if (this.buffered + bytes.length > this.limits.maxBufferedBytes) {
         this.overflow = true;
+        return;
+      } else if (backlogged && budget.wouldOverflow(bytes.length)) {
+        this.overflow = true;
+        this.overflowGlobal = true;
         return;
       }
       const status = this.socket.send(bytes, this.binary);
@@ -86,7 +100,11 @@ export class Outbox {
         continue;
       }
       // 'sent' went to the kernel; anything else waits in the library's buffer.
-      if (status !== 'sent') this.buffered += bytes.length;
+      if (status !== 'sent') {
+        this.buffered += bytes.length;
+        this.accounted += bytes.length;
+        budget.adjust(bytes.length);
+      }
       this.counters.framesSent++;
       this.counters.bytesSent += bytes.length;
     }
@@ -99,8 +117,9 @@ export class Outbox {
     if (this.socket.closed || frames.length === 0) return;
     // One crossing into the socket library for the buffered amount per flush; bytes this flush
     // adds are counted on top, so the bounds hold (conservatively) without asking per frame.
-    this.buffered = this.socket.bufferedAmount();
+    this.refreshBuffered();
     this.overflow = false;
+    this.overflowGlobal = false;
     this.pending = frames;
     // A lone frame (the common live case) needs no cork: one send is one write either way.
     if (frames.length === 1) this.sendPending();
@@ -109,8 +128,24 @@ export class Outbox {
     if (this.overflow) {
       // Closed data we cannot queue: close rather than lose or stall; the client resumes with since.
       this.counters.slowConsumerCloses++;
+      if (this.overflowGlobal) this.counters.globalBufferCloses++;
       this.socket.end(SLOW_CONSUMER_CLOSE.code, SLOW_CONSUMER_CLOSE.reason);
     }
+  }
+
+  /** Reads the socket's buffered bytes and reports the change to the process-wide budget (flush, drain). */
+  refreshBuffered(): void {
+    const now = this.socket.closed ? 0 : this.socket.bufferedAmount();
+    this.budget.adjust(now - this.accounted);
+    this.accounted = now;
+    this.buffered = now;
+  }
+
+  /** The socket closed: its share of the budget is free again. */
+  release(): void {
+    this.budget.adjust(-this.accounted);
+    this.accounted = 0;
+    this.buffered = 0;
   }
 }
 

@@ -48,7 +48,14 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
       'counter',
       'Sockets closed with 1008 because closed data could not be queued.',
       hub.counters.slowConsumerCloses,
-    );
+    )
+    .single(
+      `${P}ws_global_buffer_closes_total`,
+      'counter',
+      'Of those, sockets closed because all sockets together buffered MARKET_WS_MAX_TOTAL_BUFFERED_BYTES.',
+      hub.counters.globalBufferCloses,
+    )
+    .single(`${P}ws_buffered_bytes`, 'gauge', 'Bytes waiting in WebSocket send buffers, all sockets (estimate).', hub.outboundBytes);
 
   const cache = src.cache();
   out

@@ -8,7 +8,7 @@ import type { HttpRequest, HttpResponse, HttpStream, TransportOptions } from './
  * one only names its types (erased at build time).
  */
 
-const STATUS_TEXT: Record<number, string> = {
+export const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
   204: '204 No Content',
   304: '304 Not Modified',
@@ -146,27 +146,41 @@ export function readRequest(res: UwsTypes.HttpResponse, req: UwsTypes.HttpReques
   };
 }
 
+/**
+ * How much of an oversized body we read and discard before answering 413. Closing a connection
+ * while the client is still sending makes the kernel reset it, and the client then reports a
+ * network error instead of reading the 413; so the rest of the body is drained first, up to this
+ * many bytes past the limit (beyond it the client gets the reset: we will not read gigabytes).
+ */
+const MAX_DISCARD_BYTES = 32 * 1024 * 1024;
+
 function readBody(res: UwsTypes.HttpResponse, declared: number, limit: number, onAbort: (abort: () => void) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const tooLarge = () => new GatewayError('payload_too_large', `request body exceeds ${limit} bytes`);
     onAbort(() => reject(new GatewayError('bad_request', 'request aborted')));
-    if (declared > limit) {
+    if (declared - limit > MAX_DISCARD_BYTES) {
       reject(tooLarge());
       return;
     }
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
+    let settled = false;
     res.onData((chunk, isLast) => {
-      if (failed) return;
+      if (settled) return;
       size += chunk.byteLength;
       if (size > limit) {
-        failed = true;
-        reject(tooLarge());
+        chunks = []; // over the limit: discard, answer once the client has sent it all
+        if (isLast || size - limit > MAX_DISCARD_BYTES) {
+          settled = true;
+          reject(tooLarge());
+        }
         return;
       }
       chunks.push(Buffer.from(chunk.slice(0))); // the chunk's memory is reused after this callback
-      if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (isLast) {
+        settled = true;
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      }
     });
   });
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as UwsTypes from 'uWebSockets.js';
 import type { SendStatus, Transport, TransportOptions, WsConnectionHandler, WsPeer } from './transport.js';
-import { readRequest, UwsHttpResponse, type UwsHttpStream } from './uws-http-response.js';
+import { readRequest, STATUS_TEXT, UwsHttpResponse, type UwsHttpStream } from './uws-http-response.js';
 
 /**
  * The only module that imports uWebSockets.js (architecture.md). It adapts uWS to transport.ts.
@@ -76,6 +76,18 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
   const streams = new Set<UwsHttpStream>();
 
   app.any('/*', (res, req) => {
+    const framing = framingProblem(req);
+    if (framing) {
+      // Two lengths for one body is a request-smuggling shape (RFC 9112 §6.3): refuse it and end
+      // the connection, since where the next request starts is unknowable.
+      res.cork(() =>
+        res
+          .writeStatus(STATUS_TEXT[400]!)
+          .writeHeader('content-type', 'application/json')
+          .end(JSON.stringify({ code: 'bad_request', message: framing }), true),
+      );
+      return;
+    }
     const request = readRequest(res, req, options);
     const response = new UwsHttpResponse(res, streams);
     res.onAborted(() => {
@@ -163,4 +175,18 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
       });
     });
   });
+}
+
+/** Conflicting Content-Length headers (uWS would silently use the first), else null. */
+function framingProblem(req: UwsTypes.HttpRequest): string | null {
+  const method = req.getCaseSensitiveMethod().toUpperCase();
+  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return null;
+  let first: string | null = null;
+  let conflict = false;
+  req.forEach((name, value) => {
+    if (name !== 'content-length') return;
+    if (first === null) first = value.trim();
+    else if (value.trim() !== first) conflict = true;
+  });
+  return conflict ? 'conflicting Content-Length headers' : null;
 }

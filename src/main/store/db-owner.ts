@@ -1,28 +1,29 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { journalPathOf, rollbackHotJournal } from './hot-journal.js';
+import { tryProcessLock, type ProcessLock } from './process-lock.js';
 
 /**
  * Single-owner guard for the database file.
  *
- * the SQLite binding we use locks with a `<db>.lock` directory that other SQLite clients cannot see, and a
- * process killed mid-transaction leaves it behind: every later open then says "database is locked"
- * forever. A lock directory alone cannot tell a dead owner from a live one, so we keep our own
- * `<db>.owner` file (pid + process start time + boot id). At start-up:
- *   - owner file of a live process → refuse (another gateway uses this database);
- *   - owner file of a dead process → the lock is provably stale: replay the hot journal (the
+ * The SQLite binding we use locks with a `<db>.lock` directory that other SQLite clients cannot
+ * see, and a process killed mid-transaction leaves it behind: every later open then says "database
+ * is locked" forever. So ownership is decided by a lock the kernel holds for the owner's life
+ * (process-lock.ts: atomic, released at death, kill -9 and unreaped zombies included), and a
+ * `<db>.owner` file records who owns it (pid, since) for messages and for the next start:
+ *   - lock held by another process → refuse, naming its pid from the owner file;
+ *   - lock free and an owner file left behind → its writer died: replay the hot journal (the
  *     binding cannot, see hot-journal.ts), remove the lock directory, take ownership;
- *   - lock directory without any owner file → someone else's lock: refuse and say how to fix it.
+ *   - lock free, a lock directory and no owner file → someone else's SQLite lock: refuse and say
+ *     how to fix it.
  */
 
 const log = createLogger('store.owner');
 
 interface OwnerRecord {
   pid: number;
-  startTicks: string | null;
-  bootId: string | null;
   since: string;
 }
 
@@ -32,7 +33,36 @@ export interface DbOwnership {
   readonly staleOwnerPid: number | null;
   /** What start-up had to repair, for the log and tests. */
   readonly recovered: StaleLockRecovery;
-  release(): void;
+  release(): Promise<void>;
+}
+
+/**
+ * A process killed with SIGKILL lets go of the lock only once all its threads have exited, a few
+ * milliseconds after its main thread is already a zombie. A restart right after the kill (a
+ * supervisor's) waits that out instead of refusing; a live owner is refused at once.
+ */
+const DYING_OWNER_WAIT_MS = 2_000;
+const DYING_OWNER_POLL_MS = 20;
+
+async function lockUnlessLiveOwner(dbPath: string, ownerPath: string): Promise<ProcessLock | null> {
+  const deadline = Date.now() + DYING_OWNER_WAIT_MS;
+  for (;;) {
+    const lock = await tryProcessLock(dbPath);
+    if (lock) return lock;
+    const owner = readOwner(ownerPath);
+    if (!owner || isRunning(owner.pid) || Date.now() >= deadline) return null;
+    await new Promise((r) => setTimeout(r, DYING_OWNER_POLL_MS));
+  }
+}
+
+/** The pid exists and is not a zombie (a zombie holds no files and no sockets). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 export function lockDirOf(dbPath: string): string {
@@ -43,35 +73,19 @@ export function ownerPathOf(dbPath: string): string {
   return `${dbPath}.owner`;
 }
 
-export function acquireDbOwnership(dbPath: string): DbOwnership {
+export async function acquireDbOwnership(dbPath: string): Promise<DbOwnership> {
   mkdirSync(dirname(dbPath), { recursive: true });
   const ownerPath = ownerPathOf(dbPath);
   const lockDir = lockDirOf(dbPath);
-  let staleOwnerPid: number | null = null;
-
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(ownerPath, 'wx');
-      writeSync(fd, JSON.stringify(selfRecord()));
-      closeSync(fd);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-    }
-    const existing = readOwner(ownerPath);
-    if (existing && isAlive(existing)) {
-      throw new GatewayError(
-        'store_failed',
-        `database ${dbPath} is in use by another kline-gateway process (pid ${existing.pid}, since ${existing.since}); stop it first`,
-      );
-    }
-    staleOwnerPid = existing?.pid ?? -1;
-    log.warn('stale database owner found; taking over', { db: dbPath, stale_pid: existing?.pid ?? null });
-    unlinkSync(ownerPath);
+  const lock = await lockUnlessLiveOwner(dbPath, ownerPath);
+  if (!lock) {
+    const owner = readOwner(ownerPath);
+    const who = owner ? `pid ${owner.pid}, since ${owner.since}` : 'its owner file is not written yet';
+    throw new GatewayError('store_failed', `database ${dbPath} is in use by another kline-gateway process (${who}); stop it first`);
   }
-
-  let recovered: StaleLockRecovery;
   try {
+    const left = existsSync(ownerPath) ? readOwner(ownerPath) : null;
+    const staleOwnerPid = existsSync(ownerPath) ? (left?.pid ?? -1) : null;
     if (staleOwnerPid === null && existsSync(lockDir)) {
       throw new GatewayError(
         'store_failed',
@@ -79,24 +93,26 @@ export function acquireDbOwnership(dbPath: string): DbOwnership {
           `If none is, remove the directory ${lockDir} and start again`,
       );
     }
-    recovered = staleOwnerPid === null ? NOTHING_RECOVERED : recoverStaleLock(dbPath);
+    if (staleOwnerPid !== null) log.warn('stale database owner found; taking over', { db: dbPath, stale_pid: staleOwnerPid });
+    const recovered = staleOwnerPid === null ? NOTHING_RECOVERED : recoverStaleLock(dbPath);
+    writeOwner(ownerPath);
+    let released: Promise<void> | null = null;
+    return {
+      ownerPath,
+      staleOwnerPid,
+      recovered,
+      // The owner file goes first: while the kernel lock is still ours, nobody can read it as a
+      // crashed owner's.
+      release: () =>
+        (released ??= (async () => {
+          removeIfPresent(ownerPath);
+          await lock.release();
+        })()),
+    };
   } catch (err) {
-    unlinkSync(ownerPath);
+    await lock.release();
     throw err;
   }
-
-  return {
-    ownerPath,
-    staleOwnerPid,
-    recovered,
-    release() {
-      try {
-        unlinkSync(ownerPath);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-    },
-  };
 }
 
 export interface StaleLockRecovery {
@@ -130,8 +146,20 @@ export function recoverStaleLock(dbPath: string): StaleLockRecovery {
   return { journalReplayed, pagesRestored, lockRemoved };
 }
 
-function selfRecord(): OwnerRecord {
-  return { pid: process.pid, startTicks: processStartTicks(process.pid), bootId: bootId(), since: new Date().toISOString() };
+/** Written whole under a temporary name, then renamed: a reader never sees a torn record. */
+function writeOwner(path: string): void {
+  const record: OwnerRecord = { pid: process.pid, since: new Date().toISOString() };
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(record));
+  renameSync(tmp, path);
+}
+
+function removeIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 function readOwner(path: string): OwnerRecord | null {
@@ -140,37 +168,5 @@ function readOwner(path: string): OwnerRecord | null {
     return typeof parsed.pid === 'number' ? (parsed as OwnerRecord) : null;
   } catch {
     return null; // torn or foreign content: treat as no live owner
-  }
-}
-
-/** Alive = same boot, the pid exists, and it is the same process (not a reused pid). */
-function isAlive(owner: OwnerRecord): boolean {
-  const currentBoot = bootId();
-  if (owner.bootId && currentBoot && owner.bootId !== currentBoot) return false;
-  try {
-    process.kill(owner.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const ticks = processStartTicks(owner.pid);
-  return !(owner.startTicks && ticks && owner.startTicks !== ticks);
-}
-
-/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot (Linux only). */
-function processStartTicks(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const afterComm = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return afterComm[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function bootId(): string | null {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return null;
   }
 }

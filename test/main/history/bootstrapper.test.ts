@@ -33,7 +33,7 @@ describe('history bootstrap', () => {
     const dir = tempDir();
     const datadir = join(dir, 'data');
     const [file] = await writeDatadir({ out: datadir, series: [S], count: rows, startTime: START, formats: ['feather'] });
-    const store = new InThreadStore({ dbPath: join(dir, 'market.db'), synchronous: 'FULL', rowsPerStatement: 100, maxPendingCandles: 1_000_000 });
+    const store = await InThreadStore.open({ dbPath: join(dir, 'market.db'), synchronous: 'FULL', rowsPerStatement: 100, maxPendingCandles: 1_000_000 });
     const config = configWith({ historySource: 'freqtrade', freqtradeDatadir: datadir, ...overrides });
     const history = startHistory(config, store, inThreadImportRunner);
     open.push({ history, store });

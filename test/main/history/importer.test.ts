@@ -106,7 +106,7 @@ function importerContract(
 }
 
 importerContract('the in-thread runner', async (s) => {
-  const store = new InThreadStore(s);
+  const store = await InThreadStore.open(s);
   return { store, runner: inThreadImportRunner, close: () => store.close() };
 });
 
@@ -117,7 +117,7 @@ beforeAll(() => {
 afterAll(() => pool.close());
 
 importerContract('the decode pool and the writer worker', async (s) => {
-  const ownership = acquireDbOwnership(s.dbPath);
+  const ownership = await acquireDbOwnership(s.dbPath);
   const store = new WorkerStore(s);
   await store.whenReady();
   return {
@@ -125,7 +125,7 @@ importerContract('the decode pool and the writer worker', async (s) => {
     runner: pool,
     close: async () => {
       await store.close();
-      ownership.release();
+      await ownership.release();
     },
   };
 });

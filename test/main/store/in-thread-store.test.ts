@@ -1,4 +1,4 @@
 import { InThreadStore } from '../../support/in-thread-store.js';
 import { marketStoreContract } from './market-store.contract.js';
 
-marketStoreContract('in-thread', async (settings) => new InThreadStore(settings));
+marketStoreContract('in-thread', (settings) => InThreadStore.open(settings));

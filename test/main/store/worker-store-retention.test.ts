@@ -16,12 +16,12 @@ describe('WorkerStore memory', () => {
   let owner: DbOwnership | null = null;
   afterEach(async () => {
     await store?.close();
-    owner?.release();
+    await owner?.release();
   });
 
   it('does not retain read results after the caller drops them (no leak per read)', async () => {
     const dbPath = join(tempDir(), 'market.db');
-    owner = acquireDbOwnership(dbPath);
+    owner = await acquireDbOwnership(dbPath);
     store = new WorkerStore({ dbPath, synchronous: 'FULL', rowsPerStatement: 100, maxPendingCandles: 100_000 });
     await store.whenReady();
     await store.write([{ seriesId: 's:m:X/Y:1m', data: packed([60, 120, 180]) }], { publish: false });

@@ -4,7 +4,7 @@ import { marketStoreContract } from './market-store.contract.js';
 
 // The gateway holds the owner file for the process and the writer worker opens the database.
 marketStoreContract('worker-backed', async (settings) => {
-  const ownership = acquireDbOwnership(settings.dbPath);
+  const ownership = await acquireDbOwnership(settings.dbPath);
   const store = new WorkerStore(settings);
   await store.whenReady();
   const close = store.close.bind(store);
@@ -12,7 +12,7 @@ marketStoreContract('worker-backed', async (settings) => {
     try {
       await close();
     } finally {
-      ownership.release();
+      await ownership.release();
     }
   };
   return store;

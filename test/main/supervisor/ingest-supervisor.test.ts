@@ -36,7 +36,7 @@ const onWorker = (index: number) => candidates.filter((s) => workerIndexOf(s, 2)
 beforeAll(async () => {
   setLogLevel('silent');
   fake = await FakeBinance.start({ barMs: 300, tickMs: 25, generator: { backfillBars: 30 } });
-  store = new InThreadStore({ dbPath: join(dir, 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles: 1_000_000 });
+  store = await InThreadStore.open({ dbPath: join(dir, 'market.db'), synchronous: 'OFF', rowsPerStatement: 100, maxPendingCandles: 1_000_000 });
   const config = configWith({
     binanceSpotWsUrl: fake.wsUrl('spot'),
     binanceFuturesWsUrl: fake.wsUrl('futures'),

@@ -12,29 +12,29 @@ import { useTempDir } from '../../support/temp-dir.js';
 describe('demo data dir', () => {
   const tmp = useTempDir('kline-demo-dir-');
 
-  it("a re-run removes the previous run's database and generated files, and only those", () => {
+  it("a re-run removes the previous run's database and generated files, and only those", async () => {
     const paths = demoPaths(join(tmp(), 'demo'));
     mkdirSync(join(paths.datadir, 'futures'), { recursive: true });
     mkdirSync(paths.web, { recursive: true });
     for (const file of [paths.db, `${paths.db}-journal`, paths.whitelist, join(paths.datadir, 'futures', 'x.feather'), join(paths.web, 'index.html')])
       writeFileSync(file, 'old');
     writeFileSync(join(paths.root, 'notes.txt'), 'mine');
-    prepareDemoDir(paths);
+    await prepareDemoDir(paths);
     for (const gone of [paths.db, `${paths.db}-journal`, paths.whitelist, paths.datadir, paths.web, `${paths.db}.owner`])
       expect(existsSync(gone), gone).toBe(false);
     expect(existsSync(join(paths.root, 'notes.txt'))).toBe(true);
   });
 
-  it('refuses, and deletes nothing, while a running process owns the database', () => {
+  it('refuses, and deletes nothing, while a running process owns the database', async () => {
     const paths = demoPaths(tmp());
     writeFileSync(paths.db, 'in use');
-    const owner = acquireDbOwnership(paths.db); // this test process: alive
+    const owner = await acquireDbOwnership(paths.db); // this test process: alive
     try {
-      expect(() => prepareDemoDir(paths)).toThrow(DemoError);
-      expect(() => prepareDemoDir(paths)).toThrow(/in use by another kline-gateway process[\s\S]*Is another demo running\? .*--data-dir/);
+      await expect(prepareDemoDir(paths)).rejects.toThrow(DemoError);
+      await expect(prepareDemoDir(paths)).rejects.toThrow(/in use by another kline-gateway process[\s\S]*Is another demo running\? .*--data-dir/);
       expect(existsSync(paths.db)).toBe(true);
     } finally {
-      owner.release();
+      await owner.release();
     }
   });
 });
