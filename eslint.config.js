@@ -11,6 +11,8 @@ const SINGLE_IMPORTERS = {
   'node-sqlite3-wasm': ['src/writer/sqlite-candle-store.ts'],
   'uWebSockets.js': ['src/main/server/uws-transport.ts'],
   comlink: ['src/shared/comlink.ts'],
+  pino: ['src/shared/log.ts'],
+  'prom-client': ['src/main/metrics/prom-registry.ts'],
   // Folder entries (ending in /): the freqtrade readers, and the tools that write test files.
   'apache-arrow': ['src/decode/', 'tools/fixtures/'],
   hyparquet: ['src/decode/read-parquet.ts'],

@@ -9,6 +9,7 @@ const BENCHES: Array<{ script: string; results: string[] }> = [
   { script: 'bench/micro/kline-parse.ts', results: [] },
   { script: 'bench/micro/ws-encode.ts', results: ['micro-ws-encode'] },
   { script: 'bench/micro/batch-transfer.ts', results: ['micro-batch-transfer'] },
+  { script: 'bench/micro/fake-history.ts', results: ['micro-fake-history'] },
   { script: 'bench/store-layout.ts', results: ['store-layout', 'store-rows-per-statement'] },
   { script: 'bench/http.ts', results: ['http'] },
   { script: 'bench/fanout.ts', results: ['fanout'] },

@@ -3,6 +3,7 @@
  * and for load tests in another process:
  *
  *   npm run fake-binance -- --port 9400 --bar-ms 1000 --futures btcusdt@kline_1m,ethusdt@kline_1m
+ *   npm run fake-binance -- --history-days 400 --spot-symbols BTCUSDT,ETHUSDT
  *   npm run fake-binance -- --replay ../shared/fixtures/binance/cryptofeed-sample_data/BINANCE_FUTURES.ws.1.0 --replay-speed 10
  *
  * Point the gateway at it with TRADE_CANVAS_BINANCE_SPOT_WS_URL=ws://127.0.0.1:PORT,
@@ -24,11 +25,16 @@ const { values } = parseArgs({
     'no-auto-create': { type: 'boolean', default: false },
     backfill: { type: 'string' },
     seed: { type: 'string' },
+    'history-days': { type: 'string' },
+    'trades-per-minute': { type: 'string' },
+    'spot-symbols': { type: 'string' },
+    'futures-symbols': { type: 'string' },
     'ping-ms': { type: 'string' },
     'enforce-inbound-limit': { type: 'boolean', default: false },
     replay: { type: 'string' },
     'replay-speed': { type: 'string' },
     'replay-market': { type: 'string' },
+    paused: { type: 'boolean', default: false },
     flood: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -41,10 +47,14 @@ if (values.help) {
   --tick-ms N                 real ms between forming updates of every stream (default 250)
   --spot a,b --futures c,d    streams generated from the start (others appear when subscribed)
   --no-auto-create            only the listed streams exist
-  --backfill N --seed N       closed bars made up front per stream; random seed
+  --history-days N            REST history before 00:00 UTC of the start day, any symbol and interval (default 30)
+  --spot-symbols A,B          the only symbols spot lists (others: -1121); --futures-symbols likewise
+  --trades-per-minute K       trades in a 1m bar (default: one per forming update)
+  --backfill N --seed N       closed bars each new stream lists in its history; random seed (one price path per symbol and market)
   --ping-ms N                 server ping interval (default off)
   --enforce-inbound-limit     close connections over 5 (spot) / 10 (futures) msgs/s, as Binance does
   --replay FILE [--replay-speed X] [--replay-market spot|futures]   replay a recording instead
+  --paused                    start with the clock stopped: POST /__control/advance?ms=N moves it, /__control/resume runs it
   --flood STEP_MS             send rounds as fast as clients read (virtual STEP_MS per round)`);
   process.exit(0);
 }
@@ -67,10 +77,16 @@ const options: FakeBinanceOptions = {
   tickMs: num(values['tick-ms']),
   streams: { spot: list(values.spot), futures: list(values.futures) },
   autoCreate: !values['no-auto-create'],
-  generator: { backfillBars: num(values.backfill), seed: num(values.seed) },
+  historyDays: num(values['history-days']),
+  symbols: {
+    spot: values['spot-symbols'] ? list(values['spot-symbols']) : undefined,
+    futures: values['futures-symbols'] ? list(values['futures-symbols']) : undefined,
+  },
+  generator: { backfillBars: num(values.backfill), seed: num(values.seed), tradesPerMinute: num(values['trades-per-minute']) },
   pingIntervalMs: num(values['ping-ms']),
   enforceInboundLimit: values['enforce-inbound-limit'],
   replay: values.replay ? { file: values.replay, speed: num(values['replay-speed']), market: replayMarket } : undefined,
+  paused: values.paused,
 };
 
 const fake = await FakeBinance.start(options);

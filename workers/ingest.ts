@@ -9,6 +9,7 @@ import type { IngestWorkerInit } from '../src/ingest/contract.js';
 import { IngestWorkerService } from '../src/ingest/ingest-worker-service.js';
 import { setLogLevel } from '../src/shared/log.js';
 import { expose } from '../src/shared/comlink.js';
+import { reportReady } from '../src/shared/worker-handshake.js';
 
 const { formingPort, ...data } = workerData as IngestWorkerInit;
 if (data.logLevel) setLogLevel(data.logLevel);
@@ -31,4 +32,4 @@ expose(
   },
   port,
 );
-port.postMessage({ t: 'ready' });
+reportReady(port);

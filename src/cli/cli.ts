@@ -1,78 +1,14 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from '../main/config/load-config.js';
-import type { Config } from '../main/config/settings.js';
+// The command line: serve (default) and import. Exit codes: 0 done, 1 failed (start-up, a file
+// of an import), 2 bad arguments or settings, 130 an interrupted import.
+import { ConfigError } from '../main/config/load-config.js';
 import { describeError } from '../shared/errors.js';
-import { startGateway } from '../main/gateway.js';
+import { createLogger } from '../shared/log.js';
+import { parseCommandLine } from './command-line.js';
 import { importCommand } from './import-command.js';
-import { createLogger, setLogLevel } from '../shared/log.js';
+import { serveCommand } from './serve-command.js';
 
 const log = createLogger('cli');
-
-const USAGE = `kline-gateway — Binance K-line gateway (trade_canvas market API)
-
-Usage:
-  kline-gateway serve [--host H] [--port N] [--db PATH]   run the gateway (default command)
-  kline-gateway import --datadir DIR [--series ID ...] [--db PATH]
-                                                         import freqtrade candle files
-  kline-gateway help
-
-Every setting is a TRADE_CANVAS_* environment variable (docs/operations.md); the flags above
-override the matching ones.`;
-
-/** Flag → typed config override. */
-function overridesFrom(args: string[]): Partial<Config> {
-  const out: Record<string, unknown> = {};
-  const env: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!;
-    const value = args[i + 1];
-    const map: Record<string, string> = { '--host': 'TRADE_CANVAS_HOST', '--port': 'TRADE_CANVAS_PORT', '--db': 'TRADE_CANVAS_DB_PATH' };
-    if (!(flag in map) || value === undefined) throw new ConfigError([`unknown or incomplete option: ${flag}`]);
-    env[map[flag]!] = value;
-    i++;
-  }
-  // Parse flag values with the same validation as the environment.
-  const parsed = loadConfig({ ...process.env, ...env }).config;
-  for (const [key, name] of [
-    ['host', 'TRADE_CANVAS_HOST'],
-    ['port', 'TRADE_CANVAS_PORT'],
-    ['dbPath', 'TRADE_CANVAS_DB_PATH'],
-  ] as const) {
-    if (name in env) out[key] = parsed[key];
-  }
-  return out as Partial<Config>;
-}
-
-async function serve(args: string[]): Promise<void> {
-  const { config, unknownVariables } = loadConfig(process.env, overridesFrom(args));
-  setLogLevel(config.logLevel);
-  if (unknownVariables.length > 0) log.warn('ignoring unknown TRADE_CANVAS_* variables (typos?)', { variables: unknownVariables });
-  const gateway = await startGateway(config);
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      log.warn('second signal: exiting without waiting', { signal });
-      process.exit(1);
-    }
-    log.info('signal received: stopping gracefully', { signal });
-    const timeout = setTimeout(() => {
-      log.error('graceful stop took too long; exiting', { timeout_s: config.shutdownTimeoutS });
-      process.exit(1);
-    }, config.shutdownTimeoutS * 1000);
-    gateway.stop().then(
-      () => {
-        clearTimeout(timeout);
-        process.exit(0);
-      },
-      (err) => {
-        log.error('graceful stop failed', { error: describeError(err) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-}
 
 /** First Ctrl-C: the import stops after committing what it sent; a second one exits at once. */
 function onInterrupt(stop: () => void): () => void {
@@ -86,22 +22,19 @@ function onInterrupt(stop: () => void): () => void {
   };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [command = 'serve', ...rest] = argv;
-  switch (command) {
+async function main(argv: readonly string[]): Promise<void> {
+  const invocation = parseCommandLine(argv);
+  switch (invocation.kind) {
     case 'serve':
-      return serve(rest);
+      return serveCommand(process.env, invocation.overrides);
     case 'import':
-      process.exitCode = await importCommand(rest, { out: process.stdout, err: process.stderr, env: process.env, onInterrupt });
+      process.exitCode = await importCommand(invocation.args, { out: process.stdout, err: process.stderr, env: process.env, onInterrupt });
       return;
     case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
+      console.log(invocation.text);
       return;
-    default:
-      if (command.startsWith('--')) return serve(argv);
-      console.error(`unknown command: ${command}\n\n${USAGE}`);
+    case 'usage_error':
+      console.error(invocation.message);
       process.exitCode = 2;
   }
 }
@@ -111,7 +44,7 @@ main(process.argv.slice(2)).catch((err) => {
     console.error(`kline-gateway: ${err.message}`);
     process.exit(2);
   }
-  log.error('start-up failed', { error: describeError(err) });
+  log.error('start-up failed', { error: err });
   console.error(`kline-gateway: ${describeError(err)}`);
   process.exit(1);
 });

@@ -15,6 +15,7 @@ import { createDecodePool } from '../main/history/decode-pool.js';
 import type { ImportFileResult } from '../decode/contract.js';
 import { HistoryImporter, type ImportSource } from '../main/history/importer.js';
 import { createProgress } from './progress.js';
+import { settingFlagOptions, settingOverrides, type SettingFlags } from './setting-flags.js';
 
 export const IMPORT_USAGE = `kline-gateway import --datadir DIR [--series ID ...] [--db PATH]
 
@@ -36,14 +37,19 @@ export interface CommandIo {
   readonly onInterrupt?: (stop: () => void) => () => void;
 }
 
+/** import's flags that set a setting (the rest: --series, --help). */
+const IMPORT_SETTING_FLAGS: SettingFlags = { datadir: 'freqtradeDatadir', db: 'dbPath' };
+
 /** Exit codes: 0 all files imported, 1 a file failed (or the database is in use), 2 bad arguments, 130 interrupted. */
 export async function importCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  let options: { datadir?: string; series?: string[]; db?: string; help?: boolean };
+  let options: { series?: string[]; help?: boolean; [flag: string]: unknown };
+  let overrides: Partial<Config>;
   try {
     options = parseArgs({
       args: [...args],
-      options: { datadir: { type: 'string' }, series: { type: 'string', multiple: true }, db: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { ...settingFlagOptions(IMPORT_SETTING_FLAGS), series: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
     }).values;
+    overrides = settingOverrides(IMPORT_SETTING_FLAGS, options);
   } catch (err) {
     io.err.write(`kline-gateway import: ${describeError(err)}\n\n${IMPORT_USAGE}\n`);
     return 2;
@@ -52,10 +58,6 @@ export async function importCommand(args: readonly string[], io: CommandIo): Pro
     io.out.write(`${IMPORT_USAGE}\n`);
     return 0;
   }
-  const overrides: Partial<Config> = {
-    ...(options.db !== undefined ? { dbPath: options.db } : {}),
-    ...(options.datadir !== undefined ? { freqtradeDatadir: options.datadir } : {}),
-  };
   const { config } = loadConfig(io.env, overrides);
   // stdout is for the summary; log lines (warnings by default) go to stderr.
   setLogSink((line) => io.err.write(`${line}\n`));

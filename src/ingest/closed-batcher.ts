@@ -1,10 +1,10 @@
 import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
 import { createLogger, type Logger } from '../shared/log.js';
+import type { WriterProducer } from '../writer/contract.js';
+import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 
 /** Least interval between two "dropped" warnings. */
 const OVERFLOW_LOG_MS = 5_000;
-import type { BatchAckMessage, ClosedBatchMessage } from '../writer/contract.js';
-import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 
 /**
  * Closed candles of all series of one ingest worker → `ClosedBatchMessage`s for the writer
@@ -12,28 +12,24 @@ import { systemClock, type Clock, type Timer } from '../shared/clock.js';
  * upper bounds, not a rhythm: with nothing in flight a candle goes out at once (low load = no
  * timer wait); while a batch is in flight new candles coalesce and go out when it is acked, when
  * `maxBatch` is reached, or when the oldest has waited `flushMs` — whichever comes first.
- * Segments are per series, in arrival order, packed `[t,o,h,l,c,v]×n`; the buffer is transferred.
+ * Segments are per series, in arrival order, packed `[t,o,h,l,c,v]×n`. Batches go out through
+ * the worker's WriterProducer (copy mode: kept until acked, resent after a writer restart).
  *
- * Bounded (architecture invariant 4): at most `maxInFlight` unacked batches and `maxPending`
- * buffered candles. At the first bound it says so (counter + warn); past the second it drops the
- * new candle and reports it through `onOverflow`, so the host can fill it from REST later.
+ * Bounded (architecture invariant 4): at most the producer's window of unacked batches and
+ * `maxPending` buffered candles. At the first bound it says so (counter + warn); past the second
+ * it drops the new candle and reports it through `onOverflow`, so the host can fill it from REST
+ * later.
  */
 export interface ClosedBatcherOptions {
   readonly maxBatch: number;
   readonly flushMs: number;
   /**
-   * Unacked batches allowed at once (default 64). The writer sees at most this many batches per
-   * drain, so the window sets how large drains can grow under load: with 1,000 series, 4 × 200
-   * candles meant under one candle per series per commit (~40k rows/s, bench/ingest.ts), while
-   * 64 × 200 lets drains carry tens per series (200k+ rows/s).
-   */
-  readonly maxInFlight?: number;
-  /**
    * Candles buffered while every slot is in flight (default maxBatch × 2,500 = 500,000 at 200:
    * ~24 MB). Beyond it candles are dropped and refetched by REST gap fill: a last resort only.
    */
   readonly maxPending?: number;
-  readonly send: (msg: ClosedBatchMessage, transfer: ArrayBuffer[]) => void;
+  /** The window toward the writer (shared with the worker's backfills). */
+  readonly producer: WriterProducer;
   readonly onOverflow?: (seriesId: string, candleTime: number) => void;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -45,7 +41,6 @@ export interface ClosedBatcherStats {
   batchesSent: number;
   candlesSent: number;
   candlesAcked: number;
-  failedAcks: number;
   /** Times a flush was due while every in-flight slot was taken. */
   fullEvents: number;
   /** Candles dropped at maxPending. */
@@ -55,23 +50,23 @@ export interface ClosedBatcherStats {
 export class ClosedBatcher {
   private readonly pending = new Map<string, number[]>();
   private pendingCount = 0;
-  private readonly inFlightSeqs = new Set<number>();
-  private seq = 0;
   private timer: Timer | undefined;
   private full = false;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly maxInFlight: number;
+  private readonly producer: WriterProducer;
   private readonly maxPending: number;
   private lastOverflowLog = -Infinity;
-  private readonly counters = { batchesSent: 0, candlesSent: 0, candlesAcked: 0, failedAcks: 0, fullEvents: 0, overflowed: 0 };
+  private readonly counters = { batchesSent: 0, candlesSent: 0, candlesAcked: 0, fullEvents: 0, overflowed: 0 };
   private drainWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: ClosedBatcherOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? createLogger('ingest.batcher');
-    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 64);
+    this.producer = opts.producer;
     this.maxPending = Math.max(opts.maxBatch, opts.maxPending ?? opts.maxBatch * 2500);
+    // A free slot (an ack) sends what waits at once.
+    this.producer.onRoom(() => this.onRoom());
   }
 
   add(seriesId: string, c: Candle): void {
@@ -87,29 +82,17 @@ export class ClosedBatcher {
     if (added) this.afterPush();
   }
 
-  /** The writer's answer to one of our batches. A failed batch stays queued in the writer (retried there). */
-  ack(msg: BatchAckMessage): void {
-    if (!this.inFlightSeqs.delete(msg.seq)) return;
-    if (msg.ok) this.counters.candlesAcked += msg.committed;
-    else {
-      this.counters.failedAcks++;
-      this.log.warn('writer failed a closed batch; it retries it', { seq: msg.seq, error: msg.error?.message });
-    }
-    if (this.pendingCount > 0) this.flush();
-    if (this.inFlightSeqs.size === 0 && this.pendingCount === 0) this.resolveDrain();
-  }
-
   /** Sends everything pending that fits in the free in-flight slots. */
   flush(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.pendingCount > 0 && this.inFlightSeqs.size < this.maxInFlight) this.sendOne();
+    while (this.pendingCount > 0 && this.producer.room > 0) this.sendOne();
     if (this.pendingCount > 0) {
       if (!this.full) {
         this.full = true;
         this.counters.fullEvents++;
         this.log.warn('closed batches: every in-flight slot taken, candles wait for writer acks', {
-          inFlight: this.inFlightSeqs.size,
+          inFlight: this.producer.inFlight,
           pending: this.pendingCount,
         });
       }
@@ -121,12 +104,17 @@ export class ClosedBatcher {
   /** Flushes and resolves once every batch sent so far is acked (shutdown: "flush their batches"). */
   drain(): Promise<void> {
     this.flush();
-    if (this.inFlightSeqs.size === 0 && this.pendingCount === 0) return Promise.resolve();
+    if (this.producer.inFlight === 0 && this.pendingCount === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   stats(): ClosedBatcherStats {
-    return { pendingCandles: this.pendingCount, inFlight: this.inFlightSeqs.size, ...this.counters };
+    return { pendingCandles: this.pendingCount, inFlight: this.producer.inFlight, ...this.counters };
+  }
+
+  private onRoom(): void {
+    if (this.pendingCount > 0) this.flush();
+    if (this.producer.inFlight === 0 && this.pendingCount === 0) this.resolveDrain();
   }
 
   private onTimer(): void {
@@ -163,7 +151,7 @@ export class ClosedBatcher {
 
   /** Low load (nothing in flight) or a full batch: send now; otherwise wait at most flushMs. */
   private afterPush(): void {
-    if (this.inFlightSeqs.size === 0 || this.pendingCount >= this.opts.maxBatch || this.opts.flushMs <= 0) this.flush();
+    if (this.producer.inFlight === 0 || this.pendingCount >= this.opts.maxBatch || this.opts.flushMs <= 0) this.flush();
     else if (this.timer === undefined) this.timer = this.clock.setTimeout(() => this.onTimer(), this.opts.flushMs);
   }
 
@@ -185,11 +173,14 @@ export class ClosedBatcher {
       else list.splice(0, n * CANDLE_STRIDE);
     }
     this.pendingCount -= written;
-    const msg: ClosedBatchMessage = { t: 'closed', seq: ++this.seq, series, counts, data, publish: true };
-    this.inFlightSeqs.add(msg.seq);
     this.counters.batchesSent++;
     this.counters.candlesSent += written;
-    this.opts.send(msg, [data.buffer]);
+    // A failed commit is retried by the writer (the batch stays unacked here); only a refusal
+    // (malformed batch, writer closing) rejects, and the writer has logged why.
+    this.producer.send({ series, counts, data, publish: true }).then(
+      (candles) => (this.counters.candlesAcked += candles),
+      () => undefined,
+    );
   }
 
   private resolveDrain(): void {

@@ -14,11 +14,14 @@ import type { BinanceStreamOptions } from './binance/binance-stream-options.js';
 import type { StreamManagerStats } from './binance/stream-manager.js';
 import type { ClosedBatcherStats } from './closed-batcher.js';
 import type { SeriesJobStats } from './jobs/series-job.js';
-import type { WriterLinkStats } from './writer-link.js';
+import type { ProducerStats } from '../writer/contract.js';
 
 /** The parts of a worker's stats, as the main thread's report reads them. */
-export type { ClosedBatcherStats, SeriesJobStats, StreamManagerStats, WriterLinkStats };
+export type { ClosedBatcherStats, SeriesJobStats, StreamManagerStats };
 export type { BackfillProgress } from './jobs/hold-progress.js';
+
+/** The worker's producer toward the writer (its window, resends after a writer restart). */
+export type WriterLinkStats = ProducerStats;
 
 /** The settings an ingest worker runs with (a slice of the gateway's configuration). */
 export type IngestSettings = Pick<

@@ -3,7 +3,7 @@ import { binanceSeriesOf } from '../domain/binance-symbols.js';
 import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
 import { createLogger, type Logger } from '../shared/log.js';
-import type { BatchAckMessage, ClosedBatchMessage } from '../writer/contract.js';
+import type { WriterProducer } from '../writer/contract.js';
 import type { IngestSettings, IngestStats, IngestStreamTunables } from './contract.js';
 import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from '../exchange/binance/binance-endpoints.js';
 import { BinanceRestClient, type GapFillResult } from '../exchange/binance/binance-rest.js';
@@ -18,13 +18,13 @@ import { REST_BUDGET_SPLIT, WeightBudget } from '../exchange/binance/weight-budg
 /**
  * Everything an ingest worker runs, minus the thread: series jobs, the Binance connections they
  * share (one manager per market), the batcher toward the writer and the REST gap filler.
- * `IngestWorkerService` (ingest-worker-service.ts) wires `sendClosed` / `onForming` to its
- * MessagePorts, forwards writer acks to `ack`, and is exposed over comlink by `workers/ingest.ts`.
+ * `IngestWorkerService` (ingest-worker-service.ts) gives it the worker's writer producer and wires
+ * `onForming` to its forming port, and is exposed over comlink by `workers/ingest.ts`.
  */
 export interface IngestEngineOptions {
   readonly settings: IngestSettings;
-  /** Post to the writer port, transferring `transfer`. */
-  readonly sendClosed: (msg: ClosedBatchMessage, transfer: ArrayBuffer[]) => void;
+  /** The window toward the writer: closed batches go out through it (writer/producer.ts). */
+  readonly writer: WriterProducer;
   /** Post a throttled forming candle toward the hub. */
   readonly onForming: (seriesId: string, candle: Candle) => void;
   readonly clock?: Clock;
@@ -35,8 +35,6 @@ export interface IngestEngineOptions {
   readonly exchangeNow?: () => number;
   /** Connection tunables (tests shorten backoff, rotation, silence timeout). */
   readonly stream?: IngestStreamTunables;
-  /** Unacked writer batches allowed (ClosedBatcher maxInFlight). */
-  readonly maxInFlightBatches?: number;
   readonly gapFillConcurrency?: number;
   /**
    * Engines (ingest workers) sharing the ingest part of this process's REST weight budget
@@ -72,8 +70,7 @@ export class IngestEngine {
     this.batcher = new ClosedBatcher({
       maxBatch: s.binanceWsBatchMax,
       flushMs: s.binanceWsFlushS * 1000,
-      maxInFlight: opts.maxInFlightBatches,
-      send: opts.sendClosed,
+      producer: opts.writer,
       clock: this.clock,
       // A candle the writer could not take is fetched again from REST once it catches up.
       onOverflow: (seriesId, t) => {
@@ -186,11 +183,6 @@ export class IngestEngine {
   fetchRange(seriesId: string, from: number, to: number): Promise<GapFillResult> {
     const series = binanceSeriesOf(seriesId);
     return this.rest[series.market].fetchClosed({ symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: from, toTime: to });
-  }
-
-  /** A writer ack for one of our batches. */
-  ack(msg: BatchAckMessage): void {
-    this.batcher.ack(msg);
   }
 
   stats(): IngestStats {

@@ -1,41 +1,56 @@
 import type { MessagePort } from 'node:worker_threads';
 import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
+import { describeError } from '../shared/errors.js';
+import { createLogger } from '../shared/log.js';
 import type { BackfillResult, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
-import type { BatchAckMessage } from '../writer/contract.js';
+import { WriterProducer, type BatchAckMessage } from '../writer/contract.js';
 import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
-import { WriterLink } from './writer-link.js';
+
+const log = createLogger('ingest.writer');
 
 /**
- * Everything one ingest worker thread runs, testable in-thread (architecture.md: "each worker =
- * a typed API + a main-thread client"): an IngestEngine whose closed batches go to the writer
- * over a WriterLink (acks come back to the engine's batcher for flow control), whose throttled
- * forming candles go to the main thread on their own port, and a low-rate API the main thread
- * calls over comlink (`workers/ingest.ts`).
+ * Unacked batches toward the writer per worker. The writer sees at most this many of our batches
+ * per drain, so the window sets how large drains can grow under load: with 1,000 series, 4 × 200
+ * candles meant under one candle per series per commit (~40k rows/s, bench/ingest.ts), while
+ * 64 × 200 lets drains carry tens per series (200k+ rows/s). Memory: 64 kept copies of ≤ 200 rows.
  */
+const WRITER_WINDOW_BATCHES = 64;
+/** Least interval between two "commit failed" warnings (the writer retries every few seconds). */
+const COMMIT_FAILED_LOG_MS = 5_000;
 
 type FormingSink = Pick<MessagePort, 'postMessage'>;
 
+/**
+ * Everything one ingest worker thread runs, testable in-thread (architecture.md: "each worker =
+ * a typed API + a main-thread client"): an IngestEngine whose closed batches, and the hub's
+ * backfills, go to the writer through one WriterProducer; throttled forming candles go to the
+ * main thread on their own port; a low-rate API the main thread calls over comlink
+ * (`workers/ingest.ts`).
+ *
+ * The producer copies (structured clone) instead of transferring: a writer thread can die with
+ * our batches on its port or in its queue, and nobody else could send those candles again (the
+ * stream has moved on). Every batch is kept until the writer acks it after the commit; on a new
+ * port (`attachWriter`) everything unacked goes again, in order. A failed commit leaves the batch
+ * queued in the writer, which retries it: we keep waiting for its ack.
+ */
 export class IngestWorkerService implements IngestWorkerApi {
   private readonly engine: IngestEngine;
-  private readonly link: WriterLink;
+  private readonly writer: WriterProducer;
   private readonly formingSeries: string[] = [];
   private formingRows: number[] = [];
   private formingScheduled = false;
-  /** Backfill batches use negative sequence numbers, so they never collide with the batcher's. */
-  private backfillSeq = 0;
-  private readonly backfillWaiters = new Map<number, (ack: BatchAckMessage) => void>();
+  private lastCommitFailedLog = -Infinity;
 
   constructor(
     private readonly data: IngestWorkerData,
     private readonly formingPort: FormingSink,
     extra: Pick<IngestEngineOptions, 'exchangeNow' | 'clock'> = {},
   ) {
-    this.link = new WriterLink((ack) => {
-      const waiter = this.backfillWaiters.get(ack.seq);
-      if (waiter) {
-        this.backfillWaiters.delete(ack.seq);
-        waiter(ack);
-      } else this.engine.ack(ack);
+    this.writer = new WriterProducer({
+      window: WRITER_WINDOW_BATCHES,
+      mode: 'copy',
+      commitFailure: 'wait',
+      onCommitFailed: (ack) => this.warnCommitFailed(ack),
     });
     this.engine = new IngestEngine({
       ...extra,
@@ -43,7 +58,7 @@ export class IngestWorkerService implements IngestWorkerApi {
       stream: data.stream,
       restBudgetWays: data.restBudgetWays,
       maxHoldMs: data.maxHoldMs,
-      sendClosed: (msg) => this.link.send(msg),
+      writer: this.writer,
       onForming: (seriesId, candle) => this.queueForming(seriesId, candle),
     });
   }
@@ -57,7 +72,7 @@ export class IngestWorkerService implements IngestWorkerApi {
   }
 
   attachWriter(port: MessagePort): void {
-    this.link.attach(port);
+    this.writer.connect(port);
   }
 
   fill(seriesId: string, from: number, to: number | null): void {
@@ -68,25 +83,32 @@ export class IngestWorkerService implements IngestWorkerApi {
     const result = await this.engine.fetchRange(seriesId, from, to);
     const n = result.candles.length / CANDLE_STRIDE;
     if (n > 0) {
-      const seq = --this.backfillSeq;
-      // Unpublished: the hub's gap filler that asked re-reads the store (hub/subscription.ts).
-      const ack = await new Promise<BatchAckMessage>((resolve) => {
-        this.backfillWaiters.set(seq, resolve);
-        this.link.send({ t: 'closed', seq, series: [seriesId], counts: [n], data: result.candles, publish: false });
-      });
-      if (!ack.ok) return { ok: false, candles: 0, error: ack.error ?? { code: 'store_failed', message: 'writer refused the batch' } };
+      try {
+        // Unpublished: the hub's gap filler that asked re-reads the store (hub/subscription.ts).
+        await this.writer.sendWhenRoom({ series: [seriesId], counts: [n], data: result.candles, publish: false });
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? 'store_failed';
+        return { ok: false, candles: 0, error: { code, message: describeError(err) } };
+      }
     }
     return result.ok ? { ok: true, candles: n } : { ok: false, candles: n, error: { code: result.error.code, message: result.error.message } };
   }
 
   stats(): IngestWorkerStats {
-    return { ...this.engine.stats(), index: this.data.index, link: this.link.stats() };
+    return { ...this.engine.stats(), index: this.data.index, link: this.writer.stats() };
   }
 
   async close(): Promise<void> {
     await this.engine.close();
     this.flushForming();
-    this.link.close();
+    this.writer.close();
+  }
+
+  private warnCommitFailed(ack: BatchAckMessage): void {
+    const now = Date.now();
+    if (now - this.lastCommitFailedLog < COMMIT_FAILED_LOG_MS) return;
+    this.lastCommitFailedLog = now;
+    log.warn('the writer could not commit our batches; it keeps them and retries', { worker: this.data.index, error: ack.error?.message });
   }
 
   /** Coalesces the forming candles of one event-loop turn into one message to the main thread. */

@@ -10,6 +10,7 @@ import { startHistory, type History } from './history/history-service.js';
 import { createLogger } from '../shared/log.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { createMarketServices, type MarketServices } from './market/market-services.js';
+import { GatewayLatency } from './metrics/latency-metrics.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { CorsPolicy } from './server/cors.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
@@ -112,11 +113,13 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     hub.outbound.setBound(config.wsMaxTotalBufferedBytes);
     const core: GatewayCore = { ...base, hub };
     const activity = new SeriesActivity();
+    const latency = new GatewayLatency();
     store.onWriterLost(() => cache.clear());
     store.onCommitted((msg) => {
       cache.apply(msg); // first: reads started after this commit must see it
       activity.record(msg);
       hub.onCommitted(msg);
+      latency.published(msg);
     });
     const ingestPlugin = plugins.ingest ?? live?.ingest;
     ingest = ingestPlugin ? await ingestPlugin(core) : null;
@@ -126,7 +129,10 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const router = new HttpRouter({
       apiToken: config.apiToken,
       cors: CorsPolicy.fromSetting(config.corsOrigins),
-      onResponse: (route, status) => httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1),
+      onResponse: (route, status, startedAtMs) => {
+        httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1);
+        latency.responded(route, startedAtMs);
+      },
     });
     const routes = [
       ...marketRoutes({ reader, store, hub, whitelist: () => whitelist.seriesIds, devApi: () => config.enableDevApi, debugApi: () => config.enableDebugApi }),
@@ -139,7 +145,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
             ondemand_enabled: config.enableOndemandIngest,
             whitelist_enabled: config.enableWhitelistIngest,
           },
-        notReadyReasons: () => [...(store.isAlive ? [] : ['writer is down']), ...(ingest?.notReadyReasons() ?? [])],
+        // Writer down, or commits failing (disk full): /readyz says why until a commit succeeds.
+        notReadyReasons: () => [...store.notReadyReasons(), ...(ingest?.notReadyReasons() ?? [])],
         metrics: {
           httpResponses,
           hub: () => hub.stats(),
@@ -149,6 +156,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           writerInFlight: () => store.inFlightCandles,
           seriesActivity: activity,
           marketStreams: () => markets!.streams.stats(),
+          latency,
           extra: ingest ? (out) => ingest!.metrics(out) : undefined,
         },
       }),
@@ -196,7 +204,13 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         // Running imports stop with the pool; what they sent before is committed with the rest.
         await runningHistory?.close();
         log.info('writer: committing everything accepted');
-        await store.close(); // its final commits are published before this resolves
+        // Its final commits are published before this resolves. If it fails (a commit that cannot
+        // succeed), clients are still told and the owner file released (the store repaired the
+        // lock), and the stop reports the failure (exit 1).
+        const storeClosed = await store.close().then(
+          () => null,
+          (err: unknown) => ({ err }),
+        );
         hub.flusher.flushAll();
         log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
         running.closeAllWebSockets(1001, 'server_shutdown');
@@ -206,6 +220,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         // no gentler to a socket still flushing its close frame.
         running.close();
         await ownership.release();
+        if (storeClosed) throw storeClosed.err;
         log.info('stopped');
       })());
     return { ...core, port: transport.port, url, stop };

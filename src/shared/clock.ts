@@ -74,3 +74,11 @@ export class ManualClock implements Clock {
     return this.timers.size;
   }
 }
+
+/**
+ * Milliseconds on the process-wide monotonic clock (libuv's hrtime, CLOCK_MONOTONIC): stamps
+ * taken on different threads compare, unlike performance.now(), whose origin is per thread.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}

@@ -4,10 +4,14 @@
  * messages on its data ports. A leaf: both sides import it, it imports no implementation.
  *
  * Candles always travel as packed Float64Arrays (`[t,o,h,l,c,v] × n`, see domain/candle.ts).
+ * Every producer sends them with `WriterProducer` (producer.ts, re-exported here): window, acks,
+ * transfer or copy, resend after a writer restart.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from '../shared/errors.js';
 import type { LogLevel } from '../shared/log.js';
+
+export { WriterProducer, type OutgoingBatch, type ProducerOptions, type ProducerStats, type WriterPort } from './producer.js';
 
 /** SQLite `PRAGMA synchronous`: FULL (default) survives power loss, NORMAL only a process crash. */
 export type SynchronousMode = 'FULL' | 'NORMAL' | 'OFF';
@@ -17,6 +21,11 @@ export interface WriterSettings {
   readonly dbPath: string;
   readonly synchronous: SynchronousMode;
   readonly rowsPerStatement: number;
+  /**
+   * Bound of the writer queue, in candles, over every producer: the one count (issue 15, defect 5).
+   * The main thread's batches (HTTP writes) that would pass it are refused with `overloaded`;
+   * windowed producers (ingest, import) are bounded by their windows and only counted.
+   */
   readonly maxPendingCandles: number;
 }
 
@@ -81,7 +90,12 @@ export interface ClosedBatchMessage {
   readonly bulk?: boolean;
 }
 
-/** Writer → producer, once the batch is committed (or failed and kept for retry). */
+/**
+ * Writer → producer: the batch is committed (`ok`), refused (not queued: malformed, overloaded,
+ * writer closing), or its commit failed (`retrying`: still queued, the writer tries again and
+ * acks it once committed). The main thread gets refusals as this message too; its commits and
+ * failed commits ride on `committed` / `commit_failed`.
+ */
 export interface BatchAckMessage {
   readonly t: 'ack';
   readonly seq: number;
@@ -89,6 +103,8 @@ export interface BatchAckMessage {
   /** Candles of this batch now durable (0 when !ok). */
   readonly committed: number;
   readonly error?: WireError;
+  /** Set when the commit failed and the batch stays queued for the writer's retry. */
+  readonly retrying?: boolean;
 }
 
 export type ProducerInbound = BatchAckMessage;
@@ -114,16 +130,23 @@ export interface CommittedMessage {
   readonly mainAcks: readonly number[];
   readonly rows: number;
   readonly drainMs: number;
+  /** When the transaction committed, on shared/clock.ts monotonicMs (commit → publish latency). */
+  readonly committedAtMs: number;
 }
 
-/** Writer → main thread when a commit failed; the batches stay queued and are retried. */
+/**
+ * Writer → main thread after every failed commit (even one without main-thread batches: the main
+ * thread reports "cannot commit" on /readyz until the next `committed`). The batches stay queued
+ * and are retried.
+ */
 export interface CommitFailedMessage {
   readonly t: 'commit_failed';
+  /** The main thread's batches in the failed transaction. */
   readonly mainSeqs: readonly number[];
   readonly error: WireError;
 }
 
-export type MainInbound = CommittedMessage | CommitFailedMessage;
+export type MainInbound = CommittedMessage | CommitFailedMessage | BatchAckMessage;
 
 /** One series at a glance: its extent, size and holes (steps between stored candles longer than the timeframe). */
 export interface SeriesSummary {

@@ -1,3 +1,4 @@
+import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Database as DatabaseT, Statement as StatementT } from 'node-sqlite3-wasm';
 import { CANDLE_STRIDE, candleCount } from '../domain/candle.js';
@@ -5,6 +6,7 @@ import { GatewayError } from '../shared/errors.js';
 import type { SeriesSummary, SynchronousMode } from './contract.js';
 import { fastRowBinder, type RowBinder } from './row-binder.js';
 import { migrate } from './schema.js';
+import { explainStorageError } from './storage-diagnosis.js';
 
 // The only import of the SQLite binding in the code base (architecture.md). It is CommonJS.
 const binding = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
@@ -58,10 +60,12 @@ export class SqliteCandleStore {
   ) {
     this.rowsPerStatement = options.rowsPerStatement ?? 100;
     this.allowFastBinding = options.fastBinding ?? true;
+    const created = createdFiles(path);
     try {
       this.db = new Database(path);
     } catch (err) {
-      throw new GatewayError('store_failed', `cannot open database ${path}: ${(err as Error).message}`, { cause: err });
+      created.removeNew();
+      throw new GatewayError('store_failed', `cannot open database ${path}: ${explainStorageError(path, err)}`, { cause: err });
     }
     try {
       this.db.exec(connectionPragmas(options));
@@ -78,8 +82,9 @@ export class SqliteCandleStore {
         countAll: this.db.prepare('SELECT count(*) AS n FROM candles'),
       };
     } catch (err) {
-      this.db.close();
-      throw new GatewayError('store_failed', `cannot prepare database ${path}: ${(err as Error).message}`, { cause: err });
+      quietly(() => this.db.close());
+      created.removeNew();
+      throw new GatewayError('store_failed', `cannot use database ${path}: ${explainStorageError(path, err)}`, { cause: err });
     }
   }
 
@@ -190,12 +195,17 @@ export class SqliteCandleStore {
     return rows.map((r) => r.integrity_check).join('\n');
   }
 
+  /**
+   * Closes the connection. Never fails on a statement's past: `finalize()` rethrows the last error
+   * its statement ever hit (a commit that failed on a full disk hours ago), which made a graceful
+   * stop after any transient failure exit 1 with the database left open (issue 15, defect 6).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.rollback();
-    for (const { stmt } of this.upserts.values()) stmt.finalize();
-    for (const stmt of Object.values(this.reads)) stmt.finalize();
+    quietly(() => this.rollback());
+    for (const { stmt } of this.upserts.values()) quietly(() => stmt.finalize());
+    for (const stmt of Object.values(this.reads)) quietly(() => stmt.finalize());
     this.db.close();
   }
 
@@ -237,6 +247,24 @@ interface UpsertStatement {
   /** Reused argument array for `stmt.run` when there is no fast binder. */
   readonly values: (number | string)[];
   readonly bind: RowBinder | null;
+}
+
+/** Runs a clean-up step whose failure must not hide what caused the clean-up. */
+function quietly(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // The statement's or connection's own error was already reported where it happened.
+  }
+}
+
+/**
+ * The files a first open creates (database, journal): removed again when the open fails, so a
+ * start that could not use the path leaves nothing behind. Files that existed are never touched.
+ */
+function createdFiles(path: string): { removeNew(): void } {
+  const candidates = [path, `${path}-journal`].filter((p) => !existsSync(p));
+  return { removeNew: () => candidates.forEach((p) => quietly(() => existsSync(p) && statSync(p).isFile() && unlinkSync(p))) };
 }
 
 function reverseCandles(packed: Float64Array): Float64Array {

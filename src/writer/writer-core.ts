@@ -1,39 +1,33 @@
 import { CANDLE_STRIDE, candleCount, timeAt } from '../domain/candle.js';
 import { describeError, GatewayError, toWire } from '../shared/errors.js';
+import { monotonicMs } from '../shared/clock.js';
 import { createLogger } from '../shared/log.js';
-import type { BatchAckMessage, ClosedBatchMessage, CommittedMessage, CommittedSegment, MainInbound, ReadResult } from './contract.js';
+import type { BatchAckMessage, ClosedBatchMessage, CommitFailedMessage, CommittedMessage, CommittedSegment, ReadResult } from './contract.js';
 import { planDrain, validateBatch } from './drain-plan.js';
 import type { SqliteCandleStore } from './sqlite-candle-store.js';
 import type { WriterStats } from './contract.js';
 import { WriterCounters } from './writer-stats.js';
+import { WriterQueue, type QueuedBatch } from './writer-queue.js';
 
 const log = createLogger('writer');
 
 /** The main thread's own producer (HTTP ingest); its acks ride on the committed message. */
 export const MAIN_SOURCE = 'main';
 
-/**
- * Bulk rows written per transaction before live batches get their turn again (issue 4): ~40-80 ms
- * of SQLite work here, which bounds how long a live candle can wait behind an import. Larger slices
- * (100k, 200k) measured no faster end to end (bench/import.ts): commits are not the bottleneck.
- */
-const BULK_ROWS_PER_DRAIN = 50_000;
 /** Retry delays after a failed commit: the batches stay queued, nothing accepted is dropped. */
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
+/** Least interval between two "queue full" warnings. */
+const FULL_WARN_INTERVAL_MS = 5_000;
 
 export interface WriterCoreOptions {
   readonly maxPendingCandles: number;
   /** Receives committed/failed notices for the main thread, in commit order. */
-  readonly toMain: (msg: MainInbound) => void;
-  /** Receives acks for a producer port (everything except MAIN_SOURCE). */
+  readonly toMain: (msg: CommittedMessage | CommitFailedMessage) => void;
+  /** Names the cause of a failed commit (e.g. ENOSPC) where SQLite only says "disk I/O error". */
+  readonly explain?: (err: unknown) => string;
+  /** Receives acks for a producer (MAIN_SOURCE gets only refusals this way; see report()). */
   readonly toProducer: (source: string, ack: BatchAckMessage) => void;
-}
-
-interface Pending {
-  readonly source: string;
-  readonly msg: ClosedBatchMessage;
-  readonly candles: number;
 }
 
 /**
@@ -42,16 +36,14 @@ interface Pending {
  * then reports what is durable. Reads run between drains, so they always see committed state.
  */
 export class WriterCore {
-  private live: Pending[] = [];
-  private bulk: Pending[] = [];
-  private pendingCandles = 0;
+  private readonly queue = new WriterQueue();
   private drainScheduled = false;
-  private lastDrainHadBulk = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs = RETRY_MIN_MS;
   private readonly heads = new Map<string, number | null>();
-  private readonly flushWaiters: Array<{ waitingFor: Set<Pending>; resolve: () => void }> = [];
+  private readonly flushWaiters: Array<{ waitingFor: Set<QueuedBatch>; resolve: () => void }> = [];
   private closing = false;
+  private lastFullWarnAt = -Infinity;
   private readonly counters = new WriterCounters();
 
   constructor(
@@ -59,32 +51,29 @@ export class WriterCore {
     private readonly options: WriterCoreOptions,
   ) {}
 
-  /** Queues a batch from `source`; the drain runs on the next turn of the event loop. */
+  /**
+   * Queues a batch from `source`; the drain runs on the next turn of the event loop. The queue's
+   * bound is this one count of pending candles (issue 15, defect 5): the main thread's batches
+   * (HTTP writes, whose clients can retry) are refused with `overloaded` beyond it, including
+   * while commits fail and refused HTTP writes are retried. Windowed producers (ingest, import)
+   * are bounded by their windows; they are counted and, above the bound, reported.
+   */
   accept(source: string, msg: ClosedBatchMessage): void {
     const problem = validateBatch(msg);
-    if (problem || this.closing) {
-      const error = problem ? new GatewayError('bad_request', problem) : new GatewayError('shutting_down', 'writer is closing');
-      log.error('batch refused', { source, seq: msg.seq, reason: error.message });
-      if (source === MAIN_SOURCE) this.options.toMain({ t: 'commit_failed', mainSeqs: [msg.seq], error: toWire(error) });
-      else this.options.toProducer(source, { t: 'ack', seq: msg.seq, ok: false, committed: 0, error: toWire(error) });
-      return;
+    if (problem) return this.refuse(source, msg.seq, new GatewayError('bad_request', problem));
+    if (this.closing) return this.refuse(source, msg.seq, new GatewayError('shutting_down', 'writer is closing'));
+    const full = this.queue.pendingCandles + msg.data.length / CANDLE_STRIDE > this.options.maxPendingCandles;
+    if (full) this.reportFull(source === MAIN_SOURCE);
+    if (full && source === MAIN_SOURCE) {
+      return this.refuse(source, msg.seq, new GatewayError('overloaded', `writer queue full (${this.queue.pendingCandles} candles pending)`), 'debug');
     }
-    const pending: Pending = { source, msg, candles: msg.data.length / CANDLE_STRIDE };
-    (msg.bulk ? this.bulk : this.live).push(pending);
-    this.pendingCandles += pending.candles;
-    if (this.pendingCandles > this.options.maxPendingCandles) {
-      this.counters.queueFull();
-      log.warn('writer queue above its bound; producers should be holding back', {
-        pending_candles: this.pendingCandles,
-        bound: this.options.maxPendingCandles,
-      });
-    }
+    this.queue.push(source, msg);
     this.scheduleDrain();
   }
 
   /** Resolves once everything accepted before this call is committed. */
   flush(): Promise<void> {
-    const waitingFor = new Set([...this.live, ...this.bulk]);
+    const waitingFor = new Set(this.queue.all());
     if (waitingFor.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.flushWaiters.push({ waitingFor, resolve });
@@ -95,7 +84,7 @@ export class WriterCore {
   /** Stops accepting, commits everything accepted, closes the database. */
   async close(): Promise<void> {
     this.closing = true;
-    while (this.live.length > 0 || this.bulk.length > 0) {
+    while (!this.queue.isEmpty) {
       if (!this.drain()) await new Promise((r) => setTimeout(r, this.retryDelayMs));
     }
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -123,7 +112,7 @@ export class WriterCore {
   }
 
   getStats(): WriterStats {
-    return this.counters.snapshot(this.pendingCandles, this.live.length + this.bulk.length);
+    return this.counters.snapshot(this.queue.pendingCandles, this.queue.batches);
   }
 
   /**
@@ -132,22 +121,8 @@ export class WriterCore {
    */
   drain(): boolean {
     this.drainScheduled = false;
-    if (this.live.length === 0 && this.bulk.length === 0) return true;
-    const taken = this.live;
-    this.live = [];
-    // Live batches never queue behind two bulk slices: right after a bulk drain, a drain with live
-    // batches writes only those. Bulk still gets every other drain under constant live load.
-    let bulkRows = 0;
-    let bulkTaken = 0;
-    if (taken.length === 0 || !this.lastDrainHadBulk) {
-      while (bulkTaken < this.bulk.length && (bulkTaken === 0 || bulkRows + this.bulk[bulkTaken]!.candles <= BULK_ROWS_PER_DRAIN)) {
-        bulkRows += this.bulk[bulkTaken]!.candles;
-        bulkTaken++;
-      }
-    }
-    this.lastDrainHadBulk = bulkTaken > 0;
-    taken.push(...this.bulk.splice(0, bulkTaken));
-
+    if (this.queue.isEmpty) return true;
+    const taken = this.queue.take();
     const started = performance.now();
     const writes = planDrain(taken.map((p) => p.msg));
     let rows = 0;
@@ -163,14 +138,15 @@ export class WriterCore {
       return false;
     }
     this.retryDelayMs = RETRY_MIN_MS;
+    const committedAtMs = monotonicMs();
     const drainMs = performance.now() - started;
-    this.pendingCandles -= taken.reduce((n, p) => n + p.candles, 0);
-    this.report(taken, writes, rows, drainMs);
-    if (this.live.length > 0 || this.bulk.length > 0) this.scheduleDrain();
+    this.queue.committed(taken);
+    this.report(taken, writes, rows, drainMs, committedAtMs);
+    if (!this.queue.isEmpty) this.scheduleDrain();
     return true;
   }
 
-  private report(taken: Pending[], writes: ReturnType<typeof planDrain>, rows: number, drainMs: number): void {
+  private report(taken: QueuedBatch[], writes: ReturnType<typeof planDrain>, rows: number, drainMs: number, committedAtMs: number): void {
     const segments: CommittedSegment[] = [];
     for (const w of writes) {
       const head = Math.max(this.headOf(w.seriesId) ?? -Infinity, timeAt(w.all, candleCount(w.all) - 1));
@@ -185,6 +161,7 @@ export class WriterCore {
       mainAcks: taken.filter((p) => p.source === MAIN_SOURCE).map((p) => p.msg.seq),
       rows,
       drainMs,
+      committedAtMs,
     };
     this.options.toMain(committed);
     for (const p of taken) {
@@ -193,16 +170,20 @@ export class WriterCore {
     this.settleFlushWaiters(taken);
   }
 
-  private onCommitFailed(taken: Pending[], err: unknown): void {
+  private onCommitFailed(taken: QueuedBatch[], err: unknown): void {
     this.store.rollback();
     this.counters.commitFailed();
-    // Put them back in front, in their original order: accepted data is never dropped.
-    this.live = [...taken.filter((p) => !p.msg.bulk), ...this.live];
-    this.bulk = [...taken.filter((p) => p.msg.bulk), ...this.bulk];
-    const error = new GatewayError('store_failed', `commit failed: ${describeError(err)}`, { cause: err });
-    log.error('commit failed; batches kept for retry', { error: error.message, batches: taken.length, retry_in_ms: this.retryDelayMs });
+    this.queue.putBack(taken);
+    const failure = new GatewayError('store_failed', `commit failed: ${this.options.explain?.(err) ?? describeError(err)}`, { cause: err });
+    const error = toWire(failure);
+    log.error('commit failed; batches kept for retry', { error: failure, batches: taken.length, retry_in_ms: this.retryDelayMs });
+    // Every producer hears about its batches (per-batch outcome); the main thread always hears,
+    // as it reports "cannot commit" on /readyz until the next commit.
+    for (const p of taken) {
+      if (p.source !== MAIN_SOURCE) this.options.toProducer(p.source, { t: 'ack', seq: p.msg.seq, ok: false, committed: 0, error, retrying: true });
+    }
     const mainSeqs = taken.filter((p) => p.source === MAIN_SOURCE).map((p) => p.msg.seq);
-    if (mainSeqs.length > 0) this.options.toMain({ t: 'commit_failed', mainSeqs, error: toWire(error) });
+    this.options.toMain({ t: 'commit_failed', mainSeqs, error });
     if (!this.closing && !this.retryTimer) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
@@ -212,7 +193,24 @@ export class WriterCore {
     this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
   }
 
-  private settleFlushWaiters(taken: Pending[]): void {
+  /** Counts every time the bound is hit; warns at most once per FULL_WARN_INTERVAL_MS (no log flood). */
+  private reportFull(refusing: boolean): void {
+    this.counters.queueFull();
+    const now = performance.now();
+    if (now - this.lastFullWarnAt < FULL_WARN_INTERVAL_MS) return;
+    this.lastFullWarnAt = now;
+    log.warn(refusing ? 'writer queue full; refusing HTTP writes with overloaded' : 'writer queue above its bound; producers should be holding back', {
+      pending_candles: this.queue.pendingCandles,
+      bound: this.options.maxPendingCandles,
+    });
+  }
+
+  private refuse(source: string, seq: number, error: GatewayError, level: 'error' | 'debug' = 'error'): void {
+    log[level]('batch refused', { source, seq, reason: error.message });
+    this.options.toProducer(source, { t: 'ack', seq, ok: false, committed: 0, error: toWire(error) });
+  }
+
+  private settleFlushWaiters(taken: QueuedBatch[]): void {
     for (let i = this.flushWaiters.length - 1; i >= 0; i--) {
       const waiter = this.flushWaiters[i]!;
       for (const p of taken) waiter.waitingFor.delete(p);

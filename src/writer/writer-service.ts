@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ClosedBatchMessage, MainInbound, ReadResult, SeriesSummary, WriterApi, WriterSettings, WriterStats } from './contract.js';
 import { SqliteCandleStore } from './sqlite-candle-store.js';
+import { explainStorageError } from './storage-diagnosis.js';
 import { MAIN_SOURCE, WriterCore } from './writer-core.js';
 
 /**
@@ -17,7 +18,8 @@ export class WriterService implements WriterApi {
     this.core = new WriterCore(this.store, {
       maxPendingCandles: settings.maxPendingCandles,
       toMain: (msg) => toMain(msg, msg.t === 'committed' ? uniqueBuffers(msg.segments.map((s) => s.data)) : []),
-      toProducer: (source, ack) => this.producers.get(source)?.postMessage(ack),
+      toProducer: (source, ack) => (source === MAIN_SOURCE ? toMain(ack, []) : this.producers.get(source)?.postMessage(ack)),
+      explain: (err) => explainStorageError(settings.dbPath, err),
     });
   }
 

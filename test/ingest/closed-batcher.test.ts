@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CANDLE_STRIDE, type Candle } from '../../src/domain/candle.js';
 import { setLogSink } from '../../src/shared/log.js';
-import type { ClosedBatchMessage } from '../../src/writer/contract.js';
+import { WriterProducer, type ClosedBatchMessage } from '../../src/writer/contract.js';
 import { ClosedBatcher } from '../../src/ingest/closed-batcher.js';
 import { ManualClock } from '../../src/shared/clock.js';
 
@@ -9,19 +9,28 @@ const candle = (t: number, p = 1): Candle => ({ candle_time: t, open: p, high: p
 
 function setup(options: { maxBatch?: number; flushMs?: number; maxInFlight?: number; maxPending?: number } = {}) {
   const clock = new ManualClock();
-  const sent: { msg: ClosedBatchMessage; transfer: ArrayBuffer[]; at: number }[] = [];
+  const sent: { msg: ClosedBatchMessage; transfer: ArrayBuffer[] | undefined; at: number }[] = [];
   const overflow: [string, number][] = [];
+  // The worker's real producer; the test plays the writer's port and decides when to ack.
+  const producer = new WriterProducer({ window: options.maxInFlight ?? 64, mode: 'copy', commitFailure: 'wait' });
+  producer.attach({ postMessage: (msg, transfer) => sent.push({ msg, transfer, at: clock.now() }) });
   const batcher = new ClosedBatcher({
     maxBatch: options.maxBatch ?? 200,
     flushMs: options.flushMs ?? 500,
-    maxInFlight: options.maxInFlight,
     maxPending: options.maxPending,
     clock,
-    send: (msg, transfer) => sent.push({ msg, transfer, at: clock.now() }),
+    producer,
     onOverflow: (s, t) => overflow.push([s, t]),
   });
-  const ack = (i: number, ok = true) => batcher.ack({ t: 'ack', seq: sent[i]!.msg.seq, ok, committed: ok ? sent[i]!.msg.data.length / CANDLE_STRIDE : 0 });
-  return { clock, sent, overflow, batcher, ack };
+  const ack = (i: number, ok = true) =>
+    producer.ack({
+      t: 'ack',
+      seq: sent[i]!.msg.seq,
+      ok,
+      committed: ok ? sent[i]!.msg.data.length / CANDLE_STRIDE : 0,
+      ...(ok ? {} : { retrying: true, error: { code: 'store_failed' as const, message: 'commit failed: disk I/O error' } }),
+    });
+  return { clock, sent, overflow, batcher, ack, producer };
 }
 
 afterEach(() => setLogSink(undefined));
@@ -34,7 +43,8 @@ describe('ClosedBatcher', () => {
     const { msg, transfer } = sent[0]!;
     expect(msg).toMatchObject({ t: 'closed', seq: 1, series: ['binance:spot:BTC/USDT:1m'], counts: [1], publish: true });
     expect([...msg.data]).toEqual([60, 5, 6, 4, 5, 10]);
-    expect(transfer).toEqual([msg.data.buffer]);
+    // Copied, not transferred: the batch is kept for a resend after a writer restart.
+    expect(transfer).toBeUndefined();
   });
 
   it('coalesces while a batch is in flight and sends per-series segments in arrival order on ack', () => {
@@ -62,7 +72,7 @@ describe('ClosedBatcher', () => {
     expect(sent[1]!.msg.counts).toEqual([1]);
   });
 
-  it('under load: every batch ≤ maxBatch and no candle waits longer than flushMs', () => {
+  it('under load: every batch ≤ maxBatch and no candle waits longer than flushMs', async () => {
     const { clock, sent, batcher, ack } = setup({ maxBatch: 50, flushMs: 100, maxInFlight: 4 });
     const addedAt = new Map<string, number>();
     let acked = 0;
@@ -95,6 +105,7 @@ describe('ClosedBatcher', () => {
     // Load really coalesced: far fewer batches than candles.
     expect(sent.length).toBeLessThan(16_000 / 10);
     expect(maxWait).toBeLessThanOrEqual(100);
+    await Promise.resolve(); // acks settle each batch's promise on the next microtask
     expect(batcher.stats()).toMatchObject({ pendingCandles: 0, inFlight: 0, candlesSent: 16_000, candlesAcked: 16_000, overflowed: 0 });
   });
 
@@ -135,11 +146,17 @@ describe('ClosedBatcher', () => {
     expect(drained).toBe(true);
   });
 
-  it('counts failed acks without resending (the writer keeps failed batches for retry)', () => {
-    const { sent, batcher, ack } = setup();
+  it('keeps a batch whose commit failed in flight, without resending, until the writer commits it on retry', async () => {
+    const { sent, batcher, ack, producer } = setup();
     batcher.add('a', candle(60));
     ack(0, false);
+    batcher.add('a', candle(120));
     expect(sent).toHaveLength(1);
-    expect(batcher.stats()).toMatchObject({ failedAcks: 1, inFlight: 0, candlesAcked: 0 });
+    expect(batcher.stats()).toMatchObject({ inFlight: 1, candlesAcked: 0, pendingCandles: 1 });
+    expect(producer.stats()).toMatchObject({ failedCommits: 1, unacked: 1 });
+    ack(0);
+    expect(sent).toHaveLength(2);
+    await Promise.resolve();
+    expect(batcher.stats()).toMatchObject({ inFlight: 1, candlesAcked: 1 });
   });
 });

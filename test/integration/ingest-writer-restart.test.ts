@@ -1,5 +1,5 @@
-import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerStore } from '../../src/main/store/worker-store.js';
 import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { http, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
 import { closedReceived, exchangeBars, fakeBinanceSettings, ingestState, pauseMidBar, storedRows, untilCaughtUp } from '../support/live-ingest.js';
@@ -31,10 +31,10 @@ describe('writer restart under live ingest', () => {
     await waitFor(() => SERIES.every((s) => closedReceived(client, s).length >= 3), 'three closes per series', 20_000);
 
     // The writer thread is private to the store; the test kills the real one.
-    const writer = (gw.store as unknown as { worker: Worker }).worker;
+    const writer = (gw.store as WorkerStore).thread!;
     await writer.terminate();
     await waitForAsync(
-      async () => (await http(gw.url, 'GET', '/readyz')).status === 200 && (gw.store as unknown as { worker: Worker }).worker !== writer,
+      async () => (await http(gw.url, 'GET', '/readyz')).status === 200 && (gw.store as WorkerStore).thread !== writer,
       'the writer to be back',
       15_000,
     );

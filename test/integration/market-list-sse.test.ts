@@ -4,12 +4,13 @@ import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { http, startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { fakeBinanceSettings } from '../support/live-ingest.js';
 import { SseClient } from '../support/sse-client.js';
-import { waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 /**
  * `GET /api/market/top_markets/stream` (contract §5): real gateway, fake exchange over real
- * sockets, raw SSE clients. The gateway's market clock is a ManualClock, so "an interval" is a
- * step the test takes: polls, pings and the once-per-interval rule never race the wall clock.
+ * sockets, raw SSE clients. Both clocks are the test's: the gateway's market clock is a
+ * ManualClock ("an interval" is a step the test takes: polls, pings, the once-per-interval rule)
+ * and the fake starts paused (its tickers move only when the test advances it).
  */
 const INTERVAL_MS = 1000;
 const STREAM = `/api/market/top_markets/stream?exchange=binance&market=futures&quote_asset=USDT&limit=5&interval_s=1`;
@@ -21,14 +22,12 @@ describe('market list stream', () => {
   const clients: SseClient[] = [];
 
   beforeAll(async () => {
-    // 1 s real = 1 min virtual: tickers move between two polls however fast they come.
-    fake = await FakeBinance.start({ barMs: 1000 });
+    fake = await FakeBinance.start({ paused: true });
   });
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.destroy());
     await gw?.dispose();
     gw = undefined;
-    fake.resume();
     fake.marketData.failNext(0);
   });
   afterAll(async () => {
@@ -48,6 +47,8 @@ describe('market list stream', () => {
   }
 
   const tickerCalls = () => fake.marketData.calls('ticker24h', 'futures');
+  /** A minute of trading on the exchange: every symbol's 24h ticker moves. */
+  const trade = () => fake.advance(60_000);
 
   it('1,000 clients get every update while the exchange is called once per interval', async () => {
     await start();
@@ -56,6 +57,7 @@ describe('market list stream', () => {
     await waitFor(() => fleet.every((c) => c.events('top_markets').length >= 1), 'the first event on every client', 30_000);
     expect(tickerCalls()).toBe(before + 1);
     for (let round = 1; round <= 3; round++) {
+      trade();
       clock.advance(INTERVAL_MS);
       await waitFor(() => fleet.every((c) => c.events('top_markets').length >= round + 1), `update ${round} on every client`, 30_000);
       expect(tickerCalls()).toBe(before + 1 + round);
@@ -76,25 +78,21 @@ describe('market list stream', () => {
     );
   }, 120_000);
 
-  it('an event only when the items changed: a paused exchange yields pings, no events', async () => {
+  it('an event only when the items changed: an exchange that does not trade yields pings, no events', async () => {
     await start();
     const client = await open();
     const pings = () => client.comments().filter((c) => c.startsWith('ping')).length;
     await client.waitForEvents(1);
-    fake.pause();
-    clock.advance(INTERVAL_MS); // this poll sees the tickers of the moment of the pause: they moved since
-    await client.waitForEvents(2);
     const calls = tickerCalls();
     for (let i = 1; i <= 3; i++) {
       clock.advance(INTERVAL_MS);
-      await waitFor(() => tickerCalls() === calls + i && pings() === 1 + i, `poll and ping ${i}`);
+      await waitFor(() => tickerCalls() === calls + i && pings() === i, `poll and ping ${i}`);
     }
-    await new Promise((r) => setTimeout(r, 100)); // the last poll's answer reached the subscriber
-    expect(client.events('top_markets')).toHaveLength(2);
-    fake.resume();
-    await new Promise((r) => setTimeout(r, 50)); // 50 ms real = 3 s virtual: the tickers move
+    await sleep(100); // the last poll's answer reached the subscriber
+    expect(client.events('top_markets')).toHaveLength(1);
+    trade();
     clock.advance(INTERVAL_MS);
-    await client.waitForEvents(3);
+    await client.waitForEvents(2);
   });
 
   it('at most one event per interval_s per client, however often the list changes', async () => {
@@ -103,11 +101,13 @@ describe('market list stream', () => {
     await slow.waitForEvents(1);
     for (let i = 0; i < 2; i++) {
       const calls = tickerCalls();
+      trade();
       clock.advance(INTERVAL_MS);
       await waitFor(() => tickerCalls() === calls + 1, 'a poll');
-      await new Promise((r) => setTimeout(r, 50)); // the poll's answer reached the subscriber
+      await sleep(50); // the poll's answer reached the subscriber
     }
     expect(slow.events('top_markets')).toHaveLength(1);
+    trade();
     clock.advance(INTERVAL_MS); // 3 s after the first event: the newest page goes out
     await slow.waitForEvents(2);
   });
@@ -122,6 +122,7 @@ describe('market list stream', () => {
     await client.waitForEvents(1, 'top_markets');
     expect(client.events().map((e) => e.event)).toEqual(['error', 'top_markets']);
     // max_events=3: the third event ends the stream.
+    trade();
     clock.advance(INTERVAL_MS);
     await waitFor(() => client.ended, 'the end of the stream');
     expect(client.events()).toHaveLength(3);
@@ -139,7 +140,7 @@ describe('market list stream', () => {
     expect(streams().feeds).toBe(1);
     const calls = tickerCalls();
     clock.advance(5 * INTERVAL_MS);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(tickerCalls()).toBe(calls); // nobody listens to futures: nobody polls it
     b.destroy();
     await waitFor(() => streams().streams === 0 && streams().feeds === 0, 'no stream, no poller');

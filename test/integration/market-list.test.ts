@@ -67,10 +67,9 @@ describe('market list: values and the shared cache', () => {
       cached: false,
       items: expected,
     });
-    // The streamed symbol is priced from its own bars; delivery contracts and non-trading symbols are left out.
-    const forming = fake.generators.futures.formingBar('solusdt@kline_1m')!;
-    const lastClose = forming.n > 0 ? forming.c : fake.generators.futures.history('solusdt@kline_1m').at(-1)!.c;
-    expect(res.body.items.find((i: any) => i.symbol_id === 'SOLUSDT').last_price).toBe(+lastClose);
+    // A symbol's price is its chart's: the close of its open 1m kline. Delivery contracts and non-trading symbols are left out.
+    const [openBar] = (await (await fetch(`${fake.restUrl()}/fapi/v1/klines?symbol=SOLUSDT&interval=1m&limit=1`)).json()) as string[][];
+    expect(res.body.items.find((i: any) => i.symbol_id === 'SOLUSDT').last_price).toBe(+openBar![4]!);
     expect(res.body.items.map((i: any) => i.symbol_id)).not.toContain('BTCUSDT_261225');
     expect(res.body.items.map((i: any) => i.symbol_id)).not.toContain('MATICUSDT');
   });

@@ -64,3 +64,44 @@ export class GatewayProcess {
     return this.exited;
   }
 }
+
+export interface CliExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string[];
+  readonly stderr: string[];
+}
+
+/**
+ * Runs the real CLI (`serve` by default) until it exits by itself: start-up failures. Fails when it
+ * is still running after `timeoutMs` (a gateway that hangs instead of exiting is a failure too).
+ * `uid`/`gid` run it as another user (root tests use nobody to meet EACCES).
+ */
+export async function runCliToExit(
+  env: Record<string, string>,
+  options: { timeoutMs?: number; uid?: number; gid?: number; args?: string[] } = {},
+): Promise<CliExit> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...(options.args ?? ['serve'])], {
+    env: { ...process.env, TRADE_CANVAS_HOST: '127.0.0.1', TRADE_CANVAS_PORT: '0', TRADE_CANVAS_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  let timer: NodeJS.Timeout | undefined;
+  const exited = await Promise.race([
+    new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
+    new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (!exited) {
+    child.kill('SIGKILL');
+    throw new Error(`the CLI was still running after ${timeoutMs} ms:\n${stdout}\n${stderr}`);
+  }
+  const lines = (text: string) => text.split('\n').filter((l) => l.length > 0);
+  return { ...exited, stdout: lines(stdout), stderr: lines(stderr) };
+}

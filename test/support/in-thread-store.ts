@@ -26,14 +26,12 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
   }
 
   private constructor(settings: WriterSettings, ownership: DbOwnership) {
-    super(settings.maxPendingCandles);
+    super();
     this.ownership = ownership;
     // Deliver writer notices on a later tick, as a port would: callers never re-enter the core.
-    this.service = new WriterService(settings, (msg) => queueMicrotask(() => this.handleWriterMessage(msg)));
-  }
-
-  protected sendToWriter(msg: ClosedBatchMessage): void {
-    this.service.acceptMain(msg);
+    const service = new WriterService(settings, (msg) => queueMicrotask(() => this.handleWriterMessage(msg)));
+    this.service = service;
+    this.producer.attach({ postMessage: (msg: ClosedBatchMessage) => service.acceptMain(msg) });
   }
 
   async tail(seriesId: string, limit: number): Promise<ReadResult> {

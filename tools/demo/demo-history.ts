@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { CANDLE_STRIDE } from '../../src/domain/candle.js';
 import { parseSeriesId } from '../../src/domain/series-id.js';
 import type { FakeBinance } from '../fake-binance/fake-binance.js';
+import { intervalOf } from '../fake-binance/intervals.js';
 import type { Bar } from '../fake-binance/kline-generator.js';
 import { writeCandleFile } from '../fixtures/fixture-writer.js';
 import { candidateStems } from '../../src/domain/freqtrade-names.js';
@@ -17,18 +18,22 @@ export interface DemoHistoryFile {
 }
 
 /**
- * Writes each demo series' closed bars, as the fake holds them now, into a freqtrade datadir
- * (feather, freqtrade's default format and our fastest reader). The file thus ends at the bar
- * before the one the fake is forming: the gateway's bootstrap imports it, and live ingest carries
- * on from there. Bars the fake closes while the gateway starts are the ordinary hole between a
- * store head and the first live frame, which ingest fills from the fake's REST.
+ * Writes the last `bars` closed bars of each demo series, cut from the fake's price path of its
+ * symbol, into a freqtrade datadir (feather, freqtrade's default format and our fastest reader).
+ * The file ends at the bar before the one the fake is forming now: the gateway's bootstrap imports
+ * it, and live ingest carries on from there. Bars the fake closes while the gateway starts are the
+ * ordinary hole between a store head and the first live frame, which ingest fills from the fake's
+ * REST: the same path, so the values agree.
  */
-export async function writeDemoHistory(fake: FakeBinance, series: readonly DemoSeries[], datadir: string): Promise<DemoHistoryFile[]> {
+export async function writeDemoHistory(fake: FakeBinance, series: readonly DemoSeries[], datadir: string, bars: number): Promise<DemoHistoryFile[]> {
   const files: DemoHistoryFile[] = [];
   for (const s of series) {
-    const { market, stream } = exchangeNamesOf(s);
-    // Copied now, synchronously: the fake keeps closing bars while the file is written.
-    const candles = barsToCandles(fake.generators[market].history(stream));
+    const { market, symbol, interval } = exchangeNamesOf(s);
+    const calendar = intervalOf(interval)!;
+    // Cut now, synchronously: the fake's clock moves on while the file is written.
+    const now = fake.now();
+    const closed = fake.generators[market].klines(symbol, calendar, { endTime: calendar.openOf(now) - 1, limit: bars, now });
+    const candles = barsToCandles(closed);
     const rows = candles.length / CANDLE_STRIDE;
     if (rows === 0) throw new Error(`the fake exchange has no bars for ${s.seriesId}`);
     const path = join(datadir, `${candidateStems(parseSeriesId(s.seriesId))[0]!}.feather`);

@@ -3,7 +3,7 @@ import { binanceSeriesOf, type BinanceSeries } from '../../src/domain/binance-sy
 /** A series the demo generates, with history, from the first second. */
 export interface DemoSeries {
   readonly seriesId: string;
-  /** Where its price walk starts (the oldest history bar's open). */
+  /** Its symbol's price at 00:00 UTC of the day the demo starts (the price path's anchor). */
   readonly startPrice: number;
   /** Tick size as decimals: Binance quotes these pairs to the cent. */
   readonly priceDecimals: number;

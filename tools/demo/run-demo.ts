@@ -43,11 +43,11 @@ export async function startDemo(options: DemoOptions, deps: DemoDeps): Promise<R
 
   const clock = demoClock(options.barSeconds);
   say(`starting the fake Binance and writing ${options.historyBars} bars of history per series…`);
-  const exchange = await startDemoExchange({ clock, series: DEMO_SERIES, historyBars: options.historyBars, seed: options.seed });
+  const exchange = await startDemoExchange({ clock, series: DEMO_SERIES, seed: options.seed });
   let gateway: Gateway;
   let history: DemoHistoryFile[];
   try {
-    history = await writeDemoHistory(exchange, DEMO_SERIES, paths.datadir);
+    history = await writeDemoHistory(exchange, DEMO_SERIES, paths.datadir, options.historyBars);
     writeFileSync(paths.whitelist, `${JSON.stringify({ series_ids: DEMO_SERIES.map((s) => s.seriesId) }, null, 2)}\n`);
     say('starting the gateway…');
     setLogLevel(options.logLevel); // before the gateway: its worker threads take the level at spawn

@@ -3,27 +3,29 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { handleControl } from './fake-control.js';
 import { FakeConnection, routeWsPath, type FakeConnectionStats } from './fake-connection.js';
-import type { FakeBinanceOptions } from './fake-options.js';
+import { DEFAULT_TICK_MS, generatorOptions, speedOf, type FakeBinanceOptions } from './fake-options.js';
 import { FakeMarketData } from './fake-market-data.js';
-import { FakeRest, type FakeMarket, type HistorySource } from './fake-rest.js';
+import { FakeRest, type FakeMarket } from './fake-rest.js';
+import type { KlineSource } from './rest-klines.js';
 import { KlineGenerator, type GeneratedFrame } from './kline-generator.js';
 import { prepareBlast, sendBlast, type PreparedBlast } from './fake-blast.js';
-import { floodLoop, replayLoop } from './fake-drivers.js';
-import { loadReplayFile, ReplayHistory, type ReplayFrame } from './replay.js';
+import { floodLoop, ReplayDriver, replayTimer } from './fake-drivers.js';
+import { loadReplayFile, ReplayHistory } from './replay.js';
+import { VirtualClock } from './virtual-clock.js';
 import { acceptUpgrade } from './ws-peer.js';
 
 export type { FakeBinanceOptions } from './fake-options.js';
+export type { PreparedBlast } from './fake-blast.js';
 
 /**
  * A loopback stand-in for Binance (spot and USD-M on one port). WebSocket: raw `/ws/<stream>`,
  * combined `/stream?streams=a/b`, live (UN)SUBSCRIBE; a `/market` or `/public` path prefix means
  * futures (so `ws://127.0.0.1:P/market` works like `wss://fstream.binance.com/market`), none means
- * spot. REST: `/api/v3/klines`, `/fapi/v1/klines`; 24h tickers and exchangeInfo of both markets
- * (fake-market-data.ts). Faults and introspection: methods below and
- * HTTP `/__control/...` (fake-control.ts). Data: generated (kline-generator.ts, virtual clock) or
- * replayed from a recording (replay.ts).
+ * spot. REST: `/api/v3/klines`, `/fapi/v1/klines`, with history `historyDays` back; 24h tickers and
+ * exchangeInfo of both markets (fake-market-data.ts). Faults and
+ * introspection: methods below and HTTP `/__control/...` (fake-control.ts). Data: one price path
+ * per symbol and market (kline-generator.ts, virtual clock), or a replayed recording (replay.ts).
  */
-export type { PreparedBlast } from './fake-blast.js';
 
 export class FakeBinance {
   readonly generators: Record<FakeMarket, KlineGenerator>;
@@ -34,40 +36,38 @@ export class FakeBinance {
   readonly frameLog: { readonly market: FakeMarket; readonly frame: GeneratedFrame }[] = [];
   private readonly allConnections: FakeConnection[] = [];
   private readonly server: Server;
-  private readonly speed: number;
-  private readonly startReal = Date.now();
-  private readonly startVirtual: number;
-  private pausedAt: number | undefined;
-  private pausedTotal = 0;
-  private floodVirtual: number | undefined;
+  private readonly clock: VirtualClock;
+  private readonly replay: ReplayDriver | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
   /** Stops the flood or replay driver, whichever runs. */
   private stopDriver: (() => void) | undefined;
   private nextId = 1;
+  /** subscribed() promises, each checked when a subscription changes. */
+  private readonly subscriptionWaiters = new Set<() => boolean>();
 
   private constructor(private readonly opts: FakeBinanceOptions) {
-    this.speed = opts.barMs ? 60_000 / opts.barMs : (opts.speed ?? 1);
-    this.startVirtual = opts.startTimeMs ?? this.startReal;
-    const seed = opts.generator?.seed ?? 1;
-    this.generators = { spot: new KlineGenerator({ ...opts.generator, seed }), futures: new KlineGenerator({ ...opts.generator, seed: seed + 1 }) };
-    const sources: Record<FakeMarket, HistorySource> = { ...this.generators };
-    let replay: ReplayFrame[] | undefined;
+    const replayMarket = opts.replay?.market ?? 'futures';
+    let replayHistory: ReplayHistory | undefined;
     if (opts.replay) {
-      const history = new ReplayHistory();
-      replay = loadReplayFile(opts.replay.file);
-      for (const f of replay) if (f.closedBar && f.stream) history.record(f.stream, f.closedBar);
-      sources[opts.replay.market ?? 'futures'] = history;
+      // REST learns a recorded bar only once the replay has sent its close (ReplayDriver).
+      replayHistory = new ReplayHistory();
+      this.replay = new ReplayDriver(loadReplayFile(opts.replay.file), replayHistory, (stream, data) => this.deliver(replayMarket, stream, data));
     }
-    this.rest = new FakeRest(sources, () => this.now(), opts.rest, opts.autoCreate ?? true);
-    this.marketData = new FakeMarketData(this.generators, () => this.now(), this.rest, seed);
+    // A replay keeps its recorded times: the clock starts at the recording's first frame.
+    this.clock = new VirtualClock(opts.startTimeMs ?? this.replay?.startMs ?? Date.now(), speedOf(opts), opts.paused ?? false);
+    const generator = (market: FakeMarket) => new KlineGenerator(generatorOptions(opts, market, this.clock.startVirtual));
+    this.generators = { spot: generator('spot'), futures: generator('futures') };
+    const sources: Record<FakeMarket, KlineSource> = { ...this.generators };
+    if (replayHistory) sources[replayMarket] = replayHistory;
+    this.rest = new FakeRest(sources, () => this.now(), opts.rest);
+    this.marketData = new FakeMarketData(this.generators, () => this.now(), this.rest, opts.symbols);
     for (const market of ['spot', 'futures'] as const) for (const s of opts.streams?.[market] ?? []) this.generators[market].addStream(s, this.now());
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    if (replay) {
-      const market = opts.replay!.market ?? 'futures';
-      this.stopDriver = replayLoop(replay, opts.replay!.speed ?? 1, (stream, data) => this.deliver(market, stream, data));
-    } else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? 250);
+    if (this.replay) {
+      if (!this.clock.paused) this.stopDriver = replayTimer(this.replay, this.clock);
+    } else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? DEFAULT_TICK_MS);
     if (opts.pingIntervalMs) this.pinger = setInterval(() => this.connections.forEach((c) => c.peer.ping('fake')), opts.pingIntervalMs);
   }
 
@@ -95,9 +95,16 @@ export class FakeBinance {
 
   /** Virtual time of the generator, ms. */
   now(): number {
-    if (this.floodVirtual !== undefined) return this.floodVirtual;
-    const real = (this.pausedAt ?? Date.now()) - this.startReal - this.pausedTotal;
-    return Math.floor(this.startVirtual + real * this.speed);
+    return this.clock.now();
+  }
+
+  /** Resolves once connections of `market` are subscribed to every one of `streams`. */
+  subscribed(market: FakeMarket, streams: readonly string[]): Promise<void> {
+    const done = () => streams.every((s) => [...this.connections].some((c) => c.market === market && c.streams.has(s)));
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.subscriptionWaiters.add(() => (done() ? (resolve(), true) : false));
+    });
   }
 
   // ---- faults --------------------------------------------------------------------------------
@@ -128,13 +135,28 @@ export class FakeBinance {
 
   /** Freezes virtual time and generation. */
   pause(): void {
-    this.pausedAt ??= Date.now();
+    this.clock.pause();
   }
 
   resume(): void {
-    if (this.pausedAt === undefined) return;
-    this.pausedTotal += Date.now() - this.pausedAt;
-    this.pausedAt = undefined;
+    this.clock.resume();
+    // A replay started paused begins here.
+    if (this.replay && !this.stopDriver) this.stopDriver = replayTimer(this.replay, this.clock);
+  }
+
+  /**
+   * Paused: moves virtual time on by `ms` and sends what happened meanwhile: the closes, and a
+   * forming update of every stream every `stepMs` (default: once, at the new time); a replay sends
+   * the frames recorded up to each step. Tests drive the exchange with it instead of waiting on
+   * the wall clock. Returns the new time.
+   */
+  advance(ms: number, stepMs = ms): number {
+    const step = stepMs > 0 ? stepMs : ms;
+    for (let left = ms; left > 0; left -= step) {
+      this.clock.skip(Math.min(step, left));
+      this.broadcastTick(this.now());
+    }
+    return this.now();
   }
 
   /**
@@ -144,12 +166,13 @@ export class FakeBinance {
   startFlood(stepMs = 250): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
-    this.floodVirtual = this.now();
+    let virtual = this.now();
+    this.clock.steer(virtual);
     this.stopDriver = floodLoop(
       () => {
-        if (this.floodVirtual === undefined || !this.server.listening) return false;
-        this.floodVirtual += stepMs;
-        this.broadcastTick(this.floodVirtual);
+        if (!this.clock.steering || !this.server.listening) return false;
+        this.clock.steer((virtual += stepMs));
+        this.broadcastTick(virtual);
         return true;
       },
       () => [...this.connections].map((c) => c.peer.socket),
@@ -175,10 +198,10 @@ export class FakeBinance {
   }
 
   stopFlood(): void {
-    if (this.floodVirtual === undefined) return;
+    if (!this.clock.steering) return;
     this.stopDriver?.();
-    this.floodVirtual = undefined;
-    this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 250);
+    this.clock.steer(undefined);
+    this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? DEFAULT_TICK_MS);
   }
 
   connectionStats(): FakeConnectionStats[] {
@@ -188,7 +211,7 @@ export class FakeBinance {
   async close(): Promise<void> {
     for (const t of [this.ticker, this.pinger]) if (t) clearInterval(t);
     this.stopDriver?.();
-    this.floodVirtual = undefined;
+    this.clock.steer(undefined);
     for (const c of this.connections) c.peer.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -196,10 +219,11 @@ export class FakeBinance {
   // ---- plumbing ------------------------------------------------------------------------------
 
   private tick(): void {
-    if (this.pausedAt === undefined) this.broadcastTick(this.now());
+    if (!this.clock.paused) this.broadcastTick(this.now());
   }
 
   private broadcastTick(now: number): void {
+    this.replay?.advanceTo(now);
     for (const market of ['spot', 'futures'] as const) {
       const frames: GeneratedFrame[] = this.generators[market].tick(now);
       for (const f of frames) {
@@ -256,13 +280,19 @@ export class FakeBinance {
       onClose: () => conn && this.connections.delete(conn),
     });
     if (!peer) return;
-    conn = new FakeConnection(this.nextId++, market, combined, url.pathname + url.search, peer, limit, this.opts.enforceInboundLimit ?? false, (c, added) =>
-      this.ensureStreams(c.market, added),
-    );
+    conn = new FakeConnection(this.nextId++, market, combined, url.pathname + url.search, peer, limit, this.opts.enforceInboundLimit ?? false, (c, added) => {
+      this.ensureStreams(c.market, added);
+      this.checkSubscriptionWaiters();
+    });
     for (const s of streams) conn.streams.add(s);
     this.ensureStreams(market, streams);
     this.connections.add(conn);
     this.allConnections.push(conn);
+    this.checkSubscriptionWaiters();
+  }
+
+  private checkSubscriptionWaiters(): void {
+    for (const check of this.subscriptionWaiters) if (check()) this.subscriptionWaiters.delete(check);
   }
 
   private ensureStreams(market: FakeMarket, streams: readonly string[]): void {

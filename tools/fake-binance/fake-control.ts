@@ -17,6 +17,7 @@ import type { FakeMarket } from './fake-rest.js';
  *                                         answer the next K ticker/exchangeInfo calls with status
  *   market-latency?ms=N                   hold every ticker/exchangeInfo answer back N ms
  *   pause / resume                        freeze / resume virtual time and generation
+ *   advance?ms=N[&stepMs=M]               paused: move virtual time on by N ms (an update every M ms)
  *   flood?stepMs=250 / flood-stop         frames as fast as clients read / back to the timer
  *   stats                                 connections, inbound rates, violations, REST calls, now
  *   history?market=futures&stream=s       closed bars the fake produced for a stream
@@ -77,6 +78,14 @@ export function handleControl(fake: FakeBinance, url: URL, res: ServerResponse):
     case 'resume':
       fake.resume();
       body = { ok: true, now: fake.now() };
+      break;
+    case 'advance':
+      try {
+        body = { ok: true, now: fake.advance(num('ms', 0), q.has('stepMs') ? num('stepMs', 0) || undefined : undefined) };
+      } catch (err) {
+        res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (err as Error).message }));
+        return;
+      }
       break;
     case 'flood':
       fake.startFlood(num('stepMs', 250));

@@ -1,6 +1,6 @@
-import type { Bar, KlineGenerator } from './kline-generator.js';
+import type { KlineGenerator } from './kline-generator.js';
 import type { FakeMarket, FakeRest, RestReply } from './fake-rest.js';
-import { DELIVERY_SUFFIX, listedSymbols, pathPrice, pathQuoteVolume, splitSymbol, type ListedSymbol } from './market-universe.js';
+import { DELIVERY_SUFFIX, listedSymbols, splitSymbol, type ListedSymbol } from './market-universe.js';
 
 /**
  * The fake's market-data endpoints with Binance's shapes (decimals as strings; sources.md "Market
@@ -9,8 +9,11 @@ import { DELIVERY_SUFFIX, listedSymbols, pathPrice, pathQuoteVolume, splitSymbol
  * budget as klines (FakeRest.admit). Weights are written out here again, not imported from the
  * client, so a wrong table in the client fails the tests instead of agreeing with itself.
  *
- * Listed symbols come from market-universe.ts; every symbol the kline generator streams is listed
- * too and priced from its own bars. `failNext` makes the next calls fail (5xx, 429) for tests.
+ * Listed symbols come from market-universe.ts (or the fake's `symbols` option, when it limits a
+ * market), plus every symbol the kline generator streams. A ticker is the symbol's price path
+ * aggregated over the 24 h before the fake's now (KlineGenerator.window): the same path its klines
+ * are cut from, so the list and a chart of the symbol agree, and a paused fake answers the same.
+ * `failNext` makes the next calls fail (5xx, 429) for tests.
  */
 
 export type MarketDataEndpoint = 'ticker24h' | 'exchangeInfo';
@@ -33,8 +36,6 @@ const DAY_MS = 86_400_000;
 /** Binance's deliveryDate of perpetual contracts (year 2100). */
 const PERPETUAL_DELIVERY_MS = 4_133_404_800_000;
 const DELIVERY_MS = Date.UTC(2026, 11, 25, 8);
-/** Average trade size (quote units) for the synthetic trade count. */
-const QUOTE_PER_TRADE = 2_500;
 
 export interface MarketDataCall {
   readonly endpoint: MarketDataEndpoint;
@@ -47,17 +48,15 @@ export class FakeMarketData {
   readonly log: MarketDataCall[] = [];
   /** Real ms every answer is held back (a slow exchange; default 0). */
   latencyMs = 0;
-  private readonly listed: Record<FakeMarket, ListedSymbol[]>;
   private injected: { count: number; status: number; retryAfterS: number; endpoint?: MarketDataEndpoint } | undefined;
 
   constructor(
     private readonly generators: Record<FakeMarket, KlineGenerator>,
     private readonly virtualNow: () => number,
     private readonly rest: FakeRest,
-    seed: number,
-  ) {
-    this.listed = { spot: listedSymbols('spot', seed), futures: listedSymbols('futures', seed) };
-  }
+    /** FakeBinanceOptions.symbols: per market, the only symbols that exist. */
+    private readonly only: Partial<Record<FakeMarket, readonly string[]>> = {},
+  ) {}
 
   /** The endpoint a path names, if it is one of ours. */
   static route(pathname: string): { market: FakeMarket; endpoint: MarketDataEndpoint } | undefined {
@@ -80,25 +79,35 @@ export class FakeMarketData {
     return reply;
   }
 
-  /** Every symbol listed now: the universe plus the generator's streams with a known quote asset. */
+  /** Every symbol listed now: the universe (or the `symbols` option) plus the generator's streams. */
   symbols(market: FakeMarket): ListedSymbol[] {
-    const out = [...this.listed[market]];
+    const gen = this.generators[market];
+    const restricted = this.only[market];
+    const base: ListedSymbol[] = restricted
+      ? restricted.flatMap((symbol) => {
+          const parts = splitSymbol(symbol);
+          return parts ? [{ symbol, ...parts, status: 'TRADING' as const, ...(market === 'futures' ? { contractType: 'PERPETUAL' as const } : {}) }] : [];
+        })
+      : listedSymbols(market);
+    const out = base.filter((s) => gen.hasSymbol(s.symbol));
     const known = new Set(out.map((s) => s.symbol));
-    for (const stream of this.generators[market].streamNames()) {
+    for (const stream of gen.streamNames()) {
       const symbol = stream.slice(0, stream.indexOf('@')).toUpperCase();
       const parts = splitSymbol(symbol);
       if (known.has(symbol) || !parts) continue;
       known.add(symbol);
-      const bar = this.generators[market].formingBar(stream)!;
-      out.push({ ...this.listed[market][0]!, symbol, ...parts, refPrice: +bar.c, refQuoteVolume: 0, priceDecimals: decimalsOf(bar.c) });
+      out.push({ symbol, ...parts, status: 'TRADING', ...(market === 'futures' ? { contractType: 'PERPETUAL' as const } : {}) });
     }
     return out;
   }
 
-  /** The 24h ticker rows Binance would send now (every symbol of the market). */
+  /** The 24h ticker rows Binance would send now (every listed symbol with a price). */
   tickers(market: FakeMarket): Record<string, unknown>[] {
     const now = this.virtualNow();
-    return this.symbols(market).map((s) => this.tickerOf(market, s, now));
+    return this.symbols(market).flatMap((s) => {
+      const row = this.tickerOf(market, s, now);
+      return row ? [row] : [];
+    });
   }
 
   private answer(market: FakeMarket, endpoint: MarketDataEndpoint, query: URLSearchParams): RestReply {
@@ -116,74 +125,53 @@ export class FakeMarketData {
     if (endpoint === 'exchangeInfo') return ok(this.exchangeInfo(market));
     if (one === null) return ok(this.tickers(market));
     const listed = this.symbols(market).find((s) => s.symbol === one);
-    if (!listed) return { status: 400, headers: admitted.headers, body: JSON.stringify({ code: -1121, msg: 'Invalid symbol.' }) };
-    return ok(this.tickerOf(market, listed, this.virtualNow()));
+    const row = listed && this.tickerOf(market, listed, this.virtualNow());
+    if (!row) return { status: 400, headers: admitted.headers, body: JSON.stringify({ code: -1121, msg: 'Invalid symbol.' }) };
+    return ok(row);
   }
 
-  private tickerOf(market: FakeMarket, s: ListedSymbol, now: number): Record<string, unknown> {
-    const day = this.fromBars(market, s.symbol, now) ?? this.fromPath(s, now);
-    const dec = day.decimals;
-    const change = day.last - day.open;
-    const count = Math.max(1, Math.round(day.quoteVolume / QUOTE_PER_TRADE));
-    const row: Record<string, unknown> = {
+  /** Binance's 24h ticker of a symbol: its price path over [now − 24 h, now). */
+  private tickerOf(market: FakeMarket, s: ListedSymbol, now: number): Record<string, unknown> | undefined {
+    const day = this.generators[market].window(s.symbol, now - DAY_MS, now, now);
+    if (!day) return undefined;
+    const dec = decimalsOf(day.c);
+    const [open, high, low, last, volume] = [+day.o, +day.h, +day.l, +day.c, +day.v];
+    // The path has no quote volume of its own: base volume at the day's typical price.
+    const quoteVolume = volume * ((high + low + last) / 3);
+    const change = last - open;
+    return {
       symbol: s.symbol,
       priceChange: change.toFixed(dec),
-      priceChangePercent: ((100 * change) / day.open).toFixed(3),
-      weightedAvgPrice: (day.volume > 0 ? day.quoteVolume / day.volume : day.last).toFixed(dec),
-      ...(market === 'spot' ? { prevClosePrice: day.open.toFixed(dec) } : {}),
-      lastPrice: day.last.toFixed(dec),
+      priceChangePercent: (open > 0 ? (100 * change) / open : 0).toFixed(3),
+      weightedAvgPrice: (volume > 0 ? quoteVolume / volume : last).toFixed(dec),
+      ...(market === 'spot' ? { prevClosePrice: day.o } : {}),
+      lastPrice: day.c,
       lastQty: '1.000',
-      ...(market === 'spot' ? { bidPrice: day.last.toFixed(dec), bidQty: '2.000', askPrice: day.last.toFixed(dec), askQty: '3.000' } : {}),
-      openPrice: day.open.toFixed(dec),
-      highPrice: day.high.toFixed(dec),
-      lowPrice: day.low.toFixed(dec),
-      volume: day.volume.toFixed(3),
-      quoteVolume: day.quoteVolume.toFixed(2),
+      ...(market === 'spot' ? { bidPrice: day.c, bidQty: '2.000', askPrice: day.c, askQty: '3.000' } : {}),
+      openPrice: day.o,
+      highPrice: day.h,
+      lowPrice: day.l,
+      volume: day.v,
+      quoteVolume: quoteVolume.toFixed(2),
       openTime: now - DAY_MS,
       closeTime: now,
-      firstId: 1_000_000,
-      lastId: 1_000_000 + count - 1,
-      count,
+      firstId: day.firstTrade,
+      lastId: day.lastTrade,
+      count: day.n,
     };
-    return row;
   }
 
-  /** A symbol's 24h from its path: open a day ago, high and low from hourly samples. */
-  private fromPath(s: ListedSymbol, now: number): DayStats {
-    const samples = Array.from({ length: 25 }, (_, i) => pathPrice(s, now - DAY_MS + i * (DAY_MS / 24)));
-    const quoteVolume = pathQuoteVolume(s, now);
-    const last = samples[24]!;
-    const [high, low] = [Math.max(...samples), Math.min(...samples)];
-    return { open: samples[0]!, last, high, low, quoteVolume, volume: quoteVolume / last, decimals: s.priceDecimals };
-  }
-
-  /** A symbol the generator streams: its bars of the last day (the 1m stream when there is one). */
-  private fromBars(market: FakeMarket, symbol: string, now: number): DayStats | undefined {
-    const gen = this.generators[market];
-    const prefix = `${symbol.toLowerCase()}@kline_`;
-    const streams = gen.streamNames().filter((n) => n.startsWith(prefix));
-    const stream = streams.find((n) => n.endsWith('_1m')) ?? streams[0];
-    if (stream === undefined) return undefined;
-    const bars: Bar[] = gen.history(stream).filter((b) => b.t >= now - DAY_MS);
-    const forming = gen.formingBar(stream);
-    if (forming && forming.n > 0) bars.push(forming);
-    if (bars.length === 0) return undefined;
-    const volume = bars.reduce((v, b) => v + +b.v, 0);
-    return {
-      open: +bars[0]!.o,
-      last: +bars.at(-1)!.c,
-      high: Math.max(...bars.map((b) => +b.h)),
-      low: Math.min(...bars.map((b) => +b.l)),
-      volume,
-      quoteVolume: bars.reduce((q, b) => q + +b.v * +b.c, 0),
-      decimals: decimalsOf(bars.at(-1)!.c),
-    };
+  /** A symbol's tick size, as its path formats prices (the last minute's close). */
+  private priceDecimals(market: FakeMarket, symbol: string, now: number): number {
+    const minute = this.generators[market].window(symbol, now - 60_000, now, now);
+    return minute ? decimalsOf(minute.c) : 4;
   }
 
   private exchangeInfo(market: FakeMarket): Record<string, unknown> {
     const serverTime = this.virtualNow();
     const symbols = this.symbols(market).map((s) => {
-      const tick = (10 ** -s.priceDecimals).toFixed(s.priceDecimals);
+      const decimals = this.priceDecimals(market, s.symbol, serverTime);
+      const tick = (10 ** -decimals).toFixed(decimals);
       const filters = [{ filterType: 'PRICE_FILTER', minPrice: tick, maxPrice: '1000000.00', tickSize: tick }];
       if (market === 'spot') {
         return {
@@ -211,7 +199,7 @@ export class FakeMarketData {
         baseAsset: s.base,
         quoteAsset: s.quote,
         marginAsset: s.quote,
-        pricePrecision: s.priceDecimals,
+        pricePrecision: decimals,
         quantityPrecision: 3,
         baseAssetPrecision: 8,
         quotePrecision: 8,
@@ -232,17 +220,6 @@ export class FakeMarketData {
       symbols,
     };
   }
-}
-
-interface DayStats {
-  readonly open: number;
-  readonly last: number;
-  readonly high: number;
-  readonly low: number;
-  readonly volume: number;
-  readonly quoteVolume: number;
-  /** Price decimals of the answer: the symbol's tick, or its bars' own. */
-  readonly decimals: number;
 }
 
 function decimalsOf(price: string): number {

@@ -1,4 +1,5 @@
 import type { Bar } from './kline-generator.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, parseKlineRequest, type KlineSource } from './rest-klines.js';
 
 /**
  * The fake's REST klines endpoints, `GET /api/v3/klines` (spot) and `GET /fapi/v1/klines`
@@ -10,16 +11,6 @@ import type { Bar } from './kline-generator.js';
  */
 
 export type FakeMarket = 'spot' | 'futures';
-
-/** Where REST rows come from: the generator, or the closed bars of a replayed recording. */
-export interface HistorySource {
-  has(stream: string): boolean;
-  history(stream: string): readonly Bar[];
-  /** The still-open bar (Binance returns it as the last row), if any. */
-  formingBar(stream: string): Bar | undefined;
-  /** Creates a stream on first REST use (generator with autoCreate); false when unknown. */
-  addStream(stream: string, now: number): boolean;
-}
 
 export interface RestReply {
   readonly status: number;
@@ -42,9 +33,6 @@ export interface RestLimits {
   readonly banSeconds?: number;
 }
 
-const MAX_LIMIT: Record<FakeMarket, number> = { spot: 1000, futures: 1500 };
-const DEFAULT_LIMIT = 500;
-
 function weightOf(market: FakeMarket, limit: number): number {
   if (market === 'spot') return 2;
   return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
@@ -64,10 +52,9 @@ export class FakeRest {
   private readonly holes = new Map<string, [number, number][]>();
 
   constructor(
-    private readonly sources: Record<FakeMarket, HistorySource>,
+    private readonly sources: Record<FakeMarket, KlineSource>,
     private readonly virtualNow: () => number,
     limits: RestLimits = {},
-    private readonly autoCreate = true,
   ) {
     this.budget = { spot: limits.weightPerMinute?.spot ?? 6000, futures: limits.weightPerMinute?.futures ?? 2400 };
     this.banSeconds = limits.banSeconds ?? 120;
@@ -94,12 +81,12 @@ export class FakeRest {
 
   handle(market: FakeMarket, query: URLSearchParams): RestReply {
     const params = Object.fromEntries(query);
-    const reply = this.answer(market, params);
-    this.log.push({ market, params, status: reply.status, rows: reply.status === 200 ? (JSON.parse(reply.body) as unknown[]).length : 0, at: Date.now() });
+    const { rows, ...reply } = this.answer(market, params);
+    this.log.push({ market, params, status: reply.status, rows: rows ?? 0, at: Date.now() });
     return reply;
   }
 
-  private answer(market: FakeMarket, p: Record<string, string>): RestReply {
+  private answer(market: FakeMarket, p: Record<string, string>): RestReply & { rows?: number } {
     const now = Date.now();
     const limit = p.limit === undefined ? DEFAULT_LIMIT : Number(p.limit);
     if (this.injected && this.injected.count > 0) {
@@ -118,19 +105,18 @@ export class FakeRest {
       this.retryUntil[market] = now + retryAfterS * 1000;
       return this.limited(market, 429, retryAfterS);
     }
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT[market]) return this.error(market, -1130, "Data sent for parameter 'limit' is not valid.");
-    if (!p.symbol || !p.interval) return this.error(market, -1102, 'Mandatory parameter was not sent, was empty/null, or malformed.');
-    const stream = `${p.symbol.toLowerCase()}@kline_${p.interval}`;
-    const gen = this.sources[market];
-    if (!gen.has(stream) && !(this.autoCreate && gen.addStream(stream, this.virtualNow()))) return this.error(market, -1121, 'Invalid symbol.');
-    const start = p.startTime === undefined ? undefined : Number(p.startTime);
-    const end = p.endTime === undefined ? undefined : Number(p.endTime);
-    const forming = gen.formingBar(stream);
+    const parsed = parseKlineRequest(market, p);
+    if (!parsed.ok) return this.error(market, parsed.code, parsed.msg);
+    const { symbol, interval, startTime, endTime } = parsed.request;
+    const source = this.sources[market];
+    if (!source.hasSymbol(symbol)) return this.error(market, -1121, 'Invalid symbol.');
+    const stream = `${symbol.toLowerCase()}@kline_${interval.name}`;
+    const exchangeNow = this.virtualNow();
+    source.touch?.(stream, exchangeNow);
     const holes = this.holes.get(`${market}:${stream}`) ?? [];
-    const all: readonly Bar[] = forming ? [...gen.history(stream), forming] : gen.history(stream);
-    const bars = holes.length === 0 ? all : all.filter((b) => !holes.some(([from, to]) => b.t >= from && b.t <= to));
-    const rows = select(bars, start, end, limit).map(row);
-    return { status: 200, headers: this.weightHeader(market), body: JSON.stringify(rows) };
+    const skip = holes.length === 0 ? undefined : (t: number) => holes.some(([from, to]) => t >= from && t <= to);
+    const rows = source.klines(symbol, interval, { startTime, endTime, limit: parsed.request.limit, now: exchangeNow, skip }).map(klineRow);
+    return { status: 200, headers: this.weightHeader(market), body: JSON.stringify(rows), rows: rows.length };
   }
 
   /**
@@ -180,16 +166,7 @@ export class FakeRest {
   }
 }
 
-/** Binance's selection: from startTime forward, else the newest rows up to endTime; `limit` rows. */
-function select(bars: readonly Bar[], start: number | undefined, end: number | undefined, limit: number): readonly Bar[] {
-  let lo = 0;
-  let hi = bars.length;
-  if (start !== undefined) while (lo < hi && bars[lo]!.t < start) lo++;
-  if (end !== undefined) while (hi > lo && bars[hi - 1]!.t > end) hi--;
-  return start !== undefined ? bars.slice(lo, Math.min(hi, lo + limit)) : bars.slice(Math.max(lo, hi - limit), hi);
-}
-
 /** `[openTime, o, h, l, c, v, closeTime, quoteVolume, trades, takerBase, takerQuote, ignore]`. */
-function row(b: Bar): unknown[] {
+export function klineRow(b: Bar): unknown[] {
   return [b.t, b.o, b.h, b.l, b.c, b.v, b.T, '0', b.n, '0', '0', '0'];
 }

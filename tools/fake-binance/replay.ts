@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { Interval } from './intervals.js';
 import type { Bar } from './kline-generator.js';
+import type { BarQuery } from './path-bars.js';
+import { selectListed, type KlineSource } from './rest-klines.js';
 
 /**
  * Recorded frames for the fake to replay. Two line formats:
@@ -24,6 +27,14 @@ const CRYPTOFEED_LINE = /^(\d+(?:\.\d+)?): (.*)$/s;
 
 export function loadReplayFile(path: string): ReplayFrame[] {
   return parseReplay(readFileSync(path, 'utf8'));
+}
+
+/** A recording's frames, and the closed bars among them for REST. */
+export function loadReplay(path: string): { frames: ReplayFrame[]; history: ReplayHistory } {
+  const frames = loadReplayFile(path);
+  const history = new ReplayHistory();
+  for (const f of frames) if (f.closedBar && f.stream) history.record(f.stream, f.closedBar);
+  return { frames, history };
 }
 
 export function parseReplay(text: string): ReplayFrame[] {
@@ -74,13 +85,21 @@ function closedBarOf(event: Record<string, unknown>): Bar | undefined {
   };
 }
 
-/** Closed bars seen in a replay, served over REST like the generator's history. */
-export class ReplayHistory {
+/** Closed bars seen in a replay, served over REST (no forming bar: a recording has none to give). */
+export class ReplayHistory implements KlineSource {
   private readonly bars = new Map<string, Bar[]>();
+  private readonly symbols = new Set<string>();
+
+  /** A stream of the recording: REST answers it (with no rows before its first close), as Binance does a listed symbol. */
+  declare(stream: string): void {
+    if (!this.bars.has(stream)) this.bars.set(stream, []);
+    this.symbols.add(stream.slice(0, stream.indexOf('@')).toUpperCase());
+  }
 
   record(stream: string, bar: Bar): void {
     let list = this.bars.get(stream);
     if (!list) this.bars.set(stream, (list = []));
+    this.symbols.add(stream.slice(0, stream.indexOf('@')).toUpperCase());
     const last = list[list.length - 1];
     if (last === undefined || bar.t > last.t) list.push(bar);
     else if (bar.t === last.t) list[list.length - 1] = bar;
@@ -94,11 +113,12 @@ export class ReplayHistory {
     return this.bars.get(stream) ?? [];
   }
 
-  formingBar(): Bar | undefined {
-    return undefined;
+  /** Symbols the recording has closed klines of. */
+  hasSymbol(symbol: string): boolean {
+    return this.symbols.has(symbol);
   }
 
-  addStream(): boolean {
-    return false;
+  klines(symbol: string, interval: Interval, query: BarQuery): readonly Bar[] {
+    return selectListed(this.history(`${symbol.toLowerCase()}@kline_${interval.name}`), query);
   }
 }

@@ -154,7 +154,7 @@ export const SETTINGS = {
     'storage',
     'WRITER_MAX_PENDING_CANDLES',
     int(2_000_000, 1000, 100_000_000),
-    'Bound of the writer queue; HTTP ingest answers 503 `overloaded` beyond it.',
+    'Bound of the writer queue (candles from every producer, counted by the writer); HTTP ingest answers 503 `overloaded` beyond it, also while commits fail.',
   ),
   writerRowsPerStatement: setting(
     'storage',

@@ -167,7 +167,7 @@ export class HistoryBootstrapper {
       return { kind: 'imported', path: file.path, rows: result.rowsWritten, lastTime: result.lastTime };
     } catch (err) {
       // The store refused (stopping, writer down): a later use tries again.
-      log.warn('bootstrap failed', { series_id: seriesId, error: describeError(err) });
+      log.warn('bootstrap failed', { series_id: seriesId, error: err });
       return { kind: 'failed', reason: { code: toWire(err).code, message: describeError(err) } };
     }
   }
@@ -177,7 +177,7 @@ export class HistoryBootstrapper {
       try {
         listener(seriesId, lastTime);
       } catch (err) {
-        log.error('onBootstrapped listener failed', { series_id: seriesId, error: describeError(err) });
+        log.error('onBootstrapped listener failed', { series_id: seriesId, error: err });
       }
     }
   }

@@ -76,7 +76,7 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
         return (await pool.run(task)) as DecodeResult;
       } catch (err) {
         // Readers never throw, so this is the thread itself (out of memory, killed) or close().
-        if (!closed) log.error('decode worker failed', { path: task.path, error: describeError(err) });
+        if (!closed) log.error('decode worker failed', { path: task.path, error: err });
         return failedResult('worker_failed', `${task.path}: ${describeError(err)}`);
       }
     },
@@ -91,7 +91,7 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
       } catch (err) {
         // runImportTask never throws: the thread died or the pool was closed mid-import. Rows
         // acked before that are committed; the caller's flush and count tell how many.
-        if (!closed) log.error('import worker failed', { path: task.path, error: describeError(err) });
+        if (!closed) log.error('import worker failed', { path: task.path, error: err });
         return failed(describeError(err));
       }
     },

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { SeriesId } from '../../domain/series-id.js';
-import { describeError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 
 export interface DownloadSettings {
@@ -102,7 +101,7 @@ export class DownloadTrigger {
           }
           done('not_installed');
         } else {
-          log.warn('freqtrade download could not start', { pair, timeframe, error: describeError(err) });
+          log.warn('freqtrade download could not start', { pair, timeframe, error: err });
           done('failed');
         }
       });

@@ -1,5 +1,5 @@
 import type { SeriesId } from '../../domain/series-id.js';
-import { badRequest, describeError, GatewayError } from '../../shared/errors.js';
+import { badRequest, GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { decodeClientFrame, parseClientCommand, type SubscribeCommand } from '../../protocol/client-messages.js';
 import { errorFrame, type WireEncoding } from '../../protocol/server-messages.js';
@@ -133,7 +133,7 @@ export class ClientSession implements SubscriptionHost {
       this.outbox.push(errorFrame(err.code, err.message));
       return;
     }
-    log.error('unexpected error handling a client message', { error: describeError(err) });
+    log.error('unexpected error handling a client message', { error: err });
     this.outbox.push(errorFrame('internal', 'internal error'));
   }
 }

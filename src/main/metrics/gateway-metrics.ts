@@ -1,8 +1,9 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseSeriesId } from '../../domain/series-id.js';
 import type { HubStats } from '../hub/market-hub.js';
 import type { TailCacheStats } from '../hub/tail-cache.js';
 import type { WriterStats } from '../../writer/contract.js';
+import type { GatewayLatency } from './latency-metrics.js';
+import { METRIC_PREFIX, processMetricsText } from './prom-registry.js';
 import { PrometheusText } from './prometheus-text.js';
 import type { SeriesActivity } from './series-activity.js';
 import type { TopMarketsStreamStats } from '../market/top-markets-streams.js';
@@ -18,14 +19,13 @@ export interface MetricSources {
   readonly seriesActivity: SeriesActivity;
   /** Market-list SSE streams (`/api/market/top_markets/stream`). */
   readonly marketStreams?: () => TopMarketsStreamStats;
+  /** HTTP request duration and commit → publish histograms. */
+  readonly latency: GatewayLatency;
   /** Extra metrics of other components (the ingest supervisor). */
   readonly extra?: (out: PrometheusText) => void | Promise<void>;
 }
 
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-loopDelay.enable();
-
-const P = 'kline_gateway_';
+const P = METRIC_PREFIX;
 
 export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Promise<string> {
   const out = new PrometheusText();
@@ -66,7 +66,7 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
   const w = await src.writer();
   out
     .single(`${P}writer_pending_candles`, 'gauge', 'Candles queued in the writer (queue depth).', w.pendingCandles)
-    .single(`${P}writer_in_flight_candles`, 'gauge', 'Candles sent by the main thread and not yet committed.', src.writerInFlight())
+    .single(`${P}writer_in_flight_candles`, 'gauge', 'Candles of main-thread (HTTP) writes not yet answered by the writer.', src.writerInFlight())
     .single(`${P}writer_commits_total`, 'counter', 'Committed transactions (one per drain).', w.commits)
     .single(`${P}writer_committed_rows_total`, 'counter', 'Candle rows committed.', w.committedRows)
     .single(`${P}writer_commit_failures_total`, 'counter', 'Failed commits (batches kept and retried).', w.commitFailures)
@@ -100,13 +100,13 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
 
   await src.extra?.(out);
 
-  const mem = process.memoryUsage();
-  const cpu = process.cpuUsage();
+  out.text(await src.latency.text());
+
+  // process_resident_memory_bytes, process_cpu_seconds_total, nodejs_eventloop_lag_* and the
+  // rest of Node's standard set come from prom-client; these two are the gateway's own.
   out
-    .single(`${P}process_resident_memory_bytes`, 'gauge', 'Resident set size.', mem.rss)
-    .single(`${P}process_heap_used_bytes`, 'gauge', 'V8 heap in use (main thread).', mem.heapUsed)
-    .single(`${P}process_cpu_seconds_total`, 'counter', 'User + system CPU time of the process.', (cpu.user + cpu.system) / 1e6)
-    .single(`${P}event_loop_delay_p99_ms`, 'gauge', 'Main-thread event loop delay, 99th percentile since start (ms).', loopDelay.percentile(99) / 1e6)
-    .single(`${P}uptime_seconds`, 'gauge', 'Seconds since the process started.', process.uptime());
+    .single(`${P}process_heap_used_bytes`, 'gauge', 'V8 heap in use (main thread).', process.memoryUsage().heapUsed)
+    .single(`${P}uptime_seconds`, 'gauge', 'Seconds since the process started.', process.uptime())
+    .text(await processMetricsText());
   return out.toString();
 }

@@ -1,6 +1,7 @@
 /**
  * Prometheus text exposition format (version 0.0.4), written by hand: the gateway's metrics are
- * snapshots of counters the components already keep, rendered at scrape time.
+ * snapshots of counters the components already keep, rendered at scrape time. prom-client's
+ * metrics (prom-registry.ts) join in as text.
  */
 
 export type Labels = Readonly<Record<string, string | number>>;
@@ -30,6 +31,13 @@ export class PrometheusText {
       this.lines.push(`${name}_bucket{le="${le}"} ${cumulative}`);
     }
     this.lines.push(`${name}_sum ${formatValue(sum)}`, `${name}_count ${cumulative}`);
+    return this;
+  }
+
+  /** Metrics already in the text format (prom-client's). */
+  text(exposition: string): this {
+    const trimmed = exposition.trimEnd();
+    if (trimmed) this.lines.push(trimmed);
     return this;
   }
 

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { describeError, GatewayError, isGatewayError } from '../../shared/errors.js';
+import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { CorsPolicy } from './cors.js';
 import type { HttpRequest, HttpResponse, HttpStream } from './transport.js';
@@ -40,8 +40,8 @@ export interface Route {
 export interface RouterOptions {
   readonly apiToken: string;
   readonly cors: CorsPolicy;
-  /** Called once per answered request (metrics). */
-  readonly onResponse?: (route: string, status: number) => void;
+  /** Called once per answered request (metrics); `startedAtMs` is the response's. */
+  readonly onResponse?: (route: string, status: number, startedAtMs: number) => void;
 }
 
 export const JSON_HEADERS = { 'content-type': 'application/json' } as const;
@@ -149,7 +149,7 @@ export class HttpRouter {
       const close = err.code === 'payload_too_large';
       return this.send(res, name, withHeaders(errorReply(err), cors), close);
     }
-    log.error('request failed', { route: name, error: describeError(err) });
+    log.error('request failed', { route: name, error: err });
     this.send(res, name, withHeaders(errorReply(new GatewayError('internal', 'internal error')), cors));
   }
 
@@ -158,7 +158,7 @@ export class HttpRouter {
       const out = res.stream(reply.status, reply.headers ?? {});
       if (out) reply.stream(out);
     } else res.respond(reply.status, reply.headers ?? {}, reply.body, closeConnection);
-    this.options.onResponse?.(name, reply.status);
+    this.options.onResponse?.(name, reply.status, res.startedAtMs);
   }
 
   private authorized(req: HttpRequest): boolean {

@@ -21,6 +21,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   /** True once the client went away; responding is then a no-op. */
   readonly aborted: boolean;
+  /** When the request arrived, on shared/clock.ts monotonicMs (request duration metric). */
+  readonly startedAtMs: number;
   /** `closeConnection`: end the keep-alive connection after this response (e.g. an unread body). */
   respond(status: number, headers: Readonly<Record<string, string>>, body: Buffer | string, closeConnection?: boolean): void;
   /**

@@ -1,4 +1,5 @@
 import type * as UwsTypes from 'uWebSockets.js';
+import { monotonicMs } from '../../shared/clock.js';
 import { GatewayError } from '../../shared/errors.js';
 import type { HttpRequest, HttpResponse, HttpStream, TransportOptions } from './transport.js';
 
@@ -27,6 +28,7 @@ export const STATUS_TEXT: Record<number, string> = {
 
 export class UwsHttpResponse implements HttpResponse {
   aborted = false;
+  readonly startedAtMs = monotonicMs();
   private done = false;
   private streamed: UwsHttpStream | null = null;
   constructor(

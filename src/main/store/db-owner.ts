@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errnoText } from '../../shared/errno.js';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { journalPathOf, rollbackHotJournal } from './hot-journal.js';
@@ -74,7 +75,11 @@ export function ownerPathOf(dbPath: string): string {
 }
 
 export async function acquireDbOwnership(dbPath: string): Promise<DbOwnership> {
-  mkdirSync(dirname(dbPath), { recursive: true });
+  try {
+    mkdirSync(dirname(dbPath), { recursive: true });
+  } catch (err) {
+    throw storageError(dbPath, err, `creating its directory ${dirname(dbPath)}`);
+  }
   const ownerPath = ownerPathOf(dbPath);
   const lockDir = lockDirOf(dbPath);
   const lock = await lockUnlessLiveOwner(dbPath, ownerPath);
@@ -95,7 +100,7 @@ export async function acquireDbOwnership(dbPath: string): Promise<DbOwnership> {
     }
     if (staleOwnerPid !== null) log.warn('stale database owner found; taking over', { db: dbPath, stale_pid: staleOwnerPid });
     const recovered = staleOwnerPid === null ? NOTHING_RECOVERED : recoverStaleLock(dbPath);
-    writeOwner(ownerPath);
+    writeOwner(dbPath, ownerPath);
     let released: Promise<void> | null = null;
     return {
       ownerPath,
@@ -146,12 +151,26 @@ export function recoverStaleLock(dbPath: string): StaleLockRecovery {
   return { journalReplayed, pagesRestored, lockRemoved };
 }
 
-/** Written whole under a temporary name, then renamed: a reader never sees a torn record. */
-function writeOwner(path: string): void {
+/**
+ * Written whole under a temporary name, then renamed: a reader never sees a torn record. A file
+ * that could not be written (disk full, read-only file system) is removed and the error names the
+ * database and the errno (issue 15, defect 1).
+ */
+function writeOwner(dbPath: string, path: string): void {
   const record: OwnerRecord = { pid: process.pid, since: new Date().toISOString() };
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(record));
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, JSON.stringify(record));
+    renameSync(tmp, path);
+  } catch (err) {
+    removeIfPresent(tmp);
+    throw storageError(dbPath, err, `writing its owner file ${path}`);
+  }
+}
+
+/** One clear start-up error: the database, the errno, and what we were doing. */
+function storageError(dbPath: string, err: unknown, doing: string): GatewayError {
+  return new GatewayError('store_failed', `cannot use database ${dbPath}: ${errnoText(err)} ${doing}`, { cause: err });
 }
 
 function removeIfPresent(path: string): void {

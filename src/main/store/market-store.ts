@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
-import { fromWire, GatewayError } from '../../shared/errors.js';
-import type { ClosedBatchMessage, CommittedMessage, MainInbound, ReadResult, SeriesSummary } from '../../writer/contract.js';
+import { GatewayError } from '../../shared/errors.js';
+import { WriterProducer, type CommittedMessage, type MainInbound, type ReadResult, type SeriesSummary } from '../../writer/contract.js';
 import type { WriterStats } from '../../writer/contract.js';
 import { concatPacked } from '../../domain/candle-batch.js';
 
@@ -47,77 +47,61 @@ export interface MarketStore {
   readonly inFlightCandles: number;
 }
 
-interface PendingWrite {
-  readonly candles: number;
-  resolve(): void;
-  reject(err: Error): void;
-}
-
-/** The main-thread write path shared by both implementations: sequence, bound, acks. */
+/**
+ * The main-thread write path shared by both implementations: the writer-producer protocol
+ * (writer/producer.ts) in transfer mode with acks from the writer's notices. HTTP writes are not
+ * copied for a resend: when the writer dies their callers get `store_failed` and retry. The
+ * queue bound is the writer's own count (it refuses with `overloaded`), not a second one here.
+ */
 export abstract class StoreClientBase {
-  private seq = 0;
-  private readonly pending = new Map<number, PendingWrite>();
+  protected readonly producer = new WriterProducer({ window: Infinity, mode: 'transfer', commitFailure: 'reject' });
   private readonly listeners: Array<(msg: CommittedMessage) => void> = [];
-  private inFlight = 0;
   /** Set when close() begins: later writes are refused instead of sent to a closing writer. */
   protected closingWrites = false;
-
-  constructor(private readonly maxInFlightCandles: number) {}
+  /** Why the last commit failed, until one succeeds (readiness). */
+  private commitProblem: string | null = null;
 
   get inFlightCandles(): number {
-    return this.inFlight;
+    return this.producer.stats().unackedCandles;
+  }
+
+  /** The writer's last commit failed (disk full, read-only…): its reason, else null. */
+  get commitFailure(): string | null {
+    return this.commitProblem;
   }
 
   onCommitted(listener: (msg: CommittedMessage) => void): void {
     this.listeners.push(listener);
   }
 
-  write(candles: readonly SeriesCandles[], options: { publish: boolean }): Promise<void> {
-    if (this.closingWrites) return Promise.reject(new GatewayError('shutting_down', 'the gateway is stopping; write refused'));
-    const total = candles.reduce((n, c) => n + c.data.length / CANDLE_STRIDE, 0);
-    if (this.inFlight + total > this.maxInFlightCandles) {
-      return Promise.reject(new GatewayError('overloaded', `writer queue full (${this.inFlight} candles pending)`));
-    }
+  async write(candles: readonly SeriesCandles[], options: { publish: boolean }): Promise<void> {
+    if (this.closingWrites) throw new GatewayError('shutting_down', 'the gateway is stopping; write refused');
     const data = candles.length === 1 ? candles[0]!.data : concatPacked(candles.map((c) => c.data));
-    const msg: ClosedBatchMessage = {
-      t: 'closed',
-      seq: ++this.seq,
+    await this.producer.send({
       series: candles.map((c) => c.seriesId),
       counts: candles.map((c) => c.data.length / CANDLE_STRIDE),
       data,
       publish: options.publish,
-    };
-    this.inFlight += total;
-    return new Promise<void>((resolve, reject) => {
-      this.pending.set(msg.seq, { candles: total, resolve, reject });
-      this.sendToWriter(msg);
     });
   }
-
-  protected abstract sendToWriter(msg: ClosedBatchMessage): void;
 
   /** Feed every message the writer sends to the main thread here. */
   protected handleWriterMessage(msg: MainInbound): void {
     if (msg.t === 'committed') {
+      this.commitProblem = null;
       for (const listener of this.listeners) listener(msg);
-      for (const seq of msg.mainAcks) this.settle(seq)?.resolve();
+      for (const seq of msg.mainAcks) this.producer.ack({ t: 'ack', seq, ok: true, committed: 0 });
+    } else if (msg.t === 'commit_failed') {
+      this.commitProblem = msg.error.message;
+      for (const seq of msg.mainSeqs) this.producer.ack({ t: 'ack', seq, ok: false, committed: 0, error: msg.error, retrying: true });
     } else {
-      const err = fromWire(msg.error);
-      for (const seq of msg.mainSeqs) this.settle(seq)?.reject(err);
+      this.producer.ack(msg);
     }
   }
 
-  /** Fails every write still waiting (the writer is gone). */
-  protected failAllPending(err: Error): void {
-    for (const seq of [...this.pending.keys()]) this.settle(seq)?.reject(err);
-  }
-
-  private settle(seq: number): PendingWrite | undefined {
-    const p = this.pending.get(seq);
-    if (p) {
-      this.pending.delete(seq);
-      this.inFlight -= p.candles;
-    }
-    return p;
+  /** The writer is gone: every write still waiting fails with `err`, and a new writer starts clean. */
+  protected writerLost(err: Error): void {
+    this.commitProblem = null;
+    this.producer.writerLost(err);
   }
 }

@@ -1,17 +1,18 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger, getLogLevel } from '../../shared/log.js';
-import type { ClosedBatchMessage, MainInbound, ReadResult, SeriesSummary } from '../../writer/contract.js';
-import { transfer, wrap, type Remote } from '../../shared/comlink.js';
-import { spawnWorker } from '../threads/worker-entry.js';
+import type { MainInbound, ReadResult, SeriesSummary, WriterApi, WriterSettings, WriterStats } from '../../writer/contract.js';
+import { transfer, type Remote } from '../../shared/comlink.js';
+import { WorkerHandle } from '../threads/worker-handle.js';
 import { recoverStaleLock } from './db-owner.js';
 import { StoreClientBase, type MarketStore } from './market-store.js';
-import type { WriterApi, WriterSettings, WriterStats } from '../../writer/contract.js';
 
 const log = createLogger('store.client');
 
-/** Restarts allowed for a crashed writer before the store gives up (and readiness stays down). */
+/** Restarts in a row allowed for a crashing writer before the store gives up (readiness stays down). */
 const MAX_WRITER_RESTARTS = 5;
+/** A writer that lived this long before dying restarts after the shortest delay again. */
+const WRITER_STABLE_AFTER_MS = 60_000;
 
 /**
  * The main thread's handle on the writer worker: closed batches go on a dedicated data port
@@ -22,33 +23,69 @@ const MAX_WRITER_RESTARTS = 5;
  * dies we know nobody has the file open and may repair its lock before starting a new one.
  */
 export class WorkerStore extends StoreClientBase implements MarketStore {
-  private worker!: Worker;
-  private api!: Remote<WriterApi>;
-  private dataPort!: MessagePort;
+  private readonly handle: WorkerHandle<WriterApi>;
+  private dataPort: MessagePort | null = null;
   private closing = false;
-  private restarts = 0;
-  private ready!: Promise<void>;
-  /**
-   * Rejecters of calls in flight to the current writer: when it exits they fail instead of
-   * hanging. (Not a Promise.race against a "lost" promise: every race would leave a reaction on
-   * that never-settling promise, retaining each call's result for the process's life.)
-   */
-  private readonly inFlightCalls = new Set<(err: Error) => void>();
+  private readonly ready: Promise<void>;
   private readonly restartListeners: Array<() => void> = [];
   private readonly lostListeners: Array<() => void> = [];
 
   constructor(private readonly settings: WriterSettings) {
-    super(settings.maxPendingCandles);
-    this.start();
+    super();
+    this.handle = new WorkerHandle<WriterApi>({
+      name: 'writer',
+      entry: 'writer',
+      downCode: 'store_failed',
+      // A read or flush during a writer restart waits for the new writer.
+      callsWaitForRestart: true,
+      spawnData: () => {
+        this.dataPort?.close(); // the previous writer's end died with it
+        const { port1, port2 } = new MessageChannel();
+        this.dataPort = port1;
+        return { data: { settings, mainPort: port2, logLevel: getLogLevel() }, transferList: [port2] };
+      },
+      onMessage: (msg) => this.handleWriterMessage(msg as MainInbound),
+      onUp: (restarted) => {
+        this.producer.attach(this.dataPort);
+        if (restarted) this.restartListeners.forEach((l) => l());
+      },
+      onDown: (code) => this.onWriterDown(code),
+      restart: {
+        backoff: { baseMs: 50, capMs: 5_000 },
+        stableAfterMs: WRITER_STABLE_AFTER_MS,
+        maxRestarts: MAX_WRITER_RESTARTS,
+        // A writer that cannot open the database at start-up is a fatal start-up error.
+        retryFirstStart: false,
+        before: () => recoverStaleLock(settings.dbPath),
+      },
+    });
+    this.ready = this.handle.start().catch((err: Error) => {
+      this.dataPort?.close();
+      // The thread is gone and the process owns the file: nothing of the failed open may remain.
+      try {
+        recoverStaleLock(settings.dbPath);
+      } catch (e) {
+        log.warn('could not remove the lock of the failed writer', { error: e });
+      }
+      throw err;
+    });
+    this.ready.catch(() => undefined);
   }
 
-  /** Resolves when the writer has opened the database (rejects if it could not). */
+  /** Resolves when the writer has opened the database; rejects with its reason if it could not. */
   whenReady(): Promise<void> {
     return this.ready;
   }
 
   get isAlive(): boolean {
-    return !this.closing && this.worker.threadId !== -1;
+    return !this.closing && this.handle.isUp;
+  }
+
+  /** Why the gateway cannot take writes right now (readiness): writer down, or commits failing. */
+  notReadyReasons(): string[] {
+    if (!this.isAlive) return ['writer is down'];
+    const failure = this.commitFailure;
+    return failure ? [`store cannot commit: ${failure}`] : [];
   }
 
   /** Called after a crashed writer was replaced: producers must connect again. */
@@ -65,118 +102,86 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
     this.lostListeners.push(listener);
   }
 
-  protected sendToWriter(msg: ClosedBatchMessage): void {
-    this.dataPort.postMessage(msg, [msg.data.buffer as ArrayBuffer]);
+  tail(seriesId: string, limit: number): Promise<ReadResult> {
+    return this.call((api) => api.tail(seriesId, limit));
   }
 
-  async tail(seriesId: string, limit: number): Promise<ReadResult> {
-    return this.call(() => this.api.tail(seriesId, limit));
+  after(seriesId: string, since: number, limit: number): Promise<ReadResult> {
+    return this.call((api) => api.after(seriesId, since, limit));
   }
 
-  async after(seriesId: string, since: number, limit: number): Promise<ReadResult> {
-    return this.call(() => this.api.after(seriesId, since, limit));
+  between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult> {
+    return this.call((api) => api.between(seriesId, from, to, limit));
   }
 
-  async between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult> {
-    return this.call(() => this.api.between(seriesId, from, to, limit));
+  head(seriesId: string): Promise<number | null> {
+    return this.call((api) => api.head(seriesId));
   }
 
-  async head(seriesId: string): Promise<number | null> {
-    return this.call(() => this.api.head(seriesId));
+  count(seriesId?: string, atMost?: number): Promise<number> {
+    return this.call((api) => api.count(seriesId, atMost));
   }
 
-  async count(seriesId?: string, atMost?: number): Promise<number> {
-    return this.call(() => this.api.count(seriesId, atMost));
+  stats(): Promise<WriterStats> {
+    return this.call((api) => api.stats());
   }
 
-  async summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary> {
-    return this.call(() => this.api.summary(seriesId, tfSeconds, maxRecentGaps));
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary> {
+    return this.call((api) => api.summary(seriesId, tfSeconds, maxRecentGaps));
   }
 
-  async stats(): Promise<WriterStats> {
-    return this.call(() => this.api.stats());
-  }
-
-  async flush(): Promise<void> {
-    return this.call(() => this.api.flush());
+  flush(): Promise<void> {
+    return this.call((api) => api.flush());
   }
 
   async connectProducer(name: string): Promise<MessagePort> {
     const { port1, port2 } = new MessageChannel();
-    await this.call(() => this.api.attachProducer(name, transfer(port2, [port2])));
+    await this.call((api) => api.attachProducer(name, transfer(port2, [port2])));
     return port1;
   }
 
+  /**
+   * Commits everything accepted and closes the database. When the writer cannot close cleanly its
+   * thread is ended anyway and its lock repaired as after a crash, so the next start finds the
+   * database usable; the failure is still reported.
+   */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.closingWrites = true;
-    try {
-      await this.api.close();
-    } finally {
-      this.dataPort.close();
-      await this.worker.terminate();
-    }
-  }
-
-  private start(): void {
-    const { port1, port2 } = new MessageChannel();
-    this.dataPort = port1;
-    this.worker = spawnWorker('writer', { settings: this.settings, mainPort: port2, logLevel: getLogLevel() }, { transferList: [port2], name: 'writer' });
-    this.api = wrap<WriterApi>(this.worker);
-    this.ready = new Promise<void>((resolve, reject) => {
-      // The worker port also carries comlink replies (no `t`); those belong to comlink.
-      const onMessage = (msg: MainInbound | { t: 'ready' } | { t: 'open_failed'; message: string } | { t?: undefined }) => {
-        if (msg.t === 'committed' || msg.t === 'commit_failed') this.handleWriterMessage(msg);
-        else if (msg.t === 'ready') resolve();
-        else if (msg.t === 'open_failed') reject(new GatewayError('store_failed', msg.message));
-      };
-      this.worker.on('message', onMessage);
-    });
-    this.ready.catch(() => undefined);
-    this.worker.on('error', (err) => log.error('writer thread failed', { error: err }));
-    this.worker.on('exit', (code) => {
-      const err = new GatewayError(this.closing ? 'shutting_down' : 'store_failed', `writer thread exited (code ${code})`);
-      for (const reject of this.inFlightCalls) reject(err);
-      this.inFlightCalls.clear();
-      this.onExit(code);
-    });
-  }
-
-  private onExit(code: number): void {
-    if (this.closing) return;
-    const err = new GatewayError('store_failed', `writer thread exited (code ${code})`);
-    this.failAllPending(err);
-    for (const listener of this.lostListeners) listener();
-    if (this.restarts >= MAX_WRITER_RESTARTS) {
-      log.error('writer thread keeps dying; not restarting it again', { restarts: this.restarts });
-      return;
-    }
-    this.restarts++;
-    log.error('writer thread exited; repairing the lock and restarting it', { code, restart: this.restarts });
-    try {
+    const started = await this.ready.then(
+      () => true,
+      () => false,
+    );
+    let failure: unknown = null;
+    if (started) await this.handle.call((api) => api.close()).catch((err: unknown) => (failure = err));
+    this.dataPort?.close();
+    await this.handle.close();
+    if (failure !== null) {
+      log.error('writer did not close cleanly; repairing its lock', { error: failure });
       recoverStaleLock(this.settings.dbPath);
-      this.start();
-      this.ready.then(() => this.restartListeners.forEach((l) => l())).catch((e) => log.error('writer restart failed', { error: e }));
-    } catch (e) {
-      log.error('writer restart failed', { error: e });
+      throw failure;
     }
-  }
-
-  private async call<T>(fn: () => Promise<T> | T): Promise<T> {
-    if (this.closing) throw new GatewayError('shutting_down', 'store is closing');
-    await this.ready;
-    return new Promise<T>((resolve, reject) => {
-      this.inFlightCalls.add(reject);
-      Promise.resolve()
-        .then(fn)
-        .then(resolve, reject)
-        .finally(() => this.inFlightCalls.delete(reject));
-    });
   }
 
   /** Test hook: kills the writer thread as a crash would (the store restarts it). */
   async crashWriterForTest(): Promise<void> {
-    await this.worker.terminate();
+    await this.handle.thread?.terminate();
+  }
+
+  /** The current writer thread (tests). */
+  get thread(): Worker | undefined {
+    return this.handle.thread;
+  }
+
+  private call<T>(fn: (api: Remote<WriterApi>) => Promise<T> | T): Promise<T> {
+    if (this.closing) return Promise.reject(new GatewayError('shutting_down', 'store is closing'));
+    return this.ready.then(() => this.handle.call(fn));
+  }
+
+  private onWriterDown(code: number): void {
+    this.producer.attach(null);
+    this.writerLost(new GatewayError('store_failed', `writer thread exited (code ${code})`));
+    for (const listener of this.lostListeners) listener();
   }
 }

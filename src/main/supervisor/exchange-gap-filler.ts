@@ -1,6 +1,5 @@
 import { binanceSeriesOf } from '../../domain/binance-symbols.js';
 import { candleCount } from '../../domain/candle.js';
-import { describeError } from '../../shared/errors.js';
 import type { GapFiller } from '../hub/subscription.js';
 import type { StoreGapFiller } from '../hub/store-gap-filler.js';
 import type { BackfillResult } from '../../ingest/contract.js';
@@ -64,7 +63,7 @@ export class ExchangeGapFiller implements GapFiller {
         if (r.ok) log.info('gap backfilled from REST', { seriesId, from, to, candles: r.candles });
         else log.warn('gap backfill from REST stopped short; subscribers get a gap', { seriesId, from, to, candles: r.candles, error: r.error?.message });
       },
-      (err) => log.warn('gap backfill from REST failed; subscribers get a gap', { seriesId, from, to, error: describeError(err) }),
+      (err) => log.warn('gap backfill from REST failed; subscribers get a gap', { seriesId, from, to, error: err }),
     );
     pending = Promise.race([fetched, timeout]).finally(() => {
       clearTimeout(timer);

@@ -1,5 +1,4 @@
 import { binanceSeriesOf } from '../../domain/binance-symbols.js';
-import { describeError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { MarketStore } from '../store/market-store.js';
 
@@ -46,7 +45,7 @@ export function followImports(
     fillBehindImport(store, (from, to) => fill(seriesId, from, to), seriesId, lastTime).then(
       (range) =>
         range && log.info('history imported behind a running job; filling up to its first candle from REST', { seriesId, from: range[0], to: range[1] }),
-      (err) => log.warn('could not fill behind imported history', { seriesId, error: describeError(err) }),
+      (err) => log.warn('could not fill behind imported history', { seriesId, error: err }),
     );
   });
 }

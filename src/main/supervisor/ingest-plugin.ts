@@ -1,4 +1,3 @@
-import { describeError } from '../../shared/errors.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
@@ -48,7 +47,7 @@ export async function runBeforeJobStart(hook: BeforeJobStart, seriesId: string):
     const outcome = await Promise.race([hook(seriesId), timeout]);
     if (outcome === 'timeout') log.warn('beforeJobStart is taking long; starting the job anyway', { seriesId, timeoutMs: BEFORE_JOB_START_TIMEOUT_MS });
   } catch (err) {
-    log.error('beforeJobStart failed; starting the job anyway', { seriesId, error: describeError(err) });
+    log.error('beforeJobStart failed; starting the job anyway', { seriesId, error: err });
   } finally {
     clearTimeout(timer);
   }

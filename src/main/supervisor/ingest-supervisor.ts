@@ -1,7 +1,5 @@
 import type { Config } from '../config/settings.js';
-import type { Candle } from '../../domain/candle.js';
 import type { SeriesId } from '../../domain/series-id.js';
-import { describeError } from '../../shared/errors.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
 import type { BackfillResult } from '../../ingest/contract.js';
@@ -11,9 +9,9 @@ import type { IngestState } from '../server/routes/ops-routes.js';
 import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
 import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin, type SeriesIngestView } from './ingest-plugin.js';
 import { followImports, type HistoryHooks } from './history-fill.js';
-import { IngestWorkerClient, type ProducerStore } from './ingest-worker-client.js';
+import type { IngestWorkerClient, ProducerStore } from './ingest-worker-client.js';
 import { JobTable, type JobEntry } from './job-table.js';
-import { ingestWorkerData, streamable, workerIndexOf } from './worker-assignment.js';
+import { streamable, workerIndexOf } from './worker-assignment.js';
 
 const log = createLogger('supervisor');
 
@@ -21,8 +19,8 @@ export interface IngestSupervisorOptions {
   readonly config: Config;
   readonly whitelist: readonly string[];
   readonly store: ProducerStore;
-  /** Forming candles from the workers (→ hub.publishForming). */
-  readonly onForming: (seriesId: string, candle: Candle) => void;
+  /** The worker threads' clients, not started (worker-assignment.ts `ingestWorkerClients`). */
+  readonly workers: readonly IngestWorkerClient[];
   readonly beforeJobStart?: BeforeJobStart;
   /** The history bootstrap: imports behind a running job are filled up to it from REST. */
   readonly history?: Pick<HistoryHooks, 'onBootstrapped'>;
@@ -43,7 +41,7 @@ export interface IngestSupervisorOptions {
 export class IngestSupervisor implements IngestPlugin {
   readonly demand: IngestDemand = { acquire: (s) => this.acquire(s), release: (s) => this.release(s) };
   private readonly table: JobTable;
-  private readonly workers: IngestWorkerClient[];
+  private readonly workers: readonly IngestWorkerClient[];
   /** Series started in a worker, as far as we know. */
   private readonly live = new Set<string>();
   /** Per series: its start/stop operations, chained so they reach the worker in order. */
@@ -56,23 +54,15 @@ export class IngestSupervisor implements IngestPlugin {
   private constructor(private readonly opts: IngestSupervisorOptions) {
     this.clock = opts.clock ?? systemClock;
     this.table = new JobTable(opts.config.ondemandMaxJobs);
-    const data = ingestWorkerData(opts.config);
-    this.workers = Array.from(
-      { length: opts.config.ingestWorkers },
-      (_, index) =>
-        new IngestWorkerClient({
-          index,
-          data,
-          store: opts.store,
-          onForming: opts.onForming,
-          onDown: (i) => this.onWorkerDown(i),
-          onUp: (i) => this.onWorkerUp(i),
-        }),
-    );
+    this.workers = opts.workers;
+    for (const w of this.workers) {
+      w.onDown((i) => this.onWorkerDown(i));
+      w.onUp((i) => this.onWorkerUp(i));
+    }
     opts.store.onRestart?.(() => {
       log.warn('writer restarted; handing every ingest worker a new port (unacked batches are re-sent)');
       for (const w of this.workers)
-        w.reconnectWriter().catch((err) => log.error('could not reconnect an ingest worker to the writer', { worker: w.index, error: describeError(err) }));
+        w.reconnectWriter().catch((err) => log.error('could not reconnect an ingest worker to the writer', { worker: w.index, error: err }));
       // A start that failed while the writer was gone (its store head could not be read) goes again.
       for (const w of this.workers) if (w.isAlive) this.onWorkerUp(w.index);
     });
@@ -89,9 +79,7 @@ export class IngestSupervisor implements IngestPlugin {
   static async start(opts: IngestSupervisorOptions): Promise<IngestSupervisor> {
     const supervisor = new IngestSupervisor(opts);
     // A worker that fails to start is retried by its client; readiness says it is down meanwhile.
-    await Promise.all(
-      supervisor.workers.map((w) => w.start().catch((err) => log.error('ingest worker failed to start', { worker: w.index, error: describeError(err) }))),
-    );
+    await Promise.all(supervisor.workers.map((w) => w.start().catch((err) => log.error('ingest worker failed to start', { worker: w.index, error: err }))));
     if (opts.config.enableWhitelistIngest) {
       for (const seriesId of opts.whitelist) {
         if (!streamable(seriesId)) {
@@ -254,9 +242,7 @@ export class IngestSupervisor implements IngestPlugin {
   }
 
   private serial(seriesId: string, op: () => Promise<void>): Promise<void> {
-    const next = (this.ops.get(seriesId) ?? Promise.resolve())
-      .then(op)
-      .catch((err) => log.error('ingest job operation failed', { seriesId, error: describeError(err) }));
+    const next = (this.ops.get(seriesId) ?? Promise.resolve()).then(op).catch((err) => log.error('ingest job operation failed', { seriesId, error: err }));
     this.ops.set(seriesId, next);
     void next.then(() => {
       if (this.ops.get(seriesId) === next) this.ops.delete(seriesId);

@@ -4,6 +4,7 @@ import { StoreGapFiller } from '../hub/store-gap-filler.js';
 import { ExchangeGapFiller } from './exchange-gap-filler.js';
 import type { BeforeJobStart } from './ingest-plugin.js';
 import { IngestSupervisor } from './ingest-supervisor.js';
+import { ingestWorkerClients } from './worker-assignment.js';
 
 /** Live ingest runs when whitelist or on-demand ingest is on (contract §4). */
 export function liveIngestEnabled(config: Config): boolean {
@@ -13,7 +14,7 @@ export function liveIngestEnabled(config: Config): boolean {
 /**
  * The gateway plugins of live Binance ingest: the supervisor (`ingest`) and, for
  * ENABLE_MARKET_GAP_BACKFILL, a hub gap filler that falls back to REST through it. The hub is
- * built before the supervisor (the supervisor feeds it forming candles), so the filler finds the
+ * built before the supervisor (the ingest workers feed it forming candles), so the filler finds the
  * supervisor through this closure once it runs.
  */
 export function liveIngestPlugins(beforeJobStart?: (core: GatewayCore) => BeforeJobStart): Required<Pick<GatewayPlugins, 'ingest' | 'gapFiller'>> {
@@ -25,7 +26,8 @@ export function liveIngestPlugins(beforeJobStart?: (core: GatewayCore) => Before
         config: core.config,
         whitelist: core.whitelist,
         store: core.store,
-        onForming: (seriesId, candle) => core.hub.publishForming(seriesId, candle),
+        // Forming candles go from each worker's client straight to the hub.
+        workers: ingestWorkerClients(core.config, core.store, core.hub),
         // The freqtrade bootstrap runs before a job starts, so its REST fill covers file end → now.
         beforeJobStart: beforeJobStart?.(core) ?? (history ? async (seriesId) => void (await history.ensure(seriesId)) : undefined),
         history: history ?? undefined,

@@ -1,6 +1,7 @@
 import type { Config } from '../config/settings.js';
 import { binanceSeriesOf } from '../../domain/binance-symbols.js';
 import type { IngestWorkerData } from '../../ingest/contract.js';
+import { IngestWorkerClient, type FormingSink, type ProducerStore } from './ingest-worker-client.js';
 
 /** Which worker runs a series, whether one can, and what every worker is told at spawn. */
 
@@ -49,4 +50,13 @@ export function workerIndexOf(seriesId: string, workers: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return (h >>> 0) % workers;
+}
+
+/**
+ * The gateway's ingest worker clients (INGEST_WORKERS of them, not started). Their forming
+ * candles go to `forming` (the hub) directly; the supervisor only decides which series run where.
+ */
+export function ingestWorkerClients(config: Config, store: ProducerStore, forming: FormingSink): IngestWorkerClient[] {
+  const data = ingestWorkerData(config);
+  return Array.from({ length: config.ingestWorkers }, (_, index) => new IngestWorkerClient({ index, data, store, forming }));
 }

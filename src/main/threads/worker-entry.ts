@@ -15,6 +15,11 @@ export interface WorkerEntry {
 const runningFromSource = import.meta.url.endsWith('.ts');
 
 export function workerEntry(name: string): WorkerEntry {
+  // A module given by URL (a test's own worker) rather than a name in workers/.
+  if (name.startsWith('file:')) {
+    const shim = new URL('../../../workers/ts-shim.mjs', import.meta.url).pathname;
+    return name.endsWith('.ts') ? { filename: shim, workerData: { __tsEntry: name } } : { filename: new URL(name).pathname, workerData: {} };
+  }
   if (runningFromSource) {
     const ts = new URL(`../../../workers/${name}.ts`, import.meta.url).href;
     return { filename: new URL('../../../workers/ts-shim.mjs', import.meta.url).pathname, workerData: { __tsEntry: ts } };
@@ -22,7 +27,7 @@ export function workerEntry(name: string): WorkerEntry {
   return { filename: new URL(`../../../workers/${name}.js`, import.meta.url).pathname, workerData: {} };
 }
 
-/** Starts `workers/<name>` with `data` as workerData (plus what the entry needs). */
+/** Starts `workers/<name>` (or the module at a `file:` URL) with `data` as workerData (plus what the entry needs). */
 export function spawnWorker(name: string, data: Record<string, unknown>, options: Omit<WorkerOptions, 'workerData'> = {}): Worker {
   const entry = workerEntry(name);
   return new Worker(entry.filename, { ...options, workerData: { ...data, ...entry.workerData } });

@@ -85,7 +85,8 @@ describe('BinanceRestClient against the fake exchange', () => {
   });
 
   it('an exchange-side hole is data, not an error', async () => {
-    const first = fake.generators.futures.history(FUT)[0]!.t / 1000;
+    // The day before the exchange's oldest bar: it has nothing there.
+    const first = fake.generators.futures.historyStartMs()! / 1000;
     const result = await client('futures').fetchClosed({ symbol: 'BTCUSDT', interval: '1m', tfSeconds: 60, fromTime: first - 86_400, toTime: first - 60 });
     expect(result).toMatchObject({ ok: true, requests: 1 });
     expect(result.candles).toHaveLength(0);

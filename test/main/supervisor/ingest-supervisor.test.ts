@@ -10,7 +10,7 @@ import { ManualClock } from '../../../src/shared/clock.js';
 import { setLogLevel } from '../../../src/shared/log.js';
 import { InThreadStore } from '../../support/in-thread-store.js';
 import { IngestSupervisor } from '../../../src/main/supervisor/ingest-supervisor.js';
-import { workerIndexOf } from '../../../src/main/supervisor/worker-assignment.js';
+import { ingestWorkerClients, workerIndexOf } from '../../../src/main/supervisor/worker-assignment.js';
 import { waitFor, waitForAsync } from '../../support/wait.js';
 
 /**
@@ -56,7 +56,7 @@ beforeAll(async () => {
     whitelist: [W, 'okx:spot:BTC/USDT:1m'],
     store,
     clock,
-    onForming: (seriesId) => forming.set(seriesId, (forming.get(seriesId) ?? 0) + 1),
+    workers: ingestWorkerClients(config, store, { publishForming: (seriesId) => forming.set(seriesId, (forming.get(seriesId) ?? 0) + 1) }),
     history: { onBootstrapped: (listener) => void (imported = listener) },
   });
 });

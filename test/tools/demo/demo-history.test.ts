@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CANDLE_STRIDE } from '../../../src/domain/candle.js';
 import { BAR_VOLATILITY, demoClock } from '../../../tools/demo/demo-clock.js';
-import { startDemoExchange } from '../../../tools/demo/demo-exchange.js';
+import { DEMO_HISTORY_DAYS, startDemoExchange } from '../../../tools/demo/demo-exchange.js';
+import { intervalOf } from '../../../tools/fake-binance/intervals.js';
 import { barsToCandles, writeDemoHistory } from '../../../tools/demo/demo-history.js';
 import { DEMO_SERIES, exchangeNamesOf } from '../../../tools/demo/demo-series.js';
 import type { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
@@ -31,26 +32,32 @@ describe('demo exchange and its history files', () => {
     fake = undefined;
   });
 
-  it('each demo series starts with its history; the files hold exactly those bars, ending right before the forming bar', async () => {
-    fake = await startDemoExchange({ clock: demoClock(60), series: DEMO_SERIES, historyBars: 300, seed: 1 });
-    const files = await writeDemoHistory(fake, DEMO_SERIES, tmp());
+  it("each history file holds the last N closed 1m bars of its symbol's path, ending right before the forming bar", async () => {
+    fake = await startDemoExchange({ clock: demoClock(60), series: DEMO_SERIES, seed: 1 });
+    fake.pause();
+    const files = await writeDemoHistory(fake, DEMO_SERIES, tmp(), 300);
     expect(files.map((f) => f.seriesId)).toEqual(DEMO_SERIES.map((s) => s.seriesId));
-    const forming = Math.floor(fake.now() / 60_000) * 60;
+    const now = fake.now();
+    const forming = Math.floor(now / 60_000) * 60;
     for (const file of files) {
       const series = DEMO_SERIES.find((s) => s.seriesId === file.seriesId)!;
-      const { market, stream } = exchangeNamesOf(series);
-      const bars = fake.generators[market].history(stream);
+      const { market, symbol } = exchangeNamesOf(series);
       const read = await readCandleFile(file.path, { tfSeconds: 60 });
       expect(read.reason).toBeUndefined();
       expect(read.gaps).toBe(0);
-      expect(Array.from(read.candles)).toEqual(Array.from(barsToCandles(bars)));
-      expect(file.rows).toBeGreaterThanOrEqual(300);
+      expect(file.rows).toBe(300);
+      expect(file.lastTime).toBe(forming - 60);
       expect(file.lastTime).toBe(read.candles[read.candles.length - CANDLE_STRIDE]);
-      // At real time no bar closes in these few ms, unless a minute boundary fell in between.
-      expect([forming - 60, forming]).toContain(file.lastTime);
-      expect(Number(bars[0]!.o)).toBe(series.startPrice);
+      const path = fake.generators[market];
+      const bars = path.klines(symbol, intervalOf('1m')!, { startTime: file.firstTime * 1000, endTime: file.lastTime * 1000, limit: 1000, now });
+      expect(Array.from(read.candles)).toEqual(Array.from(barsToCandles(bars)));
+      // The seeded price is where the symbol's path stands at 00:00 UTC of the fake's first day.
+      const dayStart = path.historyStartMs()! + DEMO_HISTORY_DAYS * 86_400_000;
+      expect(Number(path.klines(symbol, intervalOf('1m')!, { startTime: dayStart, limit: 1, now })[0]!.o)).toBe(series.startPrice);
       // Live carries on from the history's last close.
-      expect(fake.generators[market].formingBar(stream)!.o).toBe(bars.at(-1)!.c);
+      const live = path.klines(symbol, intervalOf('1m')!, { limit: 1, now })[0]!;
+      expect(live.t / 1000).toBe(forming);
+      expect(Number(live.o)).toBe(read.candles[read.candles.length - 2]);
     }
     expect(files.map((f) => f.path.slice(tmp().length + 1)).sort()).toEqual([
       'BTC_USDT-1m.feather',
@@ -60,13 +67,18 @@ describe('demo exchange and its history files', () => {
     ]);
   });
 
-  it("the fake's REST answers the same bars the files hold (what gap fill would fetch)", async () => {
-    fake = await startDemoExchange({ clock: demoClock(60), series: DEMO_SERIES, historyBars: 50, seed: 2 });
-    const [file] = await writeDemoHistory(fake, DEMO_SERIES.slice(0, 1), tmp());
+  it("the fake's REST answers the same bars the files hold (what gap fill would fetch), and history of every interval before them", async () => {
+    fake = await startDemoExchange({ clock: demoClock(60), series: DEMO_SERIES, seed: 2 });
+    const [file] = await writeDemoHistory(fake, DEMO_SERIES.slice(0, 1), tmp(), 50);
     const read = await readCandleFile(file!.path, { tfSeconds: 60 });
     const res = await fetch(`${fake.restUrl()}/fapi/v1/klines?symbol=BTCUSDT&interval=1m&startTime=${file!.firstTime * 1000}&limit=50`);
     const rows = (await res.json()) as string[][];
     expect(rows).toHaveLength(50);
     expect(rows.map((r) => [Number(r[0]) / 1000, ...r.slice(1, 6).map(Number)]).flat()).toEqual(Array.from(read.candles.subarray(0, 50 * CANDLE_STRIDE)));
+    // Deep history for the picker's other timeframes: 2,000 4h bars, and a day bar per day.
+    const fourHours = (await (await fetch(`${fake.restUrl()}/fapi/v1/klines?symbol=BTCUSDT&interval=4h&limit=1500`)).json()) as number[][];
+    expect(fourHours).toHaveLength(1500);
+    const days = (await (await fetch(`${fake.restUrl()}/fapi/v1/klines?symbol=BTCUSDT&interval=1d&limit=1000`)).json()) as number[][];
+    expect(days).toHaveLength(DEMO_HISTORY_DAYS + 1);
   });
 });

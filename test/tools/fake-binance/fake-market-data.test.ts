@@ -43,12 +43,14 @@ describe('fake Binance market data', () => {
     }
   });
 
-  it('a symbol the generator streams is priced from its own bars', async () => {
+  it("a ticker is the symbol's price path: its last price is the close of the kline open now, on REST and live", async () => {
     fake.pause();
     const row = (await get(fake, '/fapi/v1/ticker/24hr?symbol=ETHUSDT')).body;
-    const forming = fake.generators.futures.formingBar('ethusdt@kline_1m')!;
-    expect(row.lastPrice).toBe(forming.c);
-    expect(row.openPrice).toBe(fake.generators.futures.history('ethusdt@kline_1m')[0]!.o);
+    const klines = (await get(fake, '/fapi/v1/klines?symbol=ETHUSDT&interval=1m&limit=1')).body as string[][];
+    expect(row.lastPrice).toBe(klines[0]![4]);
+    // The same path as the 1h bars: the day's high is at least every hourly high of the last 23 full hours.
+    const hours = (await get(fake, '/fapi/v1/klines?symbol=ETHUSDT&interval=1h&limit=24')).body as string[][];
+    for (const h of hours.slice(1)) expect(+row.highPrice).toBeGreaterThanOrEqual(+h[2]!);
     fake.resume();
   });
 
@@ -56,16 +58,18 @@ describe('fake Binance market data', () => {
     fake.pause();
     const a = (await get(fake, '/api/v3/ticker/24hr')).body;
     expect((await get(fake, '/api/v3/ticker/24hr')).body).toEqual(a);
-    fake.resume();
-    await new Promise((r) => setTimeout(r, 200)); // 200 ms real = 12 s virtual at barMs 1000
+    fake.advance(60_000); // a minute of trading
     const c = (await get(fake, '/api/v3/ticker/24hr')).body;
     expect(c.find((r: any) => r.symbol === 'SOLUSDT').lastPrice).not.toBe(a.find((r: any) => r.symbol === 'SOLUSDT').lastPrice);
+    fake.resume();
   });
 
   it('the same seed and time give the same tickers; another seed or time, others', () => {
     const T = 1_700_000_000_000;
-    const at = (seed: number, t: number) =>
-      new FakeMarketData({ spot: new KlineGenerator(), futures: new KlineGenerator() }, () => t, undefined as never, seed).tickers('spot');
+    const at = (seed: number, t: number) => {
+      const generator = (market: 'spot' | 'futures') => new KlineGenerator({ seed, market, originMs: T });
+      return new FakeMarketData({ spot: generator('spot'), futures: generator('futures') }, () => t, undefined as never).tickers('spot');
+    };
     expect(at(5, T)).toEqual(at(5, T));
     const last = (rows: Record<string, unknown>[]) => rows.map((r) => r.lastPrice);
     expect(last(at(6, T))).not.toEqual(last(at(5, T)));

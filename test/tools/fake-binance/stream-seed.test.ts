@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { intervalOf } from '../../../tools/fake-binance/intervals.js';
 import { KlineGenerator, type Bar } from '../../../tools/fake-binance/kline-generator.js';
 
 const STREAM = 'btcusdt@kline_1m';
@@ -17,13 +18,15 @@ function spreadOf(values: number[]): number {
 
 const logReturns = (bars: readonly Bar[]) => bars.map((b) => Math.log(Number(b.c) / Number(b.o)));
 
-describe('KlineGenerator stream seeds (the demo: history that reads like live)', () => {
-  it('starts at the seeded price and tick size, with backfilled bars of many trades right before the forming one', () => {
+describe('KlineGenerator seeds (the demo: history that reads like live)', () => {
+  it('starts the path at the seeded price and tick size; backfilled bars of many trades come right before the forming one', () => {
     const gen = new KlineGenerator({ seed: 3 });
-    gen.addStream(STREAM, START + 12_345, { startPrice: 64_000, priceDecimals: 2, backfillBars: 100, tradesPerBar: 240 });
+    gen.addStream(STREAM, START + 12_345, { startPrice: 64_000, priceDecimals: 2, backfillBars: 100, tradesPerMinute: 240 });
     const history = gen.history(STREAM);
     expect(history).toHaveLength(100);
-    expect(history[0]!.o).toBe('64000.00');
+    // The seeded price is the path's at 00:00 UTC of the origin day (the first `now` seen).
+    const originDay = Math.floor(START / 86_400_000) * 86_400_000;
+    expect(gen.klines('BTCUSDT', intervalOf('1m')!, { startTime: originDay, limit: 1, now: START })[0]!.o).toBe('64000.00');
     expect(history.at(-1)!.t).toBe(START - 60_000); // the bar before the one containing "now"
     history.forEach((bar, i) => {
       expect(bar.n).toBe(240);
@@ -42,26 +45,43 @@ describe('KlineGenerator stream seeds (the demo: history that reads like live)',
     expect(JSON.parse(forming.data).k.o).toBe(history.at(-1)!.c);
   });
 
-  it('backfilled bars of N trades look like live bars of N ticks (same spread of closes)', () => {
-    const backfilled = new KlineGenerator({ seed: 5, tradeStep: 0.0004 });
-    backfilled.addStream(STREAM, START, { startPrice: 100, backfillBars: 400, tradesPerBar: 60 });
-    const live = new KlineGenerator({ seed: 6, tradeStep: 0.0004 });
-    live.addStream(STREAM, START, { startPrice: 100 });
-    runLive(live, 400, 1000); // 60 ticks per 1m bar
+  it('a symbol is seeded once: a different seed for a path in use is an error, the same one is not', () => {
+    const gen = new KlineGenerator({ seed: 3 });
+    gen.addStream(STREAM, START, { startPrice: 100, priceDecimals: 2 });
+    expect(gen.addStream('btcusdt@kline_5m', START, { startPrice: 100 })).toBe(true);
+    expect(() => gen.addStream('btcusdt@kline_15m', START, { startPrice: 101 })).toThrow(/already exists/);
+    expect(() => gen.seedSymbol('BTCUSDT', { priceDecimals: 4 }, START)).toThrow(/already exists/);
+  });
+
+  it('bars of K trades per minute spread like K trades of ±tradeStep, in history and live alike', () => {
+    const gen = new KlineGenerator({ seed: 5, tradeStep: 0.0004 });
+    gen.addStream(STREAM, START, { startPrice: 100, backfillBars: 400, tradesPerMinute: 60 });
+    runLive(gen, 400, 1000);
     const rms = (r: number[]) => Math.sqrt(r.reduce((a, b) => a + b * b, 0) / r.length);
-    // 60 uniform steps within ±0.04 %: 0.04 % · √(60/3) ≈ 0.18 % per bar, either way.
+    // 60 uniform steps within ±0.04 %: 0.04 % · √(60/3) ≈ 0.18 % per bar.
     const expected = 0.0004 * Math.sqrt(20);
-    for (const bars of [backfilled.history(STREAM), live.history(STREAM)]) {
-      expect(bars.length).toBeGreaterThanOrEqual(399);
-      expect(rms(logReturns(bars))).toBeGreaterThan(expected * 0.85);
-      expect(rms(logReturns(bars))).toBeLessThan(expected * 1.15);
+    const bars = gen.history(STREAM);
+    for (const part of [bars.slice(0, 400), bars.slice(400)]) {
+      expect(part.length).toBeGreaterThanOrEqual(399);
+      expect(rms(logReturns(part))).toBeGreaterThan(expected * 0.85);
+      expect(rms(logReturns(part))).toBeLessThan(expected * 1.15);
+    }
+  });
+
+  it('by default a 1m bar moves like a calm crypto minute (σ 0.15 %), however many trades make it', () => {
+    const rms = (r: number[]) => Math.sqrt(r.reduce((x, y) => x + y * y, 0) / r.length);
+    for (const tradesPerMinute of [1, 12, 240]) {
+      const gen = new KlineGenerator({ seed: 8 });
+      gen.addStream(STREAM, START, { startPrice: 100, backfillBars: 600, tradesPerMinute });
+      expect(rms(logReturns(gen.history(STREAM)))).toBeGreaterThan(0.0015 * 0.85);
+      expect(rms(logReturns(gen.history(STREAM)))).toBeLessThan(0.0015 * 1.15);
     }
   });
 
   it('activitySpread varies volume bar to bar; without it, bars of many trades have nearly equal volume', () => {
     const volumes = (activitySpread: number) => {
       const gen = new KlineGenerator({ seed: 9, activitySpread });
-      gen.addStream(STREAM, START, { backfillBars: 300, tradesPerBar: 240 });
+      gen.addStream(STREAM, START, { backfillBars: 300, tradesPerMinute: 240 });
       return gen.history(STREAM).map((b) => Number(b.v));
     };
     expect(spreadOf(volumes(0))).toBeLessThan(0.1);
@@ -75,6 +95,6 @@ describe('KlineGenerator stream seeds (the demo: history that reads like live)',
       for (let now = START; now < START + 5 * 60_000; now += 7_000) out.push(...gen.tick(now).map((f) => f.data));
       return out;
     };
-    expect(frames(new KlineGenerator({ seed: 4 }))).toEqual(frames(new KlineGenerator({ seed: 4, activitySpread: 0, tradeStep: 0.001 })));
+    expect(frames(new KlineGenerator({ seed: 4 }))).toEqual(frames(new KlineGenerator({ seed: 4, activitySpread: 0, minuteVolatility: 0.0015 })));
   });
 });
