@@ -8,7 +8,7 @@ import { candleAt, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
 import type { Config } from '../main/config/settings.js';
 import type { LogLevel } from '../shared/log.js';
-import type { BinanceRestClient } from './binance/binance-rest.js';
+import type { BinanceRestClient } from '../exchange/binance/binance-rest.js';
 import type { BinanceStreamOptions } from './binance/binance-stream-options.js';
 import type { StreamManagerStats } from './binance/stream-manager.js';
 import type { ClosedBatcherStats } from './closed-batcher.js';
@@ -17,6 +17,7 @@ import type { ProducerStats } from '../writer/contract.js';
 
 /** The parts of a worker's stats, as the main thread's report reads them. */
 export type { ClosedBatcherStats, SeriesJobStats, StreamManagerStats };
+export type { BackfillProgress } from './jobs/hold-progress.js';
 
 /** The worker's producer toward the writer (its window, resends after a writer restart). */
 export type WriterLinkStats = ProducerStats;

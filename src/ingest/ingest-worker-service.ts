@@ -3,7 +3,7 @@ import type { Candle } from '../domain/candle.js';
 import { transfer } from '../shared/comlink.js';
 import { createLogger } from '../shared/log.js';
 import type { FetchedKlines, FetchedLatest, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
-import type { GapFillResult } from './binance/binance-rest.js';
+import type { GapFillResult } from '../exchange/binance/binance-rest.js';
 import { WriterProducer, type BatchAckMessage } from '../writer/contract.js';
 import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
 

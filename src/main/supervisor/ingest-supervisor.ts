@@ -6,7 +6,7 @@ import { createLogger } from '../../shared/log.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
 import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
-import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin } from './ingest-plugin.js';
+import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin, type SeriesIngestView } from './ingest-plugin.js';
 import type { ExchangeKlines, FetchedKlines, FetchedLatest } from '../holes/exchange-klines.js';
 import { followImports, type HistoryHooks } from '../holes/import-seam.js';
 import type { IngestWorkerClient, ProducerStore } from './ingest-worker-client.js';
@@ -140,6 +140,14 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
 
   fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
     return this.workerOf(seriesId).fetchLatest(seriesId, count, after);
+  }
+
+  async seriesStats(seriesId: string): Promise<SeriesIngestView | null> {
+    if (!streamable(seriesId)) return null;
+    const worker = this.workerOf(seriesId);
+    const stats = worker.isAlive ? await worker.stats().catch(() => null) : null;
+    if (!stats) return null;
+    return { job: stats.series.find((s) => s.seriesId === seriesId) ?? null, exchangeOffsetMs: stats.exchangeOffsetMs };
   }
 
   async state(): Promise<IngestState> {

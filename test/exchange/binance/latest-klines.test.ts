@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BinanceRestClient } from '../../../src/ingest/binance/binance-rest.js';
-import { fetchLatestClosed } from '../../../src/ingest/binance/latest-klines.js';
+import { BinanceRestClient } from '../../../src/exchange/binance/binance-rest.js';
+import { fetchLatestClosed } from '../../../src/exchange/binance/latest-klines.js';
 import { setLogLevel } from '../../../src/shared/log.js';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
 import { fakeRestRows } from '../../support/fake-rest-rows.js';
