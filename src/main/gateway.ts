@@ -60,11 +60,11 @@ export interface GatewayCore {
 export interface GatewayPlugins {
   /**
    * Live exchange ingest, created once the store and hub exist. Default: the Binance ingest
-   * supervisor (src/main/supervisor/) when whitelist or on-demand ingest is enabled. Its
-   * A plugin that can fetch from an exchange connects it with `core.backfill.connectExchange`.
+   * supervisor (src/main/supervisor/) when whitelist or on-demand ingest is enabled. A plugin
+   * that can fetch from an exchange connects it with `core.backfill.connectExchange`.
    */
   readonly ingest?: (core: GatewayCore) => Promise<IngestPlugin>;
-  /** Runs before each ingest job starts (the history bootstrap plugs in here). */
+  /** Runs before each ingest job starts (replaces the default: tail coverage, else the history bootstrap). */
   readonly beforeJobStart?: (core: GatewayCore) => BeforeJobStart;
   /** Extra HTTP routes. */
   readonly routes?: (core: GatewayCore) => Route[];

@@ -21,6 +21,8 @@ export type CoverageState =
   /** The last try stopped short; the next one is due at `retryAt`. */
   | { readonly kind: 'failed'; readonly retryAt: number; readonly failures: number };
 
+import { GatewayError } from '../../shared/errors.js';
+
 /** Series remembered (~100 bytes each). */
 export const MAX_REMEMBERED_SERIES = 100_000;
 
@@ -40,6 +42,34 @@ export class CoverageBook {
         this.states.delete(id);
       }
     }
+  }
+
+  /**
+   * Whether a coverage run of a series is due at `now` (no store read needed to tell): never tried,
+   * a refusal or a failure whose time is up, or covered but not checked within the last bar
+   * (`tfMs`: until then its head cannot have fallen a whole bar behind).
+   */
+  due(seriesId: string, now: number, tfMs: number): boolean {
+    const state = this.states.get(seriesId);
+    switch (state?.kind) {
+      case undefined:
+        return true;
+      case 'store_only':
+        return false;
+      case 'refused':
+        return now >= state.until;
+      case 'failed':
+        return now >= state.retryAt;
+      case 'covered':
+        return now - state.checkedAt >= tfMs;
+    }
+  }
+
+  /** The error reads of a refused series get until its refusal ends, else null. */
+  refusal(seriesId: string, now: number): GatewayError | null {
+    const state = this.states.get(seriesId);
+    if (state?.kind !== 'refused' || now >= state.until) return null;
+    return new GatewayError(state.code, state.message);
   }
 
   /** Failures in a row of a series (0 unless its last try failed). */

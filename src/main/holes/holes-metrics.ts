@@ -197,3 +197,16 @@ export class HolesMetrics {
 function sum(record: Record<string, number>): number {
   return Object.values(record).reduce((a, b) => a + b, 0);
 }
+
+/** Candles, requests and weight of several fetches together (for a log line). */
+export function fetchTotals(fetched: readonly FetchFigures[]): { candles: number; requests: number; weight: number } {
+  let candles = 0;
+  let requests = 0;
+  let weight = 0;
+  for (const f of fetched) {
+    candles += candleCount(f.candles);
+    requests += f.requests;
+    weight += f.weight;
+  }
+  return { candles, requests, weight };
+}

@@ -2,13 +2,13 @@ import { binanceSeriesOf } from '../../domain/binance-symbols.js';
 import { parseSeriesId } from '../../domain/series-id.js';
 import { CANDLE_STRIDE, candleCount } from '../../domain/candle.js';
 import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
-import { describeError, GatewayError } from '../../shared/errors.js';
+import { describeError, type GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { Config } from '../config/settings.js';
 import type { MarketStore } from '../store/market-store.js';
 import type { BackfillService, Committed } from './backfill-service.js';
 import { CoverageBook } from './coverage-book.js';
-import type { CoverageOutcome, HolesMetrics } from './holes-metrics.js';
+import { fetchTotals as totals, type CoverageOutcome, type HolesMetrics } from './holes-metrics.js';
 import { missingRanges, tailWindowStart } from './tail-plan.js';
 import { withinWait } from './within-wait.js';
 
@@ -128,28 +128,12 @@ export class TailCoverage {
 
   /** The error reads of a series get while the exchange cannot have it and nothing is stored, else null. */
   refusal(seriesId: string): GatewayError | null {
-    const state = this.book.get(seriesId);
-    if (state?.kind !== 'refused' || this.clock.now() >= state.until) return null;
-    return new GatewayError(state.code, state.message);
+    return this.book.refusal(seriesId, this.clock.now());
   }
 
   /** Whether a run is worth starting now (its cheap part: no store read). */
   private due(seriesId: string): boolean {
-    const state = this.book.get(seriesId);
-    const now = this.clock.now();
-    switch (state?.kind) {
-      case undefined:
-        return true;
-      case 'store_only':
-        return false;
-      case 'refused':
-        return now >= state.until;
-      case 'failed':
-        return now >= state.retryAt;
-      case 'covered':
-        // Checked within the last bar: the head cannot have fallen a whole bar behind since.
-        return now - state.checkedAt >= tfMs(seriesId);
-    }
+    return this.book.due(seriesId, this.clock.now(), tfMs(seriesId));
   }
 
   private inTurn(run: () => Promise<void>): Promise<void> {
@@ -273,16 +257,4 @@ function tfMs(seriesId: string): number {
   } catch {
     return 60_000;
   }
-}
-
-function totals(fetched: readonly Committed[]): { candles: number; requests: number; weight: number } {
-  let candles = 0;
-  let requests = 0;
-  let weight = 0;
-  for (const f of fetched) {
-    candles += candleCount(f.candles);
-    requests += f.requests;
-    weight += f.weight;
-  }
-  return { candles, requests, weight };
 }
