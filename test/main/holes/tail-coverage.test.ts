@@ -12,7 +12,6 @@ import { timesOf } from '../../support/candles.js';
 import { InThreadStore } from '../../support/in-thread-store.js';
 import { exchangeBars, fakeBinanceSettings } from '../../support/live-ingest.js';
 import { useTempDir } from '../../support/temp-dir.js';
-import { waitFor } from '../../support/wait.js';
 
 /**
  * TailCoverage's own rules with real parts (a SQLite store in this thread, an ingest worker's
@@ -34,9 +33,8 @@ describe('TailCoverage', () => {
 
   beforeAll(async () => {
     setLogLevel('silent');
-    // 1m bars of 200 ms: the exchange moves on between two reads when the test lets it.
-    fake = await FakeBinance.start({ barMs: 200, tickMs: 20, autoCreate: false, generator: { backfillBars: 300 }, streams: { spot: [STREAM] } });
-    fake.pause();
+    // Paused: the exchange moves on only when the test advances it.
+    fake = await FakeBinance.start({ paused: true, autoCreate: false, generator: { backfillBars: 300 }, streams: { spot: [STREAM] } });
     worker = new IngestWorkerService({ index: 0, settings: configWith(fakeBinanceSettings(fake)), restBudgetWays: 1 }, { postMessage: () => undefined });
   });
   afterAll(async () => {
@@ -87,9 +85,7 @@ describe('TailCoverage', () => {
 
     // The exchange moves on five bars while nobody ingests: the next read tops up those five.
     const head = (await stored()).at(-1)!;
-    fake.resume();
-    await waitFor(() => exchangeBars(fake, S).at(-1)![0] >= head + 5 * 60, 'five more bars on the exchange', 5_000);
-    fake.pause();
+    fake.advance(5 * 60_000, 60_000); // five bars of exchange time, exactly, whatever the machine's load
     clock.advance(10 * 60_000);
     await tail.beforeRead(S);
     const bars = exchangeBars(fake, S);
