@@ -15,6 +15,7 @@ const BENCHES: Array<{ script: string; results: string[] }> = [
   { script: 'bench/fanout.ts', results: ['fanout'] },
   { script: 'bench/import.ts', results: ['import'] },
   { script: 'bench/ingest.ts', results: ['ingest'] },
+  { script: 'bench/first-open.ts', results: ['first-open'] },
 ];
 
 const resultFile = (name: string) => new URL(`./results/${name}.json`, import.meta.url);

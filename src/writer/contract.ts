@@ -43,6 +43,8 @@ export interface WriterApi {
   detachProducer(name: string): void;
   tail(seriesId: string, limit: number): ReadResult;
   after(seriesId: string, since: number, limit: number): ReadResult;
+  /** The latest `limit` candles with time < before, ascending (scroll-back). */
+  before(seriesId: string, before: number, limit: number): ReadResult;
   between(seriesId: string, from: number, to: number, limit: number): ReadResult;
   head(seriesId: string): number | null;
   count(seriesId?: string, atMost?: number): number;

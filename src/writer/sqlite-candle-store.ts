@@ -51,7 +51,7 @@ export class SqliteCandleStore {
   private readonly rowsPerStatement: number;
   private readonly allowFastBinding: boolean;
   private readonly upserts = new Map<number, UpsertStatement>();
-  private readonly reads: Record<'tail' | 'after' | 'between' | 'head' | 'count' | 'countUpTo' | 'countAll', StatementT>;
+  private readonly reads: Record<'tail' | 'after' | 'before' | 'between' | 'head' | 'count' | 'countUpTo' | 'countAll', StatementT>;
   private closed = false;
 
   constructor(
@@ -73,6 +73,7 @@ export class SqliteCandleStore {
       this.reads = {
         tail: this.db.prepare(`SELECT ${COLUMNS} FROM candles WHERE series_id = ? ORDER BY candle_time DESC LIMIT ?`),
         after: this.db.prepare(`SELECT ${COLUMNS} FROM candles WHERE series_id = ? AND candle_time > ? ORDER BY candle_time ASC LIMIT ?`),
+        before: this.db.prepare(`SELECT ${COLUMNS} FROM candles WHERE series_id = ? AND candle_time < ? ORDER BY candle_time DESC LIMIT ?`),
         between: this.db.prepare(
           `SELECT ${COLUMNS} FROM candles WHERE series_id = ? AND candle_time >= ? AND candle_time <= ? ORDER BY candle_time ASC LIMIT ?`,
         ),
@@ -144,6 +145,11 @@ export class SqliteCandleStore {
   /** Candles with time > since, ascending, at most `limit`. */
   after(seriesId: string, since: number, limit: number): Float64Array {
     return this.collect(this.reads.after, [seriesId, since, limit]);
+  }
+
+  /** The latest `limit` candles with time < before, ascending (scroll-back). */
+  before(seriesId: string, before: number, limit: number): Float64Array {
+    return reverseCandles(this.collect(this.reads.before, [seriesId, before, limit]));
   }
 
   /** Candles with from <= time <= to, ascending, at most `limit`. */

@@ -99,6 +99,10 @@ export class WriterCore {
     return this.read(seriesId, this.store.after(seriesId, since, limit));
   }
 
+  before(seriesId: string, before: number, limit: number): ReadResult {
+    return this.read(seriesId, this.store.before(seriesId, before, limit));
+  }
+
   between(seriesId: string, from: number, to: number, limit: number): ReadResult {
     return this.read(seriesId, this.store.between(seriesId, from, to, limit));
   }

@@ -32,8 +32,10 @@ describe('ingest under faults: 5 drops and a stall', () => {
   beforeAll(async () => {
     fake = await FakeBinance.start({ barMs: 500, tickMs: 50 });
     fake.rest.latencyMs = 300;
+    // Tail coverage off: the store must hold exactly what the job ingested (coverage: tail-coverage*.test.ts).
     gw = await startTestGateway({
       enableOndemandIngest: true,
+      enableTailCoverage: false,
       ingestWorkers: 2,
       binanceWsSilenceTimeoutS: 1,
       ...fakeBinanceSettings(fake, { binanceWsReconnectMinMs: 300, binanceWsReconnectMaxMs: 600 }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { binanceSeriesOf } from '../../../src/domain/binance-symbols.js';
 import { BinanceRestError, type BinanceRestClient, type GapFillResult, type KlineRange } from '../../../src/exchange/binance/binance-rest.js';
-import { GapFiller } from '../../../src/ingest/jobs/gap-filler.js';
+import { HoleFetchQueue } from '../../../src/ingest/jobs/hole-fetch-queue.js';
 import { setLogSink } from '../../../src/shared/log.js';
 
 /** A REST client whose answers the test releases one by one. */
@@ -24,7 +24,7 @@ function setup(concurrency = 2, maxBars?: number) {
   const { client, calls } = stubRest();
   const got: [string, number[]][] = [];
   const done: [string, boolean][] = [];
-  const filler = new GapFiller({
+  const filler = new HoleFetchQueue({
     rest: { spot: client, futures: client },
     concurrency,
     maxBars,
@@ -34,7 +34,7 @@ function setup(concurrency = 2, maxBars?: number) {
   return { filler, calls, got, done };
 }
 
-describe('GapFiller', () => {
+describe('HoleFetchQueue', () => {
   it('merges overlapping and adjacent holes of a series and skips holes already being filled', async () => {
     const { filler, calls, got } = setup();
     filler.request(A, 600, 900);
@@ -42,7 +42,7 @@ describe('GapFiller', () => {
     expect(calls.map((c) => [c.range.fromTime, c.range.toTime])).toEqual([[600, 900]]);
     filler.request(A, 1200, 1260);
     filler.request(A, 960, 1140);
-    calls[0]!.resolve({ ok: true, candles: packed(600, 660), requests: 1 });
+    calls[0]!.resolve({ ok: true, candles: packed(600, 660), requests: 1, weight: 2 * 1 });
     await tick();
     expect(calls.map((c) => [c.range.fromTime, c.range.toTime])).toEqual([
       [600, 900],
@@ -56,7 +56,7 @@ describe('GapFiller', () => {
     filler.request(A, 60, 600);
     calls[0]!.page!(packed(60, 120));
     expect(got).toEqual([[A.seriesId, [60, 120]]]);
-    calls[0]!.resolve({ ok: true, candles: packed(60, 120, 180), requests: 2 });
+    calls[0]!.resolve({ ok: true, candles: packed(60, 120, 180), requests: 2, weight: 2 * 2 });
     await tick();
     expect(got).toEqual([
       [A.seriesId, [60, 120]],
@@ -70,7 +70,7 @@ describe('GapFiller', () => {
     filler.request(B, 60, 120);
     filler.request(C, 60, 120);
     expect(calls.map((c) => c.range.symbol)).toEqual(['BTCUSDT', 'ETHBTC']);
-    calls[1]!.resolve({ ok: true, candles: packed(), requests: 1 });
+    calls[1]!.resolve({ ok: true, candles: packed(), requests: 1, weight: 2 * 1 });
     await tick();
     expect(calls.map((c) => c.range.symbol)).toEqual(['BTCUSDT', 'ETHBTC', 'SOLUSDT']);
   });
@@ -79,7 +79,7 @@ describe('GapFiller', () => {
     const { filler, calls, got, done } = setup();
     setLogSink(() => {});
     filler.request(A, 60, 600);
-    calls[0]!.resolve({ ok: false, error: new BinanceRestError('rate_limited', '429'), candles: packed(60, 120), requests: 2 });
+    calls[0]!.resolve({ ok: false, error: new BinanceRestError('rate_limited', '429'), candles: packed(60, 120), requests: 2, weight: 2 * 2 });
     await tick();
     expect(got).toEqual([[A.seriesId, [60, 120]]]);
     expect(done).toEqual([[A.seriesId, false]]);
@@ -87,7 +87,7 @@ describe('GapFiller', () => {
       [60, 600],
       [180, 600],
     ]);
-    calls[1]!.resolve({ ok: false, error: new BinanceRestError('http', '400'), candles: packed(), requests: 1 });
+    calls[1]!.resolve({ ok: false, error: new BinanceRestError('http', '400'), candles: packed(), requests: 1, weight: 2 * 1 });
     await tick();
     expect(calls).toHaveLength(2);
     setLogSink(undefined);
@@ -99,7 +99,7 @@ describe('GapFiller', () => {
     filler.request(A, 60, 60 * 100);
     expect([calls[0]!.range.fromTime, calls[0]!.range.toTime]).toEqual([60 * 91, 60 * 100]);
     filler.cancel(A.seriesId);
-    calls[0]!.resolve({ ok: true, candles: packed(60 * 91), requests: 1 });
+    calls[0]!.resolve({ ok: true, candles: packed(60 * 91), requests: 1, weight: 2 * 1 });
     await tick();
     expect(got).toEqual([]);
     expect(filler.pending).toBe(0);

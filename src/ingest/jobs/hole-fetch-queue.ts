@@ -5,12 +5,12 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import type { BinanceRestClient, GapFillResult } from '../../exchange/binance/binance-rest.js';
 
 /**
- * Queue of holes to fill from REST, one series at a time per series and `concurrency` series at
- * once per worker (the shared weight budget paces the requests themselves). Ranges of a series
+ * The ingest worker's queue of holes its jobs found in their own streams (gap-policy.ts, "held"),
+ * fetched from REST one range at a time per series and `concurrency` series at once per worker (the shared weight budget paces the requests themselves). Ranges of a series
  * are merged, and a request already covered by one in flight or queued is dropped, so a hole seen
  * both at start-up (store head → now) and by the first live close is fetched once.
  */
-export interface GapFillerOptions {
+export interface HoleFetchQueueOptions {
   readonly rest: Readonly<Record<LiveMarket, BinanceRestClient>>;
   /** Closed candles fetched for a series (ascending, packed), page by page. */
   readonly onCandles: (seriesId: string, packed: Float64Array) => void;
@@ -43,7 +43,7 @@ interface SeriesQueue {
   active: Range | undefined;
 }
 
-export class GapFiller {
+export class HoleFetchQueue {
   private readonly queues = new Map<string, SeriesQueue>();
   private readonly ready: string[] = [];
   private running = 0;
@@ -51,7 +51,7 @@ export class GapFiller {
   private readonly controller = new AbortController();
   private readonly log: Logger;
 
-  constructor(private readonly opts: GapFillerOptions) {
+  constructor(private readonly opts: HoleFetchQueueOptions) {
     this.log = opts.logger ?? createLogger('ingest.gap-fill');
   }
 
