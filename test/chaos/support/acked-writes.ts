@@ -46,6 +46,8 @@ export class AckedWriters {
   constructor(
     readonly writers: number,
     private readonly batchSize = 500,
+    /** Pause after each write (ms): a steady rate instead of as fast as answered. */
+    private readonly pauseMs = 0,
   ) {
     this.acked = Array.from({ length: writers }, () => []);
     this.next = Array.from({ length: writers }, () => TF_S);
@@ -135,6 +137,7 @@ export class AckedWriters {
         const last = ranges.at(-1);
         if (last && last[1] + TF_S === from) last[1] = to;
         else ranges.push([from, to]);
+        if (this.pauseMs > 0) await new Promise((r) => setTimeout(r, this.pauseMs));
       } else {
         this.tally.refused += count;
         // Refused (overloaded, store failing): back off a little, as a client should.
