@@ -9,9 +9,13 @@
 export const ERROR_CODES = {
   bad_request: 400,
   unauthorized: 401,
+  origin_not_allowed: 403,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  upstream_error: 502,
   capacity: 503,
   overloaded: 503,
   shutting_down: 503,

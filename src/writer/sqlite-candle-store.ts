@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { Database as DatabaseT, Statement as StatementT } from 'node-sqlite3-wasm';
 import { CANDLE_STRIDE, candleCount } from '../domain/candle.js';
 import { GatewayError } from '../shared/errors.js';
-import type { SynchronousMode } from './contract.js';
+import type { SeriesSummary, SynchronousMode } from './contract.js';
 import { fastRowBinder, type RowBinder } from './row-binder.js';
 import { migrate } from './schema.js';
 import { explainStorageError } from './storage-diagnosis.js';
@@ -161,6 +161,32 @@ export class SqliteCandleStore {
     const stmt = seriesId === undefined ? this.reads.countAll : atMost === undefined ? this.reads.count : this.reads.countUpTo;
     const row = (seriesId === undefined ? stmt.get() : stmt.get(atMost === undefined ? [seriesId] : [seriesId, atMost])) as { n: number };
     return row.n;
+  }
+
+  /**
+   * Extent, size and holes of a series. Unprepared statements (a rare debug read, not worth a
+   * cached statement); the window function walks the series' index once per query.
+   */
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): SeriesSummary {
+    const extent = this.db.get('SELECT min(candle_time) AS first, max(candle_time) AS head, count(*) AS n FROM candles WHERE series_id = ?', [seriesId]) as {
+      first: number | null;
+      head: number | null;
+      n: number;
+    };
+    const steps = `SELECT LAG(candle_time) OVER (ORDER BY candle_time) AS prev, candle_time AS next FROM candles WHERE series_id = ?`;
+    const gaps = this.db.get(`SELECT count(*) AS n, max(next - prev) AS widest FROM (${steps}) WHERE next - prev > ?`, [seriesId, tfSeconds]) as {
+      n: number;
+      widest: number | null;
+    };
+    const recentGaps = this.db.all(`SELECT prev, next FROM (${steps}) WHERE next - prev > ? ORDER BY next DESC LIMIT ?`, [
+      seriesId,
+      tfSeconds,
+      maxRecentGaps,
+    ]) as Array<{
+      prev: number;
+      next: number;
+    }>;
+    return { first: extent.first, head: extent.head, count: extent.n, gapCount: gaps.n, maxGapSeconds: gaps.widest, recentGaps };
   }
 
   /** SQLite's own consistency check: 'ok' or the problems it found. */

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { ClosedBatchMessage, MainInbound, ReadResult, WriterApi, WriterSettings, WriterStats } from './contract.js';
+import type { ClosedBatchMessage, MainInbound, ReadResult, SeriesSummary, WriterApi, WriterSettings, WriterStats } from './contract.js';
 import { SqliteCandleStore } from './sqlite-candle-store.js';
 import { explainStorageError } from './storage-diagnosis.js';
 import { MAIN_SOURCE, WriterCore } from './writer-core.js';
@@ -63,6 +63,10 @@ export class WriterService implements WriterApi {
 
   count(seriesId?: string, atMost?: number): number {
     return this.core.count(seriesId, atMost);
+  }
+
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): SeriesSummary {
+    return this.store.summary(seriesId, tfSeconds, maxRecentGaps);
   }
 
   stats(): WriterStats {
