@@ -52,7 +52,8 @@ describe('probe: upstream faults', () => {
       enableOndemandIngest: true,
       ingestWorkers: 2,
       binanceWsSilenceTimeoutS: 1,
-      ...fakeBinanceSettings(fake, { binanceWsReconnectMinMs: 300, binanceWsReconnectMaxMs: 600 }),
+      // Reconnects take 2-3 bars, so every cut leaves a hole for REST to fill.
+      ...fakeBinanceSettings(fake, { binanceWsReconnectMinMs: 1000, binanceWsReconnectMaxMs: 1500 }),
     });
     batchClient = await WsClient.connect(gw);
     streamClient = await WsClient.connect(gw, '?encoding=msgpack');
@@ -96,6 +97,7 @@ describe('probe: upstream faults', () => {
         if (!fault.noReconnect) reconnects++;
         await recovered(reconnects, before);
         fake.rest.latencyMs = 0;
+        fake.rest.failNext(0);
         const state = await ingestState(gw);
         report('upstream-faults', fault.name, {
           reconnects: state.jobs.reduce((n, j) => n + j.reconnects, 0),

@@ -1,7 +1,7 @@
 import type { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
 import { parseSeriesId } from '../../../src/domain/series-id.js';
 import { exchangeBars, ingestState, storedRows, untilCaughtUp, type Row } from '../../support/live-ingest.js';
-import { waitForAsync } from '../../support/wait.js';
+import { sleep, waitForAsync } from '../../support/wait.js';
 import type { WsClient } from '../../support/gateway-harness.js';
 
 /**
@@ -32,18 +32,31 @@ export async function ingestRunning(gw: { url: string }, jobs: number, bars = 3)
   );
 }
 
-/** Waits until the store holds the exchange's last closed bar of every series, then compares. */
+/**
+ * Waits until the store holds the exchange's last closed bar of every series, then compares; a
+ * hole still being filled (a fill waiting out a ban) is given `settleMs` to land.
+ */
 export async function ingestLoss(
   fake: FakeBinance,
   gw: { url: string },
   series: readonly string[],
   watchers: [WsClient, readonly string[]][] = [],
+  settleMs = 30_000,
 ): Promise<IngestLoss> {
   // Counted either way: a store that never catches up shows as missing bars.
   const caughtUp = await untilCaughtUp(fake, gw, series, watchers).then(
     () => true,
     () => false,
   );
+  const deadline = Date.now() + settleMs;
+  for (;;) {
+    const loss = await compare(fake, gw, series);
+    if (loss.missing === 0 || Date.now() > deadline) return { caughtUp, ...loss };
+    await sleep(250);
+  }
+}
+
+async function compare(fake: FakeBinance, gw: { url: string }, series: readonly string[]): Promise<Omit<IngestLoss, 'caughtUp'>> {
   let expected = 0;
   let missing = 0;
   let wrong = 0;
@@ -51,7 +64,6 @@ export async function ingestLoss(
   for (const s of series) {
     const stored = new Map((await storedRows(gw, s)).map((r) => [r[0], r] as const));
     const first = Math.min(...stored.keys());
-
     for (const bar of exchangeBars(fake, s).filter((b) => b[0] >= first)) {
       expected++;
       const have = stored.get(bar[0]);
@@ -61,7 +73,7 @@ export async function ingestLoss(
       if (examples.length < 5) examples.push(`${s}@${bar[0]}: ${have ? `stored ${have.join()}, exchange ${bar.join()}` : 'missing'}`);
     }
   }
-  return { caughtUp, expected, missing, wrong, examples };
+  return { expected, missing, wrong, examples };
 }
 
 /** Holes a subscriber saw without a `gap` first, and times that went backwards or repeated. */
