@@ -23,11 +23,11 @@ const BATCH = 2000;
 /**
  * RSS per byte the buffer bounds allow: a socket's backlog is a byte string whose capacity grows
  * by doubling, and the allocator keeps freed memory, so resident memory follows about twice the
- * buffered bytes (measured with 8, 32 and 64 MiB global bounds: growth ≈ 2 × bound + 35 MiB).
+ * buffered bytes (measured with 8, 32 and 64 MiB global bounds: growth ≈ 2 × bound + 35..50 MiB).
  */
 const RSS_PER_BUFFERED_BYTE = 2;
 /** Allowance for RSS noise between two equal loads (heap growth, allocator slack). */
-const RSS_TOLERANCE_BYTES = 48 * MIB;
+const RSS_TOLERANCE_BYTES = 64 * MIB;
 
 function metric(text: string, name: string): number {
   return Number(new RegExp(`^kline_gateway_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
