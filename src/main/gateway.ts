@@ -22,6 +22,7 @@ import { topMarketsRoutes } from './server/routes/top-markets-routes.js';
 import { healthRoutes } from './server/routes/health-routes.js';
 import { IngestBackfillStatus, NO_BACKFILL } from './market/backfill-status.js';
 import type { Transport } from './server/transport.js';
+import { hostAllowList } from './server/host-allow-list.js';
 import { startUwsTransport } from './server/uws-transport.js';
 import { wsMarketRoute } from './server/ws-market-route.js';
 import { acquireDbOwnership } from './store/db-owner.js';
@@ -183,6 +184,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       headers: REQUEST_HEADERS,
       http: router.handle,
       ws: [wsMarketRoute(config, hub, ingest?.demand ?? NO_INGEST_DEMAND, sessions)],
+      hostAllowed: hostAllowList(config.allowedHosts, config.host),
     });
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${transport.port}`;
     log.info('listening', { url, db: settings.dbPath, ws: `${url.replace('http', 'ws')}/ws/market` });

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   bad_request: 400,
   unauthorized: 401,
   origin_not_allowed: 403,
+  host_not_allowed: 403,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,

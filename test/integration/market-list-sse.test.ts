@@ -86,7 +86,7 @@ describe('market list stream', () => {
     const calls = tickerCalls();
     for (let i = 1; i <= 3; i++) {
       clock.advance(INTERVAL_MS);
-      await waitFor(() => tickerCalls() === calls + i && pings() === i, `poll and ping ${i}`);
+      await waitFor(() => tickerCalls() === calls + i && pings() === i, `poll and ping ${i}`, 30_000);
     }
     await sleep(100); // the last poll's answer reached the subscriber
     expect(client.events('top_markets')).toHaveLength(1);
@@ -103,7 +103,7 @@ describe('market list stream', () => {
       const calls = tickerCalls();
       trade();
       clock.advance(INTERVAL_MS);
-      await waitFor(() => tickerCalls() === calls + 1, 'a poll');
+      await waitFor(() => tickerCalls() === calls + 1, 'a poll', 30_000);
       await sleep(50); // the poll's answer reached the subscriber
     }
     expect(slow.events('top_markets')).toHaveLength(1);

@@ -45,6 +45,12 @@ export const SETTINGS = {
     str('http://localhost:5173,http://127.0.0.1:5173', 'comma-separated origins, or *'),
     "Browser origins allowed to call the HTTP API (trade_canvas's dev frontend by default).",
   ),
+  allowedHosts: setting(
+    'server',
+    'ALLOWED_HOSTS',
+    str('', 'comma-separated host names or IPs, or *; empty = automatic'),
+    'Host headers answered (DNS rebinding): empty = only loopback names when bound to loopback, any otherwise.',
+  ),
   shutdownTimeoutS: setting(
     'server',
     'SHUTDOWN_TIMEOUT_S',

@@ -1,14 +1,6 @@
 import type { Logger } from '../../shared/log.js';
+import { isLoopbackName as isLoopbackHost } from './host-allow-list.js';
 import type { Route } from './http-router.js';
-
-/** Host settings that only this machine can reach. */
-function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
-}
 
 /**
  * Issue 15: with no TRADE_CANVAS_API_TOKEN every write route accepts anyone who can reach the

@@ -93,6 +93,8 @@ export interface TransportOptions {
   readonly headers: readonly string[];
   readonly http: HttpHandler;
   readonly ws: readonly WsRoute[];
+  /** Host headers to answer; others get 403 `host_not_allowed`, HTTP and WebSocket upgrades alike. */
+  readonly hostAllowed?: (hostHeader: string) => boolean;
 }
 
 export interface Transport {

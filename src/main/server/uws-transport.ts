@@ -75,17 +75,14 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
   const sockets = new Set<UwsPeer>();
   const streams = new Set<UwsHttpStream>();
 
+  const hostAllowed = options.hostAllowed ?? (() => true);
   app.any('/*', (res, req) => {
+    if (!hostAllowed(req.getHeader('host'))) return refuseHost(res, req);
     const framing = framingProblem(req);
     if (framing) {
       // Two lengths for one body is a request-smuggling shape (RFC 9112 §6.3): refuse it and end
       // the connection, since where the next request starts is unknowable.
-      res.cork(() =>
-        res
-          .writeStatus(STATUS_TEXT[400]!)
-          .writeHeader('content-type', 'application/json')
-          .end(JSON.stringify({ code: 'bad_request', message: framing }), true),
-      );
+      refuse(res, 400, 'bad_request', framing);
       return;
     }
     const request = readRequest(res, req, options);
@@ -108,6 +105,7 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
       sendPingsAutomatically: true,
       compression: uws.DISABLED,
       upgrade: (res, req, context) => {
+        if (!hostAllowed(req.getHeader('host'))) return refuseHost(res, req);
         res.upgrade<SocketData>(
           { query: req.getQuery() ?? '' },
           req.getHeader('sec-websocket-key'),
@@ -175,6 +173,20 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
       });
     });
   });
+}
+
+/** Answers an error the router never sees (the request is not one we route) and ends the connection. */
+function refuse(res: UwsTypes.HttpResponse, status: number, code: string, message: string): void {
+  res.cork(() =>
+    res
+      .writeStatus(STATUS_TEXT[status] ?? `${status} Status`)
+      .writeHeader('content-type', 'application/json')
+      .end(JSON.stringify({ code, message }), true),
+  );
+}
+
+function refuseHost(res: UwsTypes.HttpResponse, req: UwsTypes.HttpRequest): void {
+  refuse(res, 403, 'host_not_allowed', `host not allowed: ${req.getHeader('host')} (TRADE_CANVAS_ALLOWED_HOSTS)`);
 }
 
 /** Conflicting Content-Length headers (uWS would silently use the first), else null. */
