@@ -2,6 +2,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 const CLI = new URL('../../src/cli/cli.ts', import.meta.url).pathname;
 
+export type ProcessExit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** A gateway process that ended before it listened: how it exited and everything it printed. */
+export class GatewayStartError extends Error {
+  constructor(
+    message: string,
+    readonly exit: ProcessExit | null,
+    readonly logs: readonly string[],
+  ) {
+    super(message);
+    this.name = 'GatewayStartError';
+  }
+}
+
 /**
  * The gateway as a separate OS process (kill -9 and restart tests, benchmarks), run from
  * TypeScript source. `entry` defaults to the real CLI's `serve`; benchmarks pass their own entry.
@@ -41,10 +55,10 @@ export class GatewayProcess {
         gw.url = JSON.parse(line).url as string;
         gw.port = Number(new URL(gw.url).port);
       } else if (gw.exitInfo) {
-        throw new Error(`gateway exited during start-up (${JSON.stringify(gw.exitInfo)}):\n${gw.logs.join('\n')}`);
+        throw new GatewayStartError(`gateway exited during start-up (${JSON.stringify(gw.exitInfo)}):\n${gw.logs.join('\n')}`, gw.exitInfo, gw.logs);
       } else if (Date.now() - started > timeoutMs) {
         child.kill('SIGKILL');
-        throw new Error(`gateway did not start in ${timeoutMs} ms:\n${gw.logs.join('\n')}`);
+        throw new GatewayStartError(`gateway did not start in ${timeoutMs} ms:\n${gw.logs.join('\n')}`, null, gw.logs);
       }
       await new Promise((r) => setTimeout(r, 20));
     }

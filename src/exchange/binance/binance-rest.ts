@@ -130,6 +130,16 @@ export class BinanceRestClient {
     }
   }
 
+  /**
+   * Could a fill of `range` send its first request now, within the weight budget? (Its first page
+   * is its heaviest: it asks for the most rows.) The gap filler starts fills while this holds.
+   */
+  canStartNow(range: KlineRange): boolean {
+    const limits = MARKET_LIMITS[this.opts.market];
+    const rows = Math.floor((range.toTime - range.fromTime) / range.tfSeconds) + 1;
+    return this.budget.available() >= limits.klinesWeight(Math.min(limits.klinesMaxLimit, rows));
+  }
+
   stats(): typeof this.counters & { budget: ReturnType<WeightBudget['stats']> } {
     return { ...this.counters, budget: this.budget.stats() };
   }

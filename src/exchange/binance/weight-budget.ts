@@ -118,6 +118,16 @@ export class WeightBudget {
     return Math.max(0, this.blockedUntil - this.clock.now());
   }
 
+  /**
+   * Weight that could be spent right now without waiting: none while a Retry-After holds or others
+   * already wait in line (they go first), else the tokens in the bucket.
+   */
+  available(): number {
+    if (this.blockedForMs() > 0 || this.queue.length > 0) return 0;
+    this.refill();
+    return Math.max(0, Math.floor(this.tokens));
+  }
+
   stats(): WeightBudgetStats {
     this.refill();
     return {

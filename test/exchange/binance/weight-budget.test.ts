@@ -34,6 +34,25 @@ describe('WeightBudget', () => {
     expect(budget.stats()).toMatchObject({ granted: 131, waits: 2 });
   });
 
+  it('available(): the tokens in the bucket, none while a Retry-After holds or others wait', async () => {
+    const { clock, budget, take } = setup(100);
+    expect(budget.available()).toBe(100);
+    void take('a', 70);
+    expect(budget.available()).toBe(30);
+    void take('b', 50);
+    // 'b' waits for 20 more: nobody may jump the line, so nothing is available.
+    expect(budget.available()).toBe(0);
+    clock.advance(12_000);
+    await flush();
+    expect(budget.available()).toBe(0);
+    clock.advance(60_000);
+    expect(budget.available()).toBe(100);
+    budget.blockFor(5_000);
+    expect(budget.available()).toBe(0);
+    clock.advance(5_000);
+    expect(budget.available()).toBe(100);
+  });
+
   it('plans with 80% of the published limit by default', async () => {
     const clock = new ManualClock();
     const budget = new WeightBudget({ weightPerWindow: 2400, clock });
