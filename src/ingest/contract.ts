@@ -8,6 +8,7 @@ import { candleAt, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
 import type { Config } from '../main/config/settings.js';
 import type { LogLevel } from '../shared/log.js';
+import type { RestBlockBuffers } from '../exchange/binance/shared-rest-block.js';
 import type { BinanceRestClient } from '../exchange/binance/binance-rest.js';
 import type { BinanceStreamOptions } from './binance/binance-stream-options.js';
 import type { StreamManagerStats } from './binance/stream-manager.js';
@@ -41,6 +42,8 @@ export interface IngestWorkerData {
   readonly stream?: IngestStreamTunables;
   /** Ingest workers in the process: each plans with that share of the REST weight budget. */
   readonly restBudgetWays: number;
+  /** The process-wide Retry-After of each Binance REST host (shared memory: every thread honours one). */
+  readonly restBlocks?: RestBlockBuffers;
   readonly maxHoldMs?: number;
   readonly logLevel?: LogLevel;
 }

@@ -15,6 +15,7 @@ import { HoleFetchQueue } from './jobs/hole-fetch-queue.js';
 import { SeriesJob } from './jobs/series-job.js';
 import { BinanceStreamManager } from './binance/stream-manager.js';
 import { REST_BUDGET_SPLIT, WeightBudget } from '../exchange/binance/weight-budget.js';
+import { SharedRestBlock, type RestBlockBuffers } from '../exchange/binance/shared-rest-block.js';
 
 /**
  * Everything an ingest worker runs, minus the thread: series jobs, the Binance connections they
@@ -43,6 +44,8 @@ export interface IngestEngineOptions {
    * (REST_BUDGET_SPLIT.ingest): each plans with an equal share of it (default 1).
    */
   readonly restBudgetWays?: number;
+  /** Retry-After shared with every other thread calling the same hosts (shared-rest-block.ts). */
+  readonly restBlocks?: RestBlockBuffers;
   /** Bounds of the hold behind a hole (GapHold): live candles held, and the longest hold (ms). */
   readonly maxHeld?: number;
   readonly maxHoldMs?: number;
@@ -93,6 +96,7 @@ export class IngestEngine {
           share: REST_BUDGET_SPLIT.ingest / ways,
           ipShare: REST_BUDGET_SPLIT.ipShare,
           clock: this.clock,
+          shared: opts.restBlocks ? new SharedRestBlock(opts.restBlocks[market]) : undefined,
         }),
       });
     this.rest = { spot: rest('spot'), futures: rest('futures') };

@@ -58,6 +58,7 @@ export class IngestWorkerService implements IngestWorkerApi {
       settings: data.settings,
       stream: data.stream,
       restBudgetWays: data.restBudgetWays,
+      restBlocks: data.restBlocks,
       maxHoldMs: data.maxHoldMs,
       writer: this.writer,
       onForming: (seriesId, candle) => this.queueForming(seriesId, candle),

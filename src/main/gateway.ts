@@ -9,6 +9,7 @@ import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
 import { createLogger } from '../shared/log.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { createRestBlocks, type RestBlockBuffers } from '../exchange/binance/shared-rest-block.js';
 import { createMarketServices, type MarketServices } from './market/market-services.js';
 import { GatewayLatency } from './metrics/latency-metrics.js';
 import { SeriesActivity } from './metrics/series-activity.js';
@@ -55,6 +56,8 @@ export interface GatewayCore {
    * of the REST budget. `markets.symbols.knownSymbol(market, symbol)` checks a symbol is listed.
    */
   readonly markets: MarketServices;
+  /** One Retry-After per Binance REST host for the whole process (shared memory, every thread). */
+  readonly restBlocks: RestBlockBuffers;
 }
 
 export interface GatewayPlugins {
@@ -108,10 +111,21 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const reader = new CandleReader(store, cache, activeHoles.beforeRead);
     const backfill = activeHoles.backfill;
     const clock = plugins.clock ?? systemClock;
-    markets = createMarketServices(config, clock);
+    const restBlocks = createRestBlocks();
+    markets = createMarketServices(config, clock, restBlocks);
     const hub = new MarketHub(reader, config.enableGapBackfill ? backfill : null, config.wsCatchupLimit);
     hub.outbound.setBound(config.wsMaxTotalBufferedBytes);
-    const core: GatewayCore = { config, store, reader, backfill, hub, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null, markets };
+    const core: GatewayCore = {
+      config,
+      store,
+      reader,
+      backfill,
+      hub,
+      whitelist: whitelist.seriesIds,
+      history: history?.bootstrapper ?? null,
+      markets,
+      restBlocks,
+    };
     const activity = new SeriesActivity();
     const latency = new GatewayLatency();
     store.onWriterLost(() => cache.clear());
@@ -259,6 +273,7 @@ function startDefaultIngest(core: GatewayCore, holes: Holes, beforeJobStart: Gat
     whitelist: core.whitelist,
     store: core.store,
     forming: core.hub,
+    restBlocks: core.restBlocks,
     // Tail coverage (or the freqtrade bootstrap) runs before a job starts, so the job's REST fill
     // covers only the stored head → now.
     beforeJobStart: beforeJobStart?.(core) ?? holes.beforeJobStart,

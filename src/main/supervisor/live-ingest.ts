@@ -1,3 +1,4 @@
+import type { RestBlockBuffers } from '../../exchange/binance/shared-rest-block.js';
 import type { Config } from '../config/settings.js';
 import { IngestSupervisor, type IngestSupervisorOptions } from './ingest-supervisor.js';
 import type { FormingSink } from './ingest-worker-client.js';
@@ -11,6 +12,8 @@ export function liveIngestEnabled(config: Config): boolean {
 export interface LiveIngestOptions extends Omit<IngestSupervisorOptions, 'workers'> {
   /** Where the workers' forming candles go (the hub), straight from each worker's client. */
   readonly forming: FormingSink;
+  /** The process-wide REST Retry-After blocks, shared with the workers. */
+  readonly restBlocks?: RestBlockBuffers;
 }
 
 /**
@@ -18,6 +21,6 @@ export interface LiveIngestOptions extends Omit<IngestSupervisorOptions, 'worker
  * gateway hands in what it needs (store, forming sink, hooks, the backfill service the supervisor
  * registers with as its exchange), so nothing here refers back to the gateway.
  */
-export function startLiveIngest({ forming, ...options }: LiveIngestOptions): Promise<IngestSupervisor> {
-  return IngestSupervisor.start({ ...options, workers: ingestWorkerClients(options.config, options.store, forming) });
+export function startLiveIngest({ forming, restBlocks, ...options }: LiveIngestOptions): Promise<IngestSupervisor> {
+  return IngestSupervisor.start({ ...options, workers: ingestWorkerClients(options.config, options.store, forming, restBlocks) });
 }
