@@ -1,12 +1,14 @@
-import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Database as DatabaseT, Statement as StatementT } from 'node-sqlite3-wasm';
 import { CANDLE_STRIDE, candleCount } from '../domain/candle.js';
+import { reversePacked } from '../domain/candle-batch.js';
+import type { CandleStore } from './candle-store.js';
 import { GatewayError } from '../shared/errors.js';
 import type { SynchronousMode } from './contract.js';
+import type { SeriesWrite } from './drain-plan.js';
 import { fastRowBinder, type RowBinder } from './row-binder.js';
 import { migrate } from './schema.js';
-import { explainStorageError } from './storage-diagnosis.js';
+import { createdFiles, explainStorageError, quietly } from './storage-diagnosis.js';
 
 // The only import of the SQLite binding in the code base (architecture.md). It is CommonJS.
 const binding = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
@@ -46,7 +48,8 @@ const UPSERT_TAIL =
  * DELETE, docs/benchmarks.md). Prepared statements are finalized by hand: the binding leaks them
  * otherwise.
  */
-export class SqliteCandleStore {
+export class SqliteCandleStore implements CandleStore {
+  readonly kind = 'sqlite';
   private readonly db: DatabaseT;
   private readonly rowsPerStatement: number;
   private readonly allowFastBinding: boolean;
@@ -100,6 +103,23 @@ export class SqliteCandleStore {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
+  /** One drain in one transaction (the writer core's call); rolled back when any statement fails. */
+  writeDrain(writes: readonly SeriesWrite[]): void {
+    try {
+      this.begin();
+      for (const w of writes) this.upsert(w.seriesId, w.all);
+      this.commit();
+    } catch (err) {
+      this.rollback();
+      throw err;
+    }
+  }
+
+  /** Names the cause of a failure (e.g. ENOSPC) where SQLite only says "disk I/O error". */
+  explain(err: unknown): string {
+    return explainStorageError(this.path, err);
+  }
+
   /**
    * Upserts packed candles `[from, to)` of one series (call inside a transaction). Rows go in
    * statements of `rowsPerStatement` rows with the series id bound once per statement (`?1`),
@@ -138,7 +158,7 @@ export class SqliteCandleStore {
   /** Latest `limit` candles, ascending. */
   tail(seriesId: string, limit: number): Float64Array {
     const packed = this.collect(this.reads.tail, [seriesId, limit]);
-    return reverseCandles(packed);
+    return reversePacked(packed);
   }
 
   /** Candles with time > since, ascending, at most `limit`. */
@@ -154,6 +174,10 @@ export class SqliteCandleStore {
   head(seriesId: string): number | null {
     const row = this.reads.head.get([seriesId]) as { t: number | null } | null;
     return row?.t ?? null;
+  }
+
+  heads(seriesIds: readonly string[]): Map<string, number | null> {
+    return new Map(seriesIds.map((s) => [s, this.head(s)]));
   }
 
   /** Candles of a series (or all); with `atMost`, stops counting there (a bounded index walk). */
@@ -221,29 +245,4 @@ interface UpsertStatement {
   /** Reused argument array for `stmt.run` when there is no fast binder. */
   readonly values: (number | string)[];
   readonly bind: RowBinder | null;
-}
-
-/** Runs a clean-up step whose failure must not hide what caused the clean-up. */
-function quietly(step: () => void): void {
-  try {
-    step();
-  } catch {
-    // The statement's or connection's own error was already reported where it happened.
-  }
-}
-
-/**
- * The files a first open creates (database, journal): removed again when the open fails, so a
- * start that could not use the path leaves nothing behind. Files that existed are never touched.
- */
-function createdFiles(path: string): { removeNew(): void } {
-  const candidates = [path, `${path}-journal`].filter((p) => !existsSync(p));
-  return { removeNew: () => candidates.forEach((p) => quietly(() => existsSync(p) && statSync(p).isFile() && unlinkSync(p))) };
-}
-
-function reverseCandles(packed: Float64Array): Float64Array {
-  const n = candleCount(packed);
-  const out = new Float64Array(packed.length);
-  for (let i = 0; i < n; i++) out.set(packed.subarray(i * CANDLE_STRIDE, (i + 1) * CANDLE_STRIDE), (n - 1 - i) * CANDLE_STRIDE);
-  return out;
 }
