@@ -7,7 +7,9 @@ import type { GapFiller } from './hub/subscription.js';
 import { TailCache } from './hub/tail-cache.js';
 import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
+import { redactUrl } from '../shared/db-url.js';
 import { createLogger } from '../shared/log.js';
+import type { WriterSettings } from '../writer/contract.js';
 import { GatewayLatency } from './metrics/latency-metrics.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
@@ -17,8 +19,8 @@ import { opsRoutes } from './server/routes/ops-routes.js';
 import type { Transport } from './server/transport.js';
 import { startUwsTransport } from './server/uws-transport.js';
 import { wsMarketRoute } from './server/ws-market-route.js';
-import { acquireDbOwnership } from './store/db-owner.js';
 import type { MarketStore } from './store/market-store.js';
+import { acquireStoreOwnership } from './store/store-ownership.js';
 import { WorkerStore } from './store/worker-store.js';
 import { writerSettings } from './store/writer-settings.js';
 import type { BeforeJobStart, IngestPlugin } from './supervisor/ingest-plugin.js';
@@ -73,7 +75,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   if (!whitelist.found) log.info('no whitelist file; the whitelist is empty', { path: config.whitelistPath });
 
   const settings = writerSettings(config);
-  const ownership = await acquireDbOwnership(settings.dbPath);
+  const ownership = await acquireStoreOwnership(settings);
   const store = new WorkerStore(settings);
   const live = !plugins.ingest && liveIngestEnabled(config) ? liveIngestPlugins(plugins.beforeJobStart) : null;
   let ingest: IngestPlugin | null = null;
@@ -156,7 +158,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       ws: [wsMarketRoute(config, hub, ingest?.demand ?? NO_INGEST_DEMAND, sessions)],
     });
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${transport.port}`;
-    log.info('listening', { url, db: settings.dbPath, ws: `${url.replace('http', 'ws')}/ws/market` });
+    log.info('listening', { url, ...storeLabel(settings), ws: `${url.replace('http', 'ws')}/ws/market` });
 
     let stopping: Promise<void> | null = null;
     const running = transport;
@@ -200,4 +202,9 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     await ownership.release();
     throw err;
   }
+}
+
+/** Where the candles are, for the 'listening' line (a PostgreSQL URL without its password). */
+function storeLabel(settings: WriterSettings): Record<string, string> {
+  return settings.store === 'postgres' ? { store: 'postgres', pg: redactUrl(settings.pg!.url) } : { store: 'sqlite', db: settings.dbPath };
 }
