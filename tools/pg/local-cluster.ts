@@ -58,7 +58,14 @@ export function localClusterUnavailable(): string | null {
   return null;
 }
 
-export async function startLocalCluster(options: { settings?: readonly string[] } = {}): Promise<LocalCluster> {
+export interface LocalClusterOptions {
+  /** Extra server settings (`name=value`). */
+  readonly settings?: readonly string[];
+  /** A fixed port to try first (default: any free one). */
+  readonly port?: number;
+}
+
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   const bin = pgBinDir();
   const why = localClusterUnavailable();
   if (!bin || why) throw new Error(why ?? 'PostgreSQL is not installed');
@@ -80,12 +87,12 @@ export async function startLocalCluster(options: { settings?: readonly string[] 
     // --no-sync: the cluster is thrown away; initdb's fsyncs only cost time on a shared machine.
     await asOwner('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
     for (let attempt = 1; ; attempt++) {
-      port = await freeLoopbackPort();
+      port = attempt === 1 && options.port ? options.port : await freeLoopbackPort();
       try {
         await startOn(port);
         break;
       } catch (err) {
-        if (attempt >= PORT_ATTEMPTS || !/could not bind|Address already in use/.test(readLog(root))) throw err;
+        if (attempt >= PORT_ATTEMPTS || !/could not bind|Address already in use|already in use/.test(readLog(root))) throw err;
       }
     }
   } catch (err) {
