@@ -1,3 +1,4 @@
+import type { PgStoreStats } from './contract.js';
 import type { SeriesWrite } from './drain-plan.js';
 
 /** A value now (SQLite, synchronous) or later (PostgreSQL, a socket round trip). */
@@ -38,6 +39,8 @@ export interface CandleStore {
    * PostgreSQL connection (a problem text), and its return (null). SQLite has no such state.
    */
   onStatus?(listener: (problem: string | null) => void): void;
+  /** The store's own counters for /metrics (PostgreSQL). */
+  stats?(): PgStoreStats;
   /** Closes the connection(s); never fails on a past error. */
   close(): Awaitable<void>;
 }

@@ -85,6 +85,20 @@ export interface WriterStats {
   commitSeq: number;
   /** Histogram of rows per drain, bucket upper bounds → count (Prometheus style, cumulative later). */
   drainRowsBuckets: Record<string, number>;
+  /** The PostgreSQL store's own counters (absent with SQLite). */
+  pg?: PgStoreStats;
+}
+
+/** How the PostgreSQL store wrote its drains, and how often it lost its connection. */
+export interface PgStoreStats {
+  /** Rows written with COPY straight into candles (outside the series' stored range). */
+  appendedRows: number;
+  /** Rows written through the stage and INSERT … ON CONFLICT (inside the range: may replace). */
+  upsertedRows: number;
+  /** Drains redone through the upsert path because a cached range was stale (23505). */
+  staleRangeRetries: number;
+  /** Times the write connection was lost while running. */
+  connectionLosses: number;
 }
 
 // Messages on the writer's data ports (architecture.md "data plane").

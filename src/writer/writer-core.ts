@@ -127,7 +127,9 @@ export class WriterCore {
   }
 
   getStats(): WriterStats {
-    return this.counters.snapshot(this.queue.pendingCandles, this.queue.batches);
+    const stats = this.counters.snapshot(this.queue.pendingCandles, this.queue.batches);
+    const pg = this.store.stats?.();
+    return pg ? { ...stats, pg } : stats;
   }
 
   /**

@@ -2,7 +2,7 @@ import { redactUrl } from '../../shared/db-url.js';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { CandleStore } from '../candle-store.js';
-import type { PgSettings } from '../contract.js';
+import type { PgSettings, PgStoreStats } from '../contract.js';
 import type { SeriesWrite } from '../drain-plan.js';
 import { encodeCopyBinary, type SeriesRows } from './pg-copy-binary.js';
 import { createPgPool, sqlState, type PgPool, type PgSession } from './pg-driver.js';
@@ -26,16 +26,6 @@ const SQL = {
                 low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume`,
 } as const;
 
-/** What the store did, for /metrics (kline_gateway_store_*). */
-export interface PgStoreCounters {
-  /** Rows written with COPY straight into candles (outside the series' stored range). */
-  appendedRows: number;
-  /** Rows written through the stage + INSERT … ON CONFLICT (inside the range: may replace). */
-  upsertedRows: number;
-  /** Drains redone through the upsert path because a cached range was stale (23505). */
-  staleRangeRetries: number;
-}
-
 /**
  * Candles in PostgreSQL (issue 13), behind the same CandleStore interface as SQLite: the writer
  * core drives it, one drain per transaction, the commit reported only after COMMIT returned.
@@ -52,7 +42,7 @@ export interface PgStoreCounters {
  */
 export class PgCandleStore implements CandleStore {
   readonly kind = 'postgres';
-  readonly counters: PgStoreCounters = { appendedRows: 0, upsertedRows: 0, staleRangeRetries: 0 };
+  readonly counters = { appendedRows: 0, upsertedRows: 0, staleRangeRetries: 0 };
   private readonly catalog = new SeriesCatalog();
   private readonly reads: PgReads;
 
@@ -130,6 +120,10 @@ export class PgCandleStore implements CandleStore {
 
   count(seriesId?: string, atMost?: number): Promise<number> {
     return this.reads.count(seriesId, atMost);
+  }
+
+  stats(): PgStoreStats {
+    return { ...this.counters, connectionLosses: this.writer.losses };
   }
 
   explain(err: unknown): string {

@@ -25,12 +25,18 @@ export class PgWriteConnection {
   private problem: string | null = null;
   private statusListener: ((problem: string | null) => void) | null = null;
   private closed = false;
+  private lostCount = 0;
 
   /** `prepare` runs on every new session (the per-connection temp table) before it is used. */
   constructor(
     private readonly opts: PgConnectOptions,
     private readonly prepare: (session: PgSession) => Promise<void>,
   ) {}
+
+  /** Times the connection was lost while running. */
+  get losses(): number {
+    return this.lostCount;
+  }
 
   get target(): string {
     return redactUrl(this.opts.url);
@@ -92,6 +98,7 @@ export class PgWriteConnection {
   private lost(session: PgSession, err: Error): void {
     if (this.session !== session || this.closed) return;
     this.session = null;
+    this.lostCount++;
     log.warn('PostgreSQL write connection lost; reconnecting', { target: this.target, error: explainPgError(err) });
     this.setProblem(`PostgreSQL connection lost: ${explainPgError(err)}`);
     this.scheduleReconnect();

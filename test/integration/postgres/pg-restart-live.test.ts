@@ -85,6 +85,10 @@ describe.skipIf(skip !== null)('PostgreSQL restarted under live ingest', () => {
     }
     for (const client of [batchClient, streamClient]) expect(client.messages.filter((m) => m.type === 'gap' || m.type === 'error')).toEqual([]);
     expect((await gw.store.stats()).commitFailures).toBeGreaterThan(0);
+    const metrics = (await http(gw.url, 'GET', '/metrics')).text;
+    expect(metrics).toMatch(/^kline_gateway_pg_connection_losses_total [1-9]/m);
+    // Live candles come after each series' stored range: they all went by COPY.
+    expect(metrics).toMatch(/^kline_gateway_pg_rows_total\{path="copy"\} [1-9]/m);
   }, 120_000);
 });
 
