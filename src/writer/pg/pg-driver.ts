@@ -123,7 +123,8 @@ export async function connectPg(opts: PgConnectOptions): Promise<PgSession> {
 export function createPgPool(opts: PgConnectOptions & { readonly size: number }): PgPool {
   const pool = new pg.Pool({ ...clientConfig(opts), max: opts.size, idleTimeoutMillis: POOL_IDLE_MS });
   // An idle pooled connection that dies is removed by the pool; without a listener it would throw.
-  pool.on('error', (err) => log.warn('idle PostgreSQL read connection lost', { error: err }));
+  // Only the message: pg-pool hangs the whole client (connection parameters included) on the error.
+  pool.on('error', (err) => log.warn('idle PostgreSQL read connection lost', { error: err.message, sqlstate: sqlState(err) }));
   return {
     queryArrays: async (text, values, name) => (await pool.query({ text, values: values as unknown[], name, rowMode: 'array' })).rows,
     close: () => pool.end(),

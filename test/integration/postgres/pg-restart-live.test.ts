@@ -70,6 +70,9 @@ describe.skipIf(skip !== null)('PostgreSQL restarted under live ingest', () => {
     // The batches wait (writer queue and the ingest worker's window), nothing is dropped.
     await expect.poll(async () => (await gw.store.stats()).pendingCandles, { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await readyz()).toMatchObject({ status: 'not_ready' });
+    // A read the tail cache cannot answer: 503 with the code, not a 500.
+    const uncached = await http(gw.url, 'GET', `/api/market/candles?series_id=${encodeURIComponent('binance:spot:NOPE/USDT:1m')}`);
+    expect([uncached.status, uncached.body.code]).toEqual([503, 'unavailable']);
 
     await cluster().start();
     await expect.poll(readyz, { timeout: 30_000 }).toEqual({ status: 'ready' });
