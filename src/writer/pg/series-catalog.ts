@@ -37,13 +37,19 @@ export class SeriesCatalog {
   private readonly ids = new Map<string, number>();
   private readonly ranges = new Map<number, Range>();
 
-  /** Dictionary ids for a drain's series, creating missing ones (committed at once: an unused id is harmless). */
+  /**
+   * Dictionary ids for a drain's series, creating missing ones (committed at once: an unused id is
+   * harmless). Known series are looked up first: INSERT … ON CONFLICT would draw an identity
+   * value for every existing series after each restart.
+   */
   async resolve(session: PgSession, seriesIds: readonly string[]): Promise<Map<string, number>> {
-    const missing = seriesIds.filter((s) => !this.ids.has(s));
-    if (missing.length > 0) {
-      await session.query(SQL.ensure, [missing]);
+    let missing = seriesIds.filter((s) => !this.ids.has(s));
+    for (let pass = 0; missing.length > 0 && pass < 2; pass++) {
+      if (pass === 1) await session.query(SQL.ensure, [missing]);
       for (const row of await session.query<{ id: number; series_id: string }>(SQL.ids, [missing])) this.ids.set(row.series_id, row.id);
+      missing = missing.filter((s) => !this.ids.has(s));
     }
+    if (missing.length > 0) throw new Error(`series ${missing[0]} has no dictionary id after inserting it`);
     return new Map(seriesIds.map((s) => [s, this.ids.get(s)!]));
   }
 
