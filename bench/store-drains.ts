@@ -82,7 +82,7 @@ async function timed(fn: () => unknown): Promise<number> {
 export async function runDrainBench(kind: 'sqlite' | 'postgres', quick: boolean): Promise<void> {
   const series = quick ? 100 : 1000;
   const preload = quick ? 100 : 2000;
-  const rounds = quick ? 1 : 5;
+  const roundsOf = (shape: DrainShape) => (quick ? 1 : shape.rounds);
   const dir = mkdtempSync(join(tmpdir(), `kline-bench-drains-${kind}-`));
   const opened = kind === 'sqlite' ? await openSqlite(dir) : await openPostgres();
   try {
@@ -95,8 +95,9 @@ export async function runDrainBench(kind: 'sqlite' | 'postgres', quick: boolean)
     }
     const shapes = drainShapes(series);
     const times = new Map<DrainShape, { store: number[]; temp: number[]; indexed: number[] }>(shapes.map((s) => [s, { store: [], temp: [], indexed: [] }]));
+    const rounds = Math.max(...shapes.map(roundsOf));
     for (let round = 0; round < rounds; round++) {
-      for (const shape of shapes) {
+      for (const shape of shapes.filter((s) => round < roundsOf(s))) {
         const writes = shape.writes(round);
         const t = times.get(shape)!;
         const steps: Array<() => Promise<void>> = [
@@ -135,7 +136,7 @@ export async function runDrainBench(kind: 'sqlite' | 'postgres', quick: boolean)
         : 'binary COPY of the same rows (same driver, encoding timed) into an unindexed TEMP table / into a logged table defined like candles, preloaded alike';
     report(
       `store-drains-${kind}`,
-      `Drains through the ${kind} store vs the engine's ceilings (${series} series, ${stored.toLocaleString('en-US')} rows stored, ${rounds} rounds, medians)`,
+      `Drains through the ${kind} store vs the engine's ceilings (${series} series, ${stored.toLocaleString('en-US')} rows stored, medians of ${shapes.map(roundsOf).join('/')} rounds)`,
       rows,
       [
         `ceilings: ${ceilingWords}`,

@@ -14,6 +14,8 @@ export interface DrainShape {
   readonly rows: number;
   /** True when every key is new (a COPY into the indexed ceiling table is possible). */
   readonly fresh: boolean;
+  /** Rounds to measure: small drains vary most on a shared machine, so they get more. */
+  readonly rounds: number;
   /** The drain of round `round` (new times or series each round, or the import again). */
   writes(round: number): SeriesWrite[];
 }
@@ -41,13 +43,14 @@ export function* preloadWrites(series: number, perSeries: number): Generator<Ser
   }
 }
 
-/** The four shapes (module comment of bench/store-drains.ts); times continue after the preload. */
+/** The four shapes (module comment of bench/store-drains.ts); times continue after the preload. `quick`: one round each. */
 export function drainShapes(series: number): DrainShape[] {
   let next = 1_000_000; // bar index after any preload
-  const live = (perSeries: number): DrainShape => ({
+  const live = (perSeries: number, rounds: number): DrainShape => ({
     name: `live ${perSeries} × ${series} series`,
     rows: perSeries * series,
     fresh: true,
+    rounds,
     writes: () => {
       const times = range(next, perSeries);
       next += perSeries;
@@ -56,13 +59,14 @@ export function drainShapes(series: number): DrainShape[] {
   });
   const bulk = (round: number) => write(`binance:spot:IMPORT${round}/USDT:1m`, candles(round, range(0, BULK_ROWS)));
   return [
-    live(1),
-    live(20),
-    { name: 'import 50,000 × 1 new series', rows: BULK_ROWS, fresh: true, writes: (round) => [bulk(round)] },
+    live(1, 40),
+    live(20, 15),
+    { name: 'import 50,000 × 1 new series', rows: BULK_ROWS, fresh: true, rounds: 5, writes: (round) => [bulk(round)] },
     {
       name: 'overwrite those 50,000 (new values)',
       rows: BULK_ROWS,
       fresh: false,
+      rounds: 5,
       writes: (round) => [write(bulk(round).seriesId, candles(round, range(0, BULK_ROWS), 1))],
     },
   ];
