@@ -2,13 +2,15 @@ import './styles.css';
 import { parseSeriesId } from '../src/domain/series-id.js';
 import { browserTransport, marketSocketUrl } from './app/browser-transport.js';
 import { readPageParams, urlWithSeries } from './app/page-params.js';
+import { HealthPoller } from './sync/health-poller.js';
 import { SeriesSync } from './sync/series-sync.js';
 import { ChartView } from './view/chart-view.js';
+import { HealthLamp } from './view/health-lamp.js';
 import { SeriesPicker } from './view/series-picker.js';
 import { StatusLine } from './view/status-line.js';
 import { exposeChartDebugHandle, writeHooks } from './view/test-hooks.js';
 
-/** The /live page: wires URL → picker → sync → chart, and keeps the test hooks current. */
+/** The /live page: wires URL → picker → sync → chart and health lamp, and keeps the test hooks current. */
 
 function required<T extends HTMLElement>(selector: string): T {
   const element = document.querySelector<T>(selector);
@@ -21,10 +23,14 @@ const view = new ChartView(required('[data-chart-host]'), required('[data-testid
 exposeChartDebugHandle(() => view.shownTimes());
 const statusLine = new StatusLine(required('[data-testid="status-line"]'));
 const params = readPageParams(location.search);
+const transport = browserTransport();
+const lamp = new HealthLamp(required('[data-testid="health-lamp"]'));
+const health = new HealthPoller(transport, (view) => lamp.show(view));
+let lastClosedSeen: number | null = null;
 document.documentElement.dataset.mode = params.mode;
 
 const sync = new SeriesSync({
-  transport: browserTransport(),
+  transport,
   wsUrl: marketSocketUrl(location),
   mode: params.mode,
   warn: (message) => console.warn(`[live] ${message}`),
@@ -42,6 +48,11 @@ const sync = new SeriesSync({
 });
 
 function refreshHooks(): void {
+  // A closed candle arrived over WS: the lamp asks again at once rather than at its next poll.
+  if (sync.lastWsCandleTime !== lastClosedSeen) {
+    lastClosedSeen = sync.lastWsCandleTime;
+    if (lastClosedSeen !== null) health.nudge();
+  }
   writeHooks(chartElement, {
     seriesId: sync.seriesId,
     length: sync.book.length,
@@ -69,6 +80,7 @@ function select(seriesId: string): void {
   view.setTitle(title(seriesId));
   document.title = `${title(seriesId)} — kline-gateway`;
   sync.switchTo(seriesId);
+  health.watch(seriesId);
   refreshHooks();
 }
 

@@ -43,6 +43,7 @@ function serve(service: WriterService): void {
       between: (s: string, from: number, to: number, limit: number) => withTransfer(service.between(s, from, to, limit)),
       head: (s: string) => service.head(s),
       count: (s?: string, atMost?: number) => service.count(s, atMost),
+      summary: (s: string, tf: number, maxRecentGaps: number) => service.summary(s, tf, maxRecentGaps),
       stats: () => service.stats(),
       flush: () => service.flush(),
       close: async () => {

@@ -9,7 +9,7 @@ import type { LiveMarket } from '../domain/series-id.js';
 import type { Config } from '../main/config/settings.js';
 import type { WireError } from '../shared/errors.js';
 import type { LogLevel } from '../shared/log.js';
-import type { BinanceRestClient } from './binance/binance-rest.js';
+import type { BinanceRestClient } from '../exchange/binance/binance-rest.js';
 import type { BinanceStreamOptions } from './binance/binance-stream-options.js';
 import type { StreamManagerStats } from './binance/stream-manager.js';
 import type { ClosedBatcherStats } from './closed-batcher.js';
@@ -18,6 +18,7 @@ import type { ProducerStats } from '../writer/contract.js';
 
 /** The parts of a worker's stats, as the main thread's report reads them. */
 export type { ClosedBatcherStats, SeriesJobStats, StreamManagerStats };
+export type { BackfillProgress } from './jobs/hold-progress.js';
 
 /** The worker's producer toward the writer (its window, resends after a writer restart). */
 export type WriterLinkStats = ProducerStats;

@@ -5,15 +5,15 @@ import type { LiveMarket } from '../domain/series-id.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { WriterProducer } from '../writer/contract.js';
 import type { IngestSettings, IngestStats, IngestStreamTunables } from './contract.js';
-import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from './binance/binance-endpoints.js';
-import { BinanceRestClient, type GapFillResult } from './binance/binance-rest.js';
+import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from '../exchange/binance/binance-endpoints.js';
+import { BinanceRestClient, type GapFillResult } from '../exchange/binance/binance-rest.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ClosedBatcher } from './closed-batcher.js';
 import { ExchangeClock } from './jobs/exchange-clock.js';
 import { GapFiller } from './jobs/gap-filler.js';
 import { SeriesJob } from './jobs/series-job.js';
 import { BinanceStreamManager } from './binance/stream-manager.js';
-import { WeightBudget } from './binance/weight-budget.js';
+import { REST_BUDGET_SPLIT, WeightBudget } from '../exchange/binance/weight-budget.js';
 
 /**
  * Everything an ingest worker runs, minus the thread: series jobs, the Binance connections they
@@ -37,8 +37,8 @@ export interface IngestEngineOptions {
   readonly stream?: IngestStreamTunables;
   readonly gapFillConcurrency?: number;
   /**
-   * Engines (ingest workers) sharing this process's REST weight budget: each plans with an equal
-   * share of it, so N workers together stay within what one would use (default 1).
+   * Engines (ingest workers) sharing the ingest part of this process's REST weight budget
+   * (REST_BUDGET_SPLIT.ingest): each plans with an equal share of it (default 1).
    */
   readonly restBudgetWays?: number;
   /** Bounds of the hold behind a hole (GapHold): live candles held, and the longest hold (ms). */
@@ -46,9 +46,6 @@ export interface IngestEngineOptions {
   readonly maxHoldMs?: number;
   readonly logger?: Logger;
 }
-
-/** The fraction of Binance's published REST weight budget this process plans with (weight-budget.ts). */
-const REST_BUDGET_SHARE = 0.8;
 
 const MARKETS: readonly LiveMarket[] = ['spot', 'futures'];
 
@@ -88,10 +85,11 @@ export class IngestEngine {
         baseUrl: restBaseUrl(market, s),
         clock: this.clock,
         exchangeNow: this.exchangeNow,
+        logger: createLogger(`ingest.binance-rest.${market}`),
         budget: new WeightBudget({
           weightPerWindow: MARKET_LIMITS[market].weightPerMinute,
-          share: REST_BUDGET_SHARE / ways,
-          ipShare: REST_BUDGET_SHARE,
+          share: REST_BUDGET_SPLIT.ingest / ways,
+          ipShare: REST_BUDGET_SPLIT.ipShare,
           clock: this.clock,
         }),
       });

@@ -10,13 +10,21 @@ import { startHistory, type History } from './history/history-service.js';
 import { redactUrl } from '../shared/db-url.js';
 import { createLogger } from '../shared/log.js';
 import type { WriterSettings } from '../writer/contract.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { createMarketServices, type MarketServices } from './market/market-services.js';
 import { GatewayLatency } from './metrics/latency-metrics.js';
 import { SeriesActivity } from './metrics/series-activity.js';
+import { CorsPolicy } from './server/cors.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
+import { warnIfWritesOpen } from './server/open-writes-warning.js';
 import { livePageRoutes } from './server/routes/live-page-routes.js';
 import { marketRoutes } from './server/routes/market-routes.js';
 import { opsRoutes } from './server/routes/ops-routes.js';
+import { topMarketsRoutes } from './server/routes/top-markets-routes.js';
+import { healthRoutes } from './server/routes/health-routes.js';
+import { IngestBackfillStatus, NO_BACKFILL } from './market/backfill-status.js';
 import type { Transport } from './server/transport.js';
+import { hostAllowList } from './server/host-allow-list.js';
 import { startUwsTransport } from './server/uws-transport.js';
 import { wsMarketRoute } from './server/ws-market-route.js';
 import type { MarketStore } from './store/market-store.js';
@@ -42,6 +50,11 @@ export interface GatewayCore {
    * `history.onBootstrapped` to fill file end → now from the exchange.
    */
   readonly history: HistoryBootstrapper | null;
+  /**
+   * The exchange's symbol lists and the market list (src/main/market/), on the main thread's share
+   * of the REST budget. `markets.symbols.knownSymbol(market, symbol)` checks a symbol is listed.
+   */
+  readonly markets: MarketServices;
 }
 
 export interface GatewayPlugins {
@@ -61,6 +74,11 @@ export interface GatewayPlugins {
   readonly routes?: (core: GatewayCore) => Route[];
   /** Where the built live page is (default dist/web of this checkout). */
   readonly webDir?: string;
+  /**
+   * The wall clock of the market list (cache ages, stream polls and pings, `generated_at_ms`) and
+   * of series health's `now`; tests pass a ManualClock. Default: the system clock.
+   */
+  readonly clock?: Clock;
 }
 
 export interface Gateway extends GatewayCore {
@@ -81,6 +99,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   let ingest: IngestPlugin | null = null;
   let history: History | null = null;
   let transport: Transport | null = null;
+  let markets: MarketServices | null = null;
   try {
     await store.whenReady();
     const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
@@ -88,7 +107,9 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     // Reads of a series not seen before wait (bounded) for its bootstrap: the first chart load
     // then shows the imported history, not an empty series.
     const reader = new CandleReader(store, cache, history?.bootstrapper.beforeRead);
-    const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null };
+    const clock = plugins.clock ?? systemClock;
+    markets = createMarketServices(config, clock);
+    const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null, markets };
     const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
     const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
     const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
@@ -110,10 +131,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const httpResponses = new Map<string, number>();
     const router = new HttpRouter({
       apiToken: config.apiToken,
-      corsOrigins: config.corsOrigins
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
+      cors: CorsPolicy.fromSetting(config.corsOrigins),
       onResponse: (route, status, startedAtMs) => {
         httpResponses.set(`${route} ${status}`, (httpResponses.get(`${route} ${status}`) ?? 0) + 1);
         latency.responded(route, startedAtMs);
@@ -140,14 +158,26 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           writer: () => store.stats(),
           writerInFlight: () => store.inFlightCandles,
           seriesActivity: activity,
+          marketStreams: () => markets!.streams.stats(),
           latency,
           extra: ingest ? (out) => ingest!.metrics(out) : undefined,
         },
+      }),
+      ...topMarketsRoutes(markets),
+      ...healthRoutes({
+        store,
+        reader,
+        clock,
+        backfill: ingest?.seriesStats ? new IngestBackfillStatus((id) => ingest!.seriesStats!(id)) : NO_BACKFILL,
+        debugApi: () => config.enableDebugApi,
+        healthV2: () => config.enableKlineHealthV2,
+        recentSeconds: config.klineHealthBackfillRecentSeconds,
       }),
       ...livePageRoutes(plugins.webDir),
       ...(plugins.routes?.(core) ?? []),
     ];
     for (const route of routes) router.add(route);
+    warnIfWritesOpen(log, config, routes);
 
     transport = await startUwsTransport({
       host: config.host,
@@ -156,6 +186,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       headers: REQUEST_HEADERS,
       http: router.handle,
       ws: [wsMarketRoute(config, hub, ingest?.demand ?? NO_INGEST_DEMAND, sessions)],
+      hostAllowed: hostAllowList(config.allowedHosts, config.host),
     });
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${transport.port}`;
     log.info('listening', { url, ...storeLabel(settings), ws: `${url.replace('http', 'ws')}/ws/market` });
@@ -164,10 +195,12 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const running = transport;
     const runningIngest = ingest;
     const runningHistory = history;
+    const runningMarkets = markets;
     const stop = () =>
       (stopping ??= (async () => {
         log.info('stopping: no new connections');
         running.stopListening();
+        runningMarkets.close(); // market-list streams end, their pollers stop
         if (runningIngest) {
           log.info('stopping ingest jobs (flushing their batches)');
           await runningIngest.stop();
@@ -185,6 +218,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         hub.flusher.flushAll();
         log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
         running.closeAllWebSockets(1001, 'server_shutdown');
+        running.endAllStreams();
         // Idle keep-alive connections would otherwise outlive the stop, answering 503 from a
         // stopped gateway (in-process restarts, embedders). The CLI exits right after, which is
         // no gentler to a socket still flushing its close frame.
@@ -196,6 +230,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     return { ...core, port: transport.port, url, stop };
   } catch (err) {
     transport?.stopListening();
+    markets?.close();
     await ingest?.stop().catch(() => undefined);
     await history?.close().catch(() => undefined);
     await store.close().catch(() => undefined);

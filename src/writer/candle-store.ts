@@ -1,4 +1,4 @@
-import type { PgStoreStats } from './contract.js';
+import type { PgStoreStats, SeriesSummary } from './contract.js';
 import type { SeriesWrite } from './drain-plan.js';
 
 /** A value now (SQLite, synchronous) or later (PostgreSQL, a socket round trip). */
@@ -32,6 +32,8 @@ export interface CandleStore {
   heads(seriesIds: readonly string[]): Awaitable<ReadonlyMap<string, number | null>>;
   /** Candles of a series (or all); with `atMost`, stops counting there. */
   count(seriesId?: string, atMost?: number): Awaitable<number>;
+  /** Extent, size and holes of one series (debug series health): one scan of the series. */
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Awaitable<SeriesSummary>;
   /** The operator's words for a failure (an errno SQLite hides, PostgreSQL's SQLSTATE). */
   explain(err: unknown): string;
   /**

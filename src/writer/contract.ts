@@ -66,6 +66,8 @@ export interface WriterApi {
   between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult>;
   head(seriesId: string): Promise<number | null>;
   count(seriesId?: string, atMost?: number): Promise<number>;
+  /** Counts and holes of one series (the debug series-health route); scans the series once. */
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary>;
   stats(): WriterStats;
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -188,6 +190,17 @@ export interface StoreStatusMessage {
 }
 
 export type MainInbound = CommittedMessage | CommitFailedMessage | StoreStatusMessage | BatchAckMessage;
+
+/** One series at a glance: its extent, size and holes (steps between stored candles longer than the timeframe). */
+export interface SeriesSummary {
+  readonly first: number | null;
+  readonly head: number | null;
+  readonly count: number;
+  readonly gapCount: number;
+  readonly maxGapSeconds: number | null;
+  /** The newest holes, newest first: the candle before and the candle after each. */
+  readonly recentGaps: ReadonlyArray<{ readonly prev: number; readonly next: number }>;
+}
 
 /** Result of a read served by the writer between transactions. */
 export interface ReadResult {

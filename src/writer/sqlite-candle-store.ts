@@ -4,35 +4,19 @@ import { CANDLE_STRIDE, candleCount } from '../domain/candle.js';
 import { reversePacked } from '../domain/candle-batch.js';
 import type { CandleStore } from './candle-store.js';
 import { GatewayError } from '../shared/errors.js';
-import type { SynchronousMode } from './contract.js';
+import type { SeriesSummary } from './contract.js';
 import type { SeriesWrite } from './drain-plan.js';
 import { fastRowBinder, type RowBinder } from './row-binder.js';
 import { migrate } from './schema.js';
+import { connectionPragmas, type StoreOptions } from './sqlite-options.js';
+import { seriesSummary } from './sqlite-summary.js';
 import { createdFiles, explainStorageError, quietly } from './storage-diagnosis.js';
 
 // The only import of the SQLite binding in the code base (architecture.md). It is CommonJS.
 const binding = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
 const { Database } = binding;
 
-export interface StoreOptions {
-  readonly synchronous?: SynchronousMode;
-  /** Rows per multi-row upsert statement: 100 measured fastest through this WASM binding. */
-  readonly rowsPerStatement?: number;
-  /** Page cache size; small values make SQLite spill pages mid-transaction (crash tests). */
-  readonly cacheKiB?: number;
-  /** Bind through the binding's raw exports (row-binder.ts); default true. Tests compare both paths. */
-  readonly fastBinding?: boolean;
-}
-
-/** The pragmas every store connection runs with (exported so benchmarks measure the same setup). */
-export function connectionPragmas(options: StoreOptions = {}): string {
-  // Page size stays SQLite's 4 KiB default: 8 KiB made the bare engine ~15% faster on bulk but
-  // not our import, and was mixed on many-series live drains (docs/benchmarks.md).
-  return (
-    `PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=PERSIST; PRAGMA synchronous=${options.synchronous ?? 'FULL'};` +
-    ` PRAGMA cache_size=-${options.cacheKiB ?? 65536}; PRAGMA temp_store=MEMORY;`
-  );
-}
+export { connectionPragmas, type StoreOptions } from './sqlite-options.js';
 
 const COLUMNS = 'candle_time, open, high, low, close, volume';
 const UPSERT_TAIL =
@@ -185,6 +169,14 @@ export class SqliteCandleStore implements CandleStore {
     const stmt = seriesId === undefined ? this.reads.countAll : atMost === undefined ? this.reads.count : this.reads.countUpTo;
     const row = (seriesId === undefined ? stmt.get() : stmt.get(atMost === undefined ? [seriesId] : [seriesId, atMost])) as { n: number };
     return row.n;
+  }
+
+  /**
+   * Extent, size and holes of a series. Unprepared statements (a rare debug read, not worth a
+   * cached statement); the window function walks the series' index once per query.
+   */
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): SeriesSummary {
+    return seriesSummary(this.db, seriesId, tfSeconds, maxRecentGaps);
   }
 
   /** SQLite's own consistency check: 'ok' or the problems it found. */

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CandleStore } from './candle-store.js';
-import type { ClosedBatchMessage, MainInbound, ReadResult, WriterApi, WriterSettings, WriterStats } from './contract.js';
+import type { ClosedBatchMessage, MainInbound, ReadResult, SeriesSummary, WriterApi, WriterSettings, WriterStats } from './contract.js';
 import { openCandleStore } from './open-store.js';
 import { MAIN_SOURCE, WriterCore } from './writer-core.js';
 
@@ -69,6 +69,10 @@ export class WriterService implements WriterApi {
 
   async count(seriesId?: string, atMost?: number): Promise<number> {
     return this.core.count(seriesId, atMost);
+  }
+
+  async summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary> {
+    return this.store.summary(seriesId, tfSeconds, maxRecentGaps);
   }
 
   stats(): WriterStats {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binanceSeriesOf, binanceSymbol, parseKlineStreamName } from '../../src/domain/binance-symbols.js';
-import { combinedStreamUrl, restBaseUrl, wsBaseUrl } from '../../src/ingest/binance/binance-endpoints.js';
+import { combinedStreamUrl, restBaseUrl, wsBaseUrl } from '../../src/exchange/binance/binance-endpoints.js';
 import { configWith } from '../../src/main/config/load-config.js';
 
 describe('series_id ↔ Binance names', () => {

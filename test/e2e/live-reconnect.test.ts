@@ -58,6 +58,11 @@ describeWithChromium('live page in Chromium: gateway restart', () => {
       new RegExp(`^console\\.error: WebSocket connection to 'ws://127\\.0\\.0\\.1:${a.port}/ws/market' failed: .*ERR_CONNECTION_REFUSED`),
     );
     expect(refused.length).toBeGreaterThanOrEqual(1);
+    // So are the health lamp's polls that fell into the restart (each one also a console line).
+    const healthPolls = live.takeProblems(new RegExp(`^request failed: http://127\\.0\\.0\\.1:${a.port}/api/market/health\\?.* net::ERR_CONNECTION_REFUSED$`));
+    live
+      .takeProblems(/^console\.error: Failed to load resource: net::ERR_CONNECTION_REFUSED$/)
+      .forEach((line, i) => expect(i, line).toBeLessThan(healthPolls.length));
     expect(live.documentLoads).toHaveLength(1);
     expect(live.candleGets).toHaveLength(1);
   });

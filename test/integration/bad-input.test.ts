@@ -142,7 +142,7 @@ describe('bad input never hurts the gateway', () => {
       const raw = (lengths: number[]) =>
         rawHttp(
           gw.port,
-          `POST /api/market/ingest/candle_closed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+          `POST /api/market/ingest/candle_closed HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
             lengths.map((n) => `Content-Length: ${n}\r\n`).join('') +
             `\r\n${body}`,
         );
@@ -257,3 +257,25 @@ function rawHttp(port: number, request: string): Promise<string> {
     socket.on('error', reject);
   });
 }
+
+describe('Host header allow-list (DNS rebinding)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway(); // bound to 127.0.0.1: loopback names only
+  });
+  afterAll(() => gw.stop());
+
+  const get = (host: string) => rawHttp(gw.port, `GET /api/market/candles?series_id=binance:spot:BTC/USDT:1m HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  const upgrade = (host: string) =>
+    rawHttp(
+      gw.port,
+      `GET /ws/market HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+
+  it('a rebound name gets 403 host_not_allowed, for HTTP and for a WebSocket upgrade; loopback names are answered', async () => {
+    expect(await get('evil.example:8000')).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n[\s\S]*"code":"host_not_allowed"/);
+    expect(await upgrade('evil.example:8000')).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n[\s\S]*"code":"host_not_allowed"/);
+    expect(await get(`localhost:${gw.port}`)).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(await upgrade(`127.0.0.1:${gw.port}`)).toMatch(/^HTTP\/1\.1 101 Switching Protocols/);
+  });
+});

@@ -41,6 +41,30 @@ describe('API token', () => {
   });
 });
 
+/** `batches` published batches of 500 closed candles (~45 KB each), each followed by a forming one. */
+async function publishBatches(gw: TestGateway, batches: number): Promise<void> {
+  for (let b = 0; b < batches; b++) {
+    await postBatch(
+      gw.url,
+      S,
+      Array.from({ length: 500 }, (_, i) => candle(60 * (b * 500 + i + 1))),
+      true,
+    );
+    await postForming(gw.url, S, candle(60 * (b * 500 + 501), 9));
+  }
+}
+
+/** The candle_times of the next `count` closed candles a client receives (batched or not). */
+async function closedTimes(client: WsClient, count: number): Promise<number[]> {
+  const received: number[] = [];
+  while (received.length < count) {
+    const [m] = await client.next(1, 10_000);
+    if (m.type === 'candles_batch') received.push(...m.candles.map((c: { candle_time: number }) => c.candle_time));
+    else if (m.type === 'candle_closed') received.push(m.candle.candle_time);
+  }
+  return received;
+}
+
 describe('slow consumers', () => {
   let gw: TestGateway;
   afterEach(async () => {
@@ -55,26 +79,16 @@ describe('slow consumers', () => {
     slow.sendText(JSON.stringify({ type: 'subscribe', series_id: S, since: 0, supports_batch: true }));
     await new Promise((r) => setTimeout(r, 100));
     slow.stall();
-    // Batches of 500 candles (~45 KB each): far more than kernel buffers plus 256 KiB.
+    // Far more than kernel buffers plus 256 KiB.
     const total = 200;
-    for (let b = 0; b < total; b++) {
-      const candles = Array.from({ length: 500 }, (_, i) => candle(60 * (b * 500 + i + 1)));
-      await postBatch(gw.url, S, candles, true);
-      await postForming(gw.url, S, candle(60 * (b * 500 + 501), 9));
-    }
+    await publishBatches(gw, total);
     expect(await slow.closeCode()).toBe(1008);
     const metrics = await http(gw.url, 'GET', '/metrics');
     expect(metrics.text).toMatch(/kline_gateway_ws_slow_consumer_closes_total [1-9]/);
     // Forming updates were skipped first, before closed data forced the close.
     expect(metrics.text).toMatch(/kline_gateway_ws_forming_skipped_total [1-9]/);
     // The healthy client received every closed candle, in order, nothing missing.
-    const received: number[] = [];
-    while (received.length < total * 500) {
-      const [m] = await healthy.next(1, 10_000);
-      if (m.type === 'candles_batch') received.push(...m.candles.map((c: { candle_time: number }) => c.candle_time));
-      else if (m.type === 'candle_closed') received.push(m.candle.candle_time);
-    }
-    expect(received).toEqual(Array.from({ length: total * 500 }, (_, i) => 60 * (i + 1)));
+    expect(await closedTimes(healthy, total * 500)).toEqual(Array.from({ length: total * 500 }, (_, i) => 60 * (i + 1)));
     slow.destroy();
     healthy.close();
   }, 60_000);
@@ -89,27 +103,13 @@ describe('slow consumers', () => {
       client.stall();
     }
     const total = 200;
-    for (let b = 0; b < total; b++) {
-      await postBatch(
-        gw.url,
-        S,
-        Array.from({ length: 500 }, (_, i) => candle(60 * (b * 500 + i + 1))),
-        true,
-      );
-      await postForming(gw.url, S, candle(60 * (b * 500 + 501), 9));
-    }
+    await publishBatches(gw, total);
     for (const client of slow) expect(await client.closeCode()).toBe(1008);
     const metrics = (await http(gw.url, 'GET', '/metrics')).text;
     // 8 × 4 MiB would have been allowed per socket: the global bound did (most of) the closing.
     expect(Number(/kline_gateway_ws_global_buffer_closes_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(6);
     expect(Number(/kline_gateway_ws_buffered_bytes (\d+)/.exec(metrics)?.[1])).toBeLessThanOrEqual(2 * 1024 * 1024);
-    const received: number[] = [];
-    while (received.length < total * 500) {
-      const [m] = await healthy.next(1, 10_000);
-      if (m.type === 'candles_batch') received.push(...m.candles.map((c: { candle_time: number }) => c.candle_time));
-      else if (m.type === 'candle_closed') received.push(m.candle.candle_time);
-    }
-    expect(received).toEqual(Array.from({ length: total * 500 }, (_, i) => 60 * (i + 1)));
+    expect(await closedTimes(healthy, total * 500)).toEqual(Array.from({ length: total * 500 }, (_, i) => 60 * (i + 1)));
     for (const client of slow) client.destroy();
     healthy.close();
   }, 60_000);

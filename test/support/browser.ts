@@ -134,7 +134,11 @@ export class LivePage {
       }
     });
     page.on('pageerror', (error) => this.problems.push(`page error: ${error.stack ?? error.message}`));
-    page.on('requestfailed', (request) => this.problems.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
+    page.on('requestfailed', (request) => {
+      // The page closes its market-list stream (an EventSource) when the searched market changes: aborted on purpose.
+      if (request.failure()?.errorText === 'net::ERR_ABORTED' && new URL(request.url()).pathname === '/api/market/top_markets/stream') return;
+      this.problems.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`);
+    });
     page.on('response', (response) => {
       if (response.status() >= 400) this.problems.push(`HTTP ${response.status()} for ${response.url()}`);
     });

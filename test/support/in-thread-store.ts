@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { ClosedBatchMessage, ReadResult } from '../../src/writer/contract.js';
+import type { ClosedBatchMessage, ReadResult, SeriesSummary } from '../../src/writer/contract.js';
 import { acquireStoreOwnership, type StoreOwnership } from '../../src/main/store/store-ownership.js';
 import { StoreClientBase, type MarketStore } from '../../src/main/store/market-store.js';
 import type { WriterSettings, WriterStats } from '../../src/writer/contract.js';
@@ -54,6 +54,10 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
 
   async count(seriesId?: string, atMost?: number): Promise<number> {
     return this.service.count(seriesId, atMost);
+  }
+
+  async summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary> {
+    return this.service.summary(seriesId, tfSeconds, maxRecentGaps);
   }
 
   async stats(): Promise<WriterStats> {

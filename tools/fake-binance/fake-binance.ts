@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { handleControl } from './fake-control.js';
 import { FakeConnection, routeWsPath, type FakeConnectionStats } from './fake-connection.js';
 import { DEFAULT_TICK_MS, generatorOptions, speedOf, type FakeBinanceOptions } from './fake-options.js';
+import { FakeMarketData } from './fake-market-data.js';
 import { FakeRest, type FakeMarket } from './fake-rest.js';
 import type { KlineSource } from './rest-klines.js';
 import { KlineGenerator, type GeneratedFrame } from './kline-generator.js';
@@ -20,7 +21,8 @@ export type { PreparedBlast } from './fake-blast.js';
  * A loopback stand-in for Binance (spot and USD-M on one port). WebSocket: raw `/ws/<stream>`,
  * combined `/stream?streams=a/b`, live (UN)SUBSCRIBE; a `/market` or `/public` path prefix means
  * futures (so `ws://127.0.0.1:P/market` works like `wss://fstream.binance.com/market`), none means
- * spot. REST: `/api/v3/klines`, `/fapi/v1/klines`, with history `historyDays` back. Faults and
+ * spot. REST: `/api/v3/klines`, `/fapi/v1/klines`, with history `historyDays` back; 24h tickers and
+ * exchangeInfo of both markets (fake-market-data.ts). Faults and
  * introspection: methods below and HTTP `/__control/...` (fake-control.ts). Data: one price path
  * per symbol and market (kline-generator.ts, virtual clock), or a replayed recording (replay.ts).
  */
@@ -28,6 +30,7 @@ export type { PreparedBlast } from './fake-blast.js';
 export class FakeBinance {
   readonly generators: Record<FakeMarket, KlineGenerator>;
   readonly rest: FakeRest;
+  readonly marketData: FakeMarketData;
   readonly connections = new Set<FakeConnection>();
   /** Every generated frame, in order, when `recordFrames` is set. */
   readonly frameLog: { readonly market: FakeMarket; readonly frame: GeneratedFrame }[] = [];
@@ -58,6 +61,7 @@ export class FakeBinance {
     const sources: Record<FakeMarket, KlineSource> = { ...this.generators };
     if (replayHistory) sources[replayMarket] = replayHistory;
     this.rest = new FakeRest(sources, () => this.now(), opts.rest);
+    this.marketData = new FakeMarketData(this.generators, () => this.now(), this.rest, opts.symbols);
     for (const market of ['spot', 'futures'] as const) for (const s of opts.streams?.[market] ?? []) this.generators[market].addStream(s, this.now());
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
@@ -236,6 +240,14 @@ export class FakeBinance {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.pathname.startsWith('/__control/')) return handleControl(this, url, res);
+    const data = FakeMarketData.route(url.pathname);
+    if (data && req.method === 'GET') {
+      const answer = () => {
+        const reply = this.marketData.handle(data.market, data.endpoint, url.searchParams);
+        res.writeHead(reply.status, reply.headers).end(reply.body);
+      };
+      return void (this.marketData.latencyMs > 0 ? setTimeout(answer, this.marketData.latencyMs) : answer());
+    }
     const market: FakeMarket | undefined = url.pathname === '/api/v3/klines' ? 'spot' : url.pathname === '/fapi/v1/klines' ? 'futures' : undefined;
     if (req.method !== 'GET' || market === undefined) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":-1,"msg":"not found"}');

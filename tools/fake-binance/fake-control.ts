@@ -13,6 +13,9 @@ import type { FakeMarket } from './fake-rest.js';
  *   rest-hole?market=futures&stream=s&from=MS&to=MS   REST leaves out bars opening in that range
  *   rest-hole-clear                       end every REST hole
  *   rest-latency?ms=N                     hold every REST answer back N ms (a slow exchange)
+ *   market-fail?count=K&status=500&retryAfter=S[&endpoint=ticker24h|exchangeInfo]
+ *                                         answer the next K ticker/exchangeInfo calls with status
+ *   market-latency?ms=N                   hold every ticker/exchangeInfo answer back N ms
  *   pause / resume                        freeze / resume virtual time and generation
  *   advance?ms=N[&stepMs=M]               paused: move virtual time on by N ms (an update every M ms)
  *   flood?stepMs=250 / flood-stop         frames as fast as clients read / back to the timer
@@ -49,6 +52,21 @@ export function handleControl(fake: FakeBinance, url: URL, res: ServerResponse):
       fake.rest.latencyMs = num('ms', 0);
       body = { ok: true };
       break;
+    case 'market-fail': {
+      const endpoint = q.get('endpoint');
+      fake.marketData.failNext(
+        num('count', 1),
+        num('status', 500),
+        num('retryAfter', 1),
+        endpoint === 'ticker24h' || endpoint === 'exchangeInfo' ? endpoint : undefined,
+      );
+      body = { ok: true };
+      break;
+    }
+    case 'market-latency':
+      fake.marketData.latencyMs = num('ms', 0);
+      body = { ok: true };
+      break;
     case 'rest-hole-clear':
       fake.rest.clearHoles();
       body = { ok: true };
@@ -82,6 +100,7 @@ export function handleControl(fake: FakeBinance, url: URL, res: ServerResponse):
         now: fake.now(),
         connections: fake.connectionStats(),
         rest: { calls: fake.rest.log.length, statuses: countBy(fake.rest.log.map((e) => String(e.status))) },
+        marketData: countBy(fake.marketData.log.map((e) => `${e.market} ${e.endpoint} ${e.status}`)),
         streams: { spot: fake.generators.spot.streamNames(), futures: fake.generators.futures.streamNames() },
       };
       break;

@@ -119,6 +119,28 @@ export class FakeRest {
     return { status: 200, headers: this.weightHeader(market), body: JSON.stringify(rows), rows: rows.length };
   }
 
+  /**
+   * The per-IP rules for another endpoint of the same host (fake-market-data.ts): charges `weight`
+   * to the same per-minute budget; a refusal (418 inside a Retry-After, 429 past the budget) or the
+   * weight header of an admitted call.
+   */
+  admit(market: FakeMarket, weight: number): { refused: RestReply } | { headers: Record<string, string> } {
+    const now = Date.now();
+    if (now < this.retryUntil[market]) {
+      this.retryUntil[market] = now + this.banSeconds * 1000;
+      return { refused: this.limited(market, 418, this.banSeconds) };
+    }
+    const u = this.used[market];
+    if (u.minute !== Math.floor(now / 60_000)) Object.assign(u, { minute: Math.floor(now / 60_000), weight: 0 });
+    u.weight += weight;
+    if (u.weight > this.budget[market]) {
+      const retryAfterS = Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
+      this.retryUntil[market] = now + retryAfterS * 1000;
+      return { refused: this.limited(market, 429, retryAfterS) };
+    }
+    return { headers: this.weightHeader(market) };
+  }
+
   private charge(market: FakeMarket, limit: number, now: number): number {
     const u = this.used[market];
     const minute = Math.floor(now / 60_000);

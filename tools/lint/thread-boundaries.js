@@ -6,6 +6,8 @@
 //                      and src/shared/ on any thread. Threads meet only through a worker folder's
 //                      contract.ts; type-only imports are erased at build time, so a worker may
 //                      name a main-thread type (e.g. Config) without loading main-thread code.
+//                      src/exchange/ (the exchange's REST client, limits, weight budget) runs on
+//                      any thread too: it may do I/O, but knows nothing of threads.
 //   single-importer    a native or driver package is imported by exactly one module (SQLite
 //                      binding, uWebSockets.js, ...), so swapping it touches one file.
 //
@@ -24,7 +26,7 @@ export function zoneOf(file) {
 }
 
 const WORKER_ZONES = new Set(['writer', 'ingest', 'decode']);
-const ANY_THREAD = new Set(['domain', 'protocol', 'shared']);
+const ANY_THREAD = new Set(['domain', 'protocol', 'shared', 'exchange']);
 /** Zones whose files never ship in the runtime build. */
 const OUTSIDE_RUNTIME = new Set(['tools', 'test', 'bench', 'scripts', 'web', 'other']);
 
@@ -38,8 +40,8 @@ export function boundaryViolation(from, target, typeOnly) {
   if (runtime && OUTSIDE_RUNTIME.has(toZone)) return `runtime code (${fromZone}) must not import ${toZone}/ (tools and tests are not in the build)`;
   if (fromZone === 'domain' && toZone !== 'domain' && targetRel !== 'src/shared/errors.ts')
     return 'domain/ is pure: it imports only domain/ and shared/errors.ts';
-  if ((fromZone === 'protocol' || fromZone === 'shared') && !ANY_THREAD.has(toZone))
-    return `${fromZone}/ runs on any thread: it imports only domain/, protocol/ and shared/`;
+  if ((fromZone === 'protocol' || fromZone === 'shared' || fromZone === 'exchange') && !ANY_THREAD.has(toZone))
+    return `${fromZone}/ runs on any thread: it imports only domain/, protocol/, shared/ and exchange/`;
   if (fromZone === 'main' && WORKER_ZONES.has(toZone) && !isContract)
     return `the main thread reaches ${toZone}/ only through src/${toZone}/contract.ts (worker internals belong to their thread)`;
   if (WORKER_ZONES.has(fromZone) && toZone === 'main' && !typeOnly) return `a ${fromZone} thread must not load main-thread code (a type-only import is fine)`;

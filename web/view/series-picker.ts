@@ -1,4 +1,5 @@
 import { parseSeriesId } from '../../src/domain/series-id.js';
+import { SymbolSearch } from './symbol-search.js';
 
 /** The timeframe buttons (issue 5); a series with another timeframe still loads, with none lit. */
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
@@ -16,7 +17,8 @@ export function composeSeriesId(parts: PickerParts): string {
 }
 
 /**
- * Exchange / market / symbol / timeframe controls. They only propose a series_id; the page
+ * Exchange / market / symbol (a search over the market list) / timeframe controls. They only
+ * propose a series_id; the page
  * decides what is shown and calls `show()` back, so URL, chart and controls never disagree.
  */
 export class SeriesPicker {
@@ -37,13 +39,22 @@ export class SeriesPicker {
     this.symbol = root.querySelector<HTMLInputElement>('[data-testid="symbol-input"]')!;
     const group = root.querySelector<HTMLElement>('[data-testid="timeframes"]')!;
     for (const tf of TIMEFRAMES) group.append(this.timeframeButton(tf));
+    const search = new SymbolSearch(
+      this.symbol,
+      root.querySelector<HTMLElement>('[data-testid="symbol-results"]')!,
+      () => this.market.value,
+      () => this.propose(),
+    );
 
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.propose();
     });
     this.exchange.addEventListener('change', () => this.propose());
-    this.market.addEventListener('change', () => this.propose());
+    this.market.addEventListener('change', () => {
+      search.marketChanged();
+      this.propose();
+    });
   }
 
   /** Reflects the series on screen; parts of an unparseable id are left as they were. */

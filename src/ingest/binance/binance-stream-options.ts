@@ -1,7 +1,7 @@
 import type { KlineEvent } from '../../domain/binance-kline.js';
 import type { Logger } from '../../shared/log.js';
 import type { BackoffOptions } from '../../shared/backoff.js';
-import { CONNECTION_MAX_AGE_MS } from './binance-endpoints.js';
+import { CONNECTION_MAX_AGE_MS } from '../../exchange/binance/binance-endpoints.js';
 import type { Clock } from '../../shared/clock.js';
 
 /** Options, defaults (each with its reason) and stats of binance-stream.ts. */

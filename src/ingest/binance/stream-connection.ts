@@ -2,7 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { Agent, buildConnector, WebSocket } from 'undici';
 import { parseKlineFrame, type KlineEvent } from '../../domain/binance-kline.js';
-import { combinedStreamUrl } from './binance-endpoints.js';
+import { combinedStreamUrl } from '../../exchange/binance/binance-endpoints.js';
 import type { Clock, Timer } from '../../shared/clock.js';
 import { InboundPacer } from './inbound-pacer.js';
 import { SubscriptionSet } from './subscription-set.js';

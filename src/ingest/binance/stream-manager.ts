@@ -1,7 +1,7 @@
 import type { KlineEvent } from '../../domain/binance-kline.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { createLogger } from '../../shared/log.js';
-import { MARKET_LIMITS } from './binance-endpoints.js';
+import { MARKET_LIMITS } from '../../exchange/binance/binance-endpoints.js';
 import { BinanceStream, type BinanceStreamOptions, type BinanceStreamStats } from './binance-stream.js';
 
 /**

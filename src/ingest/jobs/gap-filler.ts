@@ -2,7 +2,7 @@ import type { BinanceSeries } from '../../domain/binance-symbols.js';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import type { BinanceRestClient, GapFillResult } from '../binance/binance-rest.js';
+import type { BinanceRestClient, GapFillResult } from '../../exchange/binance/binance-rest.js';
 
 /**
  * Queue of holes to fill from REST, one series at a time per series and `concurrency` series at
@@ -12,7 +12,7 @@ import type { BinanceRestClient, GapFillResult } from '../binance/binance-rest.j
  */
 export interface GapFillerOptions {
   readonly rest: Readonly<Record<LiveMarket, BinanceRestClient>>;
-  /** Closed candles fetched for a series (ascending, packed). */
+  /** Closed candles fetched for a series (ascending, packed), page by page. */
   readonly onCandles: (seriesId: string, packed: Float64Array) => void;
   /**
    * A fill attempt finished (ok or not); jobs count it in their stats. `settled`: nothing more is
@@ -116,16 +116,23 @@ export class GapFiller {
 
   private async fill(q: SeriesQueue, range: Range): Promise<void> {
     const { series } = q;
+    const id = series.seriesId;
+    // Pages go on as they arrive (a long fill shows its progress, series health); the rest at the end.
+    let delivered = 0;
     const result = await this.opts.rest[series.market].fetchClosed(
       { symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: range.from, toTime: range.to },
       this.controller.signal,
+      (page) => {
+        if (this.closed || this.queues.get(id) !== q) return;
+        delivered += page.length;
+        this.opts.onCandles(id, page);
+      },
     );
     this.running--;
     q.active = undefined;
     if (this.closed) return;
-    const id = series.seriesId;
     if (this.queues.get(id) === q) {
-      if (result.candles.length > 0) this.opts.onCandles(id, result.candles);
+      if (result.candles.length > delivered) this.opts.onCandles(id, result.candles.subarray(delivered));
       if (!result.ok && RETRYABLE.has(result.error.code) && range.attempts + 1 < MAX_ATTEMPTS) {
         // Keep what arrived; ask again for the rest.
         const got = result.candles.length > 0 ? result.candles[result.candles.length - CANDLE_STRIDE]! : range.from - series.tfSeconds;

@@ -1,6 +1,7 @@
 import { CANDLE_STRIDE, writeCandle, type Candle } from '../../domain/candle.js';
 import type { Logger } from '../../shared/log.js';
 import type { Clock, Timer } from '../../shared/clock.js';
+import { HoldProgress } from './hold-progress.js';
 
 /**
  * Keeps one series' closed candles in time order across a hole (issue 3: "no gap for holes we
@@ -71,6 +72,8 @@ export class GapHold {
   private readonly maxHeld: number;
   private readonly maxHoldMs: number;
   private readonly counters: Omit<GapHoldStats, 'held'> = { holds: 0, heldTotal: 0, boundHits: 0, unfilledHoles: 0, unfilledBars: 0 };
+  /** What series health shows of the fills (hold-progress.ts). */
+  readonly progress = new HoldProgress();
 
   /** `head`: newest stored candle_time, if any. */
   constructor(
@@ -100,6 +103,7 @@ export class GapHold {
       this.timer = this.opts.clock.setTimeout(() => this.releaseAll('time'), this.maxHoldMs);
     }
     this.holes.push([from, to]);
+    this.progress.asked((to - from) / this.opts.tfSeconds + 1, this.opts.clock.now());
     if (this.known === undefined || to > this.known) this.known = to;
     this.opts.requestFill(from, to);
   }
@@ -132,6 +136,7 @@ export class GapHold {
     // Candles at or before what is already out go straight on (stored; the hub drops them).
     while (older < n && (!this.holding || this.released === undefined || packed[older * CANDLE_STRIDE]! <= this.released)) older++;
     if (older > 0) this.emit(packed.subarray(0, older * CANDLE_STRIDE));
+    this.progress.fetched(n - older, this.opts.clock.now());
     for (let i = older; i < n; i++) {
       const t = packed[i * CANDLE_STRIDE]!;
       // A live close of the same bar is the truth (sources.md): REST does not replace it.
@@ -152,6 +157,7 @@ export class GapHold {
   /** Job stopped: held candles are dropped (returned count); the next start fills them from the store head. */
   stop(): number {
     const dropped = this.liveHeld;
+    this.progress.cancel();
     this.reset();
     return dropped;
   }
@@ -180,6 +186,9 @@ export class GapHold {
       released: times.length,
       held: this.liveHeld,
     };
+    const outcome = reason !== 'filled' ? 'bound' : unfilled.length > 0 ? 'unfilled' : 'filled';
+    const why = outcome === 'bound' ? `held candles reached their bound (${reason})` : 'the exchange returned no data for it';
+    this.progress.ended(this.opts.clock.now(), outcome, bars, outcome === 'filled' ? null : (this.lastFillError ?? why));
     if (reason !== 'filled') {
       this.counters.boundHits++;
       this.opts.logger.warn('held candles reached their bound; releasing them before the hole is filled (subscribers get a gap)', {

@@ -2,11 +2,12 @@ import type { KlineEvent } from '../../domain/binance-kline.js';
 import type { BinanceSeries } from '../../domain/binance-symbols.js';
 import type { Candle } from '../../domain/candle.js';
 import type { Logger } from '../../shared/log.js';
-import type { GapFillResult } from '../binance/binance-rest.js';
+import type { GapFillResult } from '../../exchange/binance/binance-rest.js';
 import type { Clock } from '../../shared/clock.js';
 import { CloseTracker } from './close-tracker.js';
 import { FormingThrottle } from './forming-throttle.js';
 import { GapHold } from './gap-hold.js';
+import type { BackfillProgress } from './hold-progress.js';
 import { RateMeter } from './rate-meter.js';
 
 /**
@@ -79,6 +80,8 @@ export interface SeriesJobStats {
   holdBoundHits: number;
   unfilledHoles: number;
   unfilledBars: number;
+  /** The hold being filled now and the last one that ended (series health's backfill fields). */
+  backfill: BackfillProgress;
   /** Of the connection carrying the stream (shared with the other streams on it). */
   reconnects: number;
   /** Non-kline frames (replies, other events, garbage) on that connection. */
@@ -211,6 +214,7 @@ export class SeriesJob {
       holdBoundHits: hold.boundHits,
       unfilledHoles: hold.unfilledHoles,
       unfilledBars: hold.unfilledBars,
+      backfill: this.hold.progress.snapshot(),
       reconnects: connection?.reconnects ?? 0,
       skippedFrames: connection?.skipped ?? 0,
     };

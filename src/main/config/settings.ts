@@ -26,7 +26,12 @@ export const SETTINGS = {
   port: setting('server', 'PORT', int(8000, 0, 65535), 'TCP port; 0 picks a free port (printed at start-up).'),
   apiToken: setting('server', 'API_TOKEN', str('', 'any text; empty = no token'), 'When set, write and debug routes need `Authorization: Bearer <token>`.'),
   enableDevApi: setting('server', 'ENABLE_DEV_API', bool(false), 'Enables `POST /api/dev/market/ingest/candles_closed_batch`.'),
-  enableDebugApi: setting('server', 'ENABLE_DEBUG_API', bool(false), 'Enables the forming-candle ingest route and `GET /api/market/debug/ingest_state`.'),
+  enableDebugApi: setting(
+    'server',
+    'ENABLE_DEBUG_API',
+    bool(false),
+    'Enables the forming-candle ingest route, `GET /api/market/debug/ingest_state`, `…/debug/series_health` and `GET /api/market/health`.',
+  ),
   maxBodyBytes: setting(
     'server',
     'MAX_BODY_BYTES',
@@ -39,6 +44,12 @@ export const SETTINGS = {
     'CORS_ORIGINS',
     str('http://localhost:5173,http://127.0.0.1:5173', 'comma-separated origins, or *'),
     "Browser origins allowed to call the HTTP API (trade_canvas's dev frontend by default).",
+  ),
+  allowedHosts: setting(
+    'server',
+    'ALLOWED_HOSTS',
+    str('', 'comma-separated host names or IPs, or *; empty = automatic'),
+    'Host headers answered (DNS rebinding): empty = only loopback names when bound to loopback, any otherwise.',
   ),
   shutdownTimeoutS: setting(
     'server',
@@ -100,6 +111,36 @@ export const SETTINGS = {
   ),
   enableGapBackfill: setting('market', 'ENABLE_MARKET_GAP_BACKFILL', bool(false), 'Fill a hole (from the store, then the exchange) before announcing a `gap`.'),
   gapBackfillReadLimit: setting('market', 'MARKET_GAP_BACKFILL_READ_LIMIT', int(5000, 1, 100_000), 'Most candles one gap backfill may read and send.'),
+  binanceTickerTtlS: setting(
+    'market',
+    'BINANCE_TICKER_TTL_S',
+    num(10, 1, 3600),
+    "Market list: Binance's 24h tickers are fetched at most this often, and the list's streams poll at this rate (one call per interval for every client).",
+  ),
+  binanceExchangeInfoTtlS: setting(
+    'market',
+    'BINANCE_EXCHANGEINFO_TTL_S',
+    num(3600, 1, 86_400),
+    "Binance's symbol lists (exchangeInfo: market list, symbol checks) are fetched at most this often.",
+  ),
+  marketListMaxStreams: setting(
+    'market',
+    'MARKET_LIST_MAX_STREAMS',
+    int(10_000, 1, 1_000_000),
+    'Open `top_markets/stream` clients allowed at once; beyond it a new one gets 503 `overloaded`.',
+  ),
+  enableKlineHealthV2: setting(
+    'market',
+    'ENABLE_KLINE_HEALTH_V2',
+    bool(false),
+    'Enables `GET /api/market/health` (the series health lamp) without the whole debug API.',
+  ),
+  klineHealthBackfillRecentSeconds: setting(
+    'market',
+    'KLINE_HEALTH_BACKFILL_RECENT_SECONDS',
+    int(120, 0, 86_400),
+    'Series health: a lagging series whose backfill succeeded this recently is `yellow` (`backfill_recent`), not `red`.',
+  ),
   whitelistPath: setting(
     'market',
     'WHITELIST_PATH',
@@ -171,12 +212,17 @@ export const SETTINGS = {
     url('wss://fstream.binance.com/market', ['ws', 'wss']),
     'Binance USD-M futures WebSocket base URL.',
   ),
-  binanceSpotRestUrl: setting('ingest', 'BINANCE_SPOT_REST_URL', url('https://api.binance.com', ['http', 'https']), 'Binance spot REST base URL (gap fill).'),
+  binanceSpotRestUrl: setting(
+    'ingest',
+    'BINANCE_SPOT_REST_URL',
+    url('https://api.binance.com', ['http', 'https']),
+    'Binance spot REST base URL (gap fill, market list).',
+  ),
   binanceFuturesRestUrl: setting(
     'ingest',
     'BINANCE_FUTURES_REST_URL',
     url('https://fapi.binance.com', ['http', 'https']),
-    'Binance USD-M futures REST base URL (gap fill).',
+    'Binance USD-M futures REST base URL (gap fill, market list).',
   ),
   binanceWsBatchMax: setting('ingest', 'BINANCE_WS_BATCH_MAX', int(200, 1, 100_000), 'Most closed candles per batch toward the writer.'),
   binanceWsFlushS: setting(

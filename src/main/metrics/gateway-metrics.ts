@@ -6,6 +6,7 @@ import type { GatewayLatency } from './latency-metrics.js';
 import { METRIC_PREFIX, processMetricsText } from './prom-registry.js';
 import { PrometheusText } from './prometheus-text.js';
 import type { SeriesActivity } from './series-activity.js';
+import type { TopMarketsStreamStats } from '../market/top-markets-streams.js';
 
 /** Everything /metrics reads; each part is a snapshot the component already keeps. */
 export interface MetricSources {
@@ -16,6 +17,8 @@ export interface MetricSources {
   readonly writer: () => Promise<WriterStats>;
   readonly writerInFlight: () => number;
   readonly seriesActivity: SeriesActivity;
+  /** Market-list SSE streams (`/api/market/top_markets/stream`). */
+  readonly marketStreams?: () => TopMarketsStreamStats;
   /** HTTP request duration and commit → publish histograms. */
   readonly latency: GatewayLatency;
   /** Extra metrics of other components (the ingest supervisor). */
@@ -105,6 +108,14 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
     .metric(`${P}series_committed_candles_total`, 'counter', 'Closed candles committed per series (rate() = ingest rate).', committed)
     .metric(`${P}series_head_time_seconds`, 'gauge', 'Newest stored candle_time per series.', heads)
     .metric(`${P}series_head_lag_seconds`, 'gauge', 'Seconds between the newest stored bar close and now, per series.', lag);
+
+  const streams = src.marketStreams?.();
+  if (streams) {
+    out
+      .single(`${P}market_list_streams`, 'gauge', 'Open market-list SSE streams.', streams.streams)
+      .single(`${P}market_list_pollers`, 'gauge', 'Market-list pollers running (one per market and quote asset with clients).', streams.feeds)
+      .single(`${P}market_list_streams_refused_total`, 'counter', 'Market-list streams refused at TRADE_CANVAS_MARKET_LIST_MAX_STREAMS.', streams.refused);
+  }
 
   await src.extra?.(out);
 

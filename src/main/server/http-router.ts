@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { GatewayError, isGatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
-import type { HttpRequest, HttpResponse } from './transport.js';
+import type { CorsPolicy } from './cors.js';
+import type { HttpRequest, HttpResponse, HttpStream } from './transport.js';
 
 const log = createLogger('http');
 
@@ -9,13 +10,18 @@ export interface Reply {
   readonly status: number;
   readonly body: Buffer | string;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * A streamed answer (Server-Sent Events): status and headers go out, then `stream` writes the
+   * body for as long as it likes; `body` is ignored.
+   */
+  readonly stream?: (out: HttpStream) => void;
 }
 
 export interface RouteContext {
   readonly req: HttpRequest;
   /** Parsed query string. */
   readonly query: URLSearchParams;
-  /** The body parsed as JSON (400 `invalid json` otherwise). */
+  /** The body parsed as JSON: 415 unless sent as `application/json`, 400 `invalid json` otherwise. */
   json(): Promise<unknown>;
 }
 
@@ -33,7 +39,7 @@ export interface Route {
 
 export interface RouterOptions {
   readonly apiToken: string;
-  readonly corsOrigins: readonly string[];
+  readonly cors: CorsPolicy;
   /** Called once per answered request (metrics); `startedAtMs` is the response's. */
   readonly onResponse?: (route: string, status: number, startedAtMs: number) => void;
 }
@@ -49,7 +55,19 @@ export function errorReply(err: GatewayError): Reply {
 }
 
 /** Headers every request handler may read (the transport copies only these). */
-export const REQUEST_HEADERS = ['authorization', 'content-type', 'content-length', 'origin', 'if-none-match', 'access-control-request-headers'];
+export const REQUEST_HEADERS = [
+  'authorization',
+  'content-type',
+  'content-length',
+  'origin',
+  'host',
+  'if-none-match',
+  'access-control-request-method',
+  'access-control-request-headers',
+];
+
+/** Methods that change nothing: everything else is a write (cross-site check, docs/protocol.md). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Dispatches HTTP requests to routes. Errors become `{"code","message"}` JSON with the code's
@@ -72,12 +90,16 @@ export class HttpRouter {
   }
 
   readonly handle = (req: HttpRequest, res: HttpResponse): void => {
-    const cors = this.corsHeaders(req);
+    // Preflights are answered before routing, for any path (trade_canvas's CORS middleware).
+    if (this.options.cors.isPreflight(req)) {
+      const answer = this.options.cors.preflight(req);
+      return this.send(res, 'preflight', answer instanceof GatewayError ? errorReply(answer) : { status: answer.status, body: '', headers: answer.headers });
+    }
+    const cors = this.options.cors.headersFor(req);
     // Routes behind a disabled gate do not exist: 404, not 401/405 (contract §2).
     const live = [...(this.routes.get(req.path)?.values() ?? [])].filter((r) => !r.enabled || r.enabled());
     const route = live.find((r) => r.method === req.method);
     if (!route) {
-      if (live.length > 0 && req.method === 'OPTIONS' && cors) return this.send(res, req.path, { status: 204, body: '', headers: preflight(cors, live) });
       if (live.length === 0)
         return this.send(res, req.path, withHeaders(errorReply(new GatewayError('not_found', `no route ${req.method} ${req.path}`)), cors));
       const allow = live.map((r) => r.method).join(', ');
@@ -88,6 +110,8 @@ export class HttpRouter {
       );
     }
     const name = route.name ?? route.path;
+    const crossSite = SAFE_METHODS.has(req.method) ? null : this.options.cors.refuseWrite(req);
+    if (crossSite) return this.send(res, name, errorReply(crossSite));
     if (route.auth && !this.authorized(req)) {
       return this.send(
         res,
@@ -98,7 +122,10 @@ export class HttpRouter {
     const ctx: RouteContext = {
       req,
       query: new URLSearchParams(req.query),
-      json: async () => parseJson(await req.body()),
+      json: async () => {
+        requireJsonContentType(req);
+        return parseJson(await req.body());
+      },
     };
     let result: Reply | Promise<Reply>;
     try {
@@ -127,7 +154,10 @@ export class HttpRouter {
   }
 
   private send(res: HttpResponse, name: string, reply: Reply, closeConnection = false): void {
-    res.respond(reply.status, reply.headers ?? {}, reply.body, closeConnection);
+    if (reply.stream) {
+      const out = res.stream(reply.status, reply.headers ?? {});
+      if (out) reply.stream(out);
+    } else res.respond(reply.status, reply.headers ?? {}, reply.body, closeConnection);
     this.options.onResponse?.(name, reply.status, res.startedAtMs);
   }
 
@@ -136,27 +166,22 @@ export class HttpRouter {
     const given = Buffer.from(req.header('authorization'));
     return given.length === this.token.length && timingSafeEqual(given, this.token);
   }
-
-  private corsHeaders(req: HttpRequest): Record<string, string> | null {
-    const origin = req.header('origin');
-    if (!origin) return null;
-    const allowed = this.options.corsOrigins;
-    if (allowed.includes('*')) return { 'access-control-allow-origin': '*' };
-    return allowed.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : null;
-  }
 }
 
 function withHeaders(reply: Reply, extra: Record<string, string> | null): Reply {
   return extra ? { ...reply, headers: { ...reply.headers, ...extra } } : reply;
 }
 
-function preflight(cors: Record<string, string>, routes: readonly Route[]): Record<string, string> {
-  return {
-    ...cors,
-    'access-control-allow-methods': [...routes.map((r) => r.method), 'OPTIONS'].join(', '),
-    'access-control-allow-headers': 'authorization, content-type',
-    'access-control-max-age': '600',
-  };
+/**
+ * JSON bodies must say so (issue 15): a cross-site HTML form can send only urlencoded, multipart or
+ * text/plain, so requiring `application/json` keeps forms from writing; a browser script that
+ * sets it needs a preflight, which CORS answers.
+ */
+function requireJsonContentType(req: HttpRequest): void {
+  const type = req.header('content-type').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new GatewayError('unsupported_media_type', `content-type must be application/json, got ${type === '' ? 'none' : type}`);
+  }
 }
 
 function parseJson(body: Buffer): unknown {

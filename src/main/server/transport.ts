@@ -12,6 +12,8 @@ export interface HttpRequest {
   readonly query: string;
   /** Lower-case header name → value ('' when absent). Only headers the gateway reads are kept. */
   header(name: string): string;
+  /** The peer's IP address as text (per-client limits). */
+  readonly remoteAddress: string;
   /** The request body (POST/PUT/PATCH); rejects with payload_too_large beyond the limit. */
   body(): Promise<Buffer>;
 }
@@ -23,6 +25,29 @@ export interface HttpResponse {
   readonly startedAtMs: number;
   /** `closeConnection`: end the keep-alive connection after this response (e.g. an unread body). */
   respond(status: number, headers: Readonly<Record<string, string>>, body: Buffer | string, closeConnection?: boolean): void;
+  /**
+   * Starts a streamed answer (chunked; Server-Sent Events): status and headers go out now, the
+   * body is written piece by piece. Null when the client already went away.
+   */
+  stream(status: number, headers: Readonly<Record<string, string>>): HttpStream | null;
+}
+
+/** The body of a streamed answer. Every callback runs on the main thread's event loop. */
+export interface HttpStream {
+  /**
+   * Queues `chunk`; false = the socket has backpressure (the chunk is still queued): write no
+   * more than needed until `onWritable` calls back.
+   */
+  write(chunk: string): boolean;
+  /** False from a write that met backpressure until the socket drained (`onWritable`). */
+  readonly writable: boolean;
+  /** Called each time the queued bytes have drained after a write returned false. */
+  onWritable(listener: () => void): void;
+  /** Called once when the client went away (not after `end`). */
+  onClose(listener: () => void): void;
+  /** Finishes the answer (the connection stays usable for keep-alive). */
+  end(): void;
+  readonly closed: boolean;
 }
 
 export type HttpHandler = (req: HttpRequest, res: HttpResponse) => void;
@@ -68,6 +93,8 @@ export interface TransportOptions {
   readonly headers: readonly string[];
   readonly http: HttpHandler;
   readonly ws: readonly WsRoute[];
+  /** Host headers to answer; others get 403 `host_not_allowed`, HTTP and WebSocket upgrades alike. */
+  readonly hostAllowed?: (hostHeader: string) => boolean;
 }
 
 export interface Transport {
@@ -77,7 +104,11 @@ export interface Transport {
   stopListening(): void;
   /** Closes every WebSocket with `code`/`reason`. */
   closeAllWebSockets(code: number, reason: string): void;
+  /** Ends every streamed HTTP answer (SSE): before a stop closes connections, so clients see an orderly end. */
+  endAllStreams(): void;
   /** Closes every connection still open (idle HTTP keep-alive ones included): the end of a stop. */
   close(): void;
   readonly webSocketCount: number;
+  /** Streamed HTTP answers open now. */
+  readonly streamCount: number;
 }

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as UwsTypes from 'uWebSockets.js';
-import { monotonicMs } from '../../shared/clock.js';
-import { GatewayError } from '../../shared/errors.js';
-import type { HttpRequest, HttpResponse, SendStatus, Transport, TransportOptions, WsConnectionHandler, WsPeer } from './transport.js';
+import type { SendStatus, Transport, TransportOptions, WsConnectionHandler, WsPeer } from './transport.js';
+import { readRequest, STATUS_TEXT, UwsHttpResponse, type UwsHttpStream } from './uws-http-response.js';
 
 /**
  * The only module that imports uWebSockets.js (architecture.md). It adapts uWS to transport.ts.
@@ -28,19 +27,6 @@ function loadNativeUws(): typeof UwsTypes {
   }
   return lib;
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  200: '200 OK',
-  204: '204 No Content',
-  304: '304 Not Modified',
-  400: '400 Bad Request',
-  401: '401 Unauthorized',
-  404: '404 Not Found',
-  405: '405 Method Not Allowed',
-  413: '413 Payload Too Large',
-  500: '500 Internal Server Error',
-  503: '503 Service Unavailable',
-};
 
 /** Frames above this are cut by uWS itself (1006); below it, over the route limit, we close with 1009. */
 const MESSAGE_CEILING_BYTES = 16 * 1024 * 1024;
@@ -87,24 +73,22 @@ class UwsPeer implements WsPeer {
 export function startUwsTransport(options: TransportOptions): Promise<Transport> {
   const app = uws.App();
   const sockets = new Set<UwsPeer>();
+  const streams = new Set<UwsHttpStream>();
 
+  const hostAllowed = options.hostAllowed ?? (() => true);
   app.any('/*', (res, req) => {
+    if (!hostAllowed(req.getHeader('host'))) return refuseHost(res, req);
     const framing = framingProblem(req);
     if (framing) {
       // Two lengths for one body is a request-smuggling shape (RFC 9112 §6.3): refuse it and end
       // the connection, since where the next request starts is unknowable.
-      res.cork(() =>
-        res
-          .writeStatus(STATUS_TEXT[400]!)
-          .writeHeader('content-type', 'application/json')
-          .end(JSON.stringify({ code: 'bad_request', message: framing }), true),
-      );
+      refuse(res, 400, 'bad_request', framing);
       return;
     }
     const request = readRequest(res, req, options);
-    const response = new UwsHttpResponse(res);
+    const response = new UwsHttpResponse(res, streams);
     res.onAborted(() => {
-      response.aborted = true;
+      response.abort();
       request.abort();
     });
     options.http(request, response);
@@ -121,6 +105,7 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
       sendPingsAutomatically: true,
       compression: uws.DISABLED,
       upgrade: (res, req, context) => {
+        if (!hostAllowed(req.getHeader('host'))) return refuseHost(res, req);
         res.upgrade<SocketData>(
           { query: req.getQuery() ?? '' },
           req.getHeader('sec-websocket-key'),
@@ -171,6 +156,9 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
         closeAllWebSockets(code, reason) {
           for (const peer of [...sockets]) peer.end(code, reason);
         },
+        endAllStreams() {
+          for (const stream of [...streams]) stream.end();
+        },
         close() {
           listening = null;
           // The native App has close() (listen sockets and every connection); the typings omit it.
@@ -179,25 +167,26 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
         get webSocketCount() {
           return sockets.size;
         },
+        get streamCount() {
+          return streams.size;
+        },
       });
     });
   });
 }
 
-class UwsHttpResponse implements HttpResponse {
-  aborted = false;
-  readonly startedAtMs = monotonicMs();
-  private done = false;
-  constructor(private readonly res: UwsTypes.HttpResponse) {}
-  respond(status: number, headers: Readonly<Record<string, string>>, body: Buffer | string, closeConnection = false): void {
-    if (this.aborted || this.done) return;
-    this.done = true;
-    this.res.cork(() => {
-      this.res.writeStatus(STATUS_TEXT[status] ?? `${status} Status`);
-      for (const name in headers) this.res.writeHeader(name, headers[name]!);
-      this.res.end(body, closeConnection);
-    });
-  }
+/** Answers an error the router never sees (the request is not one we route) and ends the connection. */
+function refuse(res: UwsTypes.HttpResponse, status: number, code: string, message: string): void {
+  res.cork(() =>
+    res
+      .writeStatus(STATUS_TEXT[status] ?? `${status} Status`)
+      .writeHeader('content-type', 'application/json')
+      .end(JSON.stringify({ code, message }), true),
+  );
+}
+
+function refuseHost(res: UwsTypes.HttpResponse, req: UwsTypes.HttpRequest): void {
+  refuse(res, 403, 'host_not_allowed', `host not allowed: ${req.getHeader('host')} (TRADE_CANVAS_ALLOWED_HOSTS)`);
 }
 
 /** Conflicting Content-Length headers (uWS would silently use the first), else null. */
@@ -212,74 +201,4 @@ function framingProblem(req: UwsTypes.HttpRequest): string | null {
     else if (value.trim() !== first) conflict = true;
   });
   return conflict ? 'conflicting Content-Length headers' : null;
-}
-
-interface UwsRequest extends HttpRequest {
-  abort(): void;
-}
-
-/** Copies what we need out of uWS's request object, which is only valid during the callback. */
-function readRequest(res: UwsTypes.HttpResponse, req: UwsTypes.HttpRequest, options: TransportOptions): UwsRequest {
-  const method = req.getCaseSensitiveMethod().toUpperCase();
-  const path = req.getUrl();
-  const query = req.getQuery() ?? '';
-  const headers = new Map<string, string>();
-  for (const name of options.headers) {
-    const value = req.getHeader(name);
-    if (value) headers.set(name, value);
-  }
-  let body: Promise<Buffer> | null = null;
-  let abort = () => undefined as void;
-  if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
-    // uWS requires onData to be attached before the handler returns.
-    body = readBody(res, Number(req.getHeader('content-length') || '0'), options.maxBodyBytes, (a) => (abort = a));
-    body.catch(() => undefined);
-  }
-  return {
-    method,
-    path,
-    query,
-    header: (name) => headers.get(name) ?? '',
-    body: () => body ?? Promise.resolve(Buffer.alloc(0)),
-    abort: () => abort(),
-  };
-}
-
-/**
- * How much of an oversized body we read and discard before answering 413. Closing a connection
- * while the client is still sending makes the kernel reset it, and the client then reports a
- * network error instead of reading the 413; so the rest of the body is drained first, up to this
- * many bytes past the limit (beyond it the client gets the reset: we will not read gigabytes).
- */
-const MAX_DISCARD_BYTES = 32 * 1024 * 1024;
-
-function readBody(res: UwsTypes.HttpResponse, declared: number, limit: number, onAbort: (abort: () => void) => void): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const tooLarge = () => new GatewayError('payload_too_large', `request body exceeds ${limit} bytes`);
-    onAbort(() => reject(new GatewayError('bad_request', 'request aborted')));
-    if (declared - limit > MAX_DISCARD_BYTES) {
-      reject(tooLarge());
-      return;
-    }
-    let chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    res.onData((chunk, isLast) => {
-      if (settled) return;
-      size += chunk.byteLength;
-      if (size > limit) {
-        chunks = []; // over the limit: discard, answer once the client has sent it all
-        if (isLast || size - limit > MAX_DISCARD_BYTES) {
-          settled = true;
-          reject(tooLarge());
-        }
-        return;
-      }
-      chunks.push(Buffer.from(chunk.slice(0))); // the chunk's memory is reused after this callback
-      if (isLast) {
-        settled = true;
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      }
-    });
-  });
 }

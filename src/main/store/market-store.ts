@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
 import { GatewayError } from '../../shared/errors.js';
-import { WriterProducer, type CommittedMessage, type MainInbound, type ReadResult } from '../../writer/contract.js';
+import { WriterProducer, type CommittedMessage, type MainInbound, type ReadResult, type SeriesSummary } from '../../writer/contract.js';
 import type { WriterStats } from '../../writer/contract.js';
 import { concatPacked } from '../../domain/candle-batch.js';
 
@@ -32,6 +32,8 @@ export interface MarketStore {
    * least N candles" must not scan a million-row series on the writer thread.
    */
   count(seriesId?: string, atMost?: number): Promise<number>;
+  /** Extent, size and holes of a series (debug series health); scans the series on the writer thread. */
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary>;
   stats(): Promise<WriterStats>;
   /** Resolves once everything queued so far (from every producer) is committed. */
   flush(): Promise<void>;

@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger, getLogLevel } from '../../shared/log.js';
-import type { MainInbound, ReadResult, WriterApi, WriterSettings, WriterStats } from '../../writer/contract.js';
+import type { MainInbound, ReadResult, SeriesSummary, WriterApi, WriterSettings, WriterStats } from '../../writer/contract.js';
 import { transfer, type Remote } from '../../shared/comlink.js';
 import { WorkerHandle } from '../threads/worker-handle.js';
 import { repairAfterWriter } from './store-ownership.js';
@@ -125,6 +125,10 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
 
   stats(): Promise<WriterStats> {
     return this.call((api) => api.stats());
+  }
+
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary> {
+    return this.call((api) => api.summary(seriesId, tfSeconds, maxRecentGaps));
   }
 
   flush(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { IngestDemand } from '../hub/client-session.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
+import type { SeriesJobStats } from '../../ingest/contract.js';
 import { createLogger } from '../../shared/log.js';
 
 /**
@@ -15,6 +16,15 @@ export interface IngestPlugin {
   metrics(out: PrometheusText): void | Promise<void>;
   notReadyReasons(): string[];
   stop(): Promise<void>;
+  /** One series' job as its worker reports it, for series health (null: no job, or its worker is down). */
+  seriesStats?(seriesId: string): Promise<SeriesIngestView | null>;
+}
+
+export interface SeriesIngestView {
+  /** The series' job stats, or null when its worker runs no job for it. */
+  readonly job: SeriesJobStats | null;
+  /** Exchange minus local clock (ms) as that worker learned it from frames; null before the first. */
+  readonly exchangeOffsetMs: number | null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { createLogger } from '../../shared/log.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
 import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
-import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin } from './ingest-plugin.js';
+import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin, type SeriesIngestView } from './ingest-plugin.js';
 import { followImports, type HistoryHooks } from './history-fill.js';
 import type { IngestWorkerClient, ProducerStore } from './ingest-worker-client.js';
 import { JobTable, type JobEntry } from './job-table.js';
@@ -133,6 +133,14 @@ export class IngestSupervisor implements IngestPlugin {
   /** Hub gap backfill: the series' worker fetches from REST and commits (unpublished). */
   backfill(seriesId: string, from: number, to: number): Promise<BackfillResult> {
     return this.workerOf(seriesId).backfill(seriesId, from, to);
+  }
+
+  async seriesStats(seriesId: string): Promise<SeriesIngestView | null> {
+    if (!streamable(seriesId)) return null;
+    const worker = this.workerOf(seriesId);
+    const stats = worker.isAlive ? await worker.stats().catch(() => null) : null;
+    if (!stats) return null;
+    return { job: stats.series.find((s) => s.seriesId === seriesId) ?? null, exchangeOffsetMs: stats.exchangeOffsetMs };
   }
 
   async state(): Promise<IngestState> {

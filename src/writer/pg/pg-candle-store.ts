@@ -2,7 +2,7 @@ import { redactUrl } from '../../shared/db-url.js';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { CandleStore } from '../candle-store.js';
-import type { PgSettings, PgStoreStats } from '../contract.js';
+import type { PgSettings, PgStoreStats, SeriesSummary } from '../contract.js';
 import type { SeriesWrite } from '../drain-plan.js';
 import { encodeCopyBinary, type SeriesRows } from './pg-copy-binary.js';
 import { createPgPool, sqlState, type PgPool, type PgSession } from './pg-driver.js';
@@ -124,6 +124,10 @@ export class PgCandleStore implements CandleStore {
 
   stats(): PgStoreStats {
     return { ...this.counters, connectionLosses: this.writer.losses };
+  }
+
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary> {
+    return this.reads.summary(seriesId, tfSeconds, maxRecentGaps);
   }
 
   explain(err: unknown): string {

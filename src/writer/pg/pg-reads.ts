@@ -2,6 +2,7 @@ import { CANDLE_STRIDE } from '../../domain/candle.js';
 import { reversePacked } from '../../domain/candle-batch.js';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
+import type { SeriesSummary } from '../contract.js';
 import type { PgPool } from './pg-driver.js';
 import { explainPgError, isTransientPgError } from './pg-errors.js';
 
@@ -11,6 +12,8 @@ const COLUMNS = 'candle_time, open, high, low, close, volume';
 /** The series' dictionary id; a series never written has none, and every read answers empty. */
 const ID = '(SELECT id FROM series WHERE series_id = $1)';
 
+const STEPS = `SELECT lag(candle_time) OVER (ORDER BY candle_time) AS prev, candle_time AS next FROM candles WHERE series = ${ID}`;
+
 const SQL = {
   tail: `SELECT ${COLUMNS} FROM candles WHERE series = ${ID} ORDER BY candle_time DESC LIMIT $2`,
   after: `SELECT ${COLUMNS} FROM candles WHERE series = ${ID} AND candle_time > $2 ORDER BY candle_time ASC LIMIT $3`,
@@ -19,6 +22,10 @@ const SQL = {
   count: `SELECT count(*) FROM candles WHERE series = ${ID}`,
   countUpTo: `SELECT count(*) FROM (SELECT 1 FROM candles WHERE series = ${ID} LIMIT $2) AS upto`,
   countAll: 'SELECT count(*) FROM candles',
+  extent: `SELECT min(candle_time), max(candle_time), count(*) FROM candles WHERE series = ${ID}`,
+  // Holes: steps between consecutive stored candles longer than the timeframe ($2).
+  gaps: `SELECT count(*), max(next - prev) FROM (${STEPS}) AS steps WHERE next - prev > $2`,
+  recentGaps: `SELECT prev, next FROM (${STEPS}) AS steps WHERE next - prev > $2 ORDER BY next DESC LIMIT $3`,
 } as const;
 
 /**
@@ -59,6 +66,14 @@ export class PgReads {
           ? await this.query('candles_count', SQL.count, [seriesId])
           : await this.query('candles_count_upto', SQL.countUpTo, [seriesId, atMost]);
     return rows[0]![0] as number;
+  }
+
+  /** Extent, size and holes of one series (debug series health): window functions over the primary key. */
+  async summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary> {
+    const [[first, head, count]] = (await this.query('candles_extent', SQL.extent, [seriesId])) as [[number | null, number | null, number]];
+    const [[gapCount, maxGapSeconds]] = (await this.query('candles_gaps', SQL.gaps, [seriesId, tfSeconds])) as [[number, number | null]];
+    const recent = (await this.query('candles_recent_gaps', SQL.recentGaps, [seriesId, tfSeconds, maxRecentGaps])) as Array<[number, number]>;
+    return { first, head, count, gapCount, maxGapSeconds, recentGaps: recent.map(([prev, next]) => ({ prev, next })) };
   }
 
   private async query(name: string, text: string, values: readonly unknown[]): Promise<unknown[][]> {

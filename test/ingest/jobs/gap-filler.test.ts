@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { binanceSeriesOf } from '../../../src/domain/binance-symbols.js';
-import { BinanceRestError, type BinanceRestClient, type GapFillResult, type KlineRange } from '../../../src/ingest/binance/binance-rest.js';
+import { BinanceRestError, type BinanceRestClient, type GapFillResult, type KlineRange } from '../../../src/exchange/binance/binance-rest.js';
 import { GapFiller } from '../../../src/ingest/jobs/gap-filler.js';
 import { setLogSink } from '../../../src/shared/log.js';
 
 /** A REST client whose answers the test releases one by one. */
 function stubRest() {
-  const calls: { range: KlineRange; resolve: (r: GapFillResult) => void }[] = [];
+  const calls: { range: KlineRange; resolve: (r: GapFillResult) => void; page?: (candles: Float64Array) => void }[] = [];
   const client = {
-    fetchClosed: (range: KlineRange) => new Promise<GapFillResult>((resolve) => calls.push({ range, resolve })),
+    fetchClosed: (range: KlineRange, _signal: AbortSignal, page?: (candles: Float64Array) => void) =>
+      new Promise<GapFillResult>((resolve) => calls.push({ range, resolve, page })),
   } as unknown as BinanceRestClient;
   return { client, calls };
 }
@@ -48,6 +49,19 @@ describe('GapFiller', () => {
       [960, 1260],
     ]);
     expect(got).toEqual([[A.seriesId, [600, 660]]]);
+  });
+
+  it('hands pages on as they arrive, and at the end only what no page carried', async () => {
+    const { filler, calls, got } = setup();
+    filler.request(A, 60, 600);
+    calls[0]!.page!(packed(60, 120));
+    expect(got).toEqual([[A.seriesId, [60, 120]]]);
+    calls[0]!.resolve({ ok: true, candles: packed(60, 120, 180), requests: 2 });
+    await tick();
+    expect(got).toEqual([
+      [A.seriesId, [60, 120]],
+      [A.seriesId, [180]],
+    ]);
   });
 
   it('fills at most `concurrency` series at once, one range at a time per series', async () => {

@@ -245,3 +245,42 @@ describe('SeriesJob hole detection', () => {
     expect(closed).toEqual([6000, 6060]);
   });
 });
+
+describe('GapHold progress (series health backfill fields)', () => {
+  it('a hold runs from its first hole, counts bars asked and fetched, and ends filled', () => {
+    const { hold, clock } = setup(600);
+    const t0 = clock.now();
+    expect(hold.progress.snapshot()).toEqual({ running: null, last: null });
+    hold.missing(660, 1200); // 10 bars
+    clock.advance(1000);
+    hold.filled(rest(660, 720, 780, 840));
+    expect(hold.progress.snapshot().running).toEqual({ startedAt: t0, updatedAt: t0 + 1000, missingBars: 10, fetchedBars: 4 });
+    hold.missing(1260, 1260); // revealed while holding: same hold, one more bar
+    clock.advance(1000);
+    hold.filled(rest(900, 960, 1020, 1080, 1140, 1200, 1260));
+    hold.fillDone(undefined, true);
+    expect(hold.progress.snapshot()).toEqual({
+      running: null,
+      last: { startedAt: t0, endedAt: t0 + 2000, missingBars: 11, unfilledBars: 0, outcome: 'filled', error: null },
+    });
+  });
+
+  it('ends unfilled with the fill error, or bound when held too long', () => {
+    const { hold, clock } = setup(600, { maxHoldMs: 5_000 });
+    hold.missing(660, 840);
+    hold.filled(rest(660));
+    hold.fillDone('http: HTTP 500', true);
+    expect(hold.progress.snapshot().last).toMatchObject({ missingBars: 4, unfilledBars: 3, outcome: 'unfilled', error: 'http: HTTP 500' });
+    hold.missing(900, 960);
+    hold.closed(live(1020));
+    clock.advance(5_000);
+    expect(hold.progress.snapshot().last).toMatchObject({ missingBars: 2, outcome: 'bound', error: 'held candles reached their bound (time)' });
+  });
+
+  it('a job stopped mid-hold reports nothing running', () => {
+    const { hold } = setup(600);
+    hold.missing(660, 720);
+    hold.stop();
+    expect(hold.progress.snapshot()).toEqual({ running: null, last: null });
+  });
+});

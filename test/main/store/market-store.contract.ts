@@ -52,6 +52,37 @@ export function marketStoreContract(name: string, open: StoreFactory): void {
       expect(candleAt((await store.tail(S, 1)).data, 0)).toEqual(candle(220));
     });
 
+    it('summarises a series: extent, count and its holes, newest first', async () => {
+      const store = await openStore();
+      // 60-s bars with holes after 180 (2 bars missing), 480 (4) and 780 (1); another series does not count.
+      await store.write(
+        [
+          { seriesId: S, data: packed([60, 120, 180, 360, 420, 480, 780, 900]) },
+          { seriesId: E, data: packed([60, 600]) },
+        ],
+        { publish: false },
+      );
+      expect(await store.summary(S, 60, 2)).toEqual({
+        first: 60,
+        head: 900,
+        count: 8,
+        gapCount: 3,
+        maxGapSeconds: 300,
+        recentGaps: [
+          { prev: 780, next: 900 },
+          { prev: 480, next: 780 },
+        ],
+      });
+      expect(await store.summary('binance:spot:NOPE/USDT:1m', 60, 5)).toEqual({
+        first: null,
+        head: null,
+        count: 0,
+        gapCount: 0,
+        maxGapSeconds: null,
+        recentGaps: [],
+      });
+    });
+
     it('answers an unknown series with no candles and a null head', async () => {
       const store = await openStore();
       const read = await store.tail('binance:spot:NOPE/USDT:1m', 10);

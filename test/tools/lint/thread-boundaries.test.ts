@@ -35,6 +35,18 @@ describe('lint: thread boundaries', () => {
     expect(await layoutErrors('src/domain/x.ts', "import { GatewayError } from '../shared/errors.js';\nexport { GatewayError };")).toEqual([]);
   });
 
+  it('exchange/ runs on any thread: workers and the main thread both import it; it imports no thread code', async () => {
+    const budget = "import { WeightBudget } from '../exchange/binance/weight-budget.js';\nexport { WeightBudget };";
+    expect(await layoutErrors('src/ingest/x.ts', budget)).toEqual([]);
+    expect(await layoutErrors('src/main/x.ts', budget)).toEqual([]);
+    expect(await layoutErrors('src/exchange/binance/x.ts', "import { SeriesJob } from '../../ingest/jobs/series-job.js';\nexport { SeriesJob };")).toEqual([
+      expect.stringContaining('exchange/ runs on any thread'),
+    ]);
+    expect(await layoutErrors('src/exchange/binance/x.ts', "import type { Config } from '../../main/config/settings.js';\nexport type C = Config;")).toEqual([
+      expect.stringContaining('exchange/ runs on any thread'),
+    ]);
+  });
+
   it('runtime code never imports tools or tests', async () => {
     expect(await layoutErrors('src/main/x.ts', "import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';\nexport { FakeBinance };")).toEqual([
       expect.stringContaining('tools and tests are not in the build'),

@@ -8,6 +8,7 @@ import type { CachedRead } from '../../hub/series-tail.js';
 import { candlesArrayJson } from '../../../protocol/candle-json.js';
 import type { MarketStore } from '../../store/market-store.js';
 import { JSON_HEADERS, jsonReply, type Route } from '../http-router.js';
+import { optionalInt, required } from './query-params.js';
 
 /** Bounds of `GET /api/market/candles` and the dev batch (contract §2). */
 export const MAX_READ_LIMIT = 5000;
@@ -105,17 +106,4 @@ function seriesAndCandle(value: unknown) {
 function object(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('body must be a JSON object');
   return value as Record<string, unknown>;
-}
-
-function required(value: unknown, name: string): unknown {
-  if (value === undefined || value === null || value === '') throw badRequest(`missing ${name}`);
-  return value;
-}
-
-function optionalInt(raw: string | null, name: string, min: number, max: number): number | null {
-  if (raw === null || raw === '') return null;
-  if (!/^-?\d+$/.test(raw)) throw badRequest(`invalid ${name}`);
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw badRequest(`invalid ${name}`);
-  return n;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/shared/clock.js';
-import { WeightBudget } from '../../../src/ingest/binance/weight-budget.js';
+import { WeightBudget } from '../../../src/exchange/binance/weight-budget.js';
 
 function setup(weightPerWindow = 100, share = 1) {
   const clock = new ManualClock();

@@ -9,11 +9,16 @@ import { WeightBudget } from './weight-budget.js';
 import { concatPacked } from '../../domain/candle-batch.js';
 
 /**
- * Gap fill from Binance REST klines (sources.md "Binance REST klines"): closed candles of one
- * series for a time range, paged at the market's largest `limit` (spot 1000, futures 1500; the
- * last page asks only for what is left — futures weight grows with limit), charged against the
- * IP's weight budget shared by all series, honouring Retry-After on 429 and stopping on 418.
- * Never throws: the result says what was fetched and, if it stopped early, why.
+ * The one Binance REST client of the gateway (any thread: ingest workers fill gaps with it, the
+ * main thread's market list reads tickers and symbols with it). Every request is charged against
+ * a weight budget (weight-budget.ts) before it goes out, `X-MBX-USED-WEIGHT-1M` corrects the
+ * budget, a 429 blocks every request of the budget for its Retry-After and a 418 (IP banned)
+ * stops the call (sources.md "Binance REST klines").
+ *
+ * `fetchClosed` is the gap fill: closed candles of one series for a time range, paged at the
+ * market's largest `limit` (spot 1000, futures 1500; the last page asks only for what is left —
+ * futures weight grows with limit). It never throws: the result says what was fetched and, if it
+ * stopped early, why. `getJson` is one budgeted GET for other endpoints (market-data-rest.ts).
  */
 
 export type RestErrorCode = 'rate_limited' | 'ip_banned' | 'http' | 'network' | 'bad_response' | 'aborted';
@@ -59,6 +64,12 @@ export interface BinanceRestOptions {
   readonly exchangeNow?: () => number;
   /** Attempts after the first for 429, 5xx and network errors (default 3). */
   readonly maxRetries?: number;
+  /**
+   * Wait out a 429's Retry-After (default true: a gap fill may wait). false: a 429, or a budget
+   * blocked by an earlier one, fails the call at once with `rate_limited` (an HTTP answer must
+   * not hang for a minute); the budget still blocks until Retry-After.
+   */
+  readonly waitOutRateLimits?: boolean;
   readonly requestTimeoutMs?: number;
   readonly dispatcher?: Dispatcher;
   readonly logger?: Logger;
@@ -79,10 +90,11 @@ export class BinanceRestClient {
     this.clock = opts.clock ?? systemClock;
     this.exchangeNow = opts.exchangeNow ?? (() => this.clock.now());
     this.budget = opts.budget ?? new WeightBudget({ weightPerWindow: MARKET_LIMITS[opts.market].weightPerMinute, clock: this.clock });
-    this.log = opts.logger ?? createLogger(`ingest.binance-rest.${opts.market}`);
+    this.log = opts.logger ?? createLogger(`binance-rest.${opts.market}`);
   }
 
-  async fetchClosed(range: KlineRange, signal?: AbortSignal): Promise<GapFillResult> {
+  /** `onPage`: each page's closed candles as it arrives (the result still carries them all). */
+  async fetchClosed(range: KlineRange, signal?: AbortSignal, onPage?: (candles: Float64Array) => void): Promise<GapFillResult> {
     const limits = MARKET_LIMITS[this.opts.market];
     const tfMs = range.tfSeconds * 1000;
     const endMs = range.toTime * 1000;
@@ -94,11 +106,12 @@ export class BinanceRestClient {
         const limit = Math.min(limits.klinesMaxLimit, Math.floor((endMs - from) / tfMs) + 1);
         const query = `symbol=${encodeURIComponent(range.symbol)}&interval=${range.interval}&startTime=${from}&endTime=${endMs}&limit=${limit}`;
         requests++;
-        const body = await this.get(`${this.opts.baseUrl}${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal);
+        const body = await this.getJson(`${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal);
         const rows = parseKlineRows(body, this.exchangeNow());
         if (rows === undefined) throw new BinanceRestError('bad_response', 'klines response is not an array');
         pages.push(rows.candles);
         this.counters.candles += rows.count;
+        if (rows.count > 0) onPage?.(rows.candles);
         // Short page: the range (or the exchange's data) ends here; an open bar: nothing closed after it.
         if (rows.lastOpenMs === undefined || rows.open > 0 || (body as unknown[]).length < limit) break;
         from = rows.lastOpenMs + tfMs;
@@ -116,12 +129,19 @@ export class BinanceRestClient {
     return { ...this.counters, budget: this.budget.stats() };
   }
 
-  /** One GET with the budget, retries and rate-limit handling; returns the parsed JSON body. */
-  private async get(url: string, weight: number, signal: AbortSignal | undefined): Promise<unknown> {
+  /**
+   * One GET of `pathAndQuery` (e.g. `/api/v3/exchangeInfo`) on the market's host, charged `weight`,
+   * with retries and rate-limit handling; returns the parsed JSON body or throws BinanceRestError.
+   */
+  async getJson(pathAndQuery: string, weight: number, signal?: AbortSignal): Promise<unknown> {
+    const url = `${this.opts.baseUrl}${pathAndQuery}`;
     const maxRetries = this.opts.maxRetries ?? 3;
+    const waitOut = this.opts.waitOutRateLimits ?? true;
     let last: BinanceRestError | undefined;
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       if (attempt > 0) this.counters.retries++;
+      const blockedMs = this.budget.blockedForMs();
+      if (!waitOut && blockedMs > 0) throw new BinanceRestError('rate_limited', `rate limited, retry after ${blockedMs} ms`, 429);
       await this.budget.acquire(weight, signal);
       this.counters.requests++;
       let res: Dispatcher.ResponseData;
@@ -141,7 +161,7 @@ export class BinanceRestClient {
         try {
           return JSON.parse(text) as unknown;
         } catch {
-          throw new BinanceRestError('bad_response', 'klines response is not JSON', 200);
+          throw new BinanceRestError('bad_response', `${pathAndQuery.split('?')[0]} response is not JSON`, 200);
         }
       }
       if (res.statusCode === 429 || res.statusCode === 418) {
@@ -156,6 +176,7 @@ export class BinanceRestClient {
         this.counters.rateLimited++;
         this.log.warn('binance REST rate limit (429); waiting Retry-After', { retryAfterMs: waitMs, used });
         last = new BinanceRestError('rate_limited', `429 rate limited, retry after ${waitMs} ms`, 429);
+        if (!waitOut) throw last;
         continue;
       }
       last = new BinanceRestError('http', `HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);

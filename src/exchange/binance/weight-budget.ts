@@ -7,11 +7,20 @@ import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
  * server correct it: `X-MBX-USED-WEIGHT-1M` (what the IP really used, other processes on the same
  * IP included — e.g. a freqtrade next to us) and Retry-After on 429/418, which stops everyone.
  *
- * We plan with `share` of the published budget (default 80%) so a burst of gap fills never takes
- * the IP to its limit, where Binance answers 429 and, if ignored, bans the IP (418). Several
- * ingest workers split the process's budget: each gets `share` = 80% / N, while `ipShare` (80%)
- * still caps what the IP as a whole may have used when the server reports its count.
+ * We plan with `share` of the published budget (default 80%) so a burst of requests never takes
+ * the IP to its limit, where Binance answers 429 and, if ignored, bans the IP (418). The process
+ * splits its 80% (REST_BUDGET_SPLIT): the main thread's market list plans with 20%, the ingest
+ * workers with 60% / N each, while `ipShare` (80%) still caps what the IP as a whole may have used
+ * when the server reports its count.
  */
+/**
+ * How this process splits Binance's published per-IP weight budget (docs/architecture.md "REST
+ * budget"): never more than `ipShare` of it in all; the main thread's market list (tickers every
+ * TRADE_CANVAS_BINANCE_TICKER_TTL_S, exchangeInfo hourly: spot ~8% of 6000/min at the default 10 s,
+ * futures ~10% of 2400/min) plans with `mainThread`; the ingest workers' gap fills share `ingest`.
+ */
+export const REST_BUDGET_SPLIT = { ipShare: 0.8, mainThread: 0.2, ingest: 0.6 } as const;
+
 export interface WeightBudgetOptions {
   /** Published weight limit per window (MARKET_LIMITS weightPerMinute). */
   readonly weightPerWindow: number;
@@ -102,6 +111,11 @@ export class WeightBudget {
   blockFor(ms: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, this.clock.now() + ms);
     this.schedule();
+  }
+
+  /** Milliseconds until a Retry-After block ends (0 when not blocked). */
+  blockedForMs(): number {
+    return Math.max(0, this.blockedUntil - this.clock.now());
   }
 
   stats(): WeightBudgetStats {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANDLE_STRIDE } from '../../../src/domain/candle.js';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
-import { BinanceRestClient, retryAfterMs } from '../../../src/ingest/binance/binance-rest.js';
-import { WeightBudget } from '../../../src/ingest/binance/weight-budget.js';
+import { BinanceRestClient, retryAfterMs } from '../../../src/exchange/binance/binance-rest.js';
+import { WeightBudget } from '../../../src/exchange/binance/weight-budget.js';
 import { setLogLevel } from '../../../src/shared/log.js';
 
 let fake: FakeBinance;
