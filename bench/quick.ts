@@ -22,6 +22,7 @@ const BENCHES: Array<{ script: string; args?: string[]; results: string[]; skip?
   { script: 'bench/import.ts', args: ['--store', 'postgres'], results: ['import-postgres'], skip: pgMissing },
   { script: 'bench/ingest.ts', results: ['ingest'] },
   { script: 'bench/ingest.ts', args: ['--store', 'postgres'], results: ['ingest-postgres'], skip: pgMissing },
+  { script: 'bench/first-open.ts', results: ['first-open'] },
 ];
 
 const resultFile = (name: string) => new URL(`./results/${name}.json`, import.meta.url);

@@ -20,7 +20,7 @@ function required<T extends HTMLElement>(selector: string): T {
 
 const chartElement = required<HTMLElement>('[data-testid="chart-view"]');
 const view = new ChartView(required('[data-chart-host]'), required('[data-testid="chart-legend"]'));
-exposeChartDebugHandle(() => view.shownTimes());
+exposeChartDebugHandle(view);
 const statusLine = new StatusLine(required('[data-testid="status-line"]'));
 const params = readPageParams(location.search);
 const transport = browserTransport();
@@ -37,6 +37,7 @@ const sync = new SeriesSync({
   listener: {
     onBars(change) {
       if (change.kind === 'bulk') view.showAll(sync.book.bars());
+      else if (change.kind === 'older') view.showOlder(sync.book.bars(), change.count);
       else if (change.kind === 'tail') view.showTail(change.bars);
       refreshHooks();
     },
@@ -70,6 +71,9 @@ function title(seriesId: string): string {
     return seriesId;
   }
 }
+
+// Scroll-back: the user reached the oldest bar shown; the gateway pages back as far as the exchange goes.
+view.onLeftEdge(() => void sync.loadOlder());
 
 const picker = new SeriesPicker(required('header'), select);
 

@@ -23,7 +23,8 @@ expose(
     stop: (seriesId: string) => service.stop(seriesId),
     attachWriter: (p: MessagePort) => service.attachWriter(p),
     fill: (seriesId: string, from: number, to: number | null) => service.fill(seriesId, from, to),
-    backfill: (seriesId: string, from: number, to: number) => service.backfill(seriesId, from, to),
+    fetchClosed: (seriesId: string, from: number, to: number) => service.fetchClosed(seriesId, from, to),
+    fetchLatest: (seriesId: string, count: number, after: number | null) => service.fetchLatest(seriesId, count, after),
     stats: () => service.stats(),
     close: async () => {
       await service.close();

@@ -40,6 +40,7 @@ function serve(service: WriterService): void {
       detachProducer: (name: string) => service.detachProducer(name),
       tail: (s: string, limit: number) => withTransfer(service.tail(s, limit)),
       after: (s: string, since: number, limit: number) => withTransfer(service.after(s, since, limit)),
+      before: (s: string, before: number, limit: number) => withTransfer(service.before(s, before, limit)),
       between: (s: string, from: number, to: number, limit: number) => withTransfer(service.between(s, from, to, limit)),
       head: (s: string) => service.head(s),
       count: (s?: string, atMost?: number) => service.count(s, atMost),

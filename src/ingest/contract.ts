@@ -7,8 +7,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { candleAt, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
 import type { Config } from '../main/config/settings.js';
-import type { WireError } from '../shared/errors.js';
 import type { LogLevel } from '../shared/log.js';
+import type { RestBlockBuffers } from '../exchange/binance/shared-rest-block.js';
 import type { BinanceRestClient } from '../exchange/binance/binance-rest.js';
 import type { BinanceStreamOptions } from './binance/binance-stream-options.js';
 import type { StreamManagerStats } from './binance/stream-manager.js';
@@ -42,15 +42,32 @@ export interface IngestWorkerData {
   readonly stream?: IngestStreamTunables;
   /** Ingest workers in the process: each plans with that share of the REST weight budget. */
   readonly restBudgetWays: number;
+  /** The process-wide Retry-After of each Binance REST host (shared memory: every thread honours one). */
+  readonly restBlocks?: RestBlockBuffers;
   readonly maxHoldMs?: number;
   readonly logLevel?: LogLevel;
 }
 
-export interface BackfillResult {
+/**
+ * Closed candles of one series fetched from Binance REST for the main thread's backfill service
+ * (src/main/holes/), which commits them itself. `candles` is packed and its buffer transferred.
+ */
+export interface FetchedKlines {
+  /** False when the fetch stopped early; `candles` then holds what arrived before. */
   readonly ok: boolean;
-  /** Candles fetched and committed. */
-  readonly candles: number;
-  readonly error?: WireError | { code: string; message: string };
+  readonly candles: Float64Array;
+  /** REST requests made (pages). */
+  readonly requests: number;
+  /** Request weight of those pages, on the worker's share of the budget. */
+  readonly weight: number;
+  /** Why it stopped: `unknown_symbol` (Binance -1121), `rate_limited`, `ip_banned`, `http`, `network`, ... */
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** The newest closed candles of a series (tail coverage), and where the exchange is now. */
+export interface FetchedLatest extends FetchedKlines {
+  /** Open time (seconds) of the bar still forming on the exchange; null when it has no bars. */
+  readonly currentOpen: number | null;
 }
 
 export interface IngestWorkerStats extends IngestStats {
@@ -67,8 +84,17 @@ export interface IngestWorkerApi {
   attachWriter(port: MessagePort): void;
   /** A running job fetches its bars `from`..`to` (null: up to its newest close) from REST. */
   fill(seriesId: string, from: number, to: number | null): void;
-  /** Fetches from REST and commits (unpublished) the closed candles `from`..`to` of a series. */
-  backfill(seriesId: string, from: number, to: number): Promise<BackfillResult>;
+  /**
+   * Closed candles `from`..`to` (seconds, inclusive) of a series from REST, on this worker's share
+   * of the weight budget; nothing is stored (the main thread's backfill service commits them).
+   */
+  fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines>;
+  /**
+   * The newest `count` closed candles of a series (only those after `after`, the stored head),
+   * paged backward from the bar forming now; nothing is stored. Teaches the worker's exchange
+   * clock that the exchange is at least at that bar.
+   */
+  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest>;
   stats(): IngestWorkerStats;
   /** Shutdown: stop every job, flush their batches and wait for the writer's acks. */
   close(): Promise<void>;

@@ -7,17 +7,20 @@ import type { WriterProducer } from '../writer/contract.js';
 import type { IngestSettings, IngestStats, IngestStreamTunables } from './contract.js';
 import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from '../exchange/binance/binance-endpoints.js';
 import { BinanceRestClient, type GapFillResult } from '../exchange/binance/binance-rest.js';
+import { fetchLatestClosed, type LatestKlines } from '../exchange/binance/latest-klines.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ClosedBatcher } from './closed-batcher.js';
 import { ExchangeClock } from './jobs/exchange-clock.js';
-import { GapFiller } from './jobs/gap-filler.js';
+import { HoleFetchQueue } from './jobs/hole-fetch-queue.js';
 import { SeriesJob } from './jobs/series-job.js';
 import { BinanceStreamManager } from './binance/stream-manager.js';
 import { REST_BUDGET_SPLIT, WeightBudget } from '../exchange/binance/weight-budget.js';
+import { SharedRestBlock, type RestBlockBuffers } from '../exchange/binance/shared-rest-block.js';
 
 /**
  * Everything an ingest worker runs, minus the thread: series jobs, the Binance connections they
- * share (one manager per market), the batcher toward the writer and the REST gap filler.
+ * share (one manager per market), the batcher toward the writer and the queue of holes to fetch
+ * from REST (HoleFetchQueue).
  * `IngestWorkerService` (ingest-worker-service.ts) gives it the worker's writer producer and wires
  * `onForming` to its forming port, and is exposed over comlink by `workers/ingest.ts`.
  */
@@ -41,6 +44,8 @@ export interface IngestEngineOptions {
    * (REST_BUDGET_SPLIT.ingest): each plans with an equal share of it (default 1).
    */
   readonly restBudgetWays?: number;
+  /** Retry-After shared with every other thread calling the same hosts (shared-rest-block.ts). */
+  readonly restBlocks?: RestBlockBuffers;
   /** Bounds of the hold behind a hole (GapHold): live candles held, and the longest hold (ms). */
   readonly maxHeld?: number;
   readonly maxHoldMs?: number;
@@ -55,7 +60,7 @@ export class IngestEngine {
   private readonly routes: Record<LiveMarket, Map<string, Set<SeriesJob>>> = { spot: new Map(), futures: new Map() };
   private readonly managers: Record<LiveMarket, BinanceStreamManager>;
   private readonly batcher: ClosedBatcher;
-  private readonly gapFiller: GapFiller;
+  private readonly holeFetches: HoleFetchQueue;
   private readonly rest: Record<LiveMarket, BinanceRestClient>;
   private readonly exchangeClock = new ExchangeClock();
   private readonly clock: Clock;
@@ -75,7 +80,7 @@ export class IngestEngine {
       // A candle the writer could not take is fetched again from REST once it catches up.
       onOverflow: (seriesId, t) => {
         const job = this.jobs.get(seriesId);
-        if (job) this.gapFiller.request(job.series, t, t);
+        if (job) this.holeFetches.request(job.series, t, t);
       },
     });
     const ways = Math.max(1, opts.restBudgetWays ?? 1);
@@ -91,10 +96,11 @@ export class IngestEngine {
           share: REST_BUDGET_SPLIT.ingest / ways,
           ipShare: REST_BUDGET_SPLIT.ipShare,
           clock: this.clock,
+          shared: opts.restBlocks ? new SharedRestBlock(opts.restBlocks[market]) : undefined,
         }),
       });
     this.rest = { spot: rest('spot'), futures: rest('futures') };
-    this.gapFiller = new GapFiller({
+    this.holeFetches = new HoleFetchQueue({
       rest: this.rest,
       concurrency: opts.gapFillConcurrency,
       // A series stopped meanwhile has no job: its candles still go to the store.
@@ -124,7 +130,7 @@ export class IngestEngine {
       {
         closed: (id, packed) => this.batcher.addPacked(id, packed),
         forming: (id, c) => this.opts.onForming(id, c),
-        gap: (sr, from, to) => this.gapFiller.request(sr, from, to),
+        gap: (sr, from, to) => this.holeFetches.request(sr, from, to),
       },
       {
         formingMinIntervalMs: this.opts.settings.formingMinIntervalMs,
@@ -150,7 +156,7 @@ export class IngestEngine {
     if (job === undefined) return;
     this.jobs.delete(seriesId);
     this.stopJob(job);
-    this.gapFiller.cancel(seriesId);
+    this.holeFetches.cancel(seriesId);
     const { market, stream } = job.series;
     const readers = this.routes[market].get(stream);
     readers?.delete(job);
@@ -173,16 +179,29 @@ export class IngestEngine {
   fill(seriesId: string, from: number, to?: number): void {
     const job = this.jobs.get(seriesId);
     const until = to ?? job?.lastClosedTime;
-    if (job && until !== undefined && until >= from) this.gapFiller.request(job.series, from, until);
+    if (job && until !== undefined && until >= from) this.holeFetches.request(job.series, from, until);
   }
 
   /**
    * Closed candles `from`..`to` (seconds, inclusive) of a series from REST, on this engine's share
-   * of the weight budget (hub gap backfill: the caller stores them). Never throws.
+   * of the weight budget (the main thread's backfill service stores them). Never throws.
    */
   fetchRange(seriesId: string, from: number, to: number): Promise<GapFillResult> {
     const series = binanceSeriesOf(seriesId);
     return this.rest[series.market].fetchClosed({ symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: from, toTime: to });
+  }
+
+  /**
+   * The newest `count` closed candles of a series (after `after`), from REST on this engine's
+   * budget (tail coverage: the caller stores them). The answer's forming bar is a lower bound of
+   * exchange time, so later range fills know every bar before it is closed. Never throws.
+   */
+  async fetchLatest(seriesId: string, count: number, after: number | null): Promise<LatestKlines> {
+    const series = binanceSeriesOf(seriesId);
+    const { symbol, interval, tfSeconds } = series;
+    const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after });
+    if (result.currentOpen !== null) this.exchangeClock.observe(result.currentOpen * 1000);
+    return result;
   }
 
   stats(): IngestStats {
@@ -190,7 +209,7 @@ export class IngestEngine {
       series: [...this.jobs.values()].map((j) => j.stats(this.managers[j.series.market].statsOf(j.series.stream))),
       connections: MARKETS.map((m) => this.managers[m].stats()),
       batcher: this.batcher.stats(),
-      gapFillPending: this.gapFiller.pending,
+      gapFillPending: this.holeFetches.pending,
       rest: { spot: this.rest.spot.stats(), futures: this.rest.futures.stats() },
       exchangeOffsetMs: this.exchangeClock.offset,
     };
@@ -199,7 +218,7 @@ export class IngestEngine {
   /** Shutdown: close connections and gap fills, then flush and wait for the writer's acks. */
   async close(): Promise<void> {
     for (const m of MARKETS) this.managers[m].close();
-    this.gapFiller.close();
+    this.holeFetches.close();
     for (const job of this.jobs.values()) this.stopJob(job);
     this.jobs.clear();
     await this.batcher.drain();

@@ -1,8 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
-import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
-import { describeError } from '../shared/errors.js';
+import type { Candle } from '../domain/candle.js';
+import { transfer } from '../shared/comlink.js';
 import { createLogger } from '../shared/log.js';
-import type { BackfillResult, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
+import type { FetchedKlines, FetchedLatest, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
+import type { GapFillResult } from '../exchange/binance/binance-rest.js';
 import { WriterProducer, type BatchAckMessage } from '../writer/contract.js';
 import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
 
@@ -22,10 +23,10 @@ type FormingSink = Pick<MessagePort, 'postMessage'>;
 
 /**
  * Everything one ingest worker thread runs, testable in-thread (architecture.md: "each worker =
- * a typed API + a main-thread client"): an IngestEngine whose closed batches, and the hub's
- * backfills, go to the writer through one WriterProducer; throttled forming candles go to the
- * main thread on their own port; a low-rate API the main thread calls over comlink
- * (`workers/ingest.ts`).
+ * a typed API + a main-thread client"): an IngestEngine whose closed batches go to the writer
+ * through one WriterProducer; throttled forming candles go to the main thread on their own port;
+ * a low-rate API the main thread calls over comlink (`workers/ingest.ts`), which also fetches
+ * REST klines for the main thread's backfill service (it commits them itself).
  *
  * The producer copies (structured clone) instead of transferring: a writer thread can die with
  * our batches on its port or in its queue, and nobody else could send those candles again (the
@@ -57,6 +58,7 @@ export class IngestWorkerService implements IngestWorkerApi {
       settings: data.settings,
       stream: data.stream,
       restBudgetWays: data.restBudgetWays,
+      restBlocks: data.restBlocks,
       maxHoldMs: data.maxHoldMs,
       writer: this.writer,
       onForming: (seriesId, candle) => this.queueForming(seriesId, candle),
@@ -79,19 +81,13 @@ export class IngestWorkerService implements IngestWorkerApi {
     this.engine.fill(seriesId, from, to ?? undefined);
   }
 
-  async backfill(seriesId: string, from: number, to: number): Promise<BackfillResult> {
-    const result = await this.engine.fetchRange(seriesId, from, to);
-    const n = result.candles.length / CANDLE_STRIDE;
-    if (n > 0) {
-      try {
-        // Unpublished: the hub's gap filler that asked re-reads the store (hub/subscription.ts).
-        await this.writer.sendWhenRoom({ series: [seriesId], counts: [n], data: result.candles, publish: false });
-      } catch (err) {
-        const code = (err as { code?: string }).code ?? 'store_failed';
-        return { ok: false, candles: 0, error: { code, message: describeError(err) } };
-      }
-    }
-    return result.ok ? { ok: true, candles: n } : { ok: false, candles: n, error: { code: result.error.code, message: result.error.message } };
+  async fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
+    return handOver(await this.engine.fetchRange(seriesId, from, to), {});
+  }
+
+  async fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
+    const result = await this.engine.fetchLatest(seriesId, count, after);
+    return handOver(result, { currentOpen: result.currentOpen });
   }
 
   stats(): IngestWorkerStats {
@@ -128,4 +124,13 @@ export class IngestWorkerService implements IngestWorkerApi {
     this.formingRows = [];
     this.formingPort.postMessage(msg, [data.buffer]);
   }
+}
+
+/** A REST result as the main thread gets it: the error as plain data, the candles' buffer transferred. */
+function handOver<T extends object>(result: GapFillResult, extra: T): FetchedKlines & T {
+  // Transfer needs a buffer of its own (a page is; a view into a larger buffer would move it all).
+  const candles = result.candles.byteLength === result.candles.buffer.byteLength ? result.candles : result.candles.slice();
+  const base = { ok: result.ok, candles, requests: result.requests, weight: result.weight, ...extra };
+  const fetched = result.ok ? base : { ...base, error: { code: result.error.code, message: result.error.message } };
+  return transfer(fetched, [candles.buffer as ArrayBuffer]);
 }

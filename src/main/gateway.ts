@@ -1,9 +1,9 @@
 import type { Config } from './config/settings.js';
+import type { BackfillService } from './holes/backfill-service.js';
+import { createHoles, type Holes } from './holes/holes.js';
 import { CandleReader } from './hub/candle-reader.js';
 import { NO_INGEST_DEMAND, type ClientSession } from './hub/client-session.js';
 import { MarketHub } from './hub/market-hub.js';
-import { StoreGapFiller } from './hub/store-gap-filler.js';
-import type { GapFiller } from './hub/subscription.js';
 import { TailCache } from './hub/tail-cache.js';
 import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
@@ -11,6 +11,7 @@ import { redactUrl } from '../shared/db-url.js';
 import { createLogger } from '../shared/log.js';
 import type { WriterSettings } from '../writer/contract.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { createRestBlocks, type RestBlockBuffers } from '../exchange/binance/shared-rest-block.js';
 import { createMarketServices, type MarketServices } from './market/market-services.js';
 import { GatewayLatency } from './metrics/latency-metrics.js';
 import { SeriesActivity } from './metrics/series-activity.js';
@@ -32,7 +33,7 @@ import { acquireStoreOwnership } from './store/store-ownership.js';
 import { WorkerStore } from './store/worker-store.js';
 import { writerSettings } from './store/writer-settings.js';
 import type { BeforeJobStart, IngestPlugin } from './supervisor/ingest-plugin.js';
-import { liveIngestEnabled, liveIngestPlugins } from './supervisor/live-ingest.js';
+import { liveIngestEnabled, startLiveIngest } from './supervisor/live-ingest.js';
 import { loadWhitelist } from './supervisor/whitelist.js';
 
 const log = createLogger('gateway');
@@ -43,6 +44,8 @@ export interface GatewayCore {
   readonly store: MarketStore;
   readonly hub: MarketHub;
   readonly reader: CandleReader;
+  /** Fills holes from the store, then the exchange once ingest runs (src/main/holes/). */
+  readonly backfill: BackfillService;
   readonly whitelist: readonly string[];
   /**
    * freqtrade history (TRADE_CANVAS_MARKET_HISTORY_SOURCE=freqtrade), else null. The ingest
@@ -55,20 +58,18 @@ export interface GatewayCore {
    * of the REST budget. `markets.symbols.knownSymbol(market, symbol)` checks a symbol is listed.
    */
   readonly markets: MarketServices;
+  /** One Retry-After per Binance REST host for the whole process (shared memory, every thread). */
+  readonly restBlocks: RestBlockBuffers;
 }
 
 export interface GatewayPlugins {
   /**
    * Live exchange ingest, created once the store and hub exist. Default: the Binance ingest
-   * supervisor (src/main/supervisor/) when whitelist or on-demand ingest is enabled.
+   * supervisor (src/main/supervisor/) when whitelist or on-demand ingest is enabled. A plugin
+   * that can fetch from an exchange connects it with `core.backfill.connectExchange`.
    */
   readonly ingest?: (core: GatewayCore) => Promise<IngestPlugin>;
-  /**
-   * Replaces the store-only gap filler. Default with live ingest on: store, then Binance REST
-   * through the ingest workers, then the store again (supervisor/exchange-gap-filler.ts).
-   */
-  readonly gapFiller?: (core: Omit<GatewayCore, 'hub'>) => GapFiller;
-  /** Runs before each ingest job starts (the history bootstrap plugs in here). */
+  /** Runs before each ingest job starts (replaces the default: tail coverage, else the history bootstrap). */
   readonly beforeJobStart?: (core: GatewayCore) => BeforeJobStart;
   /** Extra HTTP routes. */
   readonly routes?: (core: GatewayCore) => Route[];
@@ -95,26 +96,38 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   const settings = writerSettings(config);
   const ownership = await acquireStoreOwnership(settings);
   const store = new WorkerStore(settings);
-  const live = !plugins.ingest && liveIngestEnabled(config) ? liveIngestPlugins(plugins.beforeJobStart) : null;
   let ingest: IngestPlugin | null = null;
   let history: History | null = null;
+  let holes: Holes | null = null;
   let transport: Transport | null = null;
   let markets: MarketServices | null = null;
   try {
     await store.whenReady();
     const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
     history = config.historySource === 'freqtrade' ? startHistory(config, store) : null;
-    // Reads of a series not seen before wait (bounded) for its bootstrap: the first chart load
-    // then shows the imported history, not an empty series.
-    const reader = new CandleReader(store, cache, history?.bootstrapper.beforeRead);
+    // Built before the reader, the hub and ingest, which all use it; the ingest supervisor
+    // registers itself as its exchange.
+    const activeHoles = (holes = createHoles(config, store, history?.bootstrapper ?? null, cache));
+    // Reads of a series not seen before wait (bounded) for its tail coverage or bootstrap: the
+    // first chart load then shows its history, not an empty series.
+    const reader = new CandleReader(store, cache, activeHoles.beforeRead);
+    const backfill = activeHoles.backfill;
     const clock = plugins.clock ?? systemClock;
-    markets = createMarketServices(config, clock);
-    const base = { config, store, reader, whitelist: whitelist.seriesIds, history: history?.bootstrapper ?? null, markets };
-    const gapFillerPlugin = plugins.gapFiller ?? live?.gapFiller;
-    const gapFiller = config.enableGapBackfill ? (gapFillerPlugin?.(base) ?? new StoreGapFiller(reader, config.gapBackfillReadLimit)) : null;
-    const hub = new MarketHub(reader, gapFiller, config.wsCatchupLimit);
+    const restBlocks = createRestBlocks();
+    markets = createMarketServices(config, clock, restBlocks);
+    const hub = new MarketHub(reader, config.enableGapBackfill ? backfill : null, config.wsCatchupLimit);
     hub.outbound.setBound(config.wsMaxTotalBufferedBytes);
-    const core: GatewayCore = { ...base, hub };
+    const core: GatewayCore = {
+      config,
+      store,
+      reader,
+      backfill,
+      hub,
+      whitelist: whitelist.seriesIds,
+      history: history?.bootstrapper ?? null,
+      markets,
+      restBlocks,
+    };
     const activity = new SeriesActivity();
     const latency = new GatewayLatency();
     store.onWriterLost(() => cache.clear());
@@ -124,8 +137,11 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       hub.onCommitted(msg);
       latency.published(msg);
     });
-    const ingestPlugin = plugins.ingest ?? live?.ingest;
-    ingest = ingestPlugin ? await ingestPlugin(core) : null;
+    ingest = plugins.ingest
+      ? await plugins.ingest(core)
+      : liveIngestEnabled(config)
+        ? await startDefaultIngest(core, activeHoles, plugins.beforeJobStart)
+        : null;
 
     const sessions = new Set<ClientSession>();
     const httpResponses = new Map<string, number>();
@@ -138,7 +154,15 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       },
     });
     const routes = [
-      ...marketRoutes({ reader, store, hub, whitelist: () => whitelist.seriesIds, devApi: () => config.enableDevApi, debugApi: () => config.enableDebugApi }),
+      ...marketRoutes({
+        reader,
+        scrollBack: activeHoles.scrollBack,
+        store,
+        hub,
+        whitelist: () => whitelist.seriesIds,
+        devApi: () => config.enableDevApi,
+        debugApi: () => config.enableDebugApi,
+      }),
       ...opsRoutes({
         debugApi: () => config.enableDebugApi,
         ingestState: () =>
@@ -160,7 +184,10 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           seriesActivity: activity,
           marketStreams: () => markets!.streams.stats(),
           latency,
-          extra: ingest ? (out) => ingest!.metrics(out) : undefined,
+          extra: async (out) => {
+            activeHoles.metrics.render(out);
+            await ingest?.metrics(out);
+          },
         },
       }),
       ...topMarketsRoutes(markets),
@@ -205,6 +232,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           log.info('stopping ingest jobs (flushing their batches)');
           await runningIngest.stop();
         }
+        activeHoles.close(); // no coverage retries from here on
         // Running imports stop with the pool; what they sent before is committed with the rest.
         await runningHistory?.close();
         log.info('writer: committing everything accepted');
@@ -232,11 +260,28 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     transport?.stopListening();
     markets?.close();
     await ingest?.stop().catch(() => undefined);
+    holes?.close();
     await history?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await ownership.release();
     throw err;
   }
+}
+
+/** The Binance ingest supervisor, fed by the gateway's store and feeding its hub. */
+function startDefaultIngest(core: GatewayCore, holes: Holes, beforeJobStart: GatewayPlugins['beforeJobStart']): Promise<IngestPlugin> {
+  return startLiveIngest({
+    config: core.config,
+    whitelist: core.whitelist,
+    store: core.store,
+    forming: core.hub,
+    restBlocks: core.restBlocks,
+    // Tail coverage (or the freqtrade bootstrap) runs before a job starts, so the job's REST fill
+    // covers only the stored head → now.
+    beforeJobStart: beforeJobStart?.(core) ?? holes.beforeJobStart,
+    history: core.history ?? undefined,
+    backfill: holes.backfill,
+  });
 }
 
 /** Where the candles are, for the 'listening' line (a PostgreSQL URL without its password). */

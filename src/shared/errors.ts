@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   origin_not_allowed: 403,
   host_not_allowed: 403,
   not_found: 404,
+  unknown_symbol: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -26,6 +26,8 @@ export interface CandleStore {
   tail(seriesId: string, limit: number): Awaitable<Float64Array>;
   /** Candles with time > since, ascending, at most `limit`. */
   after(seriesId: string, since: number, limit: number): Awaitable<Float64Array>;
+  /** The latest `limit` candles with time < before, ascending (scroll-back). */
+  before(seriesId: string, before: number, limit: number): Awaitable<Float64Array>;
   /** Candles with from <= time <= to, ascending, at most `limit`. */
   between(seriesId: string, from: number, to: number, limit: number): Awaitable<Float64Array>;
   /** Newest stored candle_time of each series (null: none), for series the core has not seen yet. */

@@ -38,7 +38,7 @@ export class SqliteCandleStore implements CandleStore {
   private readonly rowsPerStatement: number;
   private readonly allowFastBinding: boolean;
   private readonly upserts = new Map<number, UpsertStatement>();
-  private readonly reads: Record<'tail' | 'after' | 'between' | 'head' | 'count' | 'countUpTo' | 'countAll', StatementT>;
+  private readonly reads: Record<'tail' | 'after' | 'before' | 'between' | 'head' | 'count' | 'countUpTo' | 'countAll', StatementT>;
   private closed = false;
 
   constructor(
@@ -60,6 +60,7 @@ export class SqliteCandleStore implements CandleStore {
       this.reads = {
         tail: this.db.prepare(`SELECT ${COLUMNS} FROM candles WHERE series_id = ? ORDER BY candle_time DESC LIMIT ?`),
         after: this.db.prepare(`SELECT ${COLUMNS} FROM candles WHERE series_id = ? AND candle_time > ? ORDER BY candle_time ASC LIMIT ?`),
+        before: this.db.prepare(`SELECT ${COLUMNS} FROM candles WHERE series_id = ? AND candle_time < ? ORDER BY candle_time DESC LIMIT ?`),
         between: this.db.prepare(
           `SELECT ${COLUMNS} FROM candles WHERE series_id = ? AND candle_time >= ? AND candle_time <= ? ORDER BY candle_time ASC LIMIT ?`,
         ),
@@ -148,6 +149,11 @@ export class SqliteCandleStore implements CandleStore {
   /** Candles with time > since, ascending, at most `limit`. */
   after(seriesId: string, since: number, limit: number): Float64Array {
     return this.collect(this.reads.after, [seriesId, since, limit]);
+  }
+
+  /** The latest `limit` candles with time < before, ascending (scroll-back). */
+  before(seriesId: string, before: number, limit: number): Float64Array {
+    return reversePacked(this.collect(this.reads.before, [seriesId, before, limit]));
   }
 
   /** Candles with from <= time <= to, ascending, at most `limit`. */

@@ -112,6 +112,11 @@ export class WriterCore {
     return this.read(seriesId, await this.store.after(seriesId, since, limit), seq);
   }
 
+  async before(seriesId: string, before: number, limit: number): Promise<ReadResult> {
+    const seq = this.counters.commitSeq;
+    return this.read(seriesId, await this.store.before(seriesId, before, limit), seq);
+  }
+
   async between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult> {
     const seq = this.counters.commitSeq;
     return this.read(seriesId, await this.store.between(seriesId, from, to, limit), seq);

@@ -59,6 +59,10 @@ export class WriterService implements WriterApi {
     return this.core.after(seriesId, since, limit);
   }
 
+  before(seriesId: string, before: number, limit: number): Promise<ReadResult> {
+    return this.core.before(seriesId, before, limit);
+  }
+
   between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult> {
     return this.core.between(seriesId, from, to, limit);
   }

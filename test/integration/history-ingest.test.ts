@@ -10,7 +10,9 @@ import { waitFor, waitForAsync } from '../support/wait.js';
 /**
  * History bootstrap + live ingest, both real: a freqtrade datadir holds the series' first 40 bars
  * (of the 100 the exchange has); an on-demand subscribe imports the file before the job starts,
- * the job fills file end → now from REST, and the subscriber gets one gap-free run.
+ * the job fills file end → now from REST, and the subscriber gets one gap-free run. Tail coverage
+ * (on by default with ingest) would fetch file end → now itself before the job starts; it is off
+ * here so the job's own fill is what is tested (tail-coverage.test.ts covers file + REST).
  */
 const S = 'binance:futures:BTC/USDT:1m';
 
@@ -27,7 +29,13 @@ describe('freqtrade history, then live ingest', () => {
       .slice(0, 40)
       .map(([t, o, h, l, c, v]) => [t * 1000, o, h, l, c, v]);
     writeFileSync(join(datadir, 'futures', 'BTC_USDT_USDT-1m-futures.json'), JSON.stringify(file));
-    gw = await startTestGateway({ enableOndemandIngest: true, historySource: 'freqtrade', freqtradeDatadir: datadir, ...fakeBinanceSettings(fake) });
+    gw = await startTestGateway({
+      enableOndemandIngest: true,
+      enableTailCoverage: false,
+      historySource: 'freqtrade',
+      freqtradeDatadir: datadir,
+      ...fakeBinanceSettings(fake),
+    });
   });
   afterAll(async () => {
     await gw?.dispose();

@@ -8,7 +8,8 @@ import { waitForAsync } from '../support/wait.js';
  * The fault run of issue 3: 20 series (spot and futures, 1m bars of 500 ms, one 3m and one 5m)
  * on two ingest workers; the exchange drops every connection 5 times and stalls once (the
  * silence watchdog replaces the socket). Reconnects wait ≥ 300 ms, so each fault costs bars, and
- * REST answers take 300 ms, so most holes are still being filled when the next bar closes: those
+ * REST answers take 700 ms (longer than a bar: the fills run side by side, so a faster answer would
+ * beat most next closes), so holes are still being filled when the next bar closes: those
  * closes must wait behind the hole.
  * Afterwards the database holds every closed candle the exchange produced, values included, and
  * every WebSocket subscriber saw each of them once, in order, and never a `gap`: the holes were
@@ -31,9 +32,11 @@ describe('ingest under faults: 5 drops and a stall', () => {
 
   beforeAll(async () => {
     fake = await FakeBinance.start({ barMs: 500, tickMs: 50 });
-    fake.rest.latencyMs = 300;
+    fake.rest.latencyMs = 700;
+    // Tail coverage off: the store must hold exactly what the job ingested (coverage: tail-coverage*.test.ts).
     gw = await startTestGateway({
       enableOndemandIngest: true,
+      enableTailCoverage: false,
       ingestWorkers: 2,
       binanceWsSilenceTimeoutS: 1,
       ...fakeBinanceSettings(fake, { binanceWsReconnectMinMs: 300, binanceWsReconnectMaxMs: 600 }),

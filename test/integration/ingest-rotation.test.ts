@@ -21,7 +21,8 @@ describe('connection rotation (24 h, simulated)', () => {
   beforeAll(async () => {
     // Not faster: the 5 s close grace (exchange time) must stay longer than a busy event loop's stall.
     fake = await FakeBinance.start({ barMs: 1000, tickMs: 50 });
-    gw = await startTestGateway({ enableOndemandIngest: true, binanceWsRotateAfterS: 1.5, ...fakeBinanceSettings(fake) });
+    // Tail coverage off: the store must hold exactly what the job ingested (coverage: tail-coverage*.test.ts).
+    gw = await startTestGateway({ enableOndemandIngest: true, enableTailCoverage: false, binanceWsRotateAfterS: 1.5, ...fakeBinanceSettings(fake) });
   });
   afterAll(async () => {
     await gw?.dispose();

@@ -19,7 +19,8 @@ describe('on-demand ingest through the gateway', () => {
 
   beforeAll(async () => {
     fake = await FakeBinance.start({ barMs: 1500, tickMs: 50, recordFrames: true });
-    gw = await startTestGateway({ enableOndemandIngest: true, ondemandIdleTtlS: 0.5, ...fakeBinanceSettings(fake) });
+    // Tail coverage off: the store must hold exactly what the job ingested (coverage: tail-coverage*.test.ts).
+    gw = await startTestGateway({ enableOndemandIngest: true, enableTailCoverage: false, ondemandIdleTtlS: 0.5, ...fakeBinanceSettings(fake) });
   });
   afterAll(async () => {
     await gw?.dispose();
@@ -124,7 +125,14 @@ describe('on-demand capacity through the gateway', () => {
 
   beforeAll(async () => {
     fake = await FakeBinance.start({ barMs: 1500, tickMs: 100 });
-    gw = await startTestGateway({ enableOndemandIngest: true, ondemandMaxJobs: 1, ondemandIdleTtlS: 60, ...fakeBinanceSettings(fake) });
+    // Tail coverage off: the store must hold exactly what the job ingested (coverage: tail-coverage*.test.ts).
+    gw = await startTestGateway({
+      enableOndemandIngest: true,
+      enableTailCoverage: false,
+      ondemandMaxJobs: 1,
+      ondemandIdleTtlS: 60,
+      ...fakeBinanceSettings(fake),
+    });
   });
   afterAll(async () => {
     await gw?.dispose();

@@ -4,7 +4,7 @@ import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { http, startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { fakeBinanceSettings } from '../support/live-ingest.js';
 import { SseClient } from '../support/sse-client.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * `GET /api/market/top_markets/stream` (contract §5): real gateway, fake exchange over real
@@ -47,6 +47,11 @@ describe('market list stream', () => {
   }
 
   const tickerCalls = () => fake.marketData.calls('ticker24h', 'futures');
+  /** Polls done by the gateway's market-list pollers since this call (each answered and handed to its subscribers). */
+  const polled = (gw: TestGateway) => {
+    const base = gw.markets.streams.stats().polls;
+    return () => gw.markets.streams.stats().polls - base;
+  };
   /** A minute of trading on the exchange: every symbol's 24h ticker moves. */
   const trade = () => fake.advance(60_000);
 
@@ -79,16 +84,17 @@ describe('market list stream', () => {
   }, 120_000);
 
   it('an event only when the items changed: an exchange that does not trade yields pings, no events', async () => {
-    await start();
+    const gw = await start();
     const client = await open();
     const pings = () => client.comments().filter((c) => c.startsWith('ping')).length;
     await client.waitForEvents(1);
-    const calls = tickerCalls();
-    for (let i = 1; i <= 3; i++) {
+    const polls = polled(gw);
+    for (let i = 1; i <= 4; i++) {
       clock.advance(INTERVAL_MS);
-      await waitFor(() => tickerCalls() === calls + i && pings() === i, `poll and ping ${i}`, 30_000);
+      // The ping goes out at the step; the poll's page (if it had changed) after the poll is done,
+      // so once ping i+1 arrived, anything poll i sent has arrived before it.
+      await waitFor(() => polls() === i && pings() === i, `poll and ping ${i}`);
     }
-    await sleep(100); // the last poll's answer reached the subscriber
     expect(client.events('top_markets')).toHaveLength(1);
     trade();
     clock.advance(INTERVAL_MS);
@@ -96,15 +102,14 @@ describe('market list stream', () => {
   });
 
   it('at most one event per interval_s per client, however often the list changes', async () => {
-    await start();
+    const gw = await start();
     const slow = await open(STREAM.replace('interval_s=1', 'interval_s=3'));
     await slow.waitForEvents(1);
-    for (let i = 0; i < 2; i++) {
-      const calls = tickerCalls();
+    const polls = polled(gw);
+    for (let i = 1; i <= 2; i++) {
       trade();
       clock.advance(INTERVAL_MS);
-      await waitFor(() => tickerCalls() === calls + 1, 'a poll', 30_000);
-      await sleep(50); // the poll's answer reached the subscriber
+      await waitFor(() => polls() === i, `poll ${i}`); // the poll is done: the change is pending
     }
     expect(slow.events('top_markets')).toHaveLength(1);
     trade();
@@ -139,8 +144,9 @@ describe('market list stream', () => {
     await waitFor(() => streams().streams === 1, 'the gone client to be dropped');
     expect(streams().feeds).toBe(1);
     const calls = tickerCalls();
-    clock.advance(5 * INTERVAL_MS);
-    await sleep(100);
+    const polls = polled(gw);
+    clock.advance(INTERVAL_MS);
+    await waitFor(() => polls() === 1, 'the spot poller to poll'); // the one poller left
     expect(tickerCalls()).toBe(calls); // nobody listens to futures: nobody polls it
     b.destroy();
     await waitFor(() => streams().streams === 0 && streams().feeds === 0, 'no stream, no poller');

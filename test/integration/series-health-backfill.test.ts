@@ -34,7 +34,13 @@ describe('series health during a real gap fill', () => {
     fake = await FakeBinance.start({ generator: { backfillBars: HISTORY_BARS }, streams: { futures: ['btcusdt@kline_1m'] } });
     fake.rest.latencyMs = 600;
     // A success counts as recent for an hour here, so the test below does not race the clock.
-    gw = await startTestGateway({ enableOndemandIngest: true, klineHealthBackfillRecentSeconds: 3600, ...fakeBinanceSettings(fake) });
+    // Tail coverage off: health follows the job's own gap fill, which coverage would do first.
+    gw = await startTestGateway({
+      enableOndemandIngest: true,
+      enableTailCoverage: false,
+      klineHealthBackfillRecentSeconds: 3600,
+      ...fakeBinanceSettings(fake),
+    });
   });
   afterAll(async () => {
     client?.close();

@@ -173,6 +173,16 @@ export class LivePage {
     });
   }
 
+  /** First and last time on screen (the page's read-only `window.__klineChart`). */
+  visibleTimes(): Promise<{ from: number; to: number } | null> {
+    return this.page.evaluate(() => window.__klineChart!.visibleTimes());
+  }
+
+  /** x (CSS pixels) at which each bar of `times` is drawn, null for one not on the time scale. */
+  xOf(times: number[]): Promise<Array<number | null>> {
+    return this.page.evaluate((ts) => ts.map((t) => window.__klineChart!.xOf(t)), times);
+  }
+
   /**
    * Records every value `data-live-load-status` takes from now on, in order, into
    * `window.__statusLog`: transient states (a short `reconnecting`) cannot slip between two polls.

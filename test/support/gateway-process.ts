@@ -2,6 +2,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 const CLI = new URL('../../src/cli/cli.ts', import.meta.url).pathname;
 
+export type ProcessExit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** A gateway process that ended before it listened: how it exited and everything it printed. */
+export class GatewayStartError extends Error {
+  constructor(
+    message: string,
+    readonly exit: ProcessExit | null,
+    readonly logs: readonly string[],
+  ) {
+    super(message);
+    this.name = 'GatewayStartError';
+  }
+}
+
 /**
  * The gateway as a separate OS process (kill -9 and restart tests, benchmarks), run from
  * TypeScript source. `entry` defaults to the real CLI's `serve`; benchmarks pass their own entry.
@@ -51,10 +65,10 @@ export class GatewayProcess {
         this.url = JSON.parse(line).url as string;
         this.port = Number(new URL(this.url).port);
       } else if (this.exitInfo) {
-        throw new Error(`gateway exited during start-up (${JSON.stringify(this.exitInfo)}):\n${this.logs.join('\n')}`);
+        throw new GatewayStartError(`gateway exited during start-up (${JSON.stringify(this.exitInfo)}):\n${this.logs.join('\n')}`, this.exitInfo, this.logs);
       } else if (Date.now() - started > timeoutMs) {
         this.child.kill('SIGKILL');
-        throw new Error(`gateway did not start in ${timeoutMs} ms:\n${this.logs.join('\n')}`);
+        throw new GatewayStartError(`gateway did not start in ${timeoutMs} ms:\n${this.logs.join('\n')}`, null, this.logs);
       }
       await new Promise((r) => setTimeout(r, 20));
     }

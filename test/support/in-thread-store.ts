@@ -44,6 +44,10 @@ export class InThreadStore extends StoreClientBase implements MarketStore {
     return this.service.after(seriesId, since, limit);
   }
 
+  async before(seriesId: string, before: number, limit: number): Promise<ReadResult> {
+    return this.service.before(seriesId, before, limit);
+  }
+
   async between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult> {
     return this.service.between(seriesId, from, to, limit);
   }

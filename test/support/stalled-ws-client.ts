@@ -8,10 +8,21 @@ import { connect, type Socket } from 'node:net';
  * finally sent (after resuming).
  */
 export class StalledWsClient {
+  /** Bytes not yet parsed into whole frames (at most one partial frame once the handshake is done). */
   private received = Buffer.alloc(0);
+  private handshakeDone = false;
+  /** Code of the server's close frame, once it arrived; -1 before. */
+  private closeFrameCode = -1;
+  /** Bytes read from the socket so far (handshake included). */
+  bytesReceived = 0;
 
   private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk) => (this.received = Buffer.concat([this.received, chunk])));
+    socket.on('data', (chunk) => {
+      this.bytesReceived += chunk.length;
+      this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
+      // Frames are consumed as they complete, so megabytes of backlog cost linear time, not quadratic.
+      if (this.handshakeDone) this.consumeFrames();
+    });
   }
 
   static async connect(port: number, path = '/ws/market'): Promise<StalledWsClient> {
@@ -27,6 +38,8 @@ export class StalledWsClient {
     const client = new StalledWsClient(socket);
     await client.waitFor(() => client.received.includes('\r\n\r\n'));
     client.received = client.received.subarray(client.received.indexOf('\r\n\r\n') + 4);
+    client.handshakeDone = true;
+    client.consumeFrames();
     return client;
   }
 
@@ -47,9 +60,15 @@ export class StalledWsClient {
   /** Resume reading until the server's close frame arrives; returns its code. */
   async closeCode(timeoutMs = 10_000): Promise<number> {
     this.socket.resume();
-    let code = -1;
-    await this.waitFor(() => (code = findCloseCode(this.received)) >= 0 || this.socket.destroyed, timeoutMs);
-    return code;
+    await this.waitFor(() => this.closeFrameCode >= 0 || this.socket.destroyed, timeoutMs);
+    return this.closeFrameCode;
+  }
+
+  private consumeFrames(): void {
+    if (this.closeFrameCode >= 0) return;
+    const { closeCode, consumed } = scanFrames(this.received);
+    this.closeFrameCode = closeCode;
+    this.received = this.received.subarray(consumed);
   }
 
   destroy(): void {
@@ -69,25 +88,28 @@ export class StalledWsClient {
   }
 }
 
-/** Walks server frames (unmasked) and returns the first close frame's code, or -1. */
-function findCloseCode(buf: Buffer): number {
+/**
+ * Walks the complete server frames (unmasked) at the start of `buf`: the first close frame's code
+ * (-1 if none) and how many bytes the complete frames took.
+ */
+function scanFrames(buf: Buffer): { closeCode: number; consumed: number } {
   let offset = 0;
   while (offset + 2 <= buf.length) {
     const opcode = buf[offset]! & 0x0f;
     let len = buf[offset + 1]! & 0x7f;
     let header = 2;
     if (len === 126) {
-      if (offset + 4 > buf.length) return -1;
+      if (offset + 4 > buf.length) break;
       len = buf.readUInt16BE(offset + 2);
       header = 4;
     } else if (len === 127) {
-      if (offset + 10 > buf.length) return -1;
+      if (offset + 10 > buf.length) break;
       len = Number(buf.readBigUInt64BE(offset + 2));
       header = 10;
     }
-    if (offset + header + len > buf.length) return -1;
-    if (opcode === 0x8) return len >= 2 ? buf.readUInt16BE(offset + header) : 1005;
+    if (offset + header + len > buf.length) break;
+    if (opcode === 0x8) return { closeCode: len >= 2 ? buf.readUInt16BE(offset + header) : 1005, consumed: offset + header + len };
     offset += header + len;
   }
-  return -1;
+  return { closeCode: -1, consumed: offset };
 }

@@ -13,7 +13,9 @@ export interface Tmpfs {
   fill(): void;
   /** Frees what `fill` took. */
   free(): void;
+  /** Fails (EBUSY) while a process holds a file on it open for writing: the kernel's rule. */
   remountReadOnly(): void;
+  remountReadWrite(): void;
   unmount(): void;
 }
 
@@ -55,6 +57,9 @@ export function mountTmpfs(sizeKiB: number): Tmpfs {
     },
     remountReadOnly() {
       execFileSync('mount', ['-o', 'remount,ro', dir], { stdio: 'pipe' });
+    },
+    remountReadWrite() {
+      execFileSync('mount', ['-o', 'remount,rw', dir], { stdio: 'pipe' });
     },
     unmount() {
       execFileSync('umount', ['-l', dir], { stdio: 'pipe' });

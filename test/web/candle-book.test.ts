@@ -71,3 +71,21 @@ describe('CandleBook', () => {
     expect(book.length).toBe(0);
   });
 });
+
+describe('prependOlder (scroll-back)', () => {
+  it('puts an older page before the bars held and counts what it added', () => {
+    const book = new CandleBook();
+    book.mergeClosed(candlesAt([180, 240]));
+    expect(book.prependOlder(candlesAt([60, 120]))).toBe(2);
+    expect(book.bars().map((c) => c.candle_time)).toEqual([60, 120, 180, 240]);
+    expect(book.firstClosedTime).toBe(60);
+  });
+
+  it('merges a page overlapping what is held (no duplicate bar)', () => {
+    const book = new CandleBook();
+    book.mergeClosed(candlesAt([180, 240]));
+    expect(book.prependOlder(candlesAt([120, 180]))).toBe(1);
+    expect(book.bars().map((c) => c.candle_time)).toEqual([120, 180, 240]);
+    expect(book.prependOlder([])).toBe(0);
+  });
+});

@@ -387,3 +387,52 @@ describe('dispose', () => {
     expect(t.sockets).toHaveLength(1);
   });
 });
+
+describe('scroll-back (older bars at the left edge)', () => {
+  it('asks for the page before the first bar, prepends it, and reports how many bars were added', async () => {
+    const t = await ready();
+    const loading = t.sync.loadOlder();
+    expect(await Promise.race([loading.then(() => 'done'), settle().then(() => 'waiting')])).toBe('waiting');
+    await expect(t.sync.loadOlder()).resolves.toEqual({ kind: 'busy' }); // one page at a time
+    const q = t.http.calls[1]!.query;
+    expect([q.get('series_id'), q.get('before'), q.get('limit'), q.get('since')]).toEqual([BTC, '60', '1000', null]);
+    t.http.calls[1]!.respond(200, body(BTC, candlesAt([0, 30])));
+    expect(await loading).toEqual({ kind: 'loaded', added: 2 });
+    expect(times(t.sync)).toEqual([0, 30, 60, 120, 180]);
+    expect(t.bars).toEqual([{ kind: 'older', count: 2 }]);
+  });
+
+  it('stops asking once the server has nothing older', async () => {
+    const t = await ready();
+    const loading = t.sync.loadOlder();
+    await settle();
+    t.http.calls[1]!.respond(200, body(BTC, []));
+    expect(await loading).toEqual({ kind: 'exhausted' });
+    expect(await t.sync.loadOlder()).toEqual({ kind: 'exhausted' });
+    expect(t.http.calls).toHaveLength(2);
+    expect(t.bars).toEqual([]);
+  });
+
+  it('a page that arrives after a switch to another series is dropped', async () => {
+    const t = await ready();
+    const loading = t.sync.loadOlder();
+    await settle();
+    t.sync.switchTo(ETH);
+    t.http.calls[1]!.respond(200, body(BTC, candlesAt([0])));
+    expect(await loading).toEqual({ kind: 'busy' });
+    expect(times(t.sync)).toEqual([]);
+  });
+
+  it('a failed page is reported, not fatal: the chart stays live and the next scroll asks again', async () => {
+    const t = await ready();
+    const loading = t.sync.loadOlder();
+    await settle();
+    t.http.calls[1]!.respond(503, { code: 'unavailable', message: 'later' });
+    expect((await loading).kind).toBe('failed');
+    expect(t.warnings).toEqual([expect.stringContaining('older bars: HTTP 503')]);
+    expect(t.sync.status).toBe('ready');
+    void t.sync.loadOlder();
+    await settle();
+    expect(t.http.calls).toHaveLength(3);
+  });
+});

@@ -253,7 +253,9 @@ export class FakeBinance {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":-1,"msg":"not found"}');
       return;
     }
+    this.rest.requestArrived();
     const answer = () => {
+      this.rest.requestAnswered();
       const reply = this.rest.handle(market, url.searchParams);
       res.writeHead(reply.status, reply.headers).end(reply.body);
     };

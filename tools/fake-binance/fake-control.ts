@@ -19,7 +19,7 @@ import type { FakeMarket } from './fake-rest.js';
  *   pause / resume                        freeze / resume virtual time and generation
  *   advance?ms=N[&stepMs=M]               paused: move virtual time on by N ms (an update every M ms)
  *   flood?stepMs=250 / flood-stop         frames as fast as clients read / back to the timer
- *   stats                                 connections, inbound rates, violations, REST calls, now
+ *   stats                                 connections, inbound rates, violations, REST calls (and the most in flight at once), now
  *   history?market=futures&stream=s       closed bars the fake produced for a stream
  */
 export function handleControl(fake: FakeBinance, url: URL, res: ServerResponse): void {
@@ -99,7 +99,12 @@ export function handleControl(fake: FakeBinance, url: URL, res: ServerResponse):
       body = {
         now: fake.now(),
         connections: fake.connectionStats(),
-        rest: { calls: fake.rest.log.length, statuses: countBy(fake.rest.log.map((e) => String(e.status))) },
+        rest: {
+          calls: fake.rest.log.length,
+          statuses: countBy(fake.rest.log.map((e) => String(e.status))),
+          inFlight: fake.rest.inFlight,
+          peakInFlight: fake.rest.peakInFlight,
+        },
         marketData: countBy(fake.marketData.log.map((e) => `${e.market} ${e.endpoint} ${e.status}`)),
         streams: { spot: fake.generators.spot.streamNames(), futures: fake.generators.futures.streamNames() },
       };

@@ -42,6 +42,9 @@ export class FakeRest {
   readonly log: RestLogEntry[] = [];
   /** Real ms every klines answer is held back (a slow exchange; default 0). */
   latencyMs = 0;
+  /** Klines requests received and not yet answered (latencyMs holds them), and the most at once. */
+  inFlight = 0;
+  peakInFlight = 0;
   private readonly used: Record<FakeMarket, { minute: number; weight: number }> = { spot: { minute: 0, weight: 0 }, futures: { minute: 0, weight: 0 } };
   private readonly budget: Record<FakeMarket, number>;
   private readonly banSeconds: number;
@@ -58,6 +61,14 @@ export class FakeRest {
   ) {
     this.budget = { spot: limits.weightPerMinute?.spot ?? 6000, futures: limits.weightPerMinute?.futures ?? 2400 };
     this.banSeconds = limits.banSeconds ?? 120;
+  }
+
+  requestArrived(): void {
+    this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
+  }
+
+  requestAnswered(): void {
+    this.inFlight--;
   }
 
   /** The next `count` klines calls are answered with `status` (429 or 418) and `Retry-After: retryAfterS`. */

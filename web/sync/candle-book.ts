@@ -3,9 +3,10 @@ import type { Candle } from '../../src/domain/candle.js';
 /**
  * What a merge did to the bars on screen, so the chart can pick the cheap path:
  * `tail` → `series.update()` each listed bar in order (they are all at or after the last bar shown);
- * `bulk` → `series.setData(book.bars())` (history changed: a refill, a big batch, an insert).
+ * `bulk` → `series.setData(book.bars())` (history changed: a refill, a big batch, an insert);
+ * `older` → the same, `count` bars were added before the first one (scroll-back: keep the view).
  */
-export type BarChange = { kind: 'none' } | { kind: 'tail'; bars: readonly Candle[] } | { kind: 'bulk' };
+export type BarChange = { kind: 'none' } | { kind: 'tail'; bars: readonly Candle[] } | { kind: 'bulk' } | { kind: 'older'; count: number };
 
 const NONE: BarChange = { kind: 'none' };
 const BULK: BarChange = { kind: 'bulk' };
@@ -31,6 +32,11 @@ export class CandleBook {
   /** Time of the newest closed candle, or null; the `since` of the next subscribe/refill. */
   get lastClosedTime(): number | null {
     return this.closed.length > 0 ? this.closed[this.closed.length - 1]!.candle_time : null;
+  }
+
+  /** Time of the oldest closed candle, or null; the `before` of the next scroll-back page. */
+  get firstClosedTime(): number | null {
+    return this.closed[0]?.candle_time ?? null;
   }
 
   /** Bars on screen: closed candles plus the forming one. */
@@ -61,6 +67,19 @@ export class CandleBook {
     else for (const c of candles) this.insert(c);
     if (this.forming && this.forming.candle_time <= this.lastClosedTime!) this.forming = null;
     return tail && candles.length <= MAX_TAIL_UPDATES ? { kind: 'tail', bars: candles.slice() } : BULK;
+  }
+
+  /**
+   * Older closed candles (a scroll-back page, ascending) before the first one held; returns how
+   * many were added. A page that overlaps what is held is merged like any other.
+   */
+  prependOlder(candles: readonly Candle[]): number {
+    const before = this.closed.length;
+    const first = this.closed[0]?.candle_time ?? Infinity;
+    const ascending = candles.every((c, i) => i === 0 || c.candle_time > candles[i - 1]!.candle_time);
+    if (ascending && candles.length > 0 && candles[candles.length - 1]!.candle_time < first) this.closed = [...candles, ...this.closed];
+    else for (const c of candles) this.insert(c);
+    return this.closed.length - before;
   }
 
   /** Applies a forming update; stale ones (≤ last closed, or older than the current forming) are ignored. */

@@ -2,11 +2,15 @@ import type { Candle } from '../../src/domain/candle.js';
 import type { FetchLike } from './transport.js';
 import { describeErrorBody, parseCandlesBody, WireFormatError } from './wire.js';
 
-/** `GET /api/market/candles` (contract §2): no `since` → the latest `limit`; `since=S` → the first `limit` after S. */
+/**
+ * `GET /api/market/candles` (contract §2): no `since` → the latest `limit`; `since=S` → the first
+ * `limit` after S; `before=T` → the last `limit` before T (scroll-back).
+ */
 export interface CandlesQuery {
   seriesId: string;
   limit: number;
   since?: number | null;
+  before?: number;
 }
 
 export type CandlesResult = { ok: true; candles: Candle[] } | { ok: false; retryable: boolean; reason: string };
@@ -14,6 +18,7 @@ export type CandlesResult = { ok: true; candles: Candle[] } | { ok: false; retry
 export function candlesUrl(httpBase: string, q: CandlesQuery): string {
   let url = `${httpBase}/api/market/candles?series_id=${encodeURIComponent(q.seriesId)}`;
   if (q.since !== undefined && q.since !== null) url += `&since=${q.since}`;
+  if (q.before !== undefined) url += `&before=${q.before}`;
   return `${url}&limit=${q.limit}`;
 }
 

@@ -3,6 +3,7 @@ import { parseSeriesId } from '../../src/domain/series-id.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { CandleBook, type BarChange } from './candle-book.js';
 import { getCandles, type CandlesResult } from './candles-http.js';
+import { OlderBars, type OlderOutcome } from './older-bars.js';
 import { ReconnectingSocket } from './reconnecting-socket.js';
 import type { Transport } from './transport.js';
 import { parseServerFrame, type ServerFrame, type SubscribeFrame, WireFormatError } from './wire.js';
@@ -49,6 +50,7 @@ interface Session {
   /** `since` of a gap announced while a refill was running; refilled right after it. */
   pendingRefillSince: number | null | undefined;
   retryTimer: unknown;
+  readonly older: OlderBars;
 }
 
 /**
@@ -117,6 +119,7 @@ export class SeriesSync {
       refilling: false,
       pendingRefillSince: undefined,
       retryTimer: null,
+      older: new OlderBars(seriesId, this.options.transport.fetch, this.httpBase, this.book, () => this.session === s),
     };
     this.session = s;
     this.book.clear();
@@ -134,6 +137,17 @@ export class SeriesSync {
     this.socket.start();
     if (this.mode === 'history') void this.loadHistory(s);
     else this.subscribe(s);
+  }
+
+  /** Scroll-back: one page of older bars before the first one shown (the user reached the left edge). */
+  async loadOlder(): Promise<OlderOutcome> {
+    const s = this.session;
+    if (!s || s.terminal) return { kind: 'busy' };
+    const outcome = await s.older.load();
+    if (s !== this.session) return { kind: 'busy' };
+    if (outcome.kind === 'loaded') this.listener.onBars({ kind: 'older', count: outcome.added });
+    if (outcome.kind === 'failed') this.warn(`older bars: ${outcome.reason}`);
+    return outcome;
   }
 
   dispose(): void {

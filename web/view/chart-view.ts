@@ -20,6 +20,9 @@ const DOWN = '#ef5350';
 const UP_VOLUME = 'rgba(38, 166, 154, 0.45)';
 const DOWN_VOLUME = 'rgba(239, 83, 80, 0.45)';
 
+/** Older bars are asked for when fewer than this many are left of the visible range (lightweight-charts' infinite-history demo uses 10). */
+const LEFT_EDGE_BARS = 10;
+
 /** Volume lives in the bottom fifth; candles keep clear of it. */
 const VOLUME_MARGINS = { top: 0.8, bottom: 0 };
 const CANDLE_MARGINS = { top: 0.08, bottom: 0.24 };
@@ -50,6 +53,8 @@ export class ChartView {
   private decimals = 2;
   private last: Candle | null = null;
   private hovering = false;
+  /** The user moved the chart (drag, wheel, touch, keys): only then does reaching the left edge page back. */
+  private userMoved = false;
 
   constructor(host: HTMLElement, legendElement: HTMLElement) {
     this.chart = createChart(host, {
@@ -85,6 +90,43 @@ export class ChartView {
     this.volume.priceScale().applyOptions({ scaleMargins: VOLUME_MARGINS });
     this.legend = new Legend(legendElement);
     this.chart.subscribeCrosshairMove((param) => this.onCrosshair(param));
+    for (const type of ['pointerdown', 'wheel', 'touchstart', 'keydown'] as const)
+      host.addEventListener(type, () => (this.userMoved = true), { passive: true, capture: true });
+  }
+
+  /**
+   * Calls `load` when the user has scrolled to within a few bars of the oldest one shown. A chart
+   * whose bars all fit on screen right after a load does not count: nobody scrolled there.
+   */
+  onLeftEdge(load: () => void): void {
+    this.chart.timeScale().subscribeVisibleLogicalRangeChange((range) => {
+      if (range && this.userMoved && this.shownBars > 0 && range.from < LEFT_EDGE_BARS) load();
+    });
+  }
+
+  /**
+   * Older bars were added before the first one (scroll-back). lightweight-charts keeps the view
+   * anchored to the newest bar when data grows at the start, so the bars on screen stay put;
+   * the logical range is restored explicitly anyway, in case a version anchors differently.
+   */
+  showOlder(bars: readonly Candle[], added: number): void {
+    const scale = this.chart.timeScale();
+    const range = scale.getVisibleLogicalRange();
+    const anchor = scale.getVisibleRange()?.to;
+    const x = anchor === undefined ? null : scale.timeToCoordinate(anchor);
+    this.showAll(bars);
+    if (range && anchor !== undefined && scale.timeToCoordinate(anchor) !== x) scale.setVisibleLogicalRange({ from: range.from + added, to: range.to + added });
+  }
+
+  /** First and last time on screen. */
+  visibleTimes(): { from: number; to: number } | null {
+    const range = this.chart.timeScale().getVisibleRange();
+    return range ? { from: Number(range.from), to: Number(range.to) } : null;
+  }
+
+  /** Where a bar is drawn (x in CSS pixels), or null when it is not on the time scale. */
+  xOf(time: number): number | null {
+    return this.chart.timeScale().timeToCoordinate(time as UTCTimestamp);
   }
 
   setTitle(text: string): void {
@@ -101,7 +143,10 @@ export class ChartView {
     this.candles.setData(bars.map(toCandle));
     this.volume.setData(bars.map(toVolume));
     // A new series lands at its latest bar, not wherever the previous one was scrolled to.
-    if (this.shownBars === 0 && bars.length > 0) this.chart.timeScale().scrollToRealTime();
+    if (this.shownBars === 0 && bars.length > 0) {
+      this.chart.timeScale().scrollToRealTime();
+      this.userMoved = false;
+    }
     this.shownBars = bars.length;
     this.last = bars[bars.length - 1] ?? null;
     this.refreshLegend();

@@ -40,6 +40,10 @@ export function writeHooks(element: HTMLElement, state: HookState): void {
 export interface ChartDebugHandle {
   /** candle_time of every bar in the chart's candlestick series, ascending. */
   times(): number[];
+  /** First and last time on screen, or null without data. */
+  visibleTimes(): { from: number; to: number } | null;
+  /** x (CSS pixels) at which the bar of `time` is drawn, or null. */
+  xOf(time: number): number | null;
 }
 
 declare global {
@@ -53,7 +57,11 @@ declare global {
  * refill) would be invisible to the E2E suite. This exposes which bars the chart holds, read-only
  * (frozen, non-writable), with no way to change what is shown.
  */
-export function exposeChartDebugHandle(times: () => number[]): void {
-  const handle: ChartDebugHandle = Object.freeze({ times: () => times() });
+export function exposeChartDebugHandle(view: Pick<ChartDebugHandle, 'visibleTimes' | 'xOf'> & { shownTimes(): number[] }): void {
+  const handle: ChartDebugHandle = Object.freeze({
+    times: () => view.shownTimes(),
+    visibleTimes: () => view.visibleTimes(),
+    xOf: (time: number) => view.xOf(time),
+  });
   Object.defineProperty(window, '__klineChart', { value: handle, enumerable: false, writable: false, configurable: false });
 }

@@ -18,10 +18,11 @@ import { concatPacked } from '../../domain/candle-batch.js';
  * `fetchClosed` is the gap fill: closed candles of one series for a time range, paged at the
  * market's largest `limit` (spot 1000, futures 1500; the last page asks only for what is left —
  * futures weight grows with limit). It never throws: the result says what was fetched and, if it
- * stopped early, why. `getJson` is one budgeted GET for other endpoints (market-data-rest.ts).
+ * stopped early, why. `getJson` is one budgeted GET for other endpoints (market-data-rest.ts,
+ * latest-klines.ts). Binance's -1121 is `unknown_symbol`: an answer about the symbol, not retried.
  */
 
-export type RestErrorCode = 'rate_limited' | 'ip_banned' | 'http' | 'network' | 'bad_response' | 'aborted';
+export type RestErrorCode = 'rate_limited' | 'ip_banned' | 'unknown_symbol' | 'http' | 'network' | 'bad_response' | 'aborted';
 
 export class BinanceRestError extends Error {
   constructor(
@@ -47,6 +48,8 @@ export type GapFillResult = {
   /** Closed candles fetched (ascending), also when the fill stopped early. */
   readonly candles: Float64Array;
   readonly requests: number;
+  /** Request weight of the pages asked for (retries not counted). */
+  readonly weight: number;
 } & ({ readonly ok: true } | { readonly ok: false; readonly error: BinanceRestError });
 
 export interface BinanceRestOptions {
@@ -101,11 +104,13 @@ export class BinanceRestClient {
     const pages: Float64Array[] = [];
     let from = range.fromTime * 1000;
     let requests = 0;
+    let weight = 0;
     try {
       while (from <= endMs) {
         const limit = Math.min(limits.klinesMaxLimit, Math.floor((endMs - from) / tfMs) + 1);
         const query = `symbol=${encodeURIComponent(range.symbol)}&interval=${range.interval}&startTime=${from}&endTime=${endMs}&limit=${limit}`;
         requests++;
+        weight += limits.klinesWeight(limit);
         const body = await this.getJson(`${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal);
         const rows = parseKlineRows(body, this.exchangeNow());
         if (rows === undefined) throw new BinanceRestError('bad_response', 'klines response is not an array');
@@ -116,13 +121,23 @@ export class BinanceRestClient {
         if (rows.lastOpenMs === undefined || rows.open > 0 || (body as unknown[]).length < limit) break;
         from = rows.lastOpenMs + tfMs;
       }
-      return { ok: true, candles: concatPacked(pages), requests };
+      return { ok: true, candles: concatPacked(pages), requests, weight };
     } catch (err) {
       const error = err instanceof BinanceRestError ? err : new BinanceRestError(signal?.aborted ? 'aborted' : 'network', describeError(err));
       this.counters.errors++;
       this.log.warn('gap fill stopped', { symbol: range.symbol, interval: range.interval, code: error.code, error: error.message });
-      return { ok: false, error, candles: concatPacked(pages), requests };
+      return { ok: false, error, candles: concatPacked(pages), requests, weight };
     }
+  }
+
+  /**
+   * Could a fill of `range` send its first request now, within the weight budget? (Its first page
+   * is its heaviest: it asks for the most rows.) The gap filler starts fills while this holds.
+   */
+  canStartNow(range: KlineRange): boolean {
+    const limits = MARKET_LIMITS[this.opts.market];
+    const rows = Math.floor((range.toTime - range.fromTime) / range.tfSeconds) + 1;
+    return this.budget.available() >= limits.klinesWeight(Math.min(limits.klinesMaxLimit, rows));
   }
 
   stats(): typeof this.counters & { budget: ReturnType<WeightBudget['stats']> } {
@@ -179,6 +194,9 @@ export class BinanceRestClient {
         if (!waitOut) throw last;
         continue;
       }
+      // -1121 "Invalid symbol." (sources.md): the answer about this symbol, not a failure to retry.
+      if (res.statusCode === 400 && binanceErrorCode(text) === -1121)
+        throw new BinanceRestError('unknown_symbol', `unknown symbol: ${text.slice(0, 200)}`, 400);
       last = new BinanceRestError('http', `HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
       if (res.statusCode < 500) throw last;
       // No sleep after the last attempt: the caller learns the outcome at once.
@@ -204,6 +222,16 @@ export function retryAfterMs(value: string | undefined, nowMs: number): number |
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/** The `code` of a Binance error body (`{"code":-1121,"msg":"Invalid symbol."}`), if it is one. */
+function binanceErrorCode(text: string): number | undefined {
+  try {
+    const body = JSON.parse(text) as { code?: unknown };
+    return typeof body?.code === 'number' ? body.code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function header(v: string | string[] | undefined): string | undefined {

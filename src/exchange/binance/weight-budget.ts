@@ -1,4 +1,5 @@
 import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
+import type { SharedRestBlock } from './shared-rest-block.js';
 
 /**
  * The REST request-weight budget of one Binance host for this IP (sources.md: spot 6000/min,
@@ -34,6 +35,8 @@ export interface WeightBudgetOptions {
   /** Window of the limit (default 60 s; tests shorten it). */
   readonly windowMs?: number;
   readonly clock?: Clock;
+  /** The process-wide Retry-After of this host (every thread's budget of it shares one). */
+  readonly shared?: SharedRestBlock;
 }
 
 export interface WeightBudgetStats {
@@ -59,6 +62,7 @@ export class WeightBudget {
   private readonly ipCapacity: number;
   private readonly refillPerMs: number;
   private readonly clock: Clock;
+  private readonly shared: SharedRestBlock | undefined;
   private tokens: number;
   private refilledAt: number;
   private blockedUntil = 0;
@@ -70,6 +74,7 @@ export class WeightBudget {
 
   constructor(options: WeightBudgetOptions) {
     this.clock = options.clock ?? systemClock;
+    this.shared = options.shared;
     this.capacity = Math.max(1, Math.floor(options.weightPerWindow * (options.share ?? 0.8)));
     this.ipCapacity = Math.max(this.capacity, Math.floor(options.weightPerWindow * (options.ipShare ?? options.share ?? 0.8)));
     this.refillPerMs = this.capacity / (options.windowMs ?? 60_000);
@@ -110,12 +115,30 @@ export class WeightBudget {
   /** 429/418 Retry-After: nobody sends before `ms` from now. */
   blockFor(ms: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, this.clock.now() + ms);
+    this.shared?.blockUntil(Date.now() + ms);
     this.schedule();
   }
 
-  /** Milliseconds until a Retry-After block ends (0 when not blocked). */
+  /** Milliseconds until a Retry-After block ends (0 when not blocked), another thread's included. */
   blockedForMs(): number {
+    this.adoptSharedBlock();
     return Math.max(0, this.blockedUntil - this.clock.now());
+  }
+
+  /** A Retry-After another thread was told becomes ours too, in our clock's terms. */
+  private adoptSharedBlock(): void {
+    const remaining = this.shared?.remainingMs() ?? 0;
+    if (remaining > 0) this.blockedUntil = Math.max(this.blockedUntil, this.clock.now() + remaining);
+  }
+
+  /**
+   * Weight that could be spent right now without waiting: none while a Retry-After holds or others
+   * already wait in line (they go first), else the tokens in the bucket.
+   */
+  available(): number {
+    if (this.blockedForMs() > 0 || this.queue.length > 0) return 0;
+    this.refill();
+    return Math.max(0, Math.floor(this.tokens));
   }
 
   stats(): WeightBudgetStats {
@@ -132,6 +155,7 @@ export class WeightBudget {
   }
 
   private take(weight: number): boolean {
+    this.adoptSharedBlock();
     if (this.clock.now() < this.blockedUntil) return false;
     this.refill();
     // A request heavier than the whole bucket may go once the bucket is full, never starve.

@@ -1,3 +1,5 @@
+import { holeBars, holeBefore, lastMissingBar } from '../../domain/gap-policy.js';
+
 /**
  * Watches the closed candle times of one series and reports holes for gap fill. Binance sends one
  * closed frame per bar; a reconnect, a silent socket or a dropped frame shows up as a jump: the
@@ -48,8 +50,7 @@ export class CloseTracker {
     }
     if (candleTime <= last) return OLD;
     this.lastTime = candleTime;
-    if (candleTime === last + this.tfSeconds) return NEXT;
-    return this.missing(last + this.tfSeconds, candleTime - this.tfSeconds);
+    return this.missing(last, candleTime);
   }
 
   /**
@@ -64,15 +65,18 @@ export class CloseTracker {
     if (last === undefined) return FIRST;
     if (closedUpTo <= last) return OLD;
     this.lastTime = closedUpTo;
-    return this.missing(last + this.tfSeconds, closedUpTo);
+    // Every bar up to closedUpTo is closed: the hole is the one before the bar after it.
+    return this.missing(last, closedUpTo + this.tfSeconds);
   }
 
-  private missing(from: number, to: number): CloseObservation {
+  /** The hole between the close at `last` and a candle at `next` (gap-policy.ts), if any. */
+  private missing(last: number, next: number): CloseObservation {
+    const hole = holeBefore(last, next, this.tfSeconds);
     // Binance bars are aligned to the timeframe; a non-aligned jump smaller than one bar is no hole.
-    if (to < from) return NEXT;
-    const bars = Math.floor((to - from) / this.tfSeconds) + 1;
+    const bars = hole ? holeBars(hole, this.tfSeconds) : 0;
+    if (!hole || bars === 0) return NEXT;
     this.gaps++;
     this.missingBars += bars;
-    return { kind: 'gap', from, to, bars };
+    return { kind: 'gap', from: hole.expectedNext, to: lastMissingBar(hole, this.tfSeconds), bars };
   }
 }

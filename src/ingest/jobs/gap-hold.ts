@@ -1,10 +1,12 @@
 import { CANDLE_STRIDE, writeCandle, type Candle } from '../../domain/candle.js';
+import { DEFAULT_MAX_HELD, DEFAULT_MAX_HOLD_MS, holeBefore, lastMissingBar } from '../../domain/gap-policy.js';
 import type { Logger } from '../../shared/log.js';
 import type { Clock, Timer } from '../../shared/clock.js';
 import { HoldProgress } from './hold-progress.js';
 
 /**
- * Keeps one series' closed candles in time order across a hole (issue 3: "no gap for holes we
+ * The "held" part of the gap policy (domain/gap-policy.ts), inside the ingest worker: keeps one
+ * series' closed candles in time order across a hole (issue 3: "no gap for holes we
  * could fill"). The hub drops a closed candle older than what a subscriber was last sent and
  * announces `gap` for a jump (contract §3), so a live candle sent past a hole would make the
  * filled candles arrive too late to matter. Instead, once a hole is known, this series' later
@@ -51,9 +53,6 @@ interface Held {
   /** From the stream (the truth, sources.md) rather than REST. */
   readonly live: boolean;
 }
-
-export const DEFAULT_MAX_HELD = 1000;
-export const DEFAULT_MAX_HOLD_MS = 30_000;
 
 export class GapHold {
   /** Newest candle_time sent downstream (or the store head): everything up to it is out. */
@@ -145,7 +144,7 @@ export class GapHold {
   }
 
   /**
-   * One fill attempt ended (`error`: why it stopped short). `settled`: the gap filler has nothing
+   * One fill attempt ended (`error`: why it stopped short). `settled`: the hole fetch queue has nothing
    * more queued or running for this series, so the hold ends now.
    */
   fillDone(error: string | undefined, settled: boolean): void {
@@ -175,7 +174,8 @@ export class GapHold {
     const unfilled: [number, number][] = [];
     let prev = this.released;
     for (const t of [...times, (this.known ?? -Infinity) + tf]) {
-      if (prev !== undefined && t > prev + tf) unfilled.push([prev + tf, t - tf]);
+      const hole = holeBefore(prev, t, tf);
+      if (hole) unfilled.push([hole.expectedNext, lastMissingBar(hole, tf)]);
       prev = prev === undefined ? t : Math.max(prev, t);
     }
     const bars = unfilled.reduce((n, [a, b]) => n + (b - a) / tf + 1, 0);

@@ -14,7 +14,7 @@ import { RateMeter } from './rate-meter.js';
  * One ingested series inside an ingest worker (architecture: "ingest workers host per-series
  * jobs"). It turns the klines of its stream into: closed candles for the writer (via the
  * worker's shared ClosedBatcher), in time order with holes filled first (GapHold), throttled
- * forming candles for the hub, and hole reports for the REST gap filler. Pure apart from the
+ * forming candles for the hub, and hole reports for the hole fetch queue. Pure apart from the
  * callbacks, so it is tested in-thread.
  *
  * Holes show up two ways: a closed time that jumps (a dropped frame, a reconnect), and a forming

@@ -30,6 +30,23 @@ export function bool(defaultValue: boolean): SettingKind<boolean> {
   };
 }
 
+/**
+ * A boolean whose default depends on other settings: unset (or `auto`) is null and the reader of
+ * the setting decides (e.g. "on when ingest is on"); `auto` names that default in the docs.
+ */
+export function autoBool(meaning: string): SettingKind<boolean | null> {
+  return {
+    defaultValue: null,
+    allowed: `a boolean (1/true/yes/on or 0/false/no/off), or auto = ${meaning}`,
+    defaultText: 'auto',
+    parse(raw) {
+      const word = raw.trim().toLowerCase();
+      if (word === 'auto') return null;
+      return bool(false).parse(word);
+    },
+  };
+}
+
 export function int(defaultValue: number, min: number, max: number): SettingKind<number> {
   return {
     defaultValue,

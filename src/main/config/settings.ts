@@ -1,4 +1,4 @@
-import { bool, host, int, num, oneOf, str, url, type SettingKind } from './setting-kinds.js';
+import { autoBool, bool, host, int, num, oneOf, str, url, type SettingKind } from './setting-kinds.js';
 
 const MIB = 1024 * 1024;
 
@@ -111,6 +111,36 @@ export const SETTINGS = {
   ),
   enableGapBackfill: setting('market', 'ENABLE_MARKET_GAP_BACKFILL', bool(false), 'Fill a hole (from the store, then the exchange) before announcing a `gap`.'),
   gapBackfillReadLimit: setting('market', 'MARKET_GAP_BACKFILL_READ_LIMIT', int(5000, 1, 100_000), 'Most candles one gap backfill may read and send.'),
+  enableTailCoverage: setting(
+    'market',
+    'ENABLE_MARKET_TAIL_COVERAGE',
+    autoBool('on when whitelist or on-demand ingest is on'),
+    "The first read of a series (GET without `since`, WebSocket subscribe, snapshot) and a job's start first fetch its missing tail: freqtrade file, download trigger, then Binance REST.",
+  ),
+  tailCandles: setting(
+    'market',
+    'MARKET_TAIL_CANDLES',
+    int(2000, 1, 50_000),
+    'Closed candles up to the last closed bar that tail coverage makes sure are stored.',
+  ),
+  tailCoverageWaitMs: setting(
+    'market',
+    'MARKET_TAIL_COVERAGE_WAIT_MS',
+    int(10_000, 0, 600_000),
+    'Longest a read waits for its tail coverage or scroll-back fetch; then it answers from what is stored (the fetch goes on).',
+  ),
+  tailCoverageMaxPending: setting(
+    'market',
+    'MARKET_TAIL_COVERAGE_MAX_PENDING',
+    int(1000, 1, 100_000),
+    'Series waiting for or running tail coverage at once; beyond it a new series is read from the store as it is (logged, counted).',
+  ),
+  tailCoverageRetryS: setting(
+    'market',
+    'MARKET_TAIL_COVERAGE_RETRY_S',
+    num(30, 0, 86_400),
+    'After a failed tail coverage (REST down, banned, timeouts), the next try waits this long (doubling, up to 10 min).',
+  ),
   binanceTickerTtlS: setting(
     'market',
     'BINANCE_TICKER_TTL_S',

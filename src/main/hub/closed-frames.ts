@@ -1,4 +1,5 @@
 import { candleAt, CANDLE_STRIDE } from '../../domain/candle.js';
+import { holeBefore } from '../../domain/gap-policy.js';
 import { candleClosedFrame, candlesBatchFrame, gapFrame, type OutboundFrame } from '../../protocol/server-messages.js';
 
 export type DeliveryPhase = 'catchup' | 'live';
@@ -11,7 +12,8 @@ export interface ClosedDelivery {
 
 /**
  * The frames one subscription receives for closed candles `[from, to)` (all newer than
- * `lastSent`), per contract §3 and trade_canvas's hub:
+ * `lastSent`), per contract §3 and trade_canvas's hub; a hole still there is announced
+ * (gap-policy.ts, "announced"):
  *  - batch clients get one `gap` if the first candle is past `lastSent + tf`, then one
  *    `candles_batch` (always during catch-up; live, only when there is more than one candle);
  *  - stream clients get a `candle_closed` per candle, each hole announced by a `gap` before it.
@@ -30,8 +32,8 @@ export function closedDelivery(
   const frames: OutboundFrame[] = [];
   const last = data[(to - 1) * CANDLE_STRIDE]!;
   if (supportsBatch) {
-    const first = data[from * CANDLE_STRIDE]!;
-    if (lastSent !== null && first > lastSent + tf) frames.push(gapFrame(seriesId, lastSent + tf, first));
+    const hole = holeBefore(lastSent, data[from * CANDLE_STRIDE]!, tf);
+    if (hole) frames.push(gapFrame(seriesId, hole.expectedNext, hole.actual));
     if (phase === 'catchup' || to - from > 1) frames.push(candlesBatchFrame(seriesId, data, from, to));
     else frames.push(candleClosedFrame(seriesId, candleAt(data, from)));
     return { frames, lastSent: last };
@@ -39,7 +41,8 @@ export function closedDelivery(
   let prev = lastSent;
   for (let i = from; i < to; i++) {
     const time = data[i * CANDLE_STRIDE]!;
-    if (prev !== null && time > prev + tf) frames.push(gapFrame(seriesId, prev + tf, time));
+    const hole = holeBefore(prev, time, tf);
+    if (hole) frames.push(gapFrame(seriesId, hole.expectedNext, hole.actual));
     frames.push(candleClosedFrame(seriesId, candleAt(data, i)));
     prev = time;
   }

@@ -5,7 +5,8 @@ import type { CandleReader } from './candle-reader.js';
 import { OutboundBudget } from './outbound-budget.js';
 import { FlushScheduler, type OutboxCounters } from './outbox.js';
 import { SeriesChannel } from './series-channel.js';
-import { Subscription, type GapFiller, type SubscribeRequest, type SubscriptionHost } from './subscription.js';
+import type { HoleBackfill } from '../holes/backfill-service.js';
+import { Subscription, type SubscribeRequest, type SubscriptionHost } from './subscription.js';
 
 /** Channels kept only for a forming candle (no subscriber): bounded, oldest dropped first. */
 const MAX_IDLE_CHANNELS = 10_000;
@@ -32,7 +33,8 @@ export class MarketHub {
 
   constructor(
     private readonly reader: CandleReader,
-    private readonly gapFiller: GapFiller | null,
+    /** ENABLE_MARKET_GAP_BACKFILL: holes are filled before they are announced; null: announced at once. */
+    private readonly backfill: HoleBackfill | null,
     private readonly catchupLimit: number,
   ) {}
 
@@ -61,7 +63,7 @@ export class MarketHub {
       series,
       supportsBatch,
       host,
-      { reader: this.reader, gapFiller: this.gapFiller, catchupLimit: this.catchupLimit },
+      { reader: this.reader, backfill: this.backfill, catchupLimit: this.catchupLimit },
       () => channel.forming,
     );
     channel.subscriptions.add(sub);

@@ -1,17 +1,13 @@
 import { CANDLE_STRIDE, candleCount, type Candle } from '../../domain/candle.js';
 import { firstIndexAfter, mergeAscending } from '../../domain/candle-batch.js';
+import { holeBefore, type Hole } from '../../domain/gap-policy.js';
 import type { SeriesId } from '../../domain/series-id.js';
 import { describeError, GatewayError, toWire } from '../../shared/errors.js';
 import { candleFormingFrame, errorFrame, snapshotFrame, type OutboundFrame } from '../../protocol/server-messages.js';
+import type { HoleBackfill } from '../holes/backfill-service.js';
 import type { CandleReader } from './candle-reader.js';
 import { closedDelivery, type ClosedDelivery, type DeliveryPhase } from './closed-frames.js';
 import type { Outbox } from './outbox.js';
-
-/** Fills a hole [expectedNext, actual) before it is announced (ENABLE_MARKET_GAP_BACKFILL). */
-export interface GapFiller {
-  /** Candles with expectedNext <= time < actual, ascending (empty when none can be found). */
-  fill(seriesId: string, expectedNext: number, actual: number): Promise<Float64Array>;
-}
 
 /** What a subscription needs from its connection. */
 export interface SubscriptionHost {
@@ -22,7 +18,8 @@ export interface SubscriptionHost {
 
 export interface SubscriptionServices {
   readonly reader: CandleReader;
-  readonly gapFiller: GapFiller | null;
+  /** Fills a hole before it is announced (ENABLE_MARKET_GAP_BACKFILL); null: announce at once. */
+  readonly backfill: HoleBackfill | null;
   readonly catchupLimit: number;
 }
 
@@ -89,7 +86,7 @@ export class Subscription {
     }
     const from = this.firstNew(data, 0, candleCount(data));
     if (from >= candleCount(data)) return;
-    if (this.needsFill(data, from)) {
+    if (this.holeToFill(data, from)) {
       this.busy = true;
       this.queue.push(data);
       void this.pump().catch((err) => this.fail(err));
@@ -147,11 +144,11 @@ export class Subscription {
   private async deliver(data: Float64Array, from: number, to: number, phase: DeliveryPhase): Promise<void> {
     let start = this.firstNew(data, from, to);
     if (start >= to) return;
-    if (this.needsFill(data, start)) {
-      const first = data[start * CANDLE_STRIDE]!;
+    const hole = this.holeToFill(data, start);
+    if (hole) {
       let filled: Float64Array;
       try {
-        filled = await this.services.gapFiller!.fill(this.series.raw, this.lastSent! + this.series.tfSeconds, first);
+        filled = await this.services.backfill!.fillHole(this.series.raw, hole);
       } catch {
         filled = new Float64Array(0); // best effort, as in trade_canvas: the hole is then announced
       }
@@ -179,8 +176,10 @@ export class Subscription {
     return from + firstIndexAfter(data.subarray(from * CANDLE_STRIDE, to * CANDLE_STRIDE), this.lastSent);
   }
 
-  private needsFill(data: Float64Array, start: number): boolean {
-    return this.services.gapFiller !== null && this.lastSent !== null && data[start * CANDLE_STRIDE]! > this.lastSent + this.series.tfSeconds;
+  /** The hole before candle `start` when it is to be filled first (gap-policy.ts), else null. */
+  private holeToFill(data: Float64Array, start: number): Hole | null {
+    if (this.services.backfill === null) return null; // announced by closedDelivery
+    return holeBefore(this.lastSent, data[start * CANDLE_STRIDE]!, this.series.tfSeconds);
   }
 
   private fail(err: unknown): void {

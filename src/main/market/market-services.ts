@@ -4,6 +4,7 @@ import { MARKET_LIMITS, restBaseUrl } from '../../exchange/binance/binance-endpo
 import { BinanceRestClient } from '../../exchange/binance/binance-rest.js';
 import { fetchExchangeInfo, fetchTickers24h } from '../../exchange/binance/market-data-rest.js';
 import { REST_BUDGET_SPLIT, WeightBudget } from '../../exchange/binance/weight-budget.js';
+import { SharedRestBlock, type RestBlockBuffers } from '../../exchange/binance/shared-rest-block.js';
 import type { Clock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import type { Config } from '../config/settings.js';
@@ -32,7 +33,7 @@ export interface MarketServices {
  * Builds them over the one Binance REST client, with the main thread's share of the per-IP weight
  * budget (REST_BUDGET_SPLIT.mainThread). Nothing is fetched until someone asks.
  */
-export function createMarketServices(config: Config, clock: Clock): MarketServices {
+export function createMarketServices(config: Config, clock: Clock, restBlocks?: RestBlockBuffers): MarketServices {
   const log = createLogger('market');
   const client = (market: LiveMarket) =>
     new BinanceRestClient({
@@ -42,6 +43,7 @@ export function createMarketServices(config: Config, clock: Clock): MarketServic
         weightPerWindow: MARKET_LIMITS[market].weightPerMinute,
         share: REST_BUDGET_SPLIT.mainThread,
         ipShare: REST_BUDGET_SPLIT.ipShare,
+        shared: restBlocks ? new SharedRestBlock(restBlocks[market]) : undefined,
       }),
       // An HTTP answer must not wait out a 429 or a long retry ladder.
       waitOutRateLimits: false,

@@ -47,6 +47,8 @@ export class TopMarketsFeed {
     private readonly clock: Clock,
     /** Called once the last subscriber left (the registry forgets the feed). */
     private readonly onIdle: (feed: TopMarketsFeed) => void,
+    /** Called after each poll, its subscribers told (counted for /metrics and tests). */
+    private readonly onPolled: () => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -108,6 +110,7 @@ export class TopMarketsFeed {
     }
     if (this.stopped) return;
     for (const listener of [...this.listeners]) listener.update();
+    this.onPolled();
     this.timer = this.clock.setTimeout(() => void this.poll(), this.intervalMs);
   }
 }

@@ -14,6 +14,8 @@ export interface TopMarketsStreamStats {
   readonly feeds: number;
   /** Streams refused at the bound. */
   readonly refused: number;
+  /** Polls done by every poller so far (each one answered and told its subscribers). */
+  readonly polls: number;
 }
 
 /**
@@ -25,6 +27,7 @@ export class TopMarketsStreams {
   private readonly feeds = new Map<string, TopMarketsFeed>();
   private readonly subscribers = new Set<TopMarketsSubscriber>();
   private refused = 0;
+  private polls = 0;
   private closed = false;
 
   constructor(
@@ -50,9 +53,17 @@ export class TopMarketsStreams {
     const key = `${market}:${quote}`;
     let feed = this.feeds.get(key);
     if (!feed) {
-      feed = new TopMarketsFeed(market, quote, this.list, this.pollIntervalMs, this.clock, (idle) => {
-        if (this.feeds.get(key) === idle) this.feeds.delete(key);
-      });
+      feed = new TopMarketsFeed(
+        market,
+        quote,
+        this.list,
+        this.pollIntervalMs,
+        this.clock,
+        (idle) => {
+          if (this.feeds.get(key) === idle) this.feeds.delete(key);
+        },
+        () => this.polls++,
+      );
       this.feeds.set(key, feed);
     }
     const sub = new TopMarketsSubscriber(out, feed, options, this.clock, (s) => this.subscribers.delete(s));
@@ -61,7 +72,7 @@ export class TopMarketsStreams {
   }
 
   stats(): TopMarketsStreamStats {
-    return { streams: this.subscribers.size, feeds: this.feeds.size, refused: this.refused };
+    return { streams: this.subscribers.size, feeds: this.feeds.size, refused: this.refused, polls: this.polls };
   }
 
   /** Ends every stream and stops every poller (graceful stop). */

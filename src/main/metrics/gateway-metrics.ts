@@ -114,7 +114,8 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
     out
       .single(`${P}market_list_streams`, 'gauge', 'Open market-list SSE streams.', streams.streams)
       .single(`${P}market_list_pollers`, 'gauge', 'Market-list pollers running (one per market and quote asset with clients).', streams.feeds)
-      .single(`${P}market_list_streams_refused_total`, 'counter', 'Market-list streams refused at TRADE_CANVAS_MARKET_LIST_MAX_STREAMS.', streams.refused);
+      .single(`${P}market_list_streams_refused_total`, 'counter', 'Market-list streams refused at TRADE_CANVAS_MARKET_LIST_MAX_STREAMS.', streams.refused)
+      .single(`${P}market_list_polls_total`, 'counter', 'Market-list polls done (one upstream call per poller and interval at most).', streams.polls);
   }
 
   await src.extra?.(out);

@@ -25,6 +25,8 @@ export interface MarketStore {
   write(candles: readonly SeriesCandles[], options: { publish: boolean }): Promise<void>;
   tail(seriesId: string, limit: number): Promise<ReadResult>;
   after(seriesId: string, since: number, limit: number): Promise<ReadResult>;
+  /** The latest `limit` candles with time < before, ascending (scroll-back). */
+  before(seriesId: string, before: number, limit: number): Promise<ReadResult>;
   between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult>;
   head(seriesId: string): Promise<number | null>;
   /**

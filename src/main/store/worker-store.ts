@@ -115,6 +115,10 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
     return this.call((api) => api.between(seriesId, from, to, limit));
   }
 
+  before(seriesId: string, before: number, limit: number): Promise<ReadResult> {
+    return this.call((api) => api.before(seriesId, before, limit));
+  }
+
   head(seriesId: string): Promise<number | null> {
     return this.call((api) => api.head(seriesId));
   }

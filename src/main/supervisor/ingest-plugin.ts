@@ -1,3 +1,4 @@
+import { GatewayError } from '../../shared/errors.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
@@ -28,9 +29,10 @@ export interface SeriesIngestView {
 }
 
 /**
- * Runs before a job starts (e.g. the history bootstrap importing a series' freqtrade file), so
- * the job's REST gap fill then covers only the file's end → now. Failures are logged and the job
- * starts anyway: live data beats none.
+ * Runs before a job starts (tail coverage, the history bootstrap importing a series' freqtrade
+ * file), so the job's REST gap fill then covers only the stored head → now. Failures are logged
+ * and the job starts anyway (live data beats none) — except `unknown_symbol` and `bad_request`:
+ * the exchange cannot stream that series, so no job starts.
  */
 export type BeforeJobStart = (seriesId: string) => Promise<void>;
 
@@ -39,15 +41,24 @@ const BEFORE_JOB_START_TIMEOUT_MS = 60_000;
 
 const log = createLogger('supervisor');
 
-/** Runs the hook for a series, bounded in time; never throws (the job must start regardless). */
-export async function runBeforeJobStart(hook: BeforeJobStart, seriesId: string): Promise<void> {
+/**
+ * Runs the hook for a series, bounded in time; never throws. Resolves false when the job must not
+ * start (the hook said the exchange cannot have the series), true otherwise.
+ */
+export async function runBeforeJobStart(hook: BeforeJobStart, seriesId: string): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), BEFORE_JOB_START_TIMEOUT_MS)));
   try {
     const outcome = await Promise.race([hook(seriesId), timeout]);
     if (outcome === 'timeout') log.warn('beforeJobStart is taking long; starting the job anyway', { seriesId, timeoutMs: BEFORE_JOB_START_TIMEOUT_MS });
+    return true;
   } catch (err) {
+    if (err instanceof GatewayError && (err.code === 'unknown_symbol' || err.code === 'bad_request')) {
+      log.warn('the exchange cannot stream this series; no job', { seriesId, code: err.code, error: err.message });
+      return false;
+    }
     log.error('beforeJobStart failed; starting the job anyway', { seriesId, error: err });
+    return true;
   } finally {
     clearTimeout(timer);
   }

@@ -2,13 +2,13 @@ import type { Config } from '../config/settings.js';
 import type { SeriesId } from '../../domain/series-id.js';
 import type { IngestDemand } from '../hub/client-session.js';
 import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
-import type { BackfillResult } from '../../ingest/contract.js';
 import { createLogger } from '../../shared/log.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
 import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
 import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin, type SeriesIngestView } from './ingest-plugin.js';
-import { followImports, type HistoryHooks } from './history-fill.js';
+import type { ExchangeKlines, FetchedKlines, FetchedLatest } from '../holes/exchange-klines.js';
+import { followImports, type HistoryHooks } from '../holes/import-seam.js';
 import type { IngestWorkerClient, ProducerStore } from './ingest-worker-client.js';
 import { JobTable, type JobEntry } from './job-table.js';
 import { streamable, workerIndexOf } from './worker-assignment.js';
@@ -24,6 +24,8 @@ export interface IngestSupervisorOptions {
   readonly beforeJobStart?: BeforeJobStart;
   /** The history bootstrap: imports behind a running job are filled up to it from REST. */
   readonly history?: Pick<HistoryHooks, 'onBootstrapped'>;
+  /** The backfill service: the supervisor registers itself as its exchange before any job starts. */
+  readonly backfill?: { connectExchange(exchange: ExchangeKlines): void };
   /** Drives the idle TTL (tests pass a ManualClock). */
   readonly clock?: Clock;
 }
@@ -38,7 +40,7 @@ export interface IngestSupervisorOptions {
  * client; its jobs that are still wanted (pinned, or refcount > 0) start again from the store
  * head, so the REST gap fill covers the crash.
  */
-export class IngestSupervisor implements IngestPlugin {
+export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   readonly demand: IngestDemand = { acquire: (s) => this.acquire(s), release: (s) => this.release(s) };
   private readonly table: JobTable;
   private readonly workers: readonly IngestWorkerClient[];
@@ -66,6 +68,7 @@ export class IngestSupervisor implements IngestPlugin {
       // A start that failed while the writer was gone (its store head could not be read) goes again.
       for (const w of this.workers) if (w.isAlive) this.onWorkerUp(w.index);
     });
+    opts.backfill?.connectExchange(this);
     if (opts.history)
       followImports(
         opts.history,
@@ -130,9 +133,13 @@ export class IngestSupervisor implements IngestPlugin {
     if (this.table.release(series.raw, this.clock.now())) this.scheduleSweep();
   }
 
-  /** Hub gap backfill: the series' worker fetches from REST and commits (unpublished). */
-  backfill(seriesId: string, from: number, to: number): Promise<BackfillResult> {
-    return this.workerOf(seriesId).backfill(seriesId, from, to);
+  /** The backfill service's exchange (src/main/holes/): the series' worker asks REST. */
+  fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
+    return this.workerOf(seriesId).fetchClosed(seriesId, from, to);
+  }
+
+  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
+    return this.workerOf(seriesId).fetchLatest(seriesId, count, after);
   }
 
   async seriesStats(seriesId: string): Promise<SeriesIngestView | null> {
@@ -217,7 +224,7 @@ export class IngestSupervisor implements IngestPlugin {
     const current = () => this.table.get(id) === entry && this.stopping === null;
     return this.serial(id, async () => {
       if (!current()) return;
-      if (this.opts.beforeJobStart) await runBeforeJobStart(this.opts.beforeJobStart, id);
+      if (this.opts.beforeJobStart && !(await runBeforeJobStart(this.opts.beforeJobStart, id))) return;
       const worker = this.workerOf(id);
       // A worker that is down starts its jobs when it is back (onWorkerUp).
       if (!current() || !worker.isAlive) return;

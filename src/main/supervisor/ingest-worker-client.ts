@@ -3,7 +3,8 @@ import type { Candle } from '../../domain/candle.js';
 import { getLogLevel } from '../../shared/log.js';
 import {
   eachFormingCandle,
-  type BackfillResult,
+  type FetchedKlines,
+  type FetchedLatest,
   type FormingBatchMessage,
   type IngestWorkerApi,
   type IngestWorkerData,
@@ -131,8 +132,12 @@ export class IngestWorkerClient {
     return this.handle.call((api) => api.stats());
   }
 
-  backfill(seriesId: string, from: number, to: number): Promise<BackfillResult> {
-    return this.handle.call((api) => api.backfill(seriesId, from, to));
+  fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
+    return this.handle.call((api) => api.fetchClosed(seriesId, from, to));
+  }
+
+  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
+    return this.handle.call((api) => api.fetchLatest(seriesId, count, after));
   }
 
   /** Shutdown: the worker stops its jobs and flushes their batches (bounded wait), then the thread ends. */

@@ -1,12 +1,13 @@
 import type { Config } from '../config/settings.js';
 import { binanceSeriesOf } from '../../domain/binance-symbols.js';
+import type { RestBlockBuffers } from '../../exchange/binance/shared-rest-block.js';
 import type { IngestWorkerData } from '../../ingest/contract.js';
 import { IngestWorkerClient, type FormingSink, type ProducerStore } from './ingest-worker-client.js';
 
 /** Which worker runs a series, whether one can, and what every worker is told at spawn. */
 
 /** What each ingest worker gets from the settings. */
-export function ingestWorkerData(config: Config): Omit<IngestWorkerData, 'index' | 'logLevel'> {
+export function ingestWorkerData(config: Config, restBlocks?: RestBlockBuffers): Omit<IngestWorkerData, 'index' | 'logLevel'> {
   return {
     settings: {
       binanceSpotWsUrl: config.binanceSpotWsUrl,
@@ -23,6 +24,7 @@ export function ingestWorkerData(config: Config): Omit<IngestWorkerData, 'index'
       backoff: { baseMs: config.binanceWsReconnectMinMs, capMs: config.binanceWsReconnectMaxMs },
     },
     restBudgetWays: config.ingestWorkers,
+    restBlocks,
     maxHoldMs: config.ingestGapHoldMaxS * 1000,
   };
 }
@@ -56,7 +58,7 @@ export function workerIndexOf(seriesId: string, workers: number): number {
  * The gateway's ingest worker clients (INGEST_WORKERS of them, not started). Their forming
  * candles go to `forming` (the hub) directly; the supervisor only decides which series run where.
  */
-export function ingestWorkerClients(config: Config, store: ProducerStore, forming: FormingSink): IngestWorkerClient[] {
-  const data = ingestWorkerData(config);
+export function ingestWorkerClients(config: Config, store: ProducerStore, forming: FormingSink, restBlocks?: RestBlockBuffers): IngestWorkerClient[] {
+  const data = ingestWorkerData(config, restBlocks);
   return Array.from({ length: config.ingestWorkers }, (_, index) => new IngestWorkerClient({ index, data, store, forming }));
 }

@@ -110,6 +110,10 @@ export class PgCandleStore implements CandleStore {
     return this.reads.after(seriesId, since, limit);
   }
 
+  before(seriesId: string, before: number, limit: number): Promise<Float64Array> {
+    return this.reads.before(seriesId, before, limit);
+  }
+
   between(seriesId: string, from: number, to: number, limit: number): Promise<Float64Array> {
     return this.reads.between(seriesId, from, to, limit);
   }

@@ -17,6 +17,7 @@ const STEPS = `SELECT lag(candle_time) OVER (ORDER BY candle_time) AS prev, cand
 const SQL = {
   tail: `SELECT ${COLUMNS} FROM candles WHERE series = ${ID} ORDER BY candle_time DESC LIMIT $2`,
   after: `SELECT ${COLUMNS} FROM candles WHERE series = ${ID} AND candle_time > $2 ORDER BY candle_time ASC LIMIT $3`,
+  before: `SELECT ${COLUMNS} FROM candles WHERE series = ${ID} AND candle_time < $2 ORDER BY candle_time DESC LIMIT $3`,
   between: `SELECT ${COLUMNS} FROM candles WHERE series = ${ID} AND candle_time >= $2 AND candle_time <= $3 ORDER BY candle_time ASC LIMIT $4`,
   heads: 'SELECT s.series_id, (SELECT max(c.candle_time) FROM candles c WHERE c.series = s.id) FROM series s WHERE s.series_id = ANY($1::text[])',
   count: `SELECT count(*) FROM candles WHERE series = ${ID}`,
@@ -46,6 +47,10 @@ export class PgReads {
 
   async after(seriesId: string, since: number, limit: number): Promise<Float64Array> {
     return packRows(await this.query('candles_after', SQL.after, [seriesId, since, limit]));
+  }
+
+  async before(seriesId: string, before: number, limit: number): Promise<Float64Array> {
+    return reversePacked(packRows(await this.query('candles_before', SQL.before, [seriesId, before, limit])));
   }
 
   async between(seriesId: string, from: number, to: number, limit: number): Promise<Float64Array> {

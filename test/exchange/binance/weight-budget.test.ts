@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/shared/clock.js';
+import { SharedRestBlock } from '../../../src/exchange/binance/shared-rest-block.js';
 import { WeightBudget } from '../../../src/exchange/binance/weight-budget.js';
 
 function setup(weightPerWindow = 100, share = 1) {
@@ -32,6 +33,25 @@ describe('WeightBudget', () => {
     await flush();
     expect(granted).toEqual(['a', 'b', 'c', 'd']);
     expect(budget.stats()).toMatchObject({ granted: 131, waits: 2 });
+  });
+
+  it('available(): the tokens in the bucket, none while a Retry-After holds or others wait', async () => {
+    const { clock, budget, take } = setup(100);
+    expect(budget.available()).toBe(100);
+    void take('a', 70);
+    expect(budget.available()).toBe(30);
+    void take('b', 50);
+    // 'b' waits for 20 more: nobody may jump the line, so nothing is available.
+    expect(budget.available()).toBe(0);
+    clock.advance(12_000);
+    await flush();
+    expect(budget.available()).toBe(0);
+    clock.advance(60_000);
+    expect(budget.available()).toBe(100);
+    budget.blockFor(5_000);
+    expect(budget.available()).toBe(0);
+    clock.advance(5_000);
+    expect(budget.available()).toBe(100);
   });
 
   it('plans with 80% of the published limit by default', async () => {
@@ -74,5 +94,20 @@ describe('WeightBudget', () => {
     await expect(waiting).rejects.toThrow('stop');
     clock.advance(120_000);
     expect(budget.stats().waiting).toBe(0);
+  });
+
+  it("a Retry-After told to one budget holds every budget of the shared block, whatever each one's clock", () => {
+    const block = SharedRestBlock.create();
+    // As in two threads: separate budgets, separate clocks, one block (its buffer crosses threads).
+    const told = new WeightBudget({ weightPerWindow: 100, share: 1, clock: new ManualClock(1_000), shared: block });
+    const other = new WeightBudget({ weightPerWindow: 100, share: 1, clock: new ManualClock(9_999_999), shared: new SharedRestBlock(block.buffer) });
+    expect(other.available()).toBe(100);
+    told.blockFor(30_000);
+    expect(other.available()).toBe(0);
+    expect(other.blockedForMs()).toBeGreaterThan(29_000);
+    expect(other.blockedForMs()).toBeLessThanOrEqual(30_000);
+    // A shorter Retry-After later never shortens the deadline.
+    other.blockFor(1_000);
+    expect(block.remainingMs()).toBeGreaterThan(29_000);
   });
 });

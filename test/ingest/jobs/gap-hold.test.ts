@@ -213,7 +213,7 @@ describe('SeriesJob hole detection', () => {
     j.onKline(frame(1140, true, 1_200_000 + 1500));
     expect(closed).toEqual([]);
     j.onGapFillCandles(rest(660, 720, 780, 840, 900, 960, 1020, 1080));
-    j.onGapFill({ ok: true, candles: new Float64Array(0), requests: 1 }, 8, true);
+    j.onGapFill({ ok: true, candles: new Float64Array(0), requests: 1, weight: 2 * 1 }, 8, true);
     expect(closed).toEqual([660, 720, 780, 840, 900, 960, 1020, 1080, 1140]);
   });
 
@@ -241,7 +241,7 @@ describe('SeriesJob hole detection', () => {
     j.onKline(frame(6060, true, 6_120_500));
     expect(closed).toEqual([]);
     j.onGapFillCandles(rest(6000));
-    j.onGapFill({ ok: true, candles: new Float64Array(0), requests: 1 }, 1, true);
+    j.onGapFill({ ok: true, candles: new Float64Array(0), requests: 1, weight: 2 * 1 }, 1, true);
     expect(closed).toEqual([6000, 6060]);
   });
 });

@@ -36,7 +36,7 @@ export function marketStoreContract(name: string, open: StoreFactory): void {
       for (const s of stores.splice(0)) await s.close().catch(() => undefined);
     });
 
-    it('reads back what was written: tail, after, between, head, count', async () => {
+    it('reads back what was written: tail, after, before, between, head, count', async () => {
       const store = await openStore();
       await store.write([{ seriesId: S, data: packed([100, 160, 220]) }], { publish: true });
       expect(timesOf((await store.tail(S, 2)).data)).toEqual([160, 220]);
@@ -44,6 +44,9 @@ export function marketStoreContract(name: string, open: StoreFactory): void {
       expect(timesOf((await store.after(S, 160, 10)).data)).toEqual([220]);
       expect(timesOf((await store.after(S, 0, 2)).data)).toEqual([100, 160]);
       expect(timesOf((await store.between(S, 160, 220, 10)).data)).toEqual([160, 220]);
+      expect(timesOf((await store.before(S, 220, 2)).data)).toEqual([100, 160]);
+      expect(timesOf((await store.before(S, 221, 10)).data)).toEqual([100, 160, 220]);
+      expect((await store.before(S, 100, 10)).data.length).toBe(0);
       expect(await store.head(S)).toBe(220);
       expect(await store.count(S)).toBe(3);
       expect(await store.count()).toBe(3);

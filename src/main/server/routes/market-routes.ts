@@ -1,7 +1,8 @@
-import { packCandles, parseCandle } from '../../../domain/candle.js';
+import { candleCount, packCandles, parseCandle } from '../../../domain/candle.js';
 import { sortDedupeByTime } from '../../../domain/candle-batch.js';
 import { parseSeriesId } from '../../../domain/series-id.js';
 import { badRequest } from '../../../shared/errors.js';
+import type { ScrollBack } from '../../holes/scroll-back.js';
 import type { CandleReader } from '../../hub/candle-reader.js';
 import type { MarketHub } from '../../hub/market-hub.js';
 import type { CachedRead } from '../../hub/series-tail.js';
@@ -17,6 +18,8 @@ export const MAX_DEV_BATCH = 20_000;
 
 export interface MarketRouteDeps {
   readonly reader: CandleReader;
+  /** `before=` reads: the store, then the exchange for what it lacks. */
+  readonly scrollBack: Pick<ScrollBack, 'read'>;
   readonly store: MarketStore;
   readonly hub: MarketHub;
   readonly whitelist: () => readonly string[];
@@ -32,7 +35,17 @@ export function marketRoutes(deps: MarketRouteDeps): Route[] {
       handle({ query }) {
         const series = parseSeriesId(required(query.get('series_id'), 'series_id'));
         const since = optionalInt(query.get('since'), 'since', 0, Number.MAX_SAFE_INTEGER);
+        const before = optionalInt(query.get('before'), 'before', 0, Number.MAX_SAFE_INTEGER);
         const limit = optionalInt(query.get('limit'), 'limit', 1, MAX_READ_LIMIT) ?? DEFAULT_READ_LIMIT;
+        if (before !== null) {
+          if (since !== null) throw badRequest('since and before cannot be combined');
+          // Scroll-back (issue 11): additive, so a client that never sends `before` sees no change.
+          return deps.scrollBack.read(series.raw, before, limit).then((read) => ({
+            status: 200,
+            body: candlesResponse(series.raw, { data: read.data, from: 0, to: candleCount(read.data), head: read.head }),
+            headers: JSON_HEADERS,
+          }));
+        }
         const body = deps.reader.body(series.raw, since, limit, (read: CachedRead) => candlesResponse(series.raw, read));
         // Cached reads answer synchronously; the rest wait for the tail load or the writer.
         return body instanceof Promise ? body.then((b) => ({ status: 200, body: b, headers: JSON_HEADERS })) : { status: 200, body, headers: JSON_HEADERS };

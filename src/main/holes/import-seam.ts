@@ -2,7 +2,7 @@ import { binanceSeriesOf } from '../../domain/binance-symbols.js';
 import { createLogger } from '../../shared/log.js';
 import type { MarketStore } from '../store/market-store.js';
 
-const log = createLogger('supervisor');
+const log = createLogger('holes.import-seam');
 
 /** The history bootstrap as the supervisor sees it (src/main/history/bootstrapper.ts). */
 export interface HistoryHooks {
@@ -13,6 +13,7 @@ export interface HistoryHooks {
 }
 
 /**
+ * The seam between imported history and a running job (a hole only REST can fill, gap-policy.ts).
  * History was imported behind a job that is already running (e.g. its file appeared later, after
  * a download): the bars between the file's last candle and the first candle the job stored are
  * a hole only REST can fill. Returns the range asked for, or null when there is no hole. A job

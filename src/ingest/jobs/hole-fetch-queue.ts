@@ -2,15 +2,19 @@ import type { BinanceSeries } from '../../domain/binance-symbols.js';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import type { BinanceRestClient, GapFillResult } from '../../exchange/binance/binance-rest.js';
+import type { BinanceRestClient, BinanceRestError, GapFillResult, KlineRange } from '../../exchange/binance/binance-rest.js';
 
 /**
- * Queue of holes to fill from REST, one series at a time per series and `concurrency` series at
- * once per worker (the shared weight budget paces the requests themselves). Ranges of a series
- * are merged, and a request already covered by one in flight or queued is dropped, so a hole seen
- * both at start-up (store head → now) and by the first live close is fetched once.
+ * The ingest worker's queue of holes its jobs found in their own streams (gap-policy.ts, "held"),
+ * fetched from REST one range at a time per series, and as many series at once as the weight
+ * budget can pay for (up to `concurrency`): with a slow exchange, fills wait on latency, not on
+ * each other (issue 15: at 2 at a time, 50 holes with a 4 s exchange took 109 s and most series
+ * passed the 30 s hold). One fill per market always runs, so a rate limit holds it in the budget
+ * instead of starving the queue. Ranges of a series are merged, and a request already covered by
+ * one in flight or queued is dropped, so a hole seen both at start-up (store head → now) and by
+ * the first live close is fetched once.
  */
-export interface GapFillerOptions {
+export interface HoleFetchQueueOptions {
   readonly rest: Readonly<Record<LiveMarket, BinanceRestClient>>;
   /** Closed candles fetched for a series (ascending, packed), page by page. */
   readonly onCandles: (seriesId: string, packed: Float64Array) => void;
@@ -19,7 +23,7 @@ export interface GapFillerOptions {
    * queued or running for the series (a job holding candles behind the hole releases them then).
    */
   readonly onDone?: (seriesId: string, result: GapFillResult, settled: boolean) => void;
-  /** Series filled at once (default 2). */
+  /** Most series filled at once (default MAX_CONCURRENT_FILLS); fewer when the budget is short. */
   readonly concurrency?: number;
   /** Largest hole filled, in bars; older bars beyond it are left to history import (default 50,000). */
   readonly maxBars?: number;
@@ -33,9 +37,25 @@ interface Range {
   attempts: number;
 }
 
-/** Tries per range; rate limits and bans are waited out by the shared budget between tries. */
+/**
+ * Fills in flight per worker at most. 50 holes then take 2 exchange round trips; more sockets buy
+ * little once latency, not the budget, is what each fill waits on.
+ */
+export const MAX_CONCURRENT_FILLS = 32;
+/** Tries per range after errors of the exchange or the network. */
 const MAX_ATTEMPTS = 3;
 const RETRYABLE = new Set(['rate_limited', 'ip_banned', 'network', 'bad_response']);
+/**
+ * Rate limits and bans use no try: the budget holds the next one until Retry-After, for every
+ * series. Giving up on them left holes in the store that nothing filled later (a 429 seen by one
+ * ingest worker while another kept calling gets the IP a 418; chaos probe "upstream faults").
+ */
+const WAITED_OUT = new Set(['rate_limited', 'ip_banned']);
+
+/** Worth another try: rate limits, bans, network trouble, and the exchange's own 5xx. */
+function retryable(error: BinanceRestError): boolean {
+  return RETRYABLE.has(error.code) || (error.code === 'http' && (error.status ?? 0) >= 500);
+}
 
 interface SeriesQueue {
   readonly series: BinanceSeries;
@@ -43,15 +63,16 @@ interface SeriesQueue {
   active: Range | undefined;
 }
 
-export class GapFiller {
+export class HoleFetchQueue {
   private readonly queues = new Map<string, SeriesQueue>();
   private readonly ready: string[] = [];
   private running = 0;
+  private readonly runningIn: Record<LiveMarket, number> = { spot: 0, futures: 0 };
   private closed = false;
   private readonly controller = new AbortController();
   private readonly log: Logger;
 
-  constructor(private readonly opts: GapFillerOptions) {
+  constructor(private readonly opts: HoleFetchQueueOptions) {
     this.log = opts.logger ?? createLogger('ingest.gap-fill');
   }
 
@@ -103,13 +124,30 @@ export class GapFiller {
     this.ready.length = 0;
   }
 
+  /**
+   * Starts fills in queue order while fewer than `concurrency` run: the first of a market always,
+   * more while its budget can pay for their first request now (that request takes its weight at
+   * once, so the next check sees what is left). A series its market cannot pay for keeps its place.
+   */
   private pump(): void {
-    while (!this.closed && this.running < (this.opts.concurrency ?? 2) && this.ready.length > 0) {
-      const q = this.queues.get(this.ready.shift()!);
-      const range = q?.ranges.shift();
-      if (q === undefined || range === undefined) continue;
+    const max = this.opts.concurrency ?? MAX_CONCURRENT_FILLS;
+    for (let i = 0; i < this.ready.length && !this.closed && this.running < max;) {
+      const q = this.queues.get(this.ready[i]!);
+      const range = q?.ranges[0];
+      if (q === undefined || range === undefined) {
+        this.ready.splice(i, 1);
+        continue;
+      }
+      const market = q.series.market;
+      if (this.runningIn[market] > 0 && !this.opts.rest[market].canStartNow(klineRange(q, range))) {
+        i++;
+        continue;
+      }
+      this.ready.splice(i, 1);
+      q.ranges.shift();
       q.active = range;
       this.running++;
+      this.runningIn[market]++;
       void this.fill(q, range);
     }
   }
@@ -119,24 +157,23 @@ export class GapFiller {
     const id = series.seriesId;
     // Pages go on as they arrive (a long fill shows its progress, series health); the rest at the end.
     let delivered = 0;
-    const result = await this.opts.rest[series.market].fetchClosed(
-      { symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: range.from, toTime: range.to },
-      this.controller.signal,
-      (page) => {
-        if (this.closed || this.queues.get(id) !== q) return;
-        delivered += page.length;
-        this.opts.onCandles(id, page);
-      },
-    );
+    const result = await this.opts.rest[series.market].fetchClosed(klineRange(q, range), this.controller.signal, (page) => {
+      if (this.closed || this.queues.get(id) !== q) return;
+      delivered += page.length;
+      this.opts.onCandles(id, page);
+    });
     this.running--;
+    this.runningIn[series.market]--;
     q.active = undefined;
     if (this.closed) return;
     if (this.queues.get(id) === q) {
       if (result.candles.length > delivered) this.opts.onCandles(id, result.candles.subarray(delivered));
-      if (!result.ok && RETRYABLE.has(result.error.code) && range.attempts + 1 < MAX_ATTEMPTS) {
+      const waitedOut = !result.ok && WAITED_OUT.has(result.error.code);
+      if (!result.ok && retryable(result.error) && (waitedOut || range.attempts + 1 < MAX_ATTEMPTS)) {
         // Keep what arrived; ask again for the rest.
         const got = result.candles.length > 0 ? result.candles[result.candles.length - CANDLE_STRIDE]! : range.from - series.tfSeconds;
-        if (got + series.tfSeconds <= range.to) q.ranges.unshift({ from: got + series.tfSeconds, to: range.to, attempts: range.attempts + 1 });
+        const attempts = waitedOut ? range.attempts : range.attempts + 1;
+        if (got + series.tfSeconds <= range.to) q.ranges.unshift({ from: got + series.tfSeconds, to: range.to, attempts });
       }
       const settled = q.ranges.length === 0;
       if (settled) this.queues.delete(id);
@@ -145,4 +182,9 @@ export class GapFiller {
     }
     this.pump();
   }
+}
+
+function klineRange(q: SeriesQueue, range: Range): KlineRange {
+  const { series } = q;
+  return { symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: range.from, toTime: range.to };
 }

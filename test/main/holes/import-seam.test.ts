@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InThreadStore } from '../../support/in-thread-store.js';
-import { fillBehindImport } from '../../../src/main/supervisor/history-fill.js';
+import { fillBehindImport } from '../../../src/main/holes/import-seam.js';
 import { packed } from '../../support/candles.js';
 import { useTempDir } from '../../support/temp-dir.js';
 

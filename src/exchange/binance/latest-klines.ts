@@ -1,0 +1,99 @@
+import { parseKlineRows } from '../../domain/binance-rest-rows.js';
+import { CANDLE_STRIDE } from '../../domain/candle.js';
+import { concatPacked, sortDedupeByTime } from '../../domain/candle-batch.js';
+import type { LiveMarket } from '../../domain/series-id.js';
+import { describeError } from '../../shared/errors.js';
+import { MARKET_LIMITS } from './binance-endpoints.js';
+import { BinanceRestError, type BinanceRestClient, type GapFillResult } from './binance-rest.js';
+
+/**
+ * The newest closed bars of a symbol from Binance REST klines, paged backward (tail coverage,
+ * issue 11). Without `startTime`/`endTime` Binance answers the most recent rows, and the last of
+ * them is the bar still forming (sources.md); every row before it is closed. So the first page
+ * asks for one row more than wanted and drops its last, and older pages end before the first row
+ * seen (all at once: their `endTime`s follow from it): no clock decides "closed" here, so neither a skewed host clock nor the fake's
+ * faster virtual clock can make an open bar look closed or a closed one look open.
+ */
+export interface LatestRequest {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly tfSeconds: number;
+  /** Closed bars wanted (the newest ones). */
+  readonly count: number;
+  /** Bars at or before this time (seconds) are already stored: paging stops there and they are left out. */
+  readonly after: number | null;
+}
+
+export type LatestKlines = GapFillResult & {
+  /** Open time (seconds) of the bar still forming (the answer's last row); null when the symbol has no rows. */
+  readonly currentOpen: number | null;
+};
+
+export async function fetchLatestClosed(client: BinanceRestClient, market: LiveMarket, req: LatestRequest, signal?: AbortSignal): Promise<LatestKlines> {
+  const limits = MARKET_LIMITS[market];
+  const tfMs = req.tfSeconds * 1000;
+  let requests = 0;
+  let weight = 0;
+  const page = (limit: number, endMs?: number): Promise<unknown[]> => {
+    requests++;
+    weight += limits.klinesWeight(limit);
+    const end = endMs === undefined ? '' : `&endTime=${endMs}`;
+    return client
+      .getJson(
+        `${limits.klinesPath}?symbol=${encodeURIComponent(req.symbol)}&interval=${req.interval}${end}&limit=${limit}`,
+        limits.klinesWeight(limit),
+        signal,
+      )
+      .then((body) => {
+        if (!Array.isArray(body)) throw new BinanceRestError('bad_response', 'klines response is not an array');
+        return body;
+      });
+  };
+  const pages: Float64Array[] = [];
+  let currentOpen: number | null = null;
+  try {
+    const firstLimit = Math.min(limits.klinesMaxLimit, req.count + 1);
+    const first = await page(firstLimit);
+    if (first.length === 0) return { ok: true, candles: new Float64Array(0), requests, weight, currentOpen };
+    currentOpen = openSeconds(first[first.length - 1]);
+    pages.push(newerThan(parseKlineRows(first.slice(0, -1), Number.MAX_SAFE_INTEGER)!.candles, req.after));
+    const oldest = openSeconds(first[0]);
+    // A short first page: the exchange has nothing older. Else the older pages are known by time
+    // alone, so they go out together (one round trip instead of one per page).
+    let missing = req.count - pages[0]!.length / CANDLE_STRIDE;
+    if (req.after !== null && oldest !== null) missing = Math.min(missing, Math.round((oldest - req.after) / req.tfSeconds) - 1);
+    if (first.length === firstLimit && oldest !== null && missing > 0) {
+      const older: Array<Promise<unknown[]>> = [];
+      for (let endMs = oldest * 1000 - 1; missing > 0;) {
+        const limit = Math.min(limits.klinesMaxLimit, missing);
+        older.push(page(limit, endMs));
+        missing -= limit;
+        endMs -= limit * tfMs;
+      }
+      for (const body of (await Promise.all(older)).reverse()) pages.unshift(newerThan(parseKlineRows(body, Number.MAX_SAFE_INTEGER)!.candles, req.after));
+    }
+    return { ok: true, candles: newest(sortDedupeByTime(concatPacked(pages)), req.count), requests, weight, currentOpen };
+  } catch (err) {
+    const error = err instanceof BinanceRestError ? err : new BinanceRestError(signal?.aborted ? 'aborted' : 'network', describeError(err));
+    // Only the newest page is kept: older ones may have a hole between them and it.
+    return { ok: false, error, candles: pages.length > 0 ? pages[pages.length - 1]! : new Float64Array(0), requests, weight, currentOpen };
+  }
+}
+
+/** The newest `count` candles of an ascending packed run. */
+function newest(packed: Float64Array, count: number): Float64Array {
+  return packed.length > count * CANDLE_STRIDE ? packed.subarray(packed.length - count * CANDLE_STRIDE) : packed;
+}
+
+function openSeconds(row: unknown): number | null {
+  const t = Array.isArray(row) ? row[0] : undefined;
+  return Number.isSafeInteger(t) ? (t as number) / 1000 : null;
+}
+
+/** The candles of an ascending packed run with time > `after` (all when null). */
+function newerThan(packed: Float64Array, after: number | null): Float64Array {
+  if (after === null) return packed;
+  let i = 0;
+  while (i < packed.length && packed[i]! <= after) i += CANDLE_STRIDE;
+  return packed.subarray(i);
+}

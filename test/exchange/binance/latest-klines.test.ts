@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BinanceRestClient } from '../../../src/exchange/binance/binance-rest.js';
+import { fetchLatestClosed } from '../../../src/exchange/binance/latest-klines.js';
+import { setLogLevel } from '../../../src/shared/log.js';
+import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
+import { fakeRestRows } from '../../support/fake-rest-rows.js';
+
+/**
+ * Newest closed bars, paged backward from the forming bar, against the fake (paused: nothing
+ * moves). Its REST history reaches 200 days back; a second fake with none before today plays a
+ * young symbol.
+ */
+let fake: FakeBinance;
+let young: FakeBinance;
+const SPOT = 'ethbtc@kline_15m';
+const FUT = 'btcusdt@kline_1h';
+const SHORT = 'newusdt@kline_1m';
+
+beforeAll(async () => {
+  setLogLevel('silent');
+  fake = await FakeBinance.start({ autoCreate: false, historyDays: 200, generator: { backfillBars: 2500 }, streams: { spot: [SPOT], futures: [FUT] } });
+  fake.pause();
+  // Its clock starts half an hour into a day with no history before it: 30 minutes of bars.
+  young = await FakeBinance.start({ historyDays: 0, startTimeMs: Date.UTC(2026, 0, 1, 0, 30), streams: { spot: [SHORT] } });
+  young.pause();
+});
+afterAll(async () => {
+  await fake.close();
+  await young.close();
+  setLogLevel('info');
+});
+
+const client = (market: 'spot' | 'futures') => new BinanceRestClient({ market, baseUrl: fake.restUrl(), maxRetries: 0 });
+const rows = (market: 'spot' | 'futures', stream: string, n: number) =>
+  fake.generators[market]
+    .history(stream)
+    .slice(-n)
+    .flatMap((b) => [b.t / 1000, +b.o, +b.h, +b.l, +b.c, +b.v]);
+const asked = (before: number) => fake.rest.log.slice(before).map((e) => [e.params.limit, e.params.endTime !== undefined, e.params.startTime !== undefined]);
+
+describe('fetchLatestClosed', () => {
+  it('spot: the newest 2000 closed bars in three pages (the first page loses its forming row)', async () => {
+    const before = fake.rest.log.length;
+    const got = await fetchLatestClosed(client('spot'), 'spot', { symbol: 'ETHBTC', interval: '15m', tfSeconds: 900, count: 2000, after: null });
+    expect(got.ok).toBe(true);
+    expect(Array.from(got.candles)).toEqual(rows('spot', SPOT, 2000));
+    expect(got.currentOpen).toBe(fake.generators.spot.formingBar(SPOT)!.t / 1000);
+    expect(asked(before)).toEqual([
+      ['1000', false, false],
+      ['1000', true, false],
+      ['1', true, false],
+    ]);
+    expect([got.requests, got.weight]).toEqual([3, 6]);
+  });
+
+  it('futures: 1500-row pages, weight by limit', async () => {
+    const before = fake.rest.log.length;
+    const got = await fetchLatestClosed(client('futures'), 'futures', { symbol: 'BTCUSDT', interval: '1h', tfSeconds: 3600, count: 2000, after: null });
+    expect(Array.from(got.candles)).toEqual(rows('futures', FUT, 2000));
+    expect(asked(before)).toEqual([
+      ['1500', false, false],
+      ['501', true, false],
+    ]);
+    expect(got.weight).toBe(10 + 5);
+  });
+
+  it('stops at what the store has: only bars after `after`, one page', async () => {
+    const history = fake.generators.spot.history(SPOT);
+    const before = fake.rest.log.length;
+    const got = await fetchLatestClosed(client('spot'), 'spot', {
+      symbol: 'ETHBTC',
+      interval: '15m',
+      tfSeconds: 900,
+      count: 2000,
+      after: history.at(-41)!.t / 1000,
+    });
+    expect(Array.from(got.candles)).toEqual(rows('spot', SPOT, 40));
+    expect(fake.rest.log.length - before).toBe(1);
+  });
+
+  it('a young symbol: what the exchange has, without asking for older pages', async () => {
+    const got = await fetchLatestClosed(new BinanceRestClient({ market: 'spot', baseUrl: young.restUrl() }), 'spot', {
+      symbol: 'NEWUSDT',
+      interval: '1m',
+      tfSeconds: 60,
+      count: 2000,
+      after: null,
+    });
+    const forming = young.generators.spot.formingBar(SHORT)!.t / 1000;
+    const all = await fakeRestRows(young, 'spot', 'NEWUSDT', '1m', 0, forming - 60);
+    expect(all).toHaveLength(30);
+    expect(Array.from(got.candles)).toEqual(all.flat());
+    expect(young.rest.log.map((e) => e.params.limit).slice(0, 1)).toEqual(['1000']);
+    expect(got.requests).toBe(1);
+  });
+
+  it('an unknown symbol stops at once with unknown_symbol (Binance -1121), not retried', async () => {
+    const before = fake.rest.log.length;
+    const got = await fetchLatestClosed(new BinanceRestClient({ market: 'spot', baseUrl: fake.restUrl() }), 'spot', {
+      symbol: 'NOPEUSDT',
+      interval: '15m',
+      tfSeconds: 900,
+      count: 2000,
+      after: null,
+    });
+    expect(got.ok).toBe(false);
+    expect(!got.ok && got.error.code).toBe('unknown_symbol');
+    expect(got.candles.length).toBe(0);
+    expect(fake.rest.log.slice(before).map((e) => e.status)).toEqual([400]);
+  });
+});
