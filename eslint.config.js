@@ -16,6 +16,10 @@ const SINGLE_IMPORTERS = {
   comlink: ['src/shared/comlink.ts'],
   pino: ['src/shared/log.ts'],
   'prom-client': ['src/main/metrics/prom-registry.ts'],
+  // The cluster bus (docs/architecture.md "Several nodes"): the rest of the gateway sees bus.ts.
+  '@nats-io/transport-node': ['src/main/bus/nats-bus.ts'],
+  '@nats-io/jetstream': ['src/main/bus/nats-bus.ts'],
+  '@nats-io/kv': ['src/main/bus/nats-bus.ts'],
   // Folder entries (ending in /): the freqtrade readers, and the tools that write test files.
   'apache-arrow': ['src/decode/', 'tools/fixtures/'],
   hyparquet: ['src/decode/read-parquet.ts'],
