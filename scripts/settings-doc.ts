@@ -12,6 +12,7 @@ const GROUPS: Record<string, string> = {
   storage: 'Storage (writer worker: SQLite or PostgreSQL)',
   ingest: 'Live ingest (Binance) and supervisor',
   history: 'History (freqtrade datadir)',
+  cluster: 'Cluster (several nodes over NATS JetStream)',
 };
 
 export function settingsTable(): string {

@@ -29,6 +29,10 @@ import { hostAllowList } from './server/host-allow-list.js';
 import { startUwsTransport } from './server/uws-transport.js';
 import { wsMarketRoute } from './server/ws-market-route.js';
 import type { MarketStore } from './store/market-store.js';
+import { ClusterBus } from './bus/cluster-bus.js';
+import { ClusterStore } from './bus/cluster-store.js';
+import type { FormingSink } from './supervisor/ingest-worker-client.js';
+import type { CommittedMessage } from '../writer/contract.js';
 import { acquireStoreOwnership } from './store/store-ownership.js';
 import { WorkerStore } from './store/worker-store.js';
 import { writerSettings } from './store/writer-settings.js';
@@ -37,6 +41,9 @@ import { liveIngestEnabled, startLiveIngest } from './supervisor/live-ingest.js'
 import { loadWhitelist } from './supervisor/whitelist.js';
 
 const log = createLogger('gateway');
+
+/** Longest a graceful stop waits for its last commits to go round the bus to its own clients. */
+const BUS_SETTLE_MS = 5000;
 
 /** Pieces of a running gateway that optional subsystems (ingest, history, web page) plug into. */
 export interface GatewayCore {
@@ -101,16 +108,24 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   let holes: Holes | null = null;
   let transport: Transport | null = null;
   let markets: MarketServices | null = null;
+  let cluster: ClusterBus | null = null;
   try {
     await store.whenReady();
-    const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) => store.tail(s, limit));
-    history = config.historySource === 'freqtrade' ? startHistory(config, store) : null;
+    // Several nodes (TRADE_CANVAS_BUS=nats): commits and forming candles reach the hub through the
+    // bus, and writes wait for it (src/main/bus/); one node: straight from the writer.
+    cluster = config.bus === 'nats' ? await ClusterBus.connect(config) : null;
+    const activeCluster = cluster;
+    const data: MarketStore = activeCluster ? new ClusterStore(store, activeCluster) : store;
+    const cache = new TailCache(config.tailCacheCandles, config.tailCacheSeries, (s, limit) =>
+      activeCluster ? activeCluster.feed.tagRead(() => store.tail(s, limit)) : store.tail(s, limit),
+    );
+    history = config.historySource === 'freqtrade' ? startHistory(config, data) : null;
     // Built before the reader, the hub and ingest, which all use it; the ingest supervisor
     // registers itself as its exchange.
-    const activeHoles = (holes = createHoles(config, store, history?.bootstrapper ?? null, cache));
+    const activeHoles = (holes = createHoles(config, data, history?.bootstrapper ?? null, cache));
     // Reads of a series not seen before wait (bounded) for its tail coverage or bootstrap: the
     // first chart load then shows its history, not an empty series.
-    const reader = new CandleReader(store, cache, activeHoles.beforeRead);
+    const reader = new CandleReader(data, cache, activeHoles.beforeRead);
     const backfill = activeHoles.backfill;
     const clock = plugins.clock ?? systemClock;
     const restBlocks = createRestBlocks();
@@ -119,7 +134,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     hub.outbound.setBound(config.wsMaxTotalBufferedBytes);
     const core: GatewayCore = {
       config,
-      store,
+      store: data,
       reader,
       backfill,
       hub,
@@ -130,17 +145,25 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     };
     const activity = new SeriesActivity();
     const latency = new GatewayLatency();
-    store.onWriterLost(() => cache.clear());
-    store.onCommitted((msg) => {
+    const applyCommitted = (msg: CommittedMessage) => {
       cache.apply(msg); // first: reads started after this commit must see it
       activity.record(msg);
       hub.onCommitted(msg);
       latency.published(msg);
-    });
+    };
+    if (activeCluster) {
+      // This node's commits go on the stream (after the commit: invariant 1); every node's come back.
+      store.onCommitted((msg) => activeCluster.publisher.enqueue(msg));
+      await activeCluster.start({ applyCommitted, dropCaches: () => cache.clear(), hub });
+    } else {
+      store.onWriterLost(() => cache.clear());
+      store.onCommitted(applyCommitted);
+    }
+    const forming: FormingSink = activeCluster?.forming ?? hub;
     ingest = plugins.ingest
       ? await plugins.ingest(core)
-      : liveIngestEnabled(config)
-        ? await startDefaultIngest(core, activeHoles, plugins.beforeJobStart)
+      : liveIngestEnabled(config) && config.role !== 'read'
+        ? await startDefaultIngest(core, activeHoles, forming, plugins.beforeJobStart)
         : null;
 
     const sessions = new Set<ClientSession>();
@@ -157,23 +180,25 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       ...marketRoutes({
         reader,
         scrollBack: activeHoles.scrollBack,
-        store,
-        hub,
+        store: data,
+        forming,
         whitelist: () => whitelist.seriesIds,
         devApi: () => config.enableDevApi,
         debugApi: () => config.enableDebugApi,
       }),
       ...opsRoutes({
         debugApi: () => config.enableDebugApi,
-        ingestState: () =>
-          ingest?.state() ?? {
+        ingestState: async () => {
+          const state = (await ingest?.state()) ?? {
             jobs: [],
             whitelist_series_ids: whitelist.seriesIds,
             ondemand_enabled: config.enableOndemandIngest,
             whitelist_enabled: config.enableWhitelistIngest,
-          },
-        // Writer down, or commits failing (disk full): /readyz says why until a commit succeeds.
-        notReadyReasons: () => [...store.notReadyReasons(), ...(ingest?.notReadyReasons() ?? [])],
+          };
+          return activeCluster ? { ...state, cluster: await activeCluster.state() } : state;
+        },
+        // Writer down, commits failing (disk full), bus away: /readyz says why until it is back.
+        notReadyReasons: () => [...store.notReadyReasons(), ...(ingest?.notReadyReasons() ?? []), ...(activeCluster?.notReadyReasons() ?? [])],
         metrics: {
           httpResponses,
           hub: () => hub.stats(),
@@ -187,12 +212,13 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           extra: async (out) => {
             activeHoles.metrics.render(out);
             await ingest?.metrics(out);
+            await activeCluster?.metrics(out);
           },
         },
       }),
       ...topMarketsRoutes(markets),
       ...healthRoutes({
-        store,
+        store: data,
         reader,
         clock,
         backfill: ingest?.seriesStats ? new IngestBackfillStatus((id) => ingest!.seriesStats!(id)) : NO_BACKFILL,
@@ -216,7 +242,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       hostAllowed: hostAllowList(config.allowedHosts, config.host),
     });
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${transport.port}`;
-    log.info('listening', { url, ...storeLabel(settings), ws: `${url.replace('http', 'ws')}/ws/market` });
+    const node = activeCluster ? { node: activeCluster.node, role: config.role } : {};
+    log.info('listening', { url, ...storeLabel(settings), ...node, ws: `${url.replace('http', 'ws')}/ws/market` });
 
     let stopping: Promise<void> | null = null;
     const running = transport;
@@ -243,6 +270,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
           () => null,
           (err: unknown) => ({ err }),
         );
+        // The final commits reach this node's clients through the bus, like every other commit.
+        await activeCluster?.settle(BUS_SETTLE_MS);
         hub.flusher.flushAll();
         log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
         running.closeAllWebSockets(1001, 'server_shutdown');
@@ -251,6 +280,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         // stopped gateway (in-process restarts, embedders). The CLI exits right after, which is
         // no gentler to a socket still flushing its close frame.
         running.close();
+        await activeCluster?.close();
         await ownership.release();
         if (storeClosed) throw storeClosed.err;
         log.info('stopped');
@@ -263,18 +293,19 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     holes?.close();
     await history?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
+    await cluster?.close().catch(() => undefined);
     await ownership.release();
     throw err;
   }
 }
 
 /** The Binance ingest supervisor, fed by the gateway's store and feeding its hub. */
-function startDefaultIngest(core: GatewayCore, holes: Holes, beforeJobStart: GatewayPlugins['beforeJobStart']): Promise<IngestPlugin> {
+function startDefaultIngest(core: GatewayCore, holes: Holes, forming: FormingSink, beforeJobStart: GatewayPlugins['beforeJobStart']): Promise<IngestPlugin> {
   return startLiveIngest({
     config: core.config,
     whitelist: core.whitelist,
     store: core.store,
-    forming: core.hub,
+    forming,
     restBlocks: core.restBlocks,
     // On-demand jobs start only for symbols the exchange lists (the market list's cached exchangeInfo).
     knownSymbol: (market, symbol) => core.markets.symbols.knownSymbol(market, symbol),

@@ -1,3 +1,4 @@
+import { clusterChecks } from './cluster-checks.js';
 import { SETTINGS, type Config, type SettingName } from './settings.js';
 
 /** Raised at start-up; lists every bad variable at once so one restart fixes them all. */
@@ -58,5 +59,6 @@ function crossChecks(config: Config): string[] {
   if (config.store === 'postgres' && config.pgUrl === '') {
     problems.push(`${SETTINGS.pgUrl.env}: required when ${SETTINGS.store.env}=postgres (e.g. postgres://user@127.0.0.1:5432/market)`);
   }
+  problems.push(...clusterChecks(config));
   return problems;
 }

@@ -9,7 +9,7 @@ interface Setting<T> {
   /** One line for docs/operations.md. */
   readonly doc: string;
   /** Section heading in docs/operations.md. */
-  readonly group: 'server' | 'market' | 'storage' | 'ingest' | 'history';
+  readonly group: 'server' | 'market' | 'storage' | 'ingest' | 'history' | 'cluster';
 }
 
 function setting<T>(group: Setting<T>['group'], env: string, kind: SettingKind<T>, doc: string): Setting<T> {
@@ -344,6 +344,51 @@ export const SETTINGS = {
     'Overrides the download command (split on spaces, no shell); {pair} {timeframe} {exchange} {datadir} {trading_mode_args} are substituted.',
   ),
   freqtradeBin: setting('history', 'FREQTRADE_BIN', str('freqtrade', 'an executable name or path'), 'freqtrade executable for the default download command.'),
+
+  // --- cluster: several nodes over NATS JetStream (docs/operations.md "Running several nodes") ---
+  role: setting(
+    'cluster',
+    'ROLE',
+    oneOf('all', ['all', 'ingest', 'read'] as const),
+    'What this node does: all = ingest and serve; ingest = own Binance jobs (leases), serve HTTP/WS too; read = serve HTTP/WS only. ingest and read need BUS=nats and STORE=postgres.',
+  ),
+  bus: setting(
+    'cluster',
+    'BUS',
+    oneOf('none', ['none', 'nats'] as const),
+    'none = one node (committed candles go straight to its hub); nats = committed candles, forming candles and ingest leases travel over NATS JetStream (needs STORE=postgres).',
+  ),
+  natsUrl: setting('cluster', 'NATS_URL', str('', 'nats://host:port[,nats://host:port…]'), 'NATS server(s) of the cluster, required with BUS=nats.'),
+  nodeName: setting(
+    'cluster',
+    'NODE_NAME',
+    str('', 'letters, digits, - and _; empty = <hostname>-<pid>'),
+    "This node's name in leases, logs, metrics and ingest_state; unique in the cluster.",
+  ),
+  busSubjectPrefix: setting(
+    'cluster',
+    'BUS_PREFIX',
+    str('kline', 'a NATS subject token (letters, digits, - and _)'),
+    "Prefix of the cluster's subjects, stream and buckets: nodes with the same prefix form one cluster.",
+  ),
+  busStreamMaxAgeS: setting(
+    'cluster',
+    'BUS_STREAM_MAX_AGE_S',
+    int(3600, 60, 30 * 86_400),
+    'How long the JetStream stream keeps committed candles: the longest bus outage a read node resumes from without dropping its cache.',
+  ),
+  busMaxPendingCandles: setting(
+    'cluster',
+    'BUS_MAX_PENDING_CANDLES',
+    int(1_000_000, 1000, 100_000_000),
+    'Committed candles waiting to be published on the bus (NATS unreachable); past it they are dropped (metric + log) and read nodes are told to reload from the store.',
+  ),
+  clusterLeaseTtlS: setting(
+    'cluster',
+    'CLUSTER_LEASE_TTL_S',
+    num(6, 1, 60),
+    "How long an ingest node's lease on a series outlives its last renewal (renewed every fifth of it): a dead node's series move to another within about 1.2x this.",
+  ),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

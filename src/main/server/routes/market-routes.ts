@@ -4,7 +4,7 @@ import { parseSeriesId } from '../../../domain/series-id.js';
 import { badRequest } from '../../../shared/errors.js';
 import type { ScrollBack } from '../../holes/scroll-back.js';
 import type { CandleReader } from '../../hub/candle-reader.js';
-import type { MarketHub } from '../../hub/market-hub.js';
+import type { Candle } from '../../../domain/candle.js';
 import type { CachedRead } from '../../hub/series-tail.js';
 import { candlesArrayJson } from '../../../protocol/candle-json.js';
 import type { MarketStore } from '../../store/market-store.js';
@@ -21,7 +21,8 @@ export interface MarketRouteDeps {
   /** `before=` reads: the store, then the exchange for what it lacks. */
   readonly scrollBack: Pick<ScrollBack, 'read'>;
   readonly store: MarketStore;
-  readonly hub: MarketHub;
+  /** Where the forming route's candles go: the hub, or the bus that reaches every node's hub. */
+  readonly forming: { publishForming(seriesId: string, candle: Candle): unknown };
   readonly whitelist: () => readonly string[];
   readonly devApi: () => boolean;
   readonly debugApi: () => boolean;
@@ -90,7 +91,7 @@ export function marketRoutes(deps: MarketRouteDeps): Route[] {
       enabled: deps.debugApi,
       async handle(ctx) {
         const { seriesId, candle } = seriesAndCandle(await ctx.json());
-        deps.hub.publishForming(seriesId, candle); // broadcast only, never stored (contract §4)
+        deps.forming.publishForming(seriesId, candle); // broadcast only, never stored (contract §4)
         return jsonReply(200, { ok: true, series_id: seriesId, candle_time: candle.candle_time });
       },
     },

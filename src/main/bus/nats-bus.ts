@@ -1,0 +1,243 @@
+import { connect, errors, type NatsConnection } from '@nats-io/transport-node';
+import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { GatewayError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/log.js';
+import type { Bus, BusEvent, BusSubscription, DurableMessage, LeaseBucket, LeaseEntry, PublishAck } from './bus.js';
+
+const log = createLogger('bus');
+
+/** How long a client waits between reconnect attempts (nats.js adds jitter). */
+const RECONNECT_WAIT_MS = 250;
+/** A silent server is declared lost after PING_INTERVAL_MS × MAX_PINGS_OUT. */
+const PING_INTERVAL_MS = 2000;
+const MAX_PINGS_OUT = 2;
+/** A retried publish within this window is recognised by its message id and not stored twice. */
+const DUPLICATE_WINDOW_NS = 120e9;
+const NS_PER_MS = 1e6;
+
+export interface NatsBusOptions {
+  /** Comma-separated server URLs (TRADE_CANVAS_NATS_URL). */
+  readonly servers: string;
+  /** This node's name: the connection's name on the server. */
+  readonly name: string;
+  /** The durable stream of committed candles and the subjects it captures. */
+  readonly stream: { readonly name: string; readonly subjects: readonly string[]; readonly maxAgeMs: number };
+}
+
+/**
+ * The bus over NATS (the only module that imports the NATS client): core NATS for forming candles
+ * and requests, a JetStream stream for committed candles, JetStream key-value buckets for leases.
+ * Reconnects forever; the stream and buckets live on the server's disk, so a restarted nats-server
+ * keeps them.
+ */
+export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
+  const servers = options.servers.split(',').map((s) => s.trim());
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers,
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: RECONNECT_WAIT_MS,
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
+    });
+  } catch (err) {
+    throw new GatewayError('unavailable', `cannot connect to NATS at ${options.servers}: ${(err as Error).message}`, { cause: err });
+  }
+  const bus = new NatsBus(nc, jetstream(nc), options);
+  await bus.ensureStream();
+  return bus;
+}
+
+class NatsBus implements Bus {
+  private readonly listeners: Array<(event: BusEvent) => void> = [];
+  private isConnected = true;
+  reconnects = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly options: NatsBusOptions,
+  ) {
+    void this.watchStatus();
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  get server(): string {
+    return this.nc.getServer();
+  }
+
+  async ensureStream(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    const { name, subjects, maxAgeMs } = this.options.stream;
+    try {
+      const info = await jsm.streams.info(name);
+      if (info.config.max_age !== maxAgeMs * NS_PER_MS) {
+        await jsm.streams.update(name, { ...info.config, max_age: maxAgeMs * NS_PER_MS });
+        log.info('bus stream retention changed', { stream: name, maxAgeS: maxAgeMs / 1000 });
+      }
+    } catch (err) {
+      if (!/stream not found/i.test((err as Error).message)) throw err;
+      await jsm.streams.add({
+        name,
+        subjects: [...subjects],
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        discard: DiscardPolicy.Old,
+        max_age: maxAgeMs * NS_PER_MS,
+        duplicate_window: DUPLICATE_WINDOW_NS,
+      });
+      log.info('bus stream created', { stream: name, subjects, maxAgeS: maxAgeMs / 1000 });
+    }
+  }
+
+  async publishDurable(subject: string, data: Uint8Array, msgId: string, timeoutMs: number): Promise<PublishAck> {
+    const ack = await this.js.publish(subject, data, { msgID: msgId, timeout: timeoutMs });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  async streamState(): Promise<{ firstSeq: number; lastSeq: number }> {
+    const jsm = await jetstreamManager(this.nc);
+    const info = await jsm.streams.info(this.options.stream.name);
+    return { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+  }
+
+  async consumeDurable(fromSeq: number, onMessage: (msg: DurableMessage) => void): Promise<BusSubscription> {
+    // An ordered consumer: ephemeral, flow-controlled, and recreated by the client from the last
+    // sequence it delivered whenever it notices a gap, a missed heartbeat or a server restart.
+    const consumer = await this.js.consumers.get(this.options.stream.name, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: Math.max(1, fromSeq),
+    });
+    const messages = await consumer.consume({ callback: (m) => onMessage({ seq: m.seq, subject: m.subject, data: m.data }) });
+    void (async () => {
+      for await (const status of messages.status()) {
+        if (status.type === 'ordered_consumer_recreated') this.emit('consumer_reset');
+      }
+    })();
+    return { close: () => void messages.stop() };
+  }
+
+  publish(subject: string, data: Uint8Array): void {
+    this.nc.publish(subject, data);
+  }
+
+  subscribe(subject: string, onMessage: (subject: string, data: Uint8Array) => void): BusSubscription {
+    const sub = this.nc.subscribe(subject, {
+      callback: (err, msg) => (err ? log.warn('bus subscription error', { subject, error: err }) : onMessage(msg.subject, msg.data)),
+    });
+    return { close: () => sub.unsubscribe() };
+  }
+
+  serve(subject: string, queue: string, handler: (data: Uint8Array) => Promise<Uint8Array>): BusSubscription {
+    const sub = this.nc.subscribe(subject, {
+      queue,
+      callback: (err, msg) => {
+        if (err) return log.warn('bus service error', { subject, error: err });
+        handler(msg.data).then(
+          (reply) => msg.respond(reply),
+          (e: unknown) => log.error('bus request handler failed', { subject, error: e }),
+        );
+      },
+    });
+    return { close: () => sub.unsubscribe() };
+  }
+
+  async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    try {
+      return (await this.nc.request(subject, data, { timeout: timeoutMs })).data;
+    } catch (err) {
+      const noResponders = err instanceof errors.NoRespondersError || (err instanceof errors.RequestError && err.isNoResponders());
+      const why = noResponders ? `nobody serves ${subject}` : `no answer on ${subject} (${(err as Error).message})`;
+      throw new GatewayError('unavailable', why, { cause: err });
+    }
+  }
+
+  async leases(name: string, ttlMs: number): Promise<LeaseBucket> {
+    const kvm = new Kvm(this.nc);
+    let kv: KV;
+    try {
+      kv = await kvm.create(name, { ttl: ttlMs, history: 1, storage: StorageType.File });
+    } catch (err) {
+      // Created earlier with another TTL (another node's setting): use it as it is.
+      log.warn('lease bucket exists with other settings; using it as it is', { bucket: name, wantedTtlMs: ttlMs, error: (err as Error).message });
+      kv = await kvm.open(name);
+    }
+    const status = await kv.status();
+    return new NatsLeaseBucket(kv, status.ttl || ttlMs);
+  }
+
+  onEvent(listener: (event: BusEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  private emit(event: BusEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') {
+        this.isConnected = false;
+        log.warn('bus disconnected; reconnecting', { server: status.server });
+        this.emit('disconnected');
+      } else if (status.type === 'reconnect') {
+        this.isConnected = true;
+        this.reconnects++;
+        log.info('bus reconnected', { server: status.server });
+        this.emit('reconnected');
+      }
+    }
+  }
+}
+
+/** A compare-and-set failure: the key is someone else's (or gone), not an error of the bus. */
+const CAS_FAILED = /wrong last sequence|key exists/i;
+
+class NatsLeaseBucket implements LeaseBucket {
+  constructor(
+    private readonly kv: KV,
+    readonly ttlMs: number,
+  ) {}
+
+  async create(key: string, value: Uint8Array): Promise<number | null> {
+    return this.kv.create(key, value).catch(casFailure);
+  }
+
+  async update(key: string, value: Uint8Array, revision: number): Promise<number | null> {
+    return this.kv.update(key, value, revision).catch(casFailure);
+  }
+
+  put(key: string, value: Uint8Array): Promise<number> {
+    return this.kv.put(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.kv.delete(key);
+  }
+
+  async watch(onEntry: (entry: LeaseEntry) => void): Promise<BusSubscription> {
+    const watcher = await this.kv.watch();
+    void (async () => {
+      for await (const e of watcher) {
+        onEntry({ key: e.key, value: e.value, revision: e.revision, createdMs: e.created.getTime(), deleted: e.operation !== 'PUT' });
+      }
+    })();
+    return { close: () => watcher.stop() };
+  }
+}
+
+function casFailure(err: unknown): null {
+  if (err instanceof Error && CAS_FAILED.test(err.message)) return null;
+  throw err;
+}
