@@ -31,6 +31,8 @@ import { wsMarketRoute } from './server/ws-market-route.js';
 import type { MarketStore } from './store/market-store.js';
 import { ClusterBus } from './bus/cluster-bus.js';
 import { ClusterStore } from './bus/cluster-store.js';
+import { startClusterIngest } from './cluster/cluster-ingest.js';
+import type { IngestSupervisor } from './supervisor/ingest-supervisor.js';
 import type { FormingSink } from './supervisor/ingest-worker-client.js';
 import type { CommittedMessage } from '../writer/contract.js';
 import { acquireStoreOwnership } from './store/store-ownership.js';
@@ -160,11 +162,14 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       store.onCommitted(applyCommitted);
     }
     const forming: FormingSink = activeCluster?.forming ?? hub;
+    const ingests = liveIngestEnabled(config) && config.role !== 'read';
+    const supervisor = plugins.ingest ? null : ingests ? await startDefaultIngest(core, activeHoles, forming, plugins.beforeJobStart, activeCluster !== null) : null;
+    // In a cluster the supervisor's jobs follow this node's leases, and subscribes ask the ingest nodes.
     ingest = plugins.ingest
       ? await plugins.ingest(core)
-      : liveIngestEnabled(config) && config.role !== 'read'
-        ? await startDefaultIngest(core, activeHoles, forming, plugins.beforeJobStart)
-        : null;
+      : activeCluster
+        ? await startClusterIngest({ cluster: activeCluster, config, whitelist: whitelist.seriesIds, supervisor })
+        : supervisor;
 
     const sessions = new Set<ClientSession>();
     const httpResponses = new Map<string, number>();
@@ -300,8 +305,15 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
 }
 
 /** The Binance ingest supervisor, fed by the gateway's store and feeding its hub. */
-function startDefaultIngest(core: GatewayCore, holes: Holes, forming: FormingSink, beforeJobStart: GatewayPlugins['beforeJobStart']): Promise<IngestPlugin> {
+function startDefaultIngest(
+  core: GatewayCore,
+  holes: Holes,
+  forming: FormingSink,
+  beforeJobStart: GatewayPlugins['beforeJobStart'],
+  leased: boolean,
+): Promise<IngestSupervisor> {
   return startLiveIngest({
+    leased,
     config: core.config,
     whitelist: core.whitelist,
     store: core.store,

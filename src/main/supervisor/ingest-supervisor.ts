@@ -11,7 +11,7 @@ import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin, type SeriesI
 import type { ExchangeKlines, FetchedKlines, FetchedLatest } from '../holes/exchange-klines.js';
 import { followImports, type HistoryHooks } from '../holes/import-seam.js';
 import type { IngestWorkerClient, ProducerStore } from './ingest-worker-client.js';
-import { JobTable, type JobEntry } from './job-table.js';
+import { JobTable, type JobEntry, type JobSource } from './job-table.js';
 import { streamable, workerIndexOf } from './worker-assignment.js';
 
 const log = createLogger('supervisor');
@@ -35,6 +35,11 @@ export interface IngestSupervisorOptions {
    * be had; the job then starts anyway (tail coverage still refuses a symbol Binance answers -1121).
    */
   readonly knownSymbol?: (market: LiveMarket, symbol: string) => Promise<boolean>;
+  /**
+   * Jobs follow cluster leases (src/main/cluster/): whitelisted series are not pinned at start;
+   * `hold` / `drop` start and stop jobs as this node takes and gives up series.
+   */
+  readonly leased?: boolean;
 }
 
 /**
@@ -90,7 +95,7 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
     const supervisor = new IngestSupervisor(opts);
     // A worker that fails to start is retried by its client; readiness says it is down meanwhile.
     await Promise.all(supervisor.workers.map((w) => w.start().catch((err) => log.error('ingest worker failed to start', { worker: w.index, error: err }))));
-    if (opts.config.enableWhitelistIngest) {
+    if (opts.config.enableWhitelistIngest && !opts.leased) {
       for (const seriesId of opts.whitelist) {
         if (!streamable(seriesId)) {
           log.warn('whitelisted series cannot be ingested from Binance; serving it without a job', { seriesId });
@@ -151,6 +156,23 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
       return;
     }
     if (!listed) throw new GatewayError('unknown_symbol', `unknown symbol: ${series.symbol} is not listed on binance ${series.market}`);
+  }
+
+  /** This node took the series' cluster lease: run its job (tail coverage first). Resolves once started. */
+  hold(seriesId: string, source: JobSource): Promise<void> {
+    const { entry, created } = this.table.hold(seriesId, source);
+    if (created) void this.launch(entry);
+    return this.ops.get(seriesId) ?? Promise.resolve();
+  }
+
+  /** This node gave up (or lost) the series' lease: stop its job, flushing what it batched. */
+  drop(seriesId: string): void {
+    if (this.table.get(seriesId)) this.halt(seriesId);
+  }
+
+  /** Whether `id` can be ingested from Binance at all (else it is served from the store only). */
+  knownListed(series: SeriesId): Promise<void> {
+    return this.checkListed(series);
   }
 
   release(series: SeriesId): void {

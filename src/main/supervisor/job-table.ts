@@ -18,6 +18,8 @@ export interface JobEntry {
   crashes: number;
   lastCrashAt: number | null;
   running: boolean;
+  /** Held by a cluster lease (src/main/cluster/): wanted while the lease is this node's. */
+  leased?: boolean;
 }
 
 export type AcquireDecision =
@@ -58,6 +60,22 @@ export class JobTable {
       return { entry: existing, created: false };
     }
     const entry = newEntry(seriesId, 'whitelist', 0);
+    this.jobs.set(seriesId, entry);
+    return { entry, created: true };
+  }
+
+  /**
+   * A series whose cluster lease this node took: wanted, never idle-stopped or evicted here (the
+   * lease decides), outside the local on-demand capacity (the lease owner counts it). Returns the
+   * entry and whether it is new.
+   */
+  hold(seriesId: string, source: JobSource): { entry: JobEntry; created: boolean } {
+    const existing = this.jobs.get(seriesId);
+    if (existing) {
+      existing.leased = true;
+      return { entry: existing, created: false };
+    }
+    const entry = { ...newEntry(seriesId, source, 0), leased: true };
     this.jobs.set(seriesId, entry);
     return { entry, created: true };
   }
@@ -110,7 +128,7 @@ export class JobTable {
 
   /** Whether a dead job must be restarted (contract §4: refcount > 0 or pinned). */
   static wanted(entry: JobEntry): boolean {
-    return entry.source === 'whitelist' || entry.refcount > 0;
+    return entry.source === 'whitelist' || entry.refcount > 0 || entry.leased === true;
   }
 
   remove(seriesId: string): void {
@@ -118,7 +136,7 @@ export class JobTable {
   }
 
   private idle(): JobEntry[] {
-    return [...this.jobs.values()].filter((e) => e.source === 'ondemand' && e.refcount === 0 && e.lastZeroAt !== null);
+    return [...this.jobs.values()].filter((e) => e.source === 'ondemand' && !e.leased && e.refcount === 0 && e.lastZeroAt !== null);
   }
 
   private oldestIdle(): JobEntry | null {
