@@ -276,6 +276,8 @@ function startDefaultIngest(core: GatewayCore, holes: Holes, beforeJobStart: Gat
     store: core.store,
     forming: core.hub,
     restBlocks: core.restBlocks,
+    // On-demand jobs start only for symbols the exchange lists (the market list's cached exchangeInfo).
+    knownSymbol: (market, symbol) => core.markets.symbols.knownSymbol(market, symbol),
     // Tail coverage (or the freqtrade bootstrap) runs before a job starts, so the job's REST fill
     // covers only the stored head → now.
     beforeJobStart: beforeJobStart?.(core) ?? holes.beforeJobStart,

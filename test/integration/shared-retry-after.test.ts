@@ -49,7 +49,8 @@ describe('a Retry-After told to one thread holds every thread', () => {
     fake.advance(3 * 60_000);
     await fake.subscribed('futures', ['rausdt@kline_1m']);
     fake.advance(1000);
-    await waitFor(() => fake.rest.log.slice(before).some((e) => e.status === 429), "the worker's 429");
+    // The worker has read the 429 (not just the fake sent it): its REST counters say so.
+    await waitForAsync(async () => (await ingestState(gw)).workers.some((w: any) => w.rest?.futures.rateLimited > 0), "the worker's 429");
 
     const tickerCalls = fake.marketData.calls('ticker24h', 'futures');
     const list = await http(gw.url, 'GET', '/api/market/top_markets?exchange=binance&market=futures&force=1');

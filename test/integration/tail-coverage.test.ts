@@ -157,7 +157,8 @@ describe('covered history, then live', () => {
   });
 
   it('a subscriber gets the REST tail and then live closes: no hole, no overlap, no gap', async () => {
-    const S = 'binance:futures:LIVE/USDT:1m';
+    // On-demand: the symbol must be one the exchange lists (the fake's universe), or no job starts.
+    const S = 'binance:futures:OP/USDT:1m';
     const client = await WsClient.connect(gw);
     client.send({ type: 'subscribe', series_id: S, since: null, supports_batch: true });
     await waitFor(() => closedReceived(client, S).length >= TAIL + 3, 'the tail and three live closes', 20_000);
@@ -165,7 +166,7 @@ describe('covered history, then live', () => {
     for (let i = 1; i < got.length; i++) expect(got[i]![0] - got[i - 1]![0], `step at ${i}`).toBe(60);
     expect(client.messages.filter((m) => m.type === 'gap' || m.type === 'error')).toEqual([]);
     // The tail is the exchange's REST history, value for value; what followed came live.
-    expect(got.slice(0, TAIL)).toEqual(await fakeRestRows(fake, 'futures', 'LIVEUSDT', '1m', got[0]![0], got[TAIL - 1]![0]));
+    expect(got.slice(0, TAIL)).toEqual(await fakeRestRows(fake, 'futures', 'OPUSDT', '1m', got[0]![0], got[TAIL - 1]![0]));
     client.close();
   });
 });

@@ -61,6 +61,12 @@ export const SETTINGS = {
   // --- market: HTTP reads, WebSocket sessions, hub ------------------------------------------------
   wsCatchupLimit: setting('market', 'MARKET_WS_CATCHUP_LIMIT', int(5000, 1, 100_000), 'Most closed candles sent as catch-up on subscribe.'),
   wsMaxSubscriptions: setting('market', 'MARKET_WS_MAX_SUBSCRIPTIONS', int(200, 1, 100_000), 'Series one WebSocket may subscribe to at once.'),
+  wsMaxOndemandSeries: setting(
+    'market',
+    'MARKET_WS_MAX_ONDEMAND_SERIES',
+    int(32, 1, 100_000),
+    'On-demand ingested series one WebSocket may hold at once (whitelisted ones do not count); beyond it the subscribe gets `capacity` (`ondemand_connection_limit`).',
+  ),
   wsMaxMessageBytes: setting(
     'market',
     'MARKET_WS_MAX_MESSAGE_BYTES',
@@ -231,8 +237,8 @@ export const SETTINGS = {
   ondemandMaxJobs: setting(
     'ingest',
     'ONDEMAND_MAX_JOBS',
-    int(0, 0, 100_000),
-    'Most on-demand jobs at once (0 = unlimited); beyond it the oldest idle job is evicted or the subscribe gets `capacity`.',
+    int(256, 0, 100_000),
+    'Most on-demand jobs at once (0 = unlimited); beyond it the oldest idle job is evicted or the subscribe gets `capacity`. Anonymous clients choose the series: keep a bound.',
   ),
   ingestWorkers: setting('ingest', 'INGEST_WORKERS', int(1, 1, 64), 'Ingest worker threads (series are pinned to one worker).'),
   binanceSpotWsUrl: setting('ingest', 'BINANCE_SPOT_WS_URL', url('wss://stream.binance.com:9443', ['ws', 'wss']), 'Binance spot WebSocket base URL.'),

@@ -10,20 +10,31 @@ import type { Subscription, SubscriptionHost } from './subscription.js';
 const log = createLogger('ws');
 
 /**
+ * What a subscribe got from the supervisor: `served` (no job of its own to hold: a whitelisted
+ * series, another market, ingest off), `ondemand` (it holds an on-demand job, counted against
+ * the connection's cap), or a refusal: `capacity` (ONDEMAND_MAX_JOBS) or `connection_limit`
+ * (this connection already holds MARKET_WS_MAX_ONDEMAND_SERIES on-demand series).
+ */
+export type DemandGrant = 'served' | 'ondemand' | 'capacity' | 'connection_limit';
+
+/**
  * The supervisor's side of a subscribe (contract §4): on-demand ingest is refcounted by WS
- * subscriptions. `acquire` resolves false when at capacity.
+ * subscriptions. `ondemandLeft` is how many more on-demand series this connection may hold.
+ * Rejects with `unknown_symbol` when the exchange does not list the symbol (no job starts).
  */
 export interface IngestDemand {
-  acquire(series: SeriesId): Promise<boolean> | boolean;
+  acquire(series: SeriesId, ondemandLeft: number): Promise<DemandGrant> | DemandGrant;
   release(series: SeriesId): void;
 }
 
 /** No ingest supervisor: every subscribe is welcome and nothing is started. */
-export const NO_INGEST_DEMAND: IngestDemand = { acquire: () => true, release: () => undefined };
+export const NO_INGEST_DEMAND: IngestDemand = { acquire: () => 'served', release: () => undefined };
 
 export interface SessionOptions {
   readonly encoding: WireEncoding;
   readonly maxSubscriptions: number;
+  /** On-demand series one connection may hold (MARKET_WS_MAX_ONDEMAND_SERIES). */
+  readonly maxOndemandSeries?: number;
   readonly limits: OutboxLimits;
 }
 
@@ -36,6 +47,8 @@ export class ClientSession implements SubscriptionHost {
   readonly outbox: Outbox;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly acquired = new Map<string, SeriesId>();
+  /** Of those, the ones holding an on-demand job (the per-connection cap counts them). */
+  private readonly ondemand = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private writableWaiters: Array<() => void> = [];
   private closed = false;
@@ -87,6 +100,7 @@ export class ClientSession implements SubscriptionHost {
     this.subscriptions.clear();
     for (const series of this.acquired.values()) this.demand.release(series);
     this.acquired.clear();
+    this.ondemand.clear();
     for (const resolve of this.writableWaiters.splice(0)) resolve();
   }
 
@@ -103,16 +117,27 @@ export class ClientSession implements SubscriptionHost {
     }
     if (!this.acquired.has(key)) {
       // Re-subscribing replaces the subscription without taking another reference (contract §3).
-      const granted = await this.demand.acquire(cmd.series);
+      const left = (this.options.maxOndemandSeries ?? Number.POSITIVE_INFINITY) - this.ondemand.size;
+      let grant: DemandGrant;
+      try {
+        grant = await this.demand.acquire(cmd.series, left);
+      } catch (err) {
+        // e.g. unknown_symbol: about this series, so the error names it; no data follows for it.
+        if (!(err instanceof GatewayError)) throw err;
+        this.outbox.push(errorFrame(err.code, err.message, key));
+        return;
+      }
+      const granted = grant === 'served' || grant === 'ondemand';
       if (this.closed) {
         if (granted) this.demand.release(cmd.series);
         return;
       }
       if (!granted) {
-        this.outbox.push(errorFrame('capacity', 'ondemand_ingest_capacity', key));
+        this.outbox.push(errorFrame('capacity', grant === 'capacity' ? 'ondemand_ingest_capacity' : 'ondemand_connection_limit', key));
         return;
       }
       this.acquired.set(key, cmd.series);
+      if (grant === 'ondemand') this.ondemand.add(key);
     }
     if (existing) this.hub.unsubscribe(existing);
     const sub = this.hub.subscribe(this, cmd.series, cmd.supportsBatch, { since: cmd.since, tailLimit: cmd.tailLimit });
@@ -125,6 +150,7 @@ export class ClientSession implements SubscriptionHost {
       this.hub.unsubscribe(sub);
       this.subscriptions.delete(series.raw);
     }
+    this.ondemand.delete(series.raw);
     if (this.acquired.delete(series.raw)) this.demand.release(series);
   }
 

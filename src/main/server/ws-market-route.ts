@@ -20,6 +20,7 @@ export function wsMarketRoute(config: Config, hub: MarketHub, demand: IngestDema
       const session = new ClientSession(peer, hub, demand, {
         encoding,
         maxSubscriptions: config.wsMaxSubscriptions,
+        maxOndemandSeries: config.wsMaxOndemandSeries,
         limits: { maxBufferedBytes: config.wsMaxBufferedBytes, formingSkipBytes: config.wsFormingSkipBytes },
       });
       sessions.add(session);

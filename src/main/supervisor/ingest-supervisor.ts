@@ -1,6 +1,7 @@
 import type { Config } from '../config/settings.js';
-import type { SeriesId } from '../../domain/series-id.js';
-import type { IngestDemand } from '../hub/client-session.js';
+import type { LiveMarket, SeriesId } from '../../domain/series-id.js';
+import { GatewayError } from '../../shared/errors.js';
+import type { DemandGrant, IngestDemand } from '../hub/client-session.js';
 import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
@@ -28,6 +29,12 @@ export interface IngestSupervisorOptions {
   readonly backfill?: { connectExchange(exchange: ExchangeKlines): void };
   /** Drives the idle TTL (tests pass a ManualClock). */
   readonly clock?: Clock;
+  /**
+   * Whether the exchange lists a symbol (the market list's cached exchangeInfo): asked before an
+   * on-demand job starts, so made-up symbols start nothing upstream. Rejects when the list cannot
+   * be had; the job then starts anyway (tail coverage still refuses a symbol Binance answers -1121).
+   */
+  readonly knownSymbol?: (market: LiveMarket, symbol: string) => Promise<boolean>;
 }
 
 /**
@@ -41,7 +48,7 @@ export interface IngestSupervisorOptions {
  * head, so the REST gap fill covers the crash.
  */
 export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
-  readonly demand: IngestDemand = { acquire: (s) => this.acquire(s), release: (s) => this.release(s) };
+  readonly demand: IngestDemand = { acquire: (s, left) => this.acquire(s, left), release: (s) => this.release(s) };
   private readonly table: JobTable;
   private readonly workers: readonly IngestWorkerClient[];
   /** Series started in a worker, as far as we know. */
@@ -107,15 +114,19 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   }
 
   /** A WS subscribe (contract §3 "ask the supervisor"); false = at capacity. */
-  async acquire(series: SeriesId): Promise<boolean> {
+  async acquire(series: SeriesId, ondemandLeft = Number.POSITIVE_INFINITY): Promise<DemandGrant> {
     const id = series.raw;
     // Another exchange or market, or an interval Binance lacks: served from the store, no job.
-    if (this.stopping || !streamable(id)) return true;
-    if (!this.table.get(id) && !this.opts.config.enableOndemandIngest) return true;
+    if (this.stopping || !streamable(id)) return 'served';
+    const existing = this.table.get(id);
+    if (!existing && !this.opts.config.enableOndemandIngest) return 'served';
+    const pinned = existing?.source === 'whitelist';
+    if (!pinned && ondemandLeft <= 0) return 'connection_limit';
+    if (!existing) await this.checkListed(series);
     const decision = this.table.acquire(id);
     if (decision.kind === 'refused') {
       log.warn('on-demand ingest at capacity; subscribe refused', { seriesId: id, maxJobs: this.opts.config.ondemandMaxJobs });
-      return false;
+      return 'capacity';
     }
     if (decision.kind === 'start') {
       if (decision.evict) {
@@ -126,7 +137,20 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
     }
     // The subscriber's catch-up then sees what the bootstrap imported.
     await this.ops.get(id);
-    return true;
+    return decision.entry.source === 'whitelist' ? 'served' : 'ondemand';
+  }
+
+  /** Rejects with `unknown_symbol` when the exchange's symbol list lacks the series' symbol. */
+  private async checkListed(series: SeriesId): Promise<void> {
+    if (!this.opts.knownSymbol || (series.market !== 'spot' && series.market !== 'futures')) return;
+    let listed: boolean;
+    try {
+      listed = await this.opts.knownSymbol(series.market, series.symbol);
+    } catch (err) {
+      log.warn('symbol list unavailable; starting the job without checking the symbol', { seriesId: series.raw, error: err });
+      return;
+    }
+    if (!listed) throw new GatewayError('unknown_symbol', `unknown symbol: ${series.symbol} is not listed on binance ${series.market}`);
   }
 
   release(series: SeriesId): void {

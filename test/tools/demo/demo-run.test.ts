@@ -34,8 +34,9 @@ describeWithChromium('npm run demo, for real: fake Binance + history + gateway, 
       await live.page.goto(`${url}/live?series_id=${ETH}`);
       await expect.poll(() => live!.hook('data-live-load-status'), { timeout: WAIT_MS }).toBe('ready');
       expect(await live.hook('data-series-id')).toBe(ETH);
-      // All the history, plus the forming bar (and whatever closed since start-up).
-      expect(Number(await live.hook('data-candles-len'))).toBeGreaterThan(HISTORY_BARS);
+      // All the history, plus the forming bar (and whatever closed since start-up): the forming bar
+      // arrives over the socket after the history is drawn.
+      await expect.poll(async () => Number(await live!.hook('data-candles-len')), { timeout: WAIT_MS }).toBeGreaterThan(HISTORY_BARS);
 
       // Live: the forming candle moves (an update every 250 ms), and closed candles arrive over WS.
       const before = `${await live.hook('data-last-time')} ${await live.hook('data-last-close')}`;
