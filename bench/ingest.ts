@@ -100,6 +100,9 @@ try {
       TRADE_CANVAS_BINANCE_FUTURES_WS_URL: `ws://127.0.0.1:${port}/market`,
       TRADE_CANVAS_BINANCE_FUTURES_REST_URL: `http://127.0.0.1:${port}`,
       TRADE_CANVAS_LOG_LEVEL: 'info',
+      // The replay's bars are in 2023: a REST tail up to the fake's "now" would put every
+      // subscriber past them (and the first 2,000 bars per series would be REST traffic).
+      TRADE_CANVAS_ENABLE_MARKET_TAIL_COVERAGE: '0',
     },
     60_000,
     [
@@ -223,5 +226,6 @@ try {
   if (fleet.connected) fleet.send({ cmd: 'close' });
   await gw?.kill(PROFILE ? 'SIGTERM' : 'SIGKILL');
   await cluster?.destroy();
+  if (args.includes('--logs')) console.error(gw?.logs.join('\n'));
   rmSync(dir, { recursive: true, force: true });
 }

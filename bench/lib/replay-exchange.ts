@@ -3,7 +3,7 @@
  * combined streams, SUBSCRIBE handling) whose own generation is paused; it replays pre-built
  * frames as fast as the gateway reads them, or injects timestamped frames at a fixed rate.
  * IPC: {cmd:'start'} → {port} · {cmd:'subscribed'} → {streams} · {cmd:'prepare', series, bars} →
- * {frames} · {cmd:'blast'} → {ms} · {cmd:'rate', series, framesPerSecond, seconds, firstBar} → {sent}
+ * {frames} · {cmd:'blast'} → {ms, startedAtMs (epoch)} · {cmd:'rate', series, framesPerSecond, seconds, firstBar} → {sent}
  */
 import { FakeBinance, type PreparedBlast } from '../../tools/fake-binance/fake-binance.js';
 import { klineFrame, replayFrames, streamOf } from './kline-frames.js';
@@ -41,7 +41,7 @@ process.on('message', async (msg: { cmd: string; series?: number; bars?: number;
       const t0 = performance.now();
       await fake.sendBlast(prepared!);
       prepared = null;
-      process.send!({ ms: performance.now() - t0 });
+      process.send!({ ms: performance.now() - t0, startedAtMs: performance.timeOrigin + t0 });
       break;
     }
     case 'rate': {

@@ -73,6 +73,11 @@ export interface FetchedLatest extends FetchedKlines {
 export interface IngestWorkerStats extends IngestStats {
   index: number;
   link: WriterLinkStats;
+  /**
+   * The thread's event loop since it started (performance.eventLoopUtilization): ms busy and ms
+   * idle. Busy ms per frame is the ingest path's CPU cost per frame (bench/ingest.ts prints it).
+   */
+  eventLoop: { activeMs: number; idleMs: number };
 }
 
 /** The API the main thread calls (comlink in the worker, direct calls in-thread). */

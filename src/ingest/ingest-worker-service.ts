@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { Candle } from '../domain/candle.js';
 import { transfer } from '../shared/comlink.js';
@@ -91,7 +92,8 @@ export class IngestWorkerService implements IngestWorkerApi {
   }
 
   stats(): IngestWorkerStats {
-    return { ...this.engine.stats(), index: this.data.index, link: this.writer.stats() };
+    const elu = performance.eventLoopUtilization();
+    return { ...this.engine.stats(), index: this.data.index, link: this.writer.stats(), eventLoop: { activeMs: elu.active, idleMs: elu.idle } };
   }
 
   async close(): Promise<void> {

@@ -23,7 +23,7 @@ import { marketRoutes } from './server/routes/market-routes.js';
 import { opsRoutes } from './server/routes/ops-routes.js';
 import { topMarketsRoutes } from './server/routes/top-markets-routes.js';
 import { healthRoutes } from './server/routes/health-routes.js';
-import { IngestBackfillStatus, NO_BACKFILL } from './market/backfill-status.js';
+import { CombinedBackfillStatus, IngestBackfillStatus, NO_BACKFILL, type BackfillStatus } from './market/backfill-status.js';
 import type { Transport } from './server/transport.js';
 import { hostAllowList } from './server/host-allow-list.js';
 import { startUwsTransport } from './server/uws-transport.js';
@@ -226,7 +226,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         store: data,
         reader,
         clock,
-        backfill: ingest?.seriesStats ? new IngestBackfillStatus((id) => ingest!.seriesStats!(id)) : NO_BACKFILL,
+        backfill: healthBackfill(ingest, holes.coverage),
         debugApi: () => config.enableDebugApi,
         healthV2: () => config.enableKlineHealthV2,
         recentSeconds: config.klineHealthBackfillRecentSeconds,
@@ -332,4 +332,10 @@ function startDefaultIngest(
 /** Where the candles are, for the 'listening' line (a PostgreSQL URL without its password). */
 function storeLabel(settings: WriterSettings): Record<string, string> {
   return settings.store === 'postgres' ? { store: 'postgres', pg: redactUrl(settings.pg!.url) } : { store: 'sqlite', db: settings.dbPath };
+}
+
+/** Series health's backfill fields: the ingest jobs' gap fills and tail coverage runs, whichever apply. */
+function healthBackfill(ingest: IngestPlugin | null, coverage: Holes['coverage']): BackfillStatus {
+  const fromIngest = ingest?.seriesStats ? new IngestBackfillStatus((id) => ingest.seriesStats!(id)) : NO_BACKFILL;
+  return coverage ? new CombinedBackfillStatus(fromIngest, coverage) : fromIngest;
 }

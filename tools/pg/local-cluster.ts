@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -99,6 +99,21 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     rmSync(root, { recursive: true, force: true });
     throw new Error(`could not start a local PostgreSQL cluster: ${(err as Error).message}`, { cause: err });
   }
+  // A test process that ends without its afterAll (a crash, a closed pipe) must not leave a server
+  // running: stop it (immediate: the data is thrown away) and remove its files on exit.
+  const onExit = () => {
+    if (running) {
+      const args = [join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'];
+      try {
+        if (isRoot()) execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
+        else execFileSync(args[0]!, args.slice(1), { stdio: 'ignore' });
+      } catch {
+        // already stopped
+      }
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   let databases = 0;
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
   const psql = async (sql: string, database = 'postgres') =>
@@ -125,6 +140,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       if (running) await asOwner('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
       running = false;
       rmSync(root, { recursive: true, force: true });
+      process.off('exit', onExit);
     },
   };
 }

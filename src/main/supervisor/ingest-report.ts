@@ -264,6 +264,12 @@ export function renderIngestMetrics(out: PrometheusText, snap: IngestSnapshot): 
       snap.workers.map((w) => [{ worker: w.index }, w.crashes]),
     )
     .metric(
+      `${P}worker_busy_seconds_total`,
+      'counter',
+      "Time each ingest worker's event loop was busy (rate() = cores used; per frame = CPU cost of a frame).",
+      perWorker((s) => s.eventLoop.activeMs / 1000),
+    )
+    .metric(
       `${P}batcher_pending_candles`,
       'gauge',
       'Closed candles waiting for a free in-flight slot toward the writer.',

@@ -1,0 +1,73 @@
+/**
+ * Runs one ceiling measurement (ceiling-client.ts) against the replay exchange: a bare client +
+ * parser process subscribes the same streams over the same number of connections as the gateway
+ * would, the exchange sends the same pre-encoded frames as fast as it reads them, and the client
+ * reports when the last one is parsed. The exchange must have no other client meanwhile.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { MARKET_LIMITS, combinedStreamUrl } from '../../src/exchange/binance/binance-endpoints.js';
+import type { ClientKind } from './ceiling-client.js';
+import { streamOf } from './kline-frames.js';
+
+export interface CeilingResult {
+  readonly client: ClientKind;
+  readonly frames: number;
+  readonly seconds: number;
+  readonly framesPerSecond: number;
+  /** Event-loop busy µs per frame of the client thread (ELU × wall / frames). */
+  readonly busyUsPerFrame: number;
+}
+
+/** One IPC request and its reply. */
+export function ask<T>(child: ChildProcess, msg: object): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (reply) => resolve(reply as T));
+    child.send(msg);
+  });
+}
+
+export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The combined-stream URLs the gateway would open for `series` futures series (≤ 200 streams each). */
+export function ceilingUrls(wsBase: string, series: number): string[] {
+  const per = MARKET_LIMITS.futures.maxStreamsPerConnection;
+  const urls: string[] = [];
+  for (let first = 0; first < series; first += per) {
+    urls.push(
+      combinedStreamUrl(
+        wsBase,
+        Array.from({ length: Math.min(per, series - first) }, (_, k) => streamOf(first + k)),
+      ),
+    );
+  }
+  return urls;
+}
+
+export async function measureCeiling(exchange: ChildProcess, wsBase: string, series: number, bars: number, client: ClientKind): Promise<CeilingResult> {
+  const child = fork(new URL('./ceiling-client.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+  try {
+    await ask(child, { cmd: 'connect', urls: ceilingUrls(wsBase, series), client });
+    await waitUntil('the ceiling client subscribed', 30_000, async () => (await ask<{ streams: number }>(exchange, { cmd: 'subscribed' })).streams >= series);
+    const { frames } = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series, bars });
+    const done = ask<{ frames: number; lastAtMs: number; busyMs: number; skipped: number }>(child, { cmd: 'expect', frames });
+    const blast = await ask<{ startedAtMs: number }>(exchange, { cmd: 'blast' });
+    const result = await done;
+    if (result.skipped > 0) throw new Error(`ceiling client (${client}) skipped ${result.skipped} frames`);
+    const seconds = (result.lastAtMs - blast.startedAtMs) / 1000;
+    return { client, frames, seconds, framesPerSecond: frames / seconds, busyUsPerFrame: (result.busyMs * 1000) / frames };
+  } finally {
+    child.send({ cmd: 'close' });
+    await new Promise((r) => child.once('exit', r));
+    await waitUntil(
+      'the ceiling client gone from the exchange',
+      10_000,
+      async () => (await ask<{ streams: number }>(exchange, { cmd: 'subscribed' })).streams === 0,
+    );
+  }
+}

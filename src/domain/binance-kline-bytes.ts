@@ -1,0 +1,207 @@
+import { FNV_OFFSET, FNV_PRIME, type KlineFrame } from './kline-frame.js';
+
+/**
+ * The ingest path's parser: reads a combined-stream kline frame straight from the socket's bytes
+ * into a reused KlineFrame — no string, no object per frame. The same template as the string
+ * scanner (binance-kline-scan.ts), literal by literal and token by token:
+ *
+ *   {"stream":"<name>","data":{"e":"kline","E":<int>,"s":"<sym>","k":{"t":<int>,"T":<int>,
+ *   "s":"<sym>","i":"<iv>","f":<int>,"L":<int>,"o":"<dec>","c":"<dec>","h":"<dec>","l":"<dec>",
+ *   "v":"<dec>","n":<int>,"x":<bool>,"q":"<str>","V":"<str>","Q":"<str>","B":"<str>"}}}
+ *
+ * Stricter than the string scanner in one way: string contents must be printable ASCII. So a
+ * frame it accepts is valid UTF-8 too, which is what lets the WebSocket client skip validating
+ * text (ws/ws-client.ts); a frame with any other byte (a symbol in another script, an escape)
+ * returns false and the caller takes the string path, which validates and decodes it. Everything
+ * it accepts, parseKlineFrameJson accepts with the same values (test/domain/binance-kline-bytes).
+ *
+ * It hashes the stream name while reading it (FNV-1a), so the caller finds the stream's route
+ * without making a string of it.
+ */
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+const MAX_FAST_DIGITS = 15;
+const MAX_TIME_MS = 253_402_300_799_000;
+
+const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const L_STREAM = bytes('{"stream":"');
+const L_DATA = bytes('","data":{"e":"kline","E":');
+const L_SYMBOL = bytes(',"s":"');
+const L_T = bytes('","k":{"t":');
+const L_CLOSE_T = bytes(',"T":');
+const L_INTERVAL = bytes('","i":"');
+const L_F = bytes('","f":');
+const L_LAST = bytes(',"L":');
+const L_O = bytes(',"o":"');
+const L_C = bytes('","c":"');
+const L_H = bytes('","h":"');
+const L_L = bytes('","l":"');
+const L_V = bytes('","v":"');
+const L_N = bytes('","n":');
+const L_X = bytes(',"x":');
+const L_TRUE = bytes('true');
+const L_FALSE = bytes('false');
+const L_Q = bytes(',"q":"');
+const L_QV = bytes('","V":"');
+const L_QQ = bytes('","Q":"');
+const L_B = bytes('","B":"');
+const L_END = bytes('"}}}');
+
+export class KlineByteScanner {
+  private b: Uint8Array = L_END;
+  private p = 0;
+  private end = 0;
+
+  /** Fills `out` from `b[start, end)`; false when the frame is not in the template (take the string path). */
+  scan(b: Uint8Array, start: number, end: number, out: KlineFrame): boolean {
+    this.b = b;
+    this.p = start;
+    this.end = end;
+    if (!this.lit(L_STREAM)) return false;
+    out.streamStart = this.p;
+    const hash = this.hashedStr();
+    if (hash < 0) return false;
+    out.streamEnd = this.p;
+    out.streamHash = hash;
+    if (!this.lit(L_DATA)) return false;
+    const E = this.int();
+    if (!this.lit(L_SYMBOL)) return false;
+    const symbolAt = this.p;
+    if (!this.str() || this.p === symbolAt) return false;
+    if (!this.lit(L_T)) return false;
+    const t = this.int();
+    if (!this.lit(L_CLOSE_T) || Number.isNaN(this.int())) return false;
+    if (!this.lit(L_SYMBOL) || !this.str()) return false;
+    if (!this.lit(L_INTERVAL)) return false;
+    const intervalAt = this.p;
+    if (!this.str() || this.p === intervalAt) return false;
+    if (!this.lit(L_F) || Number.isNaN(this.int())) return false;
+    if (!this.lit(L_LAST) || Number.isNaN(this.int())) return false;
+    if (!this.lit(L_O)) return false;
+    const open = this.dec();
+    if (!this.lit(L_C)) return false;
+    const close = this.dec();
+    if (!this.lit(L_H)) return false;
+    const high = this.dec();
+    if (!this.lit(L_L)) return false;
+    const low = this.dec();
+    if (!this.lit(L_V)) return false;
+    const volume = this.dec();
+    if (!this.lit(L_N) || Number.isNaN(this.int())) return false;
+    if (!this.lit(L_X)) return false;
+    let closed: boolean;
+    if (this.lit(L_TRUE)) closed = true;
+    else if (this.lit(L_FALSE)) closed = false;
+    else return false;
+    if (!this.lit(L_Q) || !this.str()) return false;
+    if (!this.lit(L_QV) || !this.str()) return false;
+    if (!this.lit(L_QQ) || !this.str()) return false;
+    if (!this.lit(L_B) || !this.str()) return false;
+    if (!this.lit(L_END) || this.p !== end) return false;
+    // The acceptance rules of the JSON path (binance-kline.ts klineFrom).
+    if (!(E >= 0 && E <= MAX_TIME_MS && t >= 0 && t <= MAX_TIME_MS && t % 1000 === 0)) return false;
+    if (!(Number.isFinite(open) && Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close) && Number.isFinite(volume))) return false;
+    out.stream = undefined;
+    out.eventTimeMs = E;
+    out.candleTime = t / 1000;
+    out.closed = closed;
+    out.open = open;
+    out.high = high;
+    out.low = low;
+    out.close = close;
+    out.volume = volume;
+    return true;
+  }
+
+  private lit(literal: Uint8Array): boolean {
+    const b = this.b;
+    const p = this.p;
+    const n = literal.length;
+    if (p + n > this.end) return false;
+    for (let i = 0; i < n; i++) if (b[p + i] !== literal[i]) return false;
+    this.p = p + n;
+    return true;
+  }
+
+  /** String contents up to the closing quote: printable ASCII only (no escapes, no control bytes). */
+  private str(): boolean {
+    const b = this.b;
+    const end = this.end;
+    let p = this.p;
+    for (; p < end; p++) {
+      const ch = b[p]!;
+      if (ch === 0x22) {
+        this.p = p;
+        return true;
+      }
+      if (ch < 0x20 || ch > 0x7e || ch === 0x5c) return false;
+    }
+    return false;
+  }
+
+  /** `str` that also returns the FNV-1a hash of the contents (-1 when not a valid string). */
+  private hashedStr(): number {
+    const b = this.b;
+    const end = this.end;
+    let h = FNV_OFFSET;
+    for (let p = this.p; p < end; p++) {
+      const ch = b[p]!;
+      if (ch === 0x22) {
+        this.p = p;
+        return h >>> 0;
+      }
+      if (ch < 0x20 || ch > 0x7e || ch === 0x5c) return -1;
+      h = Math.imul(h ^ ch, FNV_PRIME);
+    }
+    return -1;
+  }
+
+  /** A JSON integer (no leading zeros, may be negative: `"f":-1`); NaN when malformed. */
+  private int(): number {
+    const b = this.b;
+    const end = this.end;
+    let p = this.p;
+    const negative = p < end && b[p] === 0x2d;
+    if (negative) p++;
+    const start = p;
+    let value = 0;
+    for (; p < end; p++) {
+      const ch = b[p]!;
+      if (ch < 0x30 || ch > 0x39) break;
+      value = value * 10 + (ch - 0x30);
+    }
+    this.p = p;
+    if (p === start || (p - start > 1 && b[start] === 0x30)) return NaN;
+    if (p - start > MAX_FAST_DIGITS) return negative ? -Infinity : Infinity;
+    return negative ? -value : value;
+  }
+
+  /** A decimal string's contents `-?digits(.digits)?`, read in place; NaN when malformed. */
+  private dec(): number {
+    const b = this.b;
+    const end = this.end;
+    let p = this.p;
+    const start = p;
+    const negative = p < end && b[p] === 0x2d;
+    if (negative) p++;
+    let mantissa = 0;
+    let count = 0;
+    let point = -1;
+    for (; p < end; p++) {
+      const ch = b[p]!;
+      if (ch >= 0x30 && ch <= 0x39) {
+        mantissa = mantissa * 10 + (ch - 0x30);
+        count++;
+      } else if (ch === 0x2e && point < 0 && count > 0) {
+        point = count;
+      } else {
+        break;
+      }
+    }
+    this.p = p;
+    if (count === 0 || point === count) return NaN;
+    if (count > MAX_FAST_DIGITS) return Number(String.fromCharCode(...b.subarray(start, p)));
+    const value = point < 0 ? mantissa : mantissa / POW10[count - point]!;
+    return negative ? -value : value;
+  }
+}
