@@ -163,7 +163,11 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     }
     const forming: FormingSink = activeCluster?.forming ?? hub;
     const ingests = liveIngestEnabled(config) && config.role !== 'read';
-    const supervisor = plugins.ingest ? null : ingests ? await startDefaultIngest(core, activeHoles, forming, plugins.beforeJobStart, activeCluster !== null) : null;
+    const supervisor = plugins.ingest
+      ? null
+      : ingests
+        ? await startDefaultIngest(core, activeHoles, forming, plugins.beforeJobStart, activeCluster !== null)
+        : null;
     // In a cluster the supervisor's jobs follow this node's leases, and subscribes ask the ingest nodes.
     ingest = plugins.ingest
       ? await plugins.ingest(core)

@@ -65,7 +65,9 @@ export class BusDemand implements IngestDemand {
     this.requests++;
     let grant: DemandGrant = 'ondemand';
     try {
-      const reply = decodeDemandReply(await this.opts.bus.request(this.opts.names.demandSubject, encodeDemandRequest({ seriesId: id, node: this.opts.node }), DEMAND_REQUEST_TIMEOUT_MS));
+      const reply = decodeDemandReply(
+        await this.opts.bus.request(this.opts.names.demandSubject, encodeDemandRequest({ seriesId: id, node: this.opts.node }), DEMAND_REQUEST_TIMEOUT_MS),
+      );
       if ('error' in reply) throw fromWire(reply.error);
       grant = reply.grant;
     } catch (err) {

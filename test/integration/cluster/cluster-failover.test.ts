@@ -12,7 +12,7 @@ import { exchangeBars, fakeBinanceSettings } from '../../support/live-ingest.js'
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
 import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
 import { storedCandles } from '../../support/pg-query.js';
-import { waitFor, waitForAsync } from '../../support/wait.js';
+import { waitForAsync } from '../../support/wait.js';
 
 /**
  * Failures of whole nodes (issue 14 tests): two ingest nodes share 50 whitelisted series streamed
@@ -25,7 +25,30 @@ import { waitFor, waitForAsync } from '../../support/wait.js';
  *
  * Nodes that get killed run as their own processes (test/support/gateway-process.ts).
  */
-const BASES = ['BTC', 'ETH', 'SOL', 'BNB', 'XRP', 'DOGE', 'ADA', 'TRX', 'AVAX', 'LINK', 'DOT', 'LTC', 'BCH', 'NEAR', 'APT', 'ARB', 'OP', 'SUI', 'PEPE', 'FIL', 'ATOM', 'UNI'];
+const BASES = [
+  'BTC',
+  'ETH',
+  'SOL',
+  'BNB',
+  'XRP',
+  'DOGE',
+  'ADA',
+  'TRX',
+  'AVAX',
+  'LINK',
+  'DOT',
+  'LTC',
+  'BCH',
+  'NEAR',
+  'APT',
+  'ARB',
+  'OP',
+  'SUI',
+  'PEPE',
+  'FIL',
+  'ATOM',
+  'UNI',
+];
 const SERIES = [
   ...BASES.map((b) => `binance:spot:${b}/USDT:1m`),
   ...BASES.map((b) => `binance:futures:${b}/USDT:1m`),
@@ -51,7 +74,10 @@ describe.skipIf(skip !== null)('nodes of a cluster killed with -9', () => {
   let read2: TestGateway;
   const clients: WsClient[] = [];
 
-  const streamsOf = (market: 'spot' | 'futures') => SERIES.map(binanceSeriesOf).filter((s) => s.market === market).map((s) => s.stream);
+  const streamsOf = (market: 'spot' | 'futures') =>
+    SERIES.map(binanceSeriesOf)
+      .filter((s) => s.market === market)
+      .map((s) => s.stream);
   const owned = async (url: string): Promise<string[]> => {
     const res = await http(url, 'GET', '/api/market/debug/ingest_state');
     return res.status === 200 ? res.body.leases.owned.map((o: any) => o.series_id) : [];
