@@ -47,6 +47,11 @@ export interface WriterSettings {
    * windowed producers (ingest, import) are bounded by their windows and only counted.
    */
   readonly maxPendingCandles: number;
+  /**
+   * Other gateways write the same database (a cluster, TRADE_CANVAS_BUS=nats): the heads this
+   * writer remembers may be behind, so `head()` and reads ask the store each time.
+   */
+  readonly sharedStore?: boolean;
 }
 
 /** workerData of workers/writer.ts. */

@@ -5,11 +5,19 @@ import type { CandleStore } from './candle-store.js';
  * series head and what reads carry. Loaded from the store once per series, then advanced by every
  * commit. A head loaded while a commit set it is dropped: this writer is the only one, so the
  * map, once set, follows every commit (a slower load may only know an older state).
+ *
+ * In a cluster (`shared`) other nodes' writers commit to the same PostgreSQL database: a head this
+ * writer remembers may be behind theirs (a series another node ingested since), so `current`
+ * asks the store every time. A new owner of a series then starts its job from the real head, and
+ * the REST gap fill covers exactly the hole the previous owner left.
  */
 export class SeriesHeads {
   private readonly heads = new Map<string, number | null>();
 
-  constructor(private readonly store: Pick<CandleStore, 'heads'>) {}
+  constructor(
+    private readonly store: Pick<CandleStore, 'heads'>,
+    private readonly shared = false,
+  ) {}
 
   has(seriesId: string): boolean {
     return this.heads.has(seriesId);
@@ -25,6 +33,18 @@ export class SeriesHeads {
     if (missing.length === 0) return;
     const loaded = await this.store.heads(missing);
     for (const s of missing) if (!this.heads.has(s)) this.heads.set(s, loaded.get(s) ?? null);
+  }
+
+  /** Makes the heads of `seriesIds` current: loaded once alone, re-read from the store when it is shared. */
+  async current(seriesIds: readonly string[]): Promise<void> {
+    if (!this.shared) return this.load(seriesIds);
+    const loaded = await this.store.heads(seriesIds);
+    for (const s of seriesIds) {
+      // A commit of this writer that finished meanwhile may be newer than what the read saw.
+      const mine = this.heads.get(s) ?? null;
+      const stored = loaded.get(s) ?? null;
+      this.heads.set(s, mine === null ? stored : stored === null ? mine : Math.max(mine, stored));
+    }
   }
 
   /** After a commit that wrote up to `lastTime`: the series head, now. */

@@ -24,6 +24,8 @@ const FULL_WARN_INTERVAL_MS = 5_000;
 
 export interface WriterCoreOptions {
   readonly maxPendingCandles: number;
+  /** Other writers commit to the same store (WriterSettings.sharedStore): heads are re-read for head() and reads. */
+  readonly sharedStore?: boolean;
   /** Receives committed/failed notices (and the store's status) for the main thread, in commit order. */
   readonly toMain: (msg: Exclude<MainInbound, BatchAckMessage>) => void;
   /** Receives acks for a producer (MAIN_SOURCE gets only refusals this way; see report()). */
@@ -55,7 +57,7 @@ export class WriterCore {
     private readonly store: CandleStore,
     private readonly options: WriterCoreOptions,
   ) {
-    this.heads = new SeriesHeads(store);
+    this.heads = new SeriesHeads(store, options.sharedStore ?? false);
     // A lost PostgreSQL connection is reported at once (readiness), not only at the next failed commit.
     store.onStatus?.((problem) => options.toMain({ t: 'store_status', problem }));
   }
@@ -123,7 +125,7 @@ export class WriterCore {
   }
 
   async head(seriesId: string): Promise<number | null> {
-    await this.heads.load([seriesId]);
+    await this.heads.current([seriesId]);
     return this.heads.get(seriesId);
   }
 
@@ -246,7 +248,7 @@ export class WriterCore {
   }
 
   private async read(seriesId: string, data: Float64Array, commitSeq: number): Promise<ReadResult> {
-    await this.heads.load([seriesId]);
+    await this.heads.current([seriesId]);
     return { data, head: this.heads.get(seriesId), commitSeq };
   }
 }

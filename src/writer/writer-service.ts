@@ -19,11 +19,12 @@ export class WriterService implements WriterApi {
 
   constructor(
     readonly store: CandleStore,
-    settings: Pick<WriterSettings, 'maxPendingCandles'>,
+    settings: Pick<WriterSettings, 'maxPendingCandles' | 'sharedStore'>,
     toMain: (msg: MainInbound, transfer: ArrayBuffer[]) => void,
   ) {
     this.core = new WriterCore(store, {
       maxPendingCandles: settings.maxPendingCandles,
+      sharedStore: settings.sharedStore,
       toMain: (msg) => toMain(msg, msg.t === 'committed' ? uniqueBuffers(msg.segments.map((s) => s.data)) : []),
       toProducer: (source, ack) => (source === MAIN_SOURCE ? toMain(ack, []) : this.producers.get(source)?.postMessage(ack)),
     });

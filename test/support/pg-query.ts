@@ -26,3 +26,13 @@ export async function storedCandles(url: string, seriesId: string): Promise<numb
     return res.rows as number[][];
   });
 }
+
+/** The newest stored candle time of every series (one query: tests poll it). */
+export async function newestStoredTimes(url: string): Promise<Map<string, number>> {
+  return withPg(url, async (c) => {
+    const res = await c.query<{ series_id: string; newest: number }>(
+      `SELECT s.series_id, max(c.candle_time)::float8 AS newest FROM candles c JOIN series s ON s.id = c.series GROUP BY s.series_id`,
+    );
+    return new Map(res.rows.map((r) => [r.series_id, r.newest]));
+  });
+}

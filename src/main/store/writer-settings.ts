@@ -13,7 +13,8 @@ type StoreConfig = Pick<
   | 'pgPoolSize'
   | 'pgStatementTimeoutMs'
   | 'pgConnectWaitS'
->;
+> &
+  Partial<Pick<Config, 'bus'>>;
 
 /** The writer's settings from the configuration (the gateway and the import command). */
 export function writerSettings(config: StoreConfig): WriterSettings {
@@ -27,5 +28,6 @@ export function writerSettings(config: StoreConfig): WriterSettings {
     synchronous: config.sqliteSynchronous,
     rowsPerStatement: config.writerRowsPerStatement,
     maxPendingCandles: config.writerMaxPendingCandles,
+    sharedStore: config.bus === 'nats',
   };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binanceSeriesOf } from '../../../src/domain/binance-symbols.js';
+import { preferredNode } from '../../../src/main/cluster/rendezvous.js';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
 import { nodeEnv, startNode, type ClusterPlace } from '../../support/cluster-nodes.js';
 import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
@@ -11,7 +12,7 @@ import { GatewayProcess } from '../../support/gateway-process.js';
 import { exchangeBars, fakeBinanceSettings } from '../../support/live-ingest.js';
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
 import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
-import { storedCandles } from '../../support/pg-query.js';
+import { newestStoredTimes, storedCandles } from '../../support/pg-query.js';
 import { waitForAsync } from '../../support/wait.js';
 
 /**
@@ -99,22 +100,35 @@ describe.skipIf(skip !== null)('nodes of a cluster killed with -9', () => {
     TRADE_CANVAS_BINANCE_WS_RECONNECT_MAX_MS: '400',
   });
   const bars = (n: number) => fake.advance(n * BAR_MS, STEP_MS);
-  /** Until PostgreSQL and every client hold the fake's last bar of every series. */
+  /** Until PostgreSQL and every client hold the fake's last bar of every series; names the laggards if not. */
   const caughtUp = async (watchers: WsClient[]) => {
     const last = (s: string) => exchangeBars(fake, s).at(-1)![0];
-    await waitForAsync(
-      async () => {
-        for (const s of SERIES) if ((await storedCandles(place.pgUrl, s)).at(-1)?.[0] !== last(s)) return false;
-        return watchers.every((c) => SERIES.every((s) => checkedStream(c.messages, s).rows.at(-1)?.[0] === last(s)));
-      },
-      'PostgreSQL and the subscribers to reach the exchange',
-      60_000,
-    );
+    let behind: string[] = [];
+    try {
+      await waitForAsync(
+        async () => {
+          const stored = await newestStoredTimes(place.pgUrl);
+          behind = SERIES.filter((s) => stored.get(s) !== last(s)).map((s) => `PostgreSQL ${s} at ${stored.get(s)} not ${last(s)}`);
+          watchers.forEach((c, i) =>
+            SERIES.forEach((s) => {
+              const got = checkedStream(c.messages, s).rows.at(-1)?.[0];
+              if (got !== last(s)) behind.push(`client ${i} ${s} at ${got} not ${last(s)}`);
+            }),
+          );
+          return behind.length === 0;
+        },
+        'PostgreSQL and the subscribers to reach the exchange',
+        60_000,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}: ${behind.length} behind, e.g.\n${behind.slice(0, 12).join('\n')}`, { cause: err });
+    }
   };
 
   beforeAll(async () => {
     place = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
-    fake = await FakeBinance.start({ paused: true });
+    // 30 s before a 5-minute boundary: the first three bars close a 5m bar too.
+    fake = await FakeBinance.start({ paused: true, startTimeMs: Math.floor(Date.now() / 300_000) * 300_000 - 30_000 });
     writeFileSync(whitelistPath, JSON.stringify({ series_ids: SERIES }));
     const [a, b, r] = await Promise.all([
       GatewayProcess.start(processEnv('ingest-1', 'ingest'), 90_000),
@@ -124,13 +138,15 @@ describe.skipIf(skip !== null)('nodes of a cluster killed with -9', () => {
     ingest.push(a!, b!);
     read1 = r!;
     read2 = await startNode(place, 'read', 'read-2', { enableDebugApi: true, enableGapBackfill: true, whitelistPath, ...fakeBinanceSettings(fake) });
-    // Each series has exactly one owner, and both ingest nodes have some (rendezvous hashing).
+    // Each series ends up with the node rendezvous hashing prefers (the first node to start takes
+    // everything, then hands series over a few per tick): no bar is produced before that settles.
+    const preferred = (node: string) => SERIES.filter((s) => preferredNode(s, ['ingest-1', 'ingest-2']) === node).sort();
     await waitForAsync(
       async () => {
         const [o1, o2] = await Promise.all(ingest.map((n) => owned(n.url)));
-        return o1!.length > 0 && o2!.length > 0 && new Set([...o1!, ...o2!]).size === SERIES.length && o1!.length + o2!.length === SERIES.length;
+        return JSON.stringify([o1!.sort(), o2!.sort()]) === JSON.stringify([preferred('ingest-1'), preferred('ingest-2')]);
       },
-      'the 50 series to spread over both ingest nodes',
+      'the 50 series to spread over both ingest nodes as rendezvous hashing prefers',
       60_000,
     );
     await fake.subscribed('spot', streamsOf('spot'));
