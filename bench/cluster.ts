@@ -88,13 +88,20 @@ async function measure(variant: 'all' | 'cluster', exchangePort: number): Promis
     variant === 'all'
       ? [await GatewayProcess.start({ ...base, TRADE_CANVAS_ENABLE_WHITELIST_INGEST: '1' }, 60_000)]
       : await Promise.all([
-          GatewayProcess.start({ ...base, ...bus, TRADE_CANVAS_ROLE: 'ingest', TRADE_CANVAS_NODE_NAME: 'ingest-1', TRADE_CANVAS_ENABLE_WHITELIST_INGEST: '1' }, 60_000),
+          GatewayProcess.start(
+            { ...base, ...bus, TRADE_CANVAS_ROLE: 'ingest', TRADE_CANVAS_NODE_NAME: 'ingest-1', TRADE_CANVAS_ENABLE_WHITELIST_INGEST: '1' },
+            60_000,
+          ),
           GatewayProcess.start({ ...base, ...bus, TRADE_CANVAS_ROLE: 'read', TRADE_CANVAS_NODE_NAME: 'read-1' }, 60_000),
           GatewayProcess.start({ ...base, ...bus, TRADE_CANVAS_ROLE: 'read', TRADE_CANVAS_NODE_NAME: 'read-2' }, 60_000),
         ]);
   nodes.push(...started);
   const serving = variant === 'all' ? started : started.slice(1);
-  await waitFor(`${variant}: every stream subscribed`, 120_000, async () => (await ask<{ streams: number }>(exchange, { cmd: 'subscribed' })).streams >= SERIES);
+  await waitFor(
+    `${variant}: every stream subscribed`,
+    120_000,
+    async () => (await ask<{ streams: number }>(exchange, { cmd: 'subscribed' })).streams >= SERIES,
+  );
   const fleet = fork(new URL('./lib/ws-fleet.ts', import.meta.url).pathname, [], tsx);
   try {
     for (const [i, node] of serving.entries()) {

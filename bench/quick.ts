@@ -4,10 +4,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { localNatsUnavailable } from '../tools/nats/local-nats.js';
 import { localClusterUnavailable } from '../tools/pg/local-cluster.js';
 
 /** PostgreSQL runs need its binaries (CI installs them); without them they are skipped, saying why. */
 const pgMissing = localClusterUnavailable();
+/** The cluster benchmark needs nats-server too (CI installs it). */
+const clusterMissing = pgMissing ?? localNatsUnavailable();
 
 const BENCHES: Array<{ script: string; args?: string[]; results: string[]; skip?: string | null }> = [
   { script: 'bench/micro/kline-parse.ts', results: [] },
@@ -23,6 +26,7 @@ const BENCHES: Array<{ script: string; args?: string[]; results: string[]; skip?
   { script: 'bench/ingest.ts', results: ['ingest'] },
   { script: 'bench/ingest.ts', args: ['--store', 'postgres'], results: ['ingest-postgres'], skip: pgMissing },
   { script: 'bench/first-open.ts', results: ['first-open'] },
+  { script: 'bench/cluster.ts', results: ['cluster'], skip: clusterMissing },
 ];
 
 const resultFile = (name: string) => new URL(`./results/${name}.json`, import.meta.url);
