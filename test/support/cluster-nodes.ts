@@ -1,8 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import type { Config } from '../../src/main/config/settings.js';
-import { startTestGateway, type TestGateway } from './gateway-harness.js';
+import type { LocalNats } from '../../tools/nats/local-nats.js';
+import type { LocalCluster } from '../../tools/pg/local-cluster.js';
+import { startTestGateway, storeTestGatewaysWith, type TestGateway } from './gateway-harness.js';
+import { freshBusPrefix } from './nats-server.js';
 
 /** Where every node of one test cluster meets: one PostgreSQL database, one NATS, one prefix. */
 export interface ClusterPlace {
@@ -40,4 +44,34 @@ export async function startNode(
   const dir = mkdtempSync(join(tmpdir(), `kline-node-${nodeName}-`));
   if (whitelist) writeFileSync(join(dir, 'whitelist.json'), JSON.stringify({ series_ids: whitelist }));
   return startTestGateway({ ...nodeSettings(place, role, nodeName), ...overrides }, {}, dir);
+}
+
+/**
+ * Makes every test gateway of this file read node 2 of a 1 ingest + 2 read cluster of its own
+ * (fresh database and bus prefix; ingest-1 and read-1 started beside it, in-process), so the
+ * store-agnostic contract tests run unchanged against a read node. The previous gateway's
+ * companions stop when the next one starts, the last ones after the file.
+ */
+export function readNodeOfClusterPerGateway(pg: () => LocalCluster, nats: () => LocalNats): void {
+  let companions: TestGateway[] = [];
+  let startingCompanions = false;
+  const stopCompanions = async () => {
+    const old = companions;
+    companions = [];
+    for (const node of old) await node.dispose();
+  };
+  storeTestGatewaysWith(async () => {
+    // The companions start through the same harness: their own settings come from startNode.
+    if (startingCompanions) return {};
+    await stopCompanions();
+    const place: ClusterPlace = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
+    startingCompanions = true;
+    try {
+      companions = [await startNode(place, 'ingest', 'ingest-1'), await startNode(place, 'read', 'read-1')];
+    } finally {
+      startingCompanions = false;
+    }
+    return nodeSettings(place, 'read', 'read-2');
+  });
+  afterAll(stopCompanions, 60_000);
 }

@@ -149,8 +149,22 @@ describe.skipIf(skip !== null)('nodes of a cluster killed with -9', () => {
       'the 50 series to spread over both ingest nodes as rendezvous hashing prefers',
       60_000,
     );
-    await fake.subscribed('spot', streamsOf('spot'));
-    await fake.subscribed('futures', streamsOf('futures'));
+    // A stream the previous owner has not unsubscribed yet satisfies fake.subscribed() while the
+    // new owner is not subscribed: a forming update (no bar closes) shows each owner receiving.
+    fake.advance(STEP_MS);
+    await waitForAsync(
+      async () => {
+        for (const node of ingest) {
+          const state = (await http(node.url, 'GET', '/api/market/debug/ingest_state')).body;
+          const mine = new Set(state.leases.owned.map((o: any) => o.series_id));
+          const receiving = state.jobs.filter((j: any) => mine.has(j.series_id) && j.frames > 0).length;
+          if (receiving !== mine.size) return false;
+        }
+        return true;
+      },
+      'every owner to receive its series’ frames',
+      60_000,
+    );
     for (const node of [read1, read2, read1, read2]) clients.push(await WsClient.connect(node));
     clients.forEach((c, i) => SERIES.forEach((s) => c.send({ type: 'subscribe', series_id: s, since: null, supports_batch: i % 2 === 0 })));
   }, 240_000);

@@ -3,7 +3,7 @@ import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
 import { startNode, type ClusterPlace } from '../../support/cluster-nodes.js';
 import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
-import { exchangeBars, fakeBinanceSettings } from '../../support/live-ingest.js';
+import { exchangeBars, fakeBinanceSettings, rowOf } from '../../support/live-ingest.js';
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
 import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
 import { newestStoredTimes, storedCandles } from '../../support/pg-query.js';
@@ -109,6 +109,11 @@ describe.skipIf(skip !== null)('nats-server restarted mid-stream', () => {
         expect(announced, s).toEqual([]);
         expect(coversProduced(rows, produced, announced), s).toBe(true);
         expect(rows.at(-1), s).toEqual(produced.at(-1));
+      }
+      // The tail cache (loaded when the clients subscribed, fed from the stream since) too.
+      for (const node of [ingest, read]) {
+        const tail = await http(node.url, 'GET', `/api/market/candles?series_id=${encodeURIComponent(s)}&limit=${produced.length}`);
+        expect(tail.body.candles.map(rowOf), s).toEqual(produced);
       }
     }
     for (const node of [ingest, read]) {
