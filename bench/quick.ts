@@ -27,6 +27,7 @@ const BENCHES: Array<{ script: string; args?: string[]; results: string[]; skip?
   { script: 'bench/ingest.ts', args: ['--store', 'postgres'], results: ['ingest-postgres'], skip: pgMissing },
   { script: 'bench/first-open.ts', results: ['first-open'] },
   { script: 'bench/cluster.ts', results: ['cluster'], skip: clusterMissing },
+  { script: 'bench/micro/leases.ts', results: ['micro-leases'], skip: clusterMissing },
 ];
 
 const resultFile = (name: string) => new URL(`./results/${name}.json`, import.meta.url);

@@ -90,7 +90,8 @@ class NatsBus implements Bus {
         retention: RetentionPolicy.Limits,
         discard: DiscardPolicy.Old,
         max_age: maxAgeMs * NS_PER_MS,
-        duplicate_window: DUPLICATE_WINDOW_NS,
+        // nats-server refuses a duplicate window longer than the stream keeps messages.
+        duplicate_window: Math.min(DUPLICATE_WINDOW_NS, maxAgeMs * NS_PER_MS),
       });
       log.info('bus stream created', { stream: name, subjects, maxAgeS: maxAgeMs / 1000 });
     }
