@@ -48,8 +48,40 @@ const feedRoute = (core: GatewayCore): Route => ({
   },
 });
 
+/**
+ *   POST /__bench/commit-watch {rows} → {firstAtMs, lastAtMs}
+ * answers once `rows` more candle rows are committed and published (the hub hears of a commit
+ * before this listener, registered later), with the epoch ms of the first and last such commit:
+ * bench/ingest.ts times a replay to its last commit without polling the gateway meanwhile.
+ */
+function commitWatchRoute(core: GatewayCore): Route {
+  let rows = 0;
+  let firstAtMs = 0;
+  let lastAtMs = 0;
+  let watch: { until: number; resolve: () => void } | null = null;
+  core.store.onCommitted((msg) => {
+    rows += msg.rows;
+    lastAtMs = performance.timeOrigin + performance.now();
+    firstAtMs ||= lastAtMs;
+    if (watch && rows >= watch.until) watch.resolve();
+  });
+  return {
+    method: 'POST',
+    path: '/__bench/commit-watch',
+    async handle(ctx) {
+      const { rows: wanted } = (await ctx.json()) as { rows: number };
+      firstAtMs = 0;
+      const until = rows + wanted;
+      await new Promise<void>((resolve) => (watch = { until, resolve }));
+      watch = null;
+      return jsonReply(200, { firstAtMs, lastAtMs });
+    },
+  };
+}
+
 const benchRoutes = (core: GatewayCore): Route[] => [
   feedRoute(core),
+  commitWatchRoute(core),
   {
     method: 'GET',
     path: '/__bench/constant',
