@@ -9,6 +9,9 @@ import layout from './tools/lint/thread-boundaries.js';
 /** Packages that exactly one module may import: swapping one touches one file. */
 const SINGLE_IMPORTERS = {
   'node-sqlite3-wasm': ['src/writer/sqlite-candle-store.ts'],
+  // The PostgreSQL driver and its COPY FROM STDIN stream, behind the store's small interface.
+  pg: ['src/writer/pg/pg-driver.ts'],
+  'pg-copy-streams': ['src/writer/pg/pg-driver.ts'],
   'uWebSockets.js': ['src/main/server/uws-transport.ts'],
   comlink: ['src/shared/comlink.ts'],
   pino: ['src/shared/log.ts'],

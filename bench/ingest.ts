@@ -9,31 +9,33 @@
  *  2. Latency at low load: frames at a fixed rate (1k frames/s) carrying their send time; the
  *     fleet measures frame → client for closed and forming candles.
  *  3. Baseline, same frames: the legacy design (parse, then one transaction per candle), for a
- *     bounded sample, through the same SQLite driver and settings.
+ *     bounded sample, through the same store (SQLite, or PostgreSQL with --store postgres).
+ *  4. The engine's ceilings for the same closed candles in drains of the run's mean size (COPY or
+ *     INSERT … SELECT into an unindexed temp table, and into a table like candles).
  *
  *  0. Ceiling, same frames, before the gateway starts: a bare WebSocket client + kline parser on one
  *     thread (ceiling-client.ts); end-to-end frames/s is printed as a ratio of it, and the ingest
  *     threads' busy µs per frame (event-loop utilization × wall / frames) next to the client's.
  *
- *   npm run bench:ingest [-- --quick] [--series=1000] [--bars=300] [--workers=1] [--ceiling=lean] [--profile] [--logs]
+ *   npm run bench:ingest [-- --quick] [--series=1000] [--bars=300] [--workers=1] [--store postgres] [--ceiling=lean] [--profile] [--logs]
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseKlineFrame } from '../src/domain/binance-kline.js';
-import { packCandles } from '../src/domain/candle.js';
-import { SqliteCandleStore } from '../src/writer/sqlite-candle-store.js';
 import { GatewayProcess } from '../test/support/gateway-process.js';
 import { benchArgs, numberOption } from './lib/bench-args.js';
+import { benchPostgres, storeOption } from './lib/bench-pg.js';
 import { ask, measureCeiling } from './lib/ceiling.js';
 import type { ClientKind } from './lib/ceiling-client.js';
-import { klineFrame, seriesIdOf } from './lib/kline-frames.js';
+import { ingestCeilings, legacyCandlesPerSecond } from './lib/ingest-baselines.js';
+import { seriesIdOf } from './lib/kline-frames.js';
 import { processUsage } from './lib/process-usage.js';
 import { percentile, report, type Row } from './lib/report.js';
 import type { FleetStats } from './lib/ws-fleet.js';
 
 const { quick, args } = benchArgs();
+const STORE = storeOption(args);
 const SERIES = numberOption(args, 'series', quick ? 200 : 1000);
 const BARS = numberOption(args, 'bars', quick ? 20 : 300);
 const WORKERS = numberOption(args, 'workers', 1);
@@ -97,30 +99,6 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
   }
 }
 
-/** The legacy path: parse each frame, and commit each closed candle in its own transaction. */
-function legacyCandlesPerSecond(dir: string): number {
-  const store = new SqliteCandleStore(join(dir, 'legacy.db'));
-  try {
-    const frames: string[] = [];
-    for (let n = 0; frames.length < LEGACY_SAMPLE * 2; n++) {
-      frames.push(klineFrame(n % SERIES, Math.floor(n / SERIES), false), klineFrame(n % SERIES, Math.floor(n / SERIES), true));
-    }
-    const t0 = performance.now();
-    let stored = 0;
-    for (const text of frames) {
-      const ev = parseKlineFrame(text);
-      if (!ev.ok || !ev.closed) continue;
-      store.begin();
-      store.upsert(`binance:futures:${ev.symbol}:1m`, packCandles([ev.candle]));
-      store.commit();
-      stored++;
-    }
-    return stored / ((performance.now() - t0) / 1000);
-  } finally {
-    store.close();
-  }
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'kline-bench-ingest-'));
 const tsx = { execArgv: ['--import', 'tsx'] };
 const exchange = fork(new URL('./lib/replay-exchange.ts', import.meta.url).pathname, [], tsx);
@@ -132,19 +110,23 @@ for (const [name, child] of [
   child.on('exit', (code, signal) => console.error(`${name} process exited (${code ?? signal})`));
 }
 let gw: GatewayProcess | null = null;
+const cluster = STORE === 'postgres' ? await benchPostgres() : null;
 try {
+  const storeEnv: Record<string, string> = cluster
+    ? { TRADE_CANVAS_STORE: 'postgres', TRADE_CANVAS_PG_URL: await cluster.createDatabase() }
+    : { TRADE_CANVAS_DB_PATH: join(dir, 'market.db') };
   const { port } = await ask<{ port: number }>(exchange, { cmd: 'start' });
   // 0. The ceiling: the bare client + parser on the same frames, before the gateway exists.
   const loadAtCeiling = loadavg()[0]!;
-  const ceiling = await measureCeiling(exchange, `ws://127.0.0.1:${port}/market`, SERIES, BARS, CEILING_CLIENT);
+  const wsCeiling = await measureCeiling(exchange, `ws://127.0.0.1:${port}/market`, SERIES, BARS, CEILING_CLIENT);
   console.error(
-    `ceiling (${CEILING_CLIENT}): ${Math.round(ceiling.framesPerSecond).toLocaleString('en-US')} frames/s, ${ceiling.busyUsPerFrame.toFixed(2)} µs busy per frame`,
+    `ceiling (${CEILING_CLIENT}): ${Math.round(wsCeiling.framesPerSecond).toLocaleString('en-US')} frames/s, ${wsCeiling.busyUsPerFrame.toFixed(2)} µs busy per frame`,
   );
   const whitelist = join(dir, 'whitelist.json');
   writeFileSync(whitelist, JSON.stringify({ series_ids: Array.from({ length: SERIES }, (_, i) => seriesIdOf(i)) }));
   gw = await GatewayProcess.start(
     {
-      TRADE_CANVAS_DB_PATH: join(dir, 'market.db'),
+      ...storeEnv,
       TRADE_CANVAS_WHITELIST_PATH: whitelist,
       TRADE_CANVAS_ENABLE_WHITELIST_INGEST: '1',
       TRADE_CANVAS_INGEST_WORKERS: String(WORKERS),
@@ -229,15 +211,18 @@ try {
   const closedLat = [...latency.closedLatencies].sort((a, b) => a - b);
   const formingLat = [...latency.formingLatencies].sort((a, b) => a - b);
 
-  // 3. Legacy baseline on the same frames.
-  const legacy = legacyCandlesPerSecond(dir);
+  // 3. Legacy baseline on the same frames and store; the engine's ceilings for the same rows.
+  const target = { dir, cluster };
+  const legacy = await legacyCandlesPerSecond(target, SERIES, LEGACY_SAMPLE);
+  const rowsPerCommit = (after.committed - before.committed) / Math.max(1, after.commits - before.commits);
+  const ceiling = await ingestCeilings(target, SERIES, BARS, rowsPerCommit);
 
   const rows: Row[] = [
     { measure: 'frames replayed (closed + forming)', value: frames },
-    { measure: `ceiling: bare client + parser (${CEILING_CLIENT}), one thread: frames/s`, value: Math.round(ceiling.framesPerSecond) },
-    { measure: 'ceiling: busy µs per frame', value: ceiling.busyUsPerFrame },
+    { measure: `ws ceiling: bare client + parser (${CEILING_CLIENT}), one thread: frames/s`, value: Math.round(wsCeiling.framesPerSecond) },
+    { measure: 'ws ceiling: busy µs per frame', value: wsCeiling.busyUsPerFrame },
     { measure: 'end to end: frames/s (first frame sent → last candle committed)', value: Math.round(framesPerSecond) },
-    { measure: 'end to end / ceiling', value: framesPerSecond / ceiling.framesPerSecond },
+    { measure: 'end to end / ws ceiling', value: framesPerSecond / wsCeiling.framesPerSecond },
     { measure: 'ingest thread(s): busy µs per frame (ELU × wall / frames)', value: busyUsPerFrame },
     { measure: 'frames the ingest workers counted', value: after.frames - before.frames },
     { measure: 'closed candles/s committed (end to end)', value: Math.round(closedPerSecond) },
@@ -248,7 +233,11 @@ try {
     { measure: 'legacy: closed candles/s (1 txn per candle)', value: Math.round(legacy) },
     { measure: 'ratio vs legacy', value: closedPerSecond / legacy },
     { measure: 'writer commits during the run', value: after.commits - before.commits },
-    { measure: 'rows per commit (mean)', value: (after.committed - before.committed) / Math.max(1, after.commits - before.commits) },
+    { measure: 'rows per commit (mean)', value: rowsPerCommit },
+    { measure: 'ceiling, same rows and drains: unindexed temp table rows/s', value: Math.round(ceiling.temp) },
+    { measure: 'ceiling, same rows and drains: table like candles rows/s', value: Math.round(ceiling.indexed) },
+    { measure: 'committed / unindexed ceiling', value: closedPerSecond / ceiling.temp },
+    { measure: 'committed / indexed ceiling', value: closedPerSecond / ceiling.indexed },
     { measure: 'messages to 20 subscribed series', value: fleetStats.messages },
     { measure: 'gateway CPU s per 1k closed candles', value: (cpu / closedTotal) * 1000 },
     { measure: 'exchange replay time (s)', value: blastMs / 1000 },
@@ -258,15 +247,21 @@ try {
     { measure: 'low load: forming frame → client p50 ms', value: percentile(formingLat, 50) },
     { measure: 'low load: forming frame → client p99 ms', value: percentile(formingLat, 99) },
   ];
-  report('ingest', `Ingest load: ${SERIES} futures series × ${BARS} bars replayed (closed + forming), ${WORKERS} ingest worker(s)`, rows, [
-    `targets: ≥ 300,000 closed candles/s end to end; ≥ 250× the legacy path; p99 frame → client ≤ 5 ms at ${LATENCY_RATE} frames/s`,
-    `closed: ${Math.round(closedPerSecond).toLocaleString('en-US')}/s = ${(closedPerSecond / legacy).toFixed(0)}× legacy; low-load closed p99 ${percentile(closedLat, 99).toFixed(2)} ms (${closedLat.length} samples)`,
-    `end to end ${(framesPerSecond / ceiling.framesPerSecond).toFixed(2)}× the ceiling (target ≥ 0.8×); 1-minute load average at the ceiling ${loadAtCeiling.toFixed(2)}, at the throughput run ${loadAtThroughput.toFixed(2)}`,
-  ]);
+  report(
+    STORE === 'sqlite' ? 'ingest' : 'ingest-postgres',
+    `Ingest load (${STORE}): ${SERIES} futures series × ${BARS} bars replayed (closed + forming), ${WORKERS} ingest worker(s)`,
+    rows,
+    [
+      `targets: ≥ 300,000 closed candles/s end to end; ≥ 250× the legacy path; p99 frame → client ≤ 5 ms at ${LATENCY_RATE} frames/s`,
+      `closed: ${Math.round(closedPerSecond).toLocaleString('en-US')}/s = ${(closedPerSecond / legacy).toFixed(0)}× legacy; low-load closed p99 ${percentile(closedLat, 99).toFixed(2)} ms (${closedLat.length} samples)`,
+      `end to end ${(framesPerSecond / wsCeiling.framesPerSecond).toFixed(2)}× the ws ceiling (target ≥ 0.8×); 1-minute load average at the ceiling ${loadAtCeiling.toFixed(2)}, at the throughput run ${loadAtThroughput.toFixed(2)}`,
+    ],
+  );
 } finally {
   exchange.send({ cmd: 'close' });
   if (fleet.connected) fleet.send({ cmd: 'close' });
   await gw?.kill(PROFILE ? 'SIGTERM' : 'SIGKILL');
+  await cluster?.destroy();
   if (args.includes('--logs')) console.error(gw?.logs.join('\n'));
   rmSync(dir, { recursive: true, force: true });
 }

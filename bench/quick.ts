@@ -4,46 +4,58 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { localClusterUnavailable } from '../tools/pg/local-cluster.js';
 
-const BENCHES: Array<{ script: string; results: string[] }> = [
+/** PostgreSQL runs need its binaries (CI installs them); without them they are skipped, saying why. */
+const pgMissing = localClusterUnavailable();
+
+const BENCHES: Array<{ script: string; args?: string[]; results: string[]; skip?: string | null }> = [
   { script: 'bench/micro/kline-parse.ts', results: [] },
   { script: 'bench/micro/ws-encode.ts', results: ['micro-ws-encode'] },
   { script: 'bench/micro/batch-transfer.ts', results: ['micro-batch-transfer'] },
   { script: 'bench/micro/fake-history.ts', results: ['micro-fake-history'] },
-  { script: 'bench/store-layout.ts', results: ['store-layout', 'store-rows-per-statement'] },
+  { script: 'bench/store.ts', results: ['store-layout', 'store-rows-per-statement', 'store-drains-sqlite'] },
+  { script: 'bench/store.ts', args: ['--store', 'postgres'], results: ['store-drains-postgres'], skip: pgMissing },
   { script: 'bench/http.ts', results: ['http'] },
   { script: 'bench/fanout.ts', results: ['fanout'] },
   { script: 'bench/import.ts', results: ['import'] },
+  { script: 'bench/import.ts', args: ['--store', 'postgres'], results: ['import-postgres'], skip: pgMissing },
   { script: 'bench/ingest.ts', results: ['ingest'] },
+  { script: 'bench/ingest.ts', args: ['--store', 'postgres'], results: ['ingest-postgres'], skip: pgMissing },
   { script: 'bench/first-open.ts', results: ['first-open'] },
 ];
 
 const resultFile = (name: string) => new URL(`./results/${name}.json`, import.meta.url);
 const failures: string[] = [];
 for (const bench of BENCHES) {
+  const label = [bench.script, ...(bench.args ?? [])].join(' ');
+  if (bench.skip) {
+    console.log(`skip ${label}: ${bench.skip}`);
+    continue;
+  }
   if (!existsSync(new URL(`../${bench.script}`, import.meta.url))) {
     failures.push(`${bench.script}: missing`);
     continue;
   }
   for (const name of bench.results) rmSync(resultFile(name), { force: true });
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', bench.script, '--quick'], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', bench.script, '--quick', ...(bench.args ?? [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
     timeout: 180_000,
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (run.status !== 0) {
-    failures.push(`${bench.script}: exit ${run.status ?? run.signal}`);
+    failures.push(`${label}: exit ${run.status ?? run.signal}`);
     process.stdout.write(run.stdout ?? '');
     continue;
   }
   for (const name of bench.results) {
     const rows = existsSync(resultFile(name)) ? (JSON.parse(readFileSync(resultFile(name), 'utf8')).rows as unknown[]) : [];
-    if (rows.length === 0) failures.push(`${bench.script}: no numbers in bench/results/${name}.json`);
+    if (rows.length === 0) failures.push(`${label}: no numbers in bench/results/${name}.json`);
   }
-  if (!/\d/.test(run.stdout)) failures.push(`${bench.script}: printed no numbers`);
-  console.log(`ok ${bench.script} (${seconds} s)`);
+  if (!/\d/.test(run.stdout)) failures.push(`${label}: printed no numbers`);
+  console.log(`ok ${label} (${seconds} s)`);
 }
 if (failures.length > 0) {
   console.error(`benchmark smoke run failed:\n  ${failures.join('\n  ')}`);

@@ -9,7 +9,7 @@ import { SETTINGS } from '../src/main/config/settings.js';
 const GROUPS: Record<string, string> = {
   server: 'Server',
   market: 'Market data: HTTP reads, WebSocket sessions, hub',
-  storage: 'Storage (writer worker, SQLite)',
+  storage: 'Storage (writer worker: SQLite or PostgreSQL)',
   ingest: 'Live ingest (Binance) and supervisor',
   history: 'History (freqtrade datadir)',
 };

@@ -1,7 +1,7 @@
 /**
- * Writer worker: the only thread with a SQLite connection. Thin entry point over WriterService
- * (src/writer/writer-service.ts), which unit tests run in-thread. Its contract with the main
- * thread is src/writer/contract.ts.
+ * Writer worker: the only thread that writes to the store (the SQLite connection, or PostgreSQL's
+ * write connection). Thin entry point over WriterService (src/writer/writer-service.ts), which
+ * unit tests run in-thread. Its contract with the main thread is src/writer/contract.ts.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { expose, transfer } from '../src/shared/comlink.js';
@@ -16,7 +16,7 @@ const port = parentPort!;
 
 let service: WriterService | null = null;
 try {
-  service = new WriterService(settings, (msg, buffers) => port.postMessage(msg, buffers));
+  service = await WriterService.open(settings, (msg, buffers) => port.postMessage(msg, buffers));
 } catch (err) {
   // Reported, not thrown: the thread then ends on its own once the message is delivered.
   reportStartFailed(port, err);
@@ -29,7 +29,10 @@ function serve(service: WriterService): void {
   mainPort.on('message', (msg: ClosedBatchMessage) => service.acceptMain(msg));
 
   // Reads hand their result buffer over instead of copying it.
-  const withTransfer = (r: ReadResult): ReadResult => transfer(r, [r.data.buffer as ArrayBuffer]);
+  const withTransfer = async (read: Promise<ReadResult>): Promise<ReadResult> => {
+    const r = await read;
+    return transfer(r, [r.data.buffer as ArrayBuffer]);
+  };
 
   expose(
     {

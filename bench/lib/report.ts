@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { machine } from './bench-args.js';
 
 export interface Row {
@@ -10,13 +11,15 @@ export interface Row {
  * ignored) so docs/benchmarks.md can be refreshed from the latest run.
  */
 export function report(name: string, title: string, rows: readonly Row[], notes: readonly string[] = []): void {
-  console.log(`\n${title}\n${machine()}\n`);
+  // The machine is shared: figures are only comparable with the load they were measured under.
+  const load = loadAverage();
+  console.log(`\n${title}\n${machine()}, load average ${load}\n`);
   console.log(formatTable(rows));
   for (const note of notes) console.log(`- ${note}`);
   mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
   writeFileSync(
     new URL(`../results/${name}.json`, import.meta.url),
-    JSON.stringify({ name, title, machine: machine(), at: new Date().toISOString(), rows, notes }, null, 2),
+    JSON.stringify({ name, title, machine: machine(), load, at: new Date().toISOString(), rows, notes }, null, 2),
   );
 }
 
@@ -45,4 +48,11 @@ export function timeMs(fn: () => void): number {
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** 1, 5 and 15-minute load averages, e.g. `3.12 / 4.01 / 5.20`. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 }

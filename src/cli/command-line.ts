@@ -7,24 +7,27 @@ export const USAGE = `kline-gateway — Binance K-line gateway (trade_canvas mar
 
 Usage:
   kline-gateway serve [--host H] [--port N] [--db PATH]   run the gateway (default command)
+                      [--store postgres --pg-url URL]
   kline-gateway import --datadir DIR [--series ID ...] [--db PATH]
-                                                         import freqtrade candle files
+                      [--store postgres --pg-url URL]   import freqtrade candle files
   kline-gateway help [COMMAND]                           this text, or a command's (also COMMAND --help)
 
 Every setting is a TRADE_CANVAS_* environment variable (docs/operations.md); the flags above
 override the matching ones.`;
 
-export const SERVE_USAGE = `kline-gateway serve [--host H] [--port N] [--db PATH]
+export const SERVE_USAGE = `kline-gateway serve [--host H] [--port N] [--db PATH] [--store KIND] [--pg-url URL]
 
 Runs the gateway until SIGINT/SIGTERM (graceful stop). Every setting is a TRADE_CANVAS_*
 environment variable (docs/operations.md); a flag wins over its variable and is checked the same way.
 
   --host H      interface to listen on (TRADE_CANVAS_HOST, default 127.0.0.1)
   --port N      TCP port, 0 = any free one (TRADE_CANVAS_PORT, default 8000)
-  --db PATH     SQLite database file (TRADE_CANVAS_DB_PATH, default data/market.db)`;
+  --db PATH     SQLite database file (TRADE_CANVAS_DB_PATH, default data/market.db)
+  --store KIND  sqlite or postgres (TRADE_CANVAS_STORE, default sqlite)
+  --pg-url URL  PostgreSQL database, postgres://user@host:port/db (TRADE_CANVAS_PG_URL)`;
 
 /** serve's flags and the settings they set. */
-const SERVE_FLAGS: SettingFlags = { host: 'host', port: 'port', db: 'dbPath' };
+const SERVE_FLAGS: SettingFlags = { host: 'host', port: 'port', db: 'dbPath', store: 'store', 'pg-url': 'pgUrl' };
 
 const COMMAND_USAGE: Readonly<Record<string, string>> = { serve: SERVE_USAGE, import: IMPORT_USAGE };
 

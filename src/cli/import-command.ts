@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../main/config/load-config.js';
 import type { Config } from '../main/config/settings.js';
 import { parseSeriesId } from '../domain/series-id.js';
 import { describeError } from '../shared/errors.js';
 import { setLogLevel, setLogSink } from '../shared/log.js';
-import { acquireDbOwnership, type DbOwnership } from '../main/store/db-owner.js';
+import { acquireStoreOwnership, type StoreOwnership } from '../main/store/store-ownership.js';
 import { WorkerStore } from '../main/store/worker-store.js';
 import { writerSettings } from '../main/store/writer-settings.js';
 import { listCandleFiles } from '../main/history/datadir-listing.js';
@@ -17,15 +17,17 @@ import { HistoryImporter, type ImportSource } from '../main/history/importer.js'
 import { createProgress } from './progress.js';
 import { settingFlagOptions, settingOverrides, type SettingFlags } from './setting-flags.js';
 
-export const IMPORT_USAGE = `kline-gateway import --datadir DIR [--series ID ...] [--db PATH]
+export const IMPORT_USAGE = `kline-gateway import --datadir DIR [--series ID ...] [--db PATH | --store postgres --pg-url URL]
 
-Imports freqtrade candle files (feather, parquet, json.gz, json) into the database: every spot and
+Imports freqtrade candle files (feather, parquet, json.gz, json) into the store: every spot and
 USD-M futures file of the datadir, or only the named series. Safe to repeat (rows are upserted).
-The gateway must not be running on the same database.
+A SQLite file must not be in use by a running gateway; a PostgreSQL database may be.
 
   --datadir DIR   freqtrade datadir (default: TRADE_CANVAS_FREQTRADE_DATADIR / _CONFIG / _USERDIR)
   --series ID     e.g. binance:futures:BTC/USDT:1m; repeatable
-  --db PATH       database file (default: TRADE_CANVAS_DB_PATH)`;
+  --db PATH       SQLite database file (default: TRADE_CANVAS_DB_PATH)
+  --store KIND    sqlite or postgres (default: TRADE_CANVAS_STORE, sqlite)
+  --pg-url URL    PostgreSQL database, postgres://user@host:port/db (default: TRADE_CANVAS_PG_URL)`;
 
 export interface CommandIo {
   /** Summary lines. */
@@ -38,7 +40,7 @@ export interface CommandIo {
 }
 
 /** import's flags that set a setting (the rest: --series, --help). */
-const IMPORT_SETTING_FLAGS: SettingFlags = { datadir: 'freqtradeDatadir', db: 'dbPath' };
+const IMPORT_SETTING_FLAGS: SettingFlags = { datadir: 'freqtradeDatadir', db: 'dbPath', store: 'store', 'pg-url': 'pgUrl' };
 
 /** Exit codes: 0 all files imported, 1 a file failed (or the database is in use), 2 bad arguments, 130 interrupted. */
 export async function importCommand(args: readonly string[], io: CommandIo): Promise<number> {
@@ -58,7 +60,13 @@ export async function importCommand(args: readonly string[], io: CommandIo): Pro
     io.out.write(`${IMPORT_USAGE}\n`);
     return 0;
   }
-  const { config } = loadConfig(io.env, overrides);
+  let config: Config;
+  try {
+    config = loadConfig(io.env, overrides).config;
+  } catch (err) {
+    io.err.write(`kline-gateway import: ${describeError(err)}\n`);
+    return 2;
+  }
   // stdout is for the summary; log lines (warnings by default) go to stderr.
   setLogSink((line) => io.err.write(`${line}\n`));
   setLogLevel(io.env.TRADE_CANVAS_LOG_LEVEL ? config.logLevel : 'warn');
@@ -75,14 +83,15 @@ export async function importCommand(args: readonly string[], io: CommandIo): Pro
     return 1;
   }
 
-  let ownership: DbOwnership;
+  const settings = writerSettings(config);
+  let ownership: StoreOwnership;
   try {
-    ownership = await acquireDbOwnership(resolve(config.dbPath));
+    ownership = await acquireStoreOwnership(settings);
   } catch (err) {
     io.err.write(`kline-gateway import: ${describeError(err)}\n`);
     return 1;
   }
-  const store = new WorkerStore(writerSettings(config));
+  const store = new WorkerStore(settings);
   // Threads start while the writer opens the database, not on the first file.
   const pool = createDecodePool({ startNow: true });
   let interrupted = false;

@@ -86,3 +86,11 @@ export function concatPacked(parts: readonly Float64Array[]): Float64Array {
   }
   return out;
 }
+
+/** The candles in reverse order (a store reads a tail newest first; callers want it ascending). */
+export function reversePacked(packed: Float64Array): Float64Array {
+  const n = candleCount(packed);
+  const out = new Float64Array(packed.length);
+  for (let i = 0; i < n; i++) out.set(packed.subarray(i * CANDLE_STRIDE, (i + 1) * CANDLE_STRIDE), (n - 1 - i) * CANDLE_STRIDE);
+  return out;
+}

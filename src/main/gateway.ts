@@ -7,7 +7,9 @@ import { MarketHub } from './hub/market-hub.js';
 import { TailCache } from './hub/tail-cache.js';
 import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
+import { redactUrl } from '../shared/db-url.js';
 import { createLogger } from '../shared/log.js';
+import type { WriterSettings } from '../writer/contract.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { createRestBlocks, type RestBlockBuffers } from '../exchange/binance/shared-rest-block.js';
 import { createMarketServices, type MarketServices } from './market/market-services.js';
@@ -21,13 +23,13 @@ import { marketRoutes } from './server/routes/market-routes.js';
 import { opsRoutes } from './server/routes/ops-routes.js';
 import { topMarketsRoutes } from './server/routes/top-markets-routes.js';
 import { healthRoutes } from './server/routes/health-routes.js';
-import { IngestBackfillStatus, NO_BACKFILL } from './market/backfill-status.js';
+import { CombinedBackfillStatus, IngestBackfillStatus, NO_BACKFILL, type BackfillStatus } from './market/backfill-status.js';
 import type { Transport } from './server/transport.js';
 import { hostAllowList } from './server/host-allow-list.js';
 import { startUwsTransport } from './server/uws-transport.js';
 import { wsMarketRoute } from './server/ws-market-route.js';
-import { acquireDbOwnership } from './store/db-owner.js';
 import type { MarketStore } from './store/market-store.js';
+import { acquireStoreOwnership } from './store/store-ownership.js';
 import { WorkerStore } from './store/worker-store.js';
 import { writerSettings } from './store/writer-settings.js';
 import type { BeforeJobStart, IngestPlugin } from './supervisor/ingest-plugin.js';
@@ -92,7 +94,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
   if (!whitelist.found) log.info('no whitelist file; the whitelist is empty', { path: config.whitelistPath });
 
   const settings = writerSettings(config);
-  const ownership = await acquireDbOwnership(settings.dbPath);
+  const ownership = await acquireStoreOwnership(settings);
   const store = new WorkerStore(settings);
   let ingest: IngestPlugin | null = null;
   let history: History | null = null;
@@ -193,7 +195,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         store,
         reader,
         clock,
-        backfill: ingest?.seriesStats ? new IngestBackfillStatus((id) => ingest!.seriesStats!(id)) : NO_BACKFILL,
+        backfill: healthBackfill(ingest, holes.coverage),
         debugApi: () => config.enableDebugApi,
         healthV2: () => config.enableKlineHealthV2,
         recentSeconds: config.klineHealthBackfillRecentSeconds,
@@ -214,7 +216,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       hostAllowed: hostAllowList(config.allowedHosts, config.host),
     });
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${transport.port}`;
-    log.info('listening', { url, db: settings.dbPath, ws: `${url.replace('http', 'ws')}/ws/market` });
+    log.info('listening', { url, ...storeLabel(settings), ws: `${url.replace('http', 'ws')}/ws/market` });
 
     let stopping: Promise<void> | null = null;
     const running = transport;
@@ -282,4 +284,15 @@ function startDefaultIngest(core: GatewayCore, holes: Holes, beforeJobStart: Gat
     history: core.history ?? undefined,
     backfill: holes.backfill,
   });
+}
+
+/** Where the candles are, for the 'listening' line (a PostgreSQL URL without its password). */
+function storeLabel(settings: WriterSettings): Record<string, string> {
+  return settings.store === 'postgres' ? { store: 'postgres', pg: redactUrl(settings.pg!.url) } : { store: 'sqlite', db: settings.dbPath };
+}
+
+/** Series health's backfill fields: the ingest jobs' gap fills and tail coverage runs, whichever apply. */
+function healthBackfill(ingest: IngestPlugin | null, coverage: Holes['coverage']): BackfillStatus {
+  const fromIngest = ingest?.seriesStats ? new IngestBackfillStatus((id) => ingest.seriesStats!(id)) : NO_BACKFILL;
+  return coverage ? new CombinedBackfillStatus(fromIngest, coverage) : fromIngest;
 }

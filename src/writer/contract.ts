@@ -16,8 +16,28 @@ export { WriterProducer, type OutgoingBatch, type ProducerOptions, type Producer
 /** SQLite `PRAGMA synchronous`: FULL (default) survives power loss, NORMAL only a process crash. */
 export type SynchronousMode = 'FULL' | 'NORMAL' | 'OFF';
 
+/** Where candles are stored: the embedded SQLite file (default) or a PostgreSQL database. */
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** The PostgreSQL store's settings (TRADE_CANVAS_PG_*). */
+export interface PgSettings {
+  /** `postgres://user[:password]@host:port/db` (libpq's PG* variables fill what it leaves out). */
+  readonly url: string;
+  /** Connections of the read pool (the writer has one more of its own). */
+  readonly poolSize: number;
+  /** Server-side limit per statement, ms (0 = none); a statement over it fails and is retried. */
+  readonly statementTimeoutMs: number;
+  /** How long start-up waits for PostgreSQL to accept connections, ms (0 = fail at once). */
+  readonly connectWaitMs: number;
+}
+
 /** What the writer needs to know; passed to the worker as workerData. */
 export interface WriterSettings {
+  /** Default 'sqlite'. */
+  readonly store?: StoreKind;
+  /** Required when `store` is 'postgres'. */
+  readonly pg?: PgSettings;
+  /** The SQLite file (unused by the PostgreSQL store). */
   readonly dbPath: string;
   readonly synchronous: SynchronousMode;
   readonly rowsPerStatement: number;
@@ -41,15 +61,15 @@ export interface WriterWorkerData {
 export interface WriterApi {
   attachProducer(name: string, port: MessagePort): void;
   detachProducer(name: string): void;
-  tail(seriesId: string, limit: number): ReadResult;
-  after(seriesId: string, since: number, limit: number): ReadResult;
+  tail(seriesId: string, limit: number): Promise<ReadResult>;
+  after(seriesId: string, since: number, limit: number): Promise<ReadResult>;
   /** The latest `limit` candles with time < before, ascending (scroll-back). */
-  before(seriesId: string, before: number, limit: number): ReadResult;
-  between(seriesId: string, from: number, to: number, limit: number): ReadResult;
-  head(seriesId: string): number | null;
-  count(seriesId?: string, atMost?: number): number;
+  before(seriesId: string, before: number, limit: number): Promise<ReadResult>;
+  between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult>;
+  head(seriesId: string): Promise<number | null>;
+  count(seriesId?: string, atMost?: number): Promise<number>;
   /** Counts and holes of one series (the debug series-health route); scans the series once. */
-  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): SeriesSummary;
+  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary>;
   stats(): WriterStats;
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -69,6 +89,20 @@ export interface WriterStats {
   commitSeq: number;
   /** Histogram of rows per drain, bucket upper bounds → count (Prometheus style, cumulative later). */
   drainRowsBuckets: Record<string, number>;
+  /** The PostgreSQL store's own counters (absent with SQLite). */
+  pg?: PgStoreStats;
+}
+
+/** How the PostgreSQL store wrote its drains, and how often it lost its connection. */
+export interface PgStoreStats {
+  /** Rows written with COPY straight into candles (outside the series' stored range). */
+  appendedRows: number;
+  /** Rows written through the stage and INSERT … ON CONFLICT (inside the range: may replace). */
+  upsertedRows: number;
+  /** Drains redone through the upsert path because a cached range was stale (23505). */
+  staleRangeRetries: number;
+  /** Times the write connection was lost while running. */
+  connectionLosses: number;
 }
 
 // Messages on the writer's data ports (architecture.md "data plane").
@@ -148,7 +182,16 @@ export interface CommitFailedMessage {
   readonly error: WireError;
 }
 
-export type MainInbound = CommittedMessage | CommitFailedMessage | BatchAckMessage;
+/**
+ * Writer → main thread when the store's ability to commit changes without a commit having failed:
+ * a lost PostgreSQL connection (`problem`), and its return (null). /readyz says 503 meanwhile.
+ */
+export interface StoreStatusMessage {
+  readonly t: 'store_status';
+  readonly problem: string | null;
+}
+
+export type MainInbound = CommittedMessage | CommitFailedMessage | StoreStatusMessage | BatchAckMessage;
 
 /** One series at a glance: its extent, size and holes (steps between stored candles longer than the timeframe). */
 export interface SeriesSummary {

@@ -112,5 +112,11 @@ export function validateBatch(msg: ClosedBatchMessage): string | null {
     total += n;
   }
   if (total * CANDLE_STRIDE !== msg.data.length) return 'batch counts do not match data length';
+  // Every producer sends whole seconds; PostgreSQL stores candle_time as int8 (a fraction would be
+  // cut silently), and a batch that can never commit must not block the queue behind it.
+  for (let b = 0; b < msg.data.length; b += CANDLE_STRIDE) {
+    const t = msg.data[b]!;
+    if (!Number.isSafeInteger(t) || t < 0) return `batch candle_time ${t} is not a whole number of seconds ≥ 0`;
+  }
   return null;
 }

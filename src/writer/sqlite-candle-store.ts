@@ -1,36 +1,22 @@
-import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Database as DatabaseT, Statement as StatementT } from 'node-sqlite3-wasm';
 import { CANDLE_STRIDE, candleCount } from '../domain/candle.js';
+import { reversePacked } from '../domain/candle-batch.js';
+import type { CandleStore } from './candle-store.js';
 import { GatewayError } from '../shared/errors.js';
-import type { SeriesSummary, SynchronousMode } from './contract.js';
+import type { SeriesSummary } from './contract.js';
+import type { SeriesWrite } from './drain-plan.js';
 import { fastRowBinder, type RowBinder } from './row-binder.js';
 import { migrate } from './schema.js';
-import { explainStorageError } from './storage-diagnosis.js';
+import { connectionPragmas, type StoreOptions } from './sqlite-options.js';
+import { seriesSummary } from './sqlite-summary.js';
+import { createdFiles, explainStorageError, quietly } from './storage-diagnosis.js';
 
 // The only import of the SQLite binding in the code base (architecture.md). It is CommonJS.
 const binding = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
 const { Database } = binding;
 
-export interface StoreOptions {
-  readonly synchronous?: SynchronousMode;
-  /** Rows per multi-row upsert statement: 100 measured fastest through this WASM binding. */
-  readonly rowsPerStatement?: number;
-  /** Page cache size; small values make SQLite spill pages mid-transaction (crash tests). */
-  readonly cacheKiB?: number;
-  /** Bind through the binding's raw exports (row-binder.ts); default true. Tests compare both paths. */
-  readonly fastBinding?: boolean;
-}
-
-/** The pragmas every store connection runs with (exported so benchmarks measure the same setup). */
-export function connectionPragmas(options: StoreOptions = {}): string {
-  // Page size stays SQLite's 4 KiB default: 8 KiB made the bare engine ~15% faster on bulk but
-  // not our import, and was mixed on many-series live drains (docs/benchmarks.md).
-  return (
-    `PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=PERSIST; PRAGMA synchronous=${options.synchronous ?? 'FULL'};` +
-    ` PRAGMA cache_size=-${options.cacheKiB ?? 65536}; PRAGMA temp_store=MEMORY;`
-  );
-}
+export { connectionPragmas, type StoreOptions } from './sqlite-options.js';
 
 const COLUMNS = 'candle_time, open, high, low, close, volume';
 const UPSERT_TAIL =
@@ -46,7 +32,8 @@ const UPSERT_TAIL =
  * DELETE, docs/benchmarks.md). Prepared statements are finalized by hand: the binding leaks them
  * otherwise.
  */
-export class SqliteCandleStore {
+export class SqliteCandleStore implements CandleStore {
+  readonly kind = 'sqlite';
   private readonly db: DatabaseT;
   private readonly rowsPerStatement: number;
   private readonly allowFastBinding: boolean;
@@ -101,6 +88,23 @@ export class SqliteCandleStore {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
+  /** One drain in one transaction (the writer core's call); rolled back when any statement fails. */
+  writeDrain(writes: readonly SeriesWrite[]): void {
+    try {
+      this.begin();
+      for (const w of writes) this.upsert(w.seriesId, w.all);
+      this.commit();
+    } catch (err) {
+      this.rollback();
+      throw err;
+    }
+  }
+
+  /** Names the cause of a failure (e.g. ENOSPC) where SQLite only says "disk I/O error". */
+  explain(err: unknown): string {
+    return explainStorageError(this.path, err);
+  }
+
   /**
    * Upserts packed candles `[from, to)` of one series (call inside a transaction). Rows go in
    * statements of `rowsPerStatement` rows with the series id bound once per statement (`?1`),
@@ -139,7 +143,7 @@ export class SqliteCandleStore {
   /** Latest `limit` candles, ascending. */
   tail(seriesId: string, limit: number): Float64Array {
     const packed = this.collect(this.reads.tail, [seriesId, limit]);
-    return reverseCandles(packed);
+    return reversePacked(packed);
   }
 
   /** Candles with time > since, ascending, at most `limit`. */
@@ -149,7 +153,7 @@ export class SqliteCandleStore {
 
   /** The latest `limit` candles with time < before, ascending (scroll-back). */
   before(seriesId: string, before: number, limit: number): Float64Array {
-    return reverseCandles(this.collect(this.reads.before, [seriesId, before, limit]));
+    return reversePacked(this.collect(this.reads.before, [seriesId, before, limit]));
   }
 
   /** Candles with from <= time <= to, ascending, at most `limit`. */
@@ -160,6 +164,10 @@ export class SqliteCandleStore {
   head(seriesId: string): number | null {
     const row = this.reads.head.get([seriesId]) as { t: number | null } | null;
     return row?.t ?? null;
+  }
+
+  heads(seriesIds: readonly string[]): Map<string, number | null> {
+    return new Map(seriesIds.map((s) => [s, this.head(s)]));
   }
 
   /** Candles of a series (or all); with `atMost`, stops counting there (a bounded index walk). */
@@ -174,25 +182,7 @@ export class SqliteCandleStore {
    * cached statement); the window function walks the series' index once per query.
    */
   summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): SeriesSummary {
-    const extent = this.db.get('SELECT min(candle_time) AS first, max(candle_time) AS head, count(*) AS n FROM candles WHERE series_id = ?', [seriesId]) as {
-      first: number | null;
-      head: number | null;
-      n: number;
-    };
-    const steps = `SELECT LAG(candle_time) OVER (ORDER BY candle_time) AS prev, candle_time AS next FROM candles WHERE series_id = ?`;
-    const gaps = this.db.get(`SELECT count(*) AS n, max(next - prev) AS widest FROM (${steps}) WHERE next - prev > ?`, [seriesId, tfSeconds]) as {
-      n: number;
-      widest: number | null;
-    };
-    const recentGaps = this.db.all(`SELECT prev, next FROM (${steps}) WHERE next - prev > ? ORDER BY next DESC LIMIT ?`, [
-      seriesId,
-      tfSeconds,
-      maxRecentGaps,
-    ]) as Array<{
-      prev: number;
-      next: number;
-    }>;
-    return { first: extent.first, head: extent.head, count: extent.n, gapCount: gaps.n, maxGapSeconds: gaps.widest, recentGaps };
+    return seriesSummary(this.db, seriesId, tfSeconds, maxRecentGaps);
   }
 
   /** SQLite's own consistency check: 'ok' or the problems it found. */
@@ -253,29 +243,4 @@ interface UpsertStatement {
   /** Reused argument array for `stmt.run` when there is no fast binder. */
   readonly values: (number | string)[];
   readonly bind: RowBinder | null;
-}
-
-/** Runs a clean-up step whose failure must not hide what caused the clean-up. */
-function quietly(step: () => void): void {
-  try {
-    step();
-  } catch {
-    // The statement's or connection's own error was already reported where it happened.
-  }
-}
-
-/**
- * The files a first open creates (database, journal): removed again when the open fails, so a
- * start that could not use the path leaves nothing behind. Files that existed are never touched.
- */
-function createdFiles(path: string): { removeNew(): void } {
-  const candidates = [path, `${path}-journal`].filter((p) => !existsSync(p));
-  return { removeNew: () => candidates.forEach((p) => quietly(() => existsSync(p) && statSync(p).isFile() && unlinkSync(p))) };
-}
-
-function reverseCandles(packed: Float64Array): Float64Array {
-  const n = candleCount(packed);
-  const out = new Float64Array(packed.length);
-  for (let i = 0; i < n; i++) out.set(packed.subarray(i * CANDLE_STRIDE, (i + 1) * CANDLE_STRIDE), (n - 1 - i) * CANDLE_STRIDE);
-  return out;
 }

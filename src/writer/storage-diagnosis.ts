@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, openSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoText } from '../shared/errno.js';
 import { describeError } from '../shared/errors.js';
@@ -53,4 +53,22 @@ export function explainStorageError(dbPath: string, err: unknown): string {
   const message = describeError(err);
   const cause = storageCause(dbPath);
   return cause ? `${message}: ${cause}` : message;
+}
+
+/** Runs a clean-up step whose failure must not hide what caused the clean-up. */
+export function quietly(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // The statement's or connection's own error was already reported where it happened.
+  }
+}
+
+/**
+ * The files a first open creates (database, journal): removed again when the open fails, so a
+ * start that could not use the path leaves nothing behind. Files that existed are never touched.
+ */
+export function createdFiles(path: string): { removeNew(): void } {
+  const candidates = [path, `${path}-journal`].filter((p) => !existsSync(p));
+  return { removeNew: () => candidates.forEach((p) => quietly(() => existsSync(p) && statSync(p).isFile() && unlinkSync(p))) };
 }

@@ -1,11 +1,13 @@
 import { CANDLE_STRIDE, candleCount, timeAt } from '../domain/candle.js';
-import { describeError, GatewayError, toWire } from '../shared/errors.js';
+import { GatewayError, toWire } from '../shared/errors.js';
 import { monotonicMs } from '../shared/clock.js';
 import { createLogger } from '../shared/log.js';
-import type { BatchAckMessage, ClosedBatchMessage, CommitFailedMessage, CommittedMessage, CommittedSegment, ReadResult } from './contract.js';
-import { planDrain, validateBatch } from './drain-plan.js';
-import type { SqliteCandleStore } from './sqlite-candle-store.js';
+import type { CandleStore } from './candle-store.js';
+import type { BatchAckMessage, ClosedBatchMessage, CommittedSegment, MainInbound, ReadResult } from './contract.js';
+import { planDrain, validateBatch, type SeriesWrite } from './drain-plan.js';
 import type { WriterStats } from './contract.js';
+import { FlushWaiters } from './flush-waiters.js';
+import { SeriesHeads } from './series-heads.js';
 import { WriterCounters } from './writer-stats.js';
 import { WriterQueue, type QueuedBatch } from './writer-queue.js';
 
@@ -22,34 +24,41 @@ const FULL_WARN_INTERVAL_MS = 5_000;
 
 export interface WriterCoreOptions {
   readonly maxPendingCandles: number;
-  /** Receives committed/failed notices for the main thread, in commit order. */
-  readonly toMain: (msg: CommittedMessage | CommitFailedMessage) => void;
-  /** Names the cause of a failed commit (e.g. ENOSPC) where SQLite only says "disk I/O error". */
-  readonly explain?: (err: unknown) => string;
+  /** Receives committed/failed notices (and the store's status) for the main thread, in commit order. */
+  readonly toMain: (msg: Exclude<MainInbound, BatchAckMessage>) => void;
   /** Receives acks for a producer (MAIN_SOURCE gets only refusals this way; see report()). */
   readonly toProducer: (source: string, ack: BatchAckMessage) => void;
 }
 
 /**
- * The writer's logic, independent of threads: accepts closed batches from any producer, and on
- * each drain writes everything pending (live first, bulk in bounded slices) in ONE transaction,
- * then reports what is durable. Reads run between drains, so they always see committed state.
+ * The writer's logic, independent of threads and of the store: accepts closed batches from any
+ * producer, and on each drain writes everything pending (live first, bulk in bounded slices) in
+ * ONE transaction, then reports what is durable. The store may be synchronous (SQLite) or not
+ * (PostgreSQL): a drain in flight holds the next one, and batches arriving meanwhile go into it.
  */
 export class WriterCore {
   private readonly queue = new WriterQueue();
   private drainScheduled = false;
+  /** The drain in flight, if any: the next one starts only after it settled. */
+  private running: Promise<boolean> | null = null;
+  /** The batches of the drain in flight (flush waits for them too). */
+  private inFlight: readonly QueuedBatch[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs = RETRY_MIN_MS;
-  private readonly heads = new Map<string, number | null>();
-  private readonly flushWaiters: Array<{ waitingFor: Set<QueuedBatch>; resolve: () => void }> = [];
+  private readonly heads: SeriesHeads;
+  private readonly flushWaiters = new FlushWaiters();
   private closing = false;
   private lastFullWarnAt = -Infinity;
   private readonly counters = new WriterCounters();
 
   constructor(
-    private readonly store: SqliteCandleStore,
+    private readonly store: CandleStore,
     private readonly options: WriterCoreOptions,
-  ) {}
+  ) {
+    this.heads = new SeriesHeads(store);
+    // A lost PostgreSQL connection is reported at once (readiness), not only at the next failed commit.
+    store.onStatus?.((problem) => options.toMain({ t: 'store_status', problem }));
+  }
 
   /**
    * Queues a batch from `source`; the drain runs on the next turn of the event loop. The queue's
@@ -71,76 +80,93 @@ export class WriterCore {
     this.scheduleDrain();
   }
 
-  /** Resolves once everything accepted before this call is committed. */
+  /** Resolves once everything accepted before this call is committed (the drain in flight included). */
   flush(): Promise<void> {
-    const waitingFor = new Set(this.queue.all());
-    if (waitingFor.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.flushWaiters.push({ waitingFor, resolve });
-      this.scheduleDrain();
-    });
+    const waiting = this.flushWaiters.wait([...this.inFlight, ...this.queue.all()]);
+    if (!this.queue.isEmpty) this.scheduleDrain();
+    return waiting;
   }
 
   /** Stops accepting, commits everything accepted, closes the database. */
   async close(): Promise<void> {
     this.closing = true;
-    while (!this.queue.isEmpty) {
-      if (!this.drain()) await new Promise((r) => setTimeout(r, this.retryDelayMs));
+    for (;;) {
+      const ok = await this.drain();
+      if (this.queue.isEmpty) break;
+      if (!ok) await new Promise((r) => setTimeout(r, this.retryDelayMs));
     }
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.store.close();
+    await this.store.close();
   }
 
-  tail(seriesId: string, limit: number): ReadResult {
-    return this.read(seriesId, this.store.tail(seriesId, limit));
+  // Reads take the commit sequence before they start: a PostgreSQL read runs beside a commit, and
+  // a commit it may already contain is applied again by the tail cache (an idempotent merge),
+  // while one it misses is never skipped.
+  async tail(seriesId: string, limit: number): Promise<ReadResult> {
+    const seq = this.counters.commitSeq;
+    return this.read(seriesId, await this.store.tail(seriesId, limit), seq);
   }
 
-  after(seriesId: string, since: number, limit: number): ReadResult {
-    return this.read(seriesId, this.store.after(seriesId, since, limit));
+  async after(seriesId: string, since: number, limit: number): Promise<ReadResult> {
+    const seq = this.counters.commitSeq;
+    return this.read(seriesId, await this.store.after(seriesId, since, limit), seq);
   }
 
-  before(seriesId: string, before: number, limit: number): ReadResult {
-    return this.read(seriesId, this.store.before(seriesId, before, limit));
+  async before(seriesId: string, before: number, limit: number): Promise<ReadResult> {
+    const seq = this.counters.commitSeq;
+    return this.read(seriesId, await this.store.before(seriesId, before, limit), seq);
   }
 
-  between(seriesId: string, from: number, to: number, limit: number): ReadResult {
-    return this.read(seriesId, this.store.between(seriesId, from, to, limit));
+  async between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult> {
+    const seq = this.counters.commitSeq;
+    return this.read(seriesId, await this.store.between(seriesId, from, to, limit), seq);
   }
 
-  head(seriesId: string): number | null {
-    return this.headOf(seriesId);
+  async head(seriesId: string): Promise<number | null> {
+    await this.heads.load([seriesId]);
+    return this.heads.get(seriesId);
   }
 
-  count(seriesId?: string, atMost?: number): number {
+  count(seriesId?: string, atMost?: number): Promise<number> | number {
     return this.store.count(seriesId, atMost);
   }
 
   getStats(): WriterStats {
-    return this.counters.snapshot(this.queue.pendingCandles, this.queue.batches);
+    const stats = this.counters.snapshot(this.queue.pendingCandles, this.queue.batches);
+    const pg = this.store.stats?.();
+    return pg ? { ...stats, pg } : stats;
   }
 
   /**
    * One drain: takes every live batch plus a bounded slice of bulk ones, writes them in one
-   * transaction, commits, reports. Returns false when the commit failed (batches re-queued).
+   * transaction, commits, reports. Resolves false when the commit failed (batches re-queued). A
+   * drain asked for while one runs starts after it.
    */
-  drain(): boolean {
+  drain(): Promise<boolean> {
     this.drainScheduled = false;
+    if (this.running) return this.running.then(() => this.drain());
+    this.running = this.drainOnce().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async drainOnce(): Promise<boolean> {
     if (this.queue.isEmpty) return true;
     const taken = this.queue.take();
+    this.inFlight = taken;
     const started = performance.now();
     const writes = planDrain(taken.map((p) => p.msg));
     let rows = 0;
+    for (const w of writes) rows += candleCount(w.all);
     try {
-      this.store.begin();
-      for (const w of writes) {
-        this.store.upsert(w.seriesId, w.all);
-        rows += candleCount(w.all);
-      }
-      this.store.commit();
+      // Heads first (a PostgreSQL round trip for series not seen yet): the report needs them.
+      await this.heads.load(writes.map((w) => w.seriesId));
+      await this.store.writeDrain(writes);
     } catch (err) {
+      this.inFlight = [];
       this.onCommitFailed(taken, err);
       return false;
     }
+    this.inFlight = [];
     this.retryDelayMs = RETRY_MIN_MS;
     const committedAtMs = monotonicMs();
     const drainMs = performance.now() - started;
@@ -150,15 +176,14 @@ export class WriterCore {
     return true;
   }
 
-  private report(taken: QueuedBatch[], writes: ReturnType<typeof planDrain>, rows: number, drainMs: number, committedAtMs: number): void {
+  private report(taken: QueuedBatch[], writes: readonly SeriesWrite[], rows: number, drainMs: number, committedAtMs: number): void {
     const segments: CommittedSegment[] = [];
     for (const w of writes) {
-      const head = Math.max(this.headOf(w.seriesId) ?? -Infinity, timeAt(w.all, candleCount(w.all) - 1));
-      this.heads.set(w.seriesId, head);
+      const head = this.heads.advance(w.seriesId, timeAt(w.all, candleCount(w.all) - 1));
       if (w.silent.length > 0) segments.push({ seriesId: w.seriesId, data: w.silent, publish: false, head });
       if (w.published.length > 0) segments.push({ seriesId: w.seriesId, data: w.published, publish: true, head });
     }
-    const committed: CommittedMessage = {
+    this.options.toMain({
       t: 'committed',
       commitSeq: this.counters.committed(rows, drainMs),
       segments,
@@ -166,19 +191,17 @@ export class WriterCore {
       rows,
       drainMs,
       committedAtMs,
-    };
-    this.options.toMain(committed);
+    });
     for (const p of taken) {
       if (p.source !== MAIN_SOURCE) this.options.toProducer(p.source, { t: 'ack', seq: p.msg.seq, ok: true, committed: p.candles });
     }
-    this.settleFlushWaiters(taken);
+    this.flushWaiters.settle(taken);
   }
 
   private onCommitFailed(taken: QueuedBatch[], err: unknown): void {
-    this.store.rollback();
     this.counters.commitFailed();
     this.queue.putBack(taken);
-    const failure = new GatewayError('store_failed', `commit failed: ${this.options.explain?.(err) ?? describeError(err)}`, { cause: err });
+    const failure = new GatewayError('store_failed', `commit failed: ${this.store.explain(err)}`, { cause: err });
     const error = toWire(failure);
     log.error('commit failed; batches kept for retry', { error: failure, batches: taken.length, retry_in_ms: this.retryDelayMs });
     // Every producer hears about its batches (per-batch outcome); the main thread always hears,
@@ -191,7 +214,7 @@ export class WriterCore {
     if (!this.closing && !this.retryTimer) {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
-        this.drain();
+        void this.drain();
       }, this.retryDelayMs);
     }
     this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
@@ -214,31 +237,16 @@ export class WriterCore {
     this.options.toProducer(source, { t: 'ack', seq, ok: false, committed: 0, error: toWire(error) });
   }
 
-  private settleFlushWaiters(taken: QueuedBatch[]): void {
-    for (let i = this.flushWaiters.length - 1; i >= 0; i--) {
-      const waiter = this.flushWaiters[i]!;
-      for (const p of taken) waiter.waitingFor.delete(p);
-      if (waiter.waitingFor.size === 0) {
-        this.flushWaiters.splice(i, 1);
-        waiter.resolve();
-      }
-    }
-  }
-
   private scheduleDrain(): void {
     if (this.drainScheduled || this.retryTimer) return;
     this.drainScheduled = true;
     // setImmediate runs after the event loop has delivered every message already queued on the
     // ports, so one drain naturally takes all of them; at low load a lone candle waits ~µs.
-    setImmediate(() => this.drain());
+    setImmediate(() => void this.drain());
   }
 
-  private headOf(seriesId: string): number | null {
-    if (!this.heads.has(seriesId)) this.heads.set(seriesId, this.store.head(seriesId));
-    return this.heads.get(seriesId) ?? null;
-  }
-
-  private read(seriesId: string, data: Float64Array): ReadResult {
-    return { data, head: this.headOf(seriesId), commitSeq: this.counters.commitSeq };
+  private async read(seriesId: string, data: Float64Array, commitSeq: number): Promise<ReadResult> {
+    await this.heads.load([seriesId]);
+    return { data, head: this.heads.get(seriesId), commitSeq };
   }
 }

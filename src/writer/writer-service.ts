@@ -1,25 +1,31 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { CandleStore } from './candle-store.js';
 import type { ClosedBatchMessage, MainInbound, ReadResult, SeriesSummary, WriterApi, WriterSettings, WriterStats } from './contract.js';
-import { SqliteCandleStore } from './sqlite-candle-store.js';
-import { explainStorageError } from './storage-diagnosis.js';
+import { openCandleStore } from './open-store.js';
 import { MAIN_SOURCE, WriterCore } from './writer-core.js';
 
 /**
- * Everything the writer thread runs: the one SQLite connection, the drain core, and the producer
+ * Everything the writer thread runs: the store's connection(s), the drain core, and the producer
  * ports (ingest workers, import pool). The main thread's own batches arrive via `acceptMain`.
  */
 export class WriterService implements WriterApi {
-  private readonly store: SqliteCandleStore;
   readonly core: WriterCore;
   private readonly producers = new Map<string, MessagePort>();
 
-  constructor(settings: WriterSettings, toMain: (msg: MainInbound, transfer: ArrayBuffer[]) => void) {
-    this.store = new SqliteCandleStore(settings.dbPath, { synchronous: settings.synchronous, rowsPerStatement: settings.rowsPerStatement });
-    this.core = new WriterCore(this.store, {
+  /** Opens the store the settings name (SQLite file, or PostgreSQL), then the service over it. */
+  static async open(settings: WriterSettings, toMain: (msg: MainInbound, transfer: ArrayBuffer[]) => void): Promise<WriterService> {
+    return new WriterService(await openCandleStore(settings), settings, toMain);
+  }
+
+  constructor(
+    readonly store: CandleStore,
+    settings: Pick<WriterSettings, 'maxPendingCandles'>,
+    toMain: (msg: MainInbound, transfer: ArrayBuffer[]) => void,
+  ) {
+    this.core = new WriterCore(store, {
       maxPendingCandles: settings.maxPendingCandles,
       toMain: (msg) => toMain(msg, msg.t === 'committed' ? uniqueBuffers(msg.segments.map((s) => s.data)) : []),
       toProducer: (source, ack) => (source === MAIN_SOURCE ? toMain(ack, []) : this.producers.get(source)?.postMessage(ack)),
-      explain: (err) => explainStorageError(settings.dbPath, err),
     });
   }
 
@@ -45,31 +51,31 @@ export class WriterService implements WriterApi {
     port.close();
   }
 
-  tail(seriesId: string, limit: number): ReadResult {
+  tail(seriesId: string, limit: number): Promise<ReadResult> {
     return this.core.tail(seriesId, limit);
   }
 
-  after(seriesId: string, since: number, limit: number): ReadResult {
+  after(seriesId: string, since: number, limit: number): Promise<ReadResult> {
     return this.core.after(seriesId, since, limit);
   }
 
-  before(seriesId: string, before: number, limit: number): ReadResult {
+  before(seriesId: string, before: number, limit: number): Promise<ReadResult> {
     return this.core.before(seriesId, before, limit);
   }
 
-  between(seriesId: string, from: number, to: number, limit: number): ReadResult {
+  between(seriesId: string, from: number, to: number, limit: number): Promise<ReadResult> {
     return this.core.between(seriesId, from, to, limit);
   }
 
-  head(seriesId: string): number | null {
+  head(seriesId: string): Promise<number | null> {
     return this.core.head(seriesId);
   }
 
-  count(seriesId?: string, atMost?: number): number {
+  async count(seriesId?: string, atMost?: number): Promise<number> {
     return this.core.count(seriesId, atMost);
   }
 
-  summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): SeriesSummary {
+  async summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Promise<SeriesSummary> {
     return this.store.summary(seriesId, tfSeconds, maxRecentGaps);
   }
 

@@ -19,6 +19,18 @@ export interface TestGateway extends Gateway {
   dispose(): Promise<void>;
 }
 
+/** Store settings for each new test gateway; null = SQLite in the gateway's directory. */
+let storeSettings: (() => Promise<Partial<Config>>) | null = null;
+
+/**
+ * Makes every test gateway of this file store its candles where `settings` says, asked once per
+ * gateway (PostgreSQL: a fresh database each time). The store-agnostic contract tests run
+ * unchanged against PostgreSQL this way (test/integration/postgres/).
+ */
+export function storeTestGatewaysWith(settings: () => Promise<Partial<Config>>): void {
+  storeSettings = settings;
+}
+
 /** The real gateway (uWS on an ephemeral 127.0.0.1 port, writer worker, SQLite file in a temp dir). */
 export async function startTestGateway(
   overrides: Partial<Config> = {},
@@ -33,6 +45,7 @@ export async function startTestGateway(
     whitelistPath: join(dir, 'whitelist.json'),
     enableDevApi: true,
     enableDebugApi: true,
+    ...(await storeSettings?.()),
     ...overrides,
   });
   const gateway = await startGateway(config, plugins);

@@ -32,6 +32,11 @@ export class GatewayProcess {
   }
 
   static async start(env: Record<string, string>, timeoutMs = 20_000, entry: string[] = [CLI, 'serve']): Promise<GatewayProcess> {
+    return GatewayProcess.spawn(env, entry).listening(timeoutMs);
+  }
+
+  /** Starts the process without waiting for it to listen (a test that watches start-up's log). */
+  static spawn(env: Record<string, string>, entry: string[] = [CLI, 'serve']): GatewayProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
       env: { ...process.env, TRADE_CANVAS_HOST: '127.0.0.1', TRADE_CANVAS_PORT: '0', TRADE_CANVAS_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,21 +53,26 @@ export class GatewayProcess {
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
+    return gw;
+  }
+
+  /** Resolves once the gateway logged its 'listening' line (url and port set); fails if it exits first. */
+  async listening(timeoutMs = 20_000): Promise<this> {
     const started = Date.now();
-    while (!gw.url) {
-      const line = gw.logs.find((l) => l.includes('"msg":"listening"'));
+    while (!this.url) {
+      const line = this.logs.find((l) => l.includes('"msg":"listening"'));
       if (line) {
-        gw.url = JSON.parse(line).url as string;
-        gw.port = Number(new URL(gw.url).port);
-      } else if (gw.exitInfo) {
-        throw new GatewayStartError(`gateway exited during start-up (${JSON.stringify(gw.exitInfo)}):\n${gw.logs.join('\n')}`, gw.exitInfo, gw.logs);
+        this.url = JSON.parse(line).url as string;
+        this.port = Number(new URL(this.url).port);
+      } else if (this.exitInfo) {
+        throw new GatewayStartError(`gateway exited during start-up (${JSON.stringify(this.exitInfo)}):\n${this.logs.join('\n')}`, this.exitInfo, this.logs);
       } else if (Date.now() - started > timeoutMs) {
-        child.kill('SIGKILL');
-        throw new GatewayStartError(`gateway did not start in ${timeoutMs} ms:\n${gw.logs.join('\n')}`, null, gw.logs);
+        this.child.kill('SIGKILL');
+        throw new GatewayStartError(`gateway did not start in ${timeoutMs} ms:\n${this.logs.join('\n')}`, null, this.logs);
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-    return gw;
+    return this;
   }
 
   kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { ClosedBatchMessage, ReadResult, SeriesSummary } from '../../src/writer/contract.js';
-import { acquireDbOwnership, type DbOwnership } from '../../src/main/store/db-owner.js';
+import { acquireStoreOwnership, type StoreOwnership } from '../../src/main/store/store-ownership.js';
 import { StoreClientBase, type MarketStore } from '../../src/main/store/market-store.js';
 import type { WriterSettings, WriterStats } from '../../src/writer/contract.js';
 import { WriterService } from '../../src/writer/writer-service.js';
@@ -11,25 +11,27 @@ import { WriterService } from '../../src/writer/writer-service.js';
  */
 export class InThreadStore extends StoreClientBase implements MarketStore {
   private readonly service: WriterService;
-  private readonly ownership: DbOwnership;
+  private readonly ownership: StoreOwnership;
   private closed = false;
 
   /** Takes the database's ownership (as the gateway does), then opens it in this thread. */
   static async open(settings: WriterSettings): Promise<InThreadStore> {
-    const ownership = await acquireDbOwnership(settings.dbPath);
+    const ownership = await acquireStoreOwnership(settings);
     try {
-      return new InThreadStore(settings, ownership);
+      let self: InThreadStore | null = null;
+      // Deliver writer notices on a later tick, as a port would: callers never re-enter the core.
+      const service = await WriterService.open(settings, (msg) => queueMicrotask(() => self?.handleWriterMessage(msg)));
+      self = new InThreadStore(service, ownership);
+      return self;
     } catch (err) {
       await ownership.release();
       throw err;
     }
   }
 
-  private constructor(settings: WriterSettings, ownership: DbOwnership) {
+  private constructor(service: WriterService, ownership: StoreOwnership) {
     super();
     this.ownership = ownership;
-    // Deliver writer notices on a later tick, as a port would: callers never re-enter the core.
-    const service = new WriterService(settings, (msg) => queueMicrotask(() => this.handleWriterMessage(msg)));
     this.service = service;
     this.producer.attach({ postMessage: (msg: ClosedBatchMessage) => service.acceptMain(msg) });
   }

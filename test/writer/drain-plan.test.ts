@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { candleAt } from '../../src/domain/candle.js';
-import { planDrain } from '../../src/writer/drain-plan.js';
+import { planDrain, validateBatch } from '../../src/writer/drain-plan.js';
 import { packed, timesOf } from '../support/candles.js';
 
 const batch = (series: string[], parts: Float64Array[], publish: boolean) => ({
@@ -32,5 +32,13 @@ describe('planDrain', () => {
     const input = batch(['s'], [packed([60, 120])], true);
     const [w] = planDrain([input]);
     expect(w!.all.buffer).not.toBe(input.data.buffer);
+  });
+
+  it('refuses a batch whose candle times are not whole seconds (they could never be stored as int8)', () => {
+    const msg = (data: Float64Array) => ({ t: 'closed' as const, seq: 1, series: ['s'], counts: [data.length / 6], data, publish: true });
+    expect(validateBatch(msg(packed([60, 120])))).toBeNull();
+    expect(validateBatch(msg(packed([60, 120.5])))).toBe('batch candle_time 120.5 is not a whole number of seconds ≥ 0');
+    expect(validateBatch(msg(packed([-60])))).toMatch(/^batch candle_time -60 /);
+    expect(validateBatch(msg(packed([NaN])))).toMatch(/^batch candle_time NaN /);
   });
 });

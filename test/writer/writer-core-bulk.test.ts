@@ -20,7 +20,7 @@ function liveBatch(seq: number, time: number): ClosedBatchMessage {
   return { t: 'closed', seq, series: [L], counts: [1], data: packed([time]), publish: true };
 }
 
-describe('writer core: bulk history next to live batches', () => {
+describe('writer core: bulk history next to live batches', async () => {
   const tempDir = useTempDir();
   let store: SqliteCandleStore | null = null;
   afterEach(() => store?.close());
@@ -37,42 +37,42 @@ describe('writer core: bulk history next to live batches', () => {
     return { writer, commits, acks };
   }
 
-  it('writes bulk in 50k-row slices, one per transaction, acking each batch after its commit', () => {
+  it('writes bulk in 50k-row slices, one per transaction, acking each batch after its commit', async () => {
     const { writer, commits, acks } = core();
     writer.accept('import', bulkBatch(1, 60, 30_000));
     writer.accept('import', bulkBatch(2, 60 * 30_001, 30_000));
     writer.accept('import', bulkBatch(3, 60 * 60_001, 10_000));
-    writer.drain();
+    await writer.drain();
     expect(commits.map((c) => c.rows)).toEqual([30_000]); // a second 30k batch would pass 50k
     expect(acks).toEqual([{ t: 'ack', seq: 1, ok: true, committed: 30_000 }]);
-    writer.drain();
+    await writer.drain();
     expect(commits.map((c) => c.rows)).toEqual([30_000, 40_000]);
     expect(acks.map((a) => a.seq)).toEqual([1, 2, 3]);
     expect(commits[1]!.segments).toEqual([expect.objectContaining({ seriesId: H, publish: false })]);
     expect(store!.count(H)).toBe(70_000);
   });
 
-  it('never makes a live batch wait for two bulk slices: after a bulk drain, live goes alone', () => {
+  it('never makes a live batch wait for two bulk slices: after a bulk drain, live goes alone', async () => {
     const { writer, commits } = core();
     writer.accept('import', bulkBatch(1, 60, 50_000));
     writer.accept('import', bulkBatch(2, 60 * 50_001, 50_000));
     writer.accept(MAIN_SOURCE, liveBatch(1, 600));
-    writer.drain(); // live + first slice
+    await writer.drain(); // live + first slice
     writer.accept(MAIN_SOURCE, liveBatch(2, 660));
-    writer.drain(); // the live batch that arrived during the bulk drain, alone
-    writer.drain(); // the second slice
+    await writer.drain(); // the live batch that arrived during the bulk drain, alone
+    await writer.drain(); // the second slice
     expect(commits.map((c) => c.rows)).toEqual([50_001, 1, 50_000]);
     expect(commits.map((c) => c.mainAcks)).toEqual([[1], [2], []]);
     expect(commits[1]!.segments.map((s) => s.seriesId)).toEqual([L]);
   });
 
-  it('still gives bulk every other drain under constant live load', () => {
+  it('still gives bulk every other drain under constant live load', async () => {
     const { writer, commits } = core();
     writer.accept('import', bulkBatch(1, 60, 50_000));
     writer.accept('import', bulkBatch(2, 60 * 50_001, 50_000));
     for (let d = 0; d < 4; d++) {
       writer.accept(MAIN_SOURCE, liveBatch(d + 1, 600 + 60 * d));
-      writer.drain();
+      await writer.drain();
     }
     expect(commits.map((c) => c.rows)).toEqual([50_001, 1, 50_001, 1]);
   });

@@ -41,6 +41,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (parsed === undefined) problems.push(`${spec.env}: expected ${spec.kind.allowed}, got '${raw}'`);
     else values[name] = parsed;
   }
+  if (problems.length === 0) problems.push(...crossChecks(values as Config));
   if (problems.length > 0) throw new ConfigError(problems);
   const unknownVariables = Object.keys(env).filter((k) => k.startsWith('TRADE_CANVAS_') && !known.has(k));
   return { config: Object.freeze(values) as Config, unknownVariables };
@@ -49,4 +50,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** Configuration for tests and tools: defaults plus typed overrides, no environment. */
 export function configWith(overrides: Partial<Config> = {}): Config {
   return loadConfig({}, overrides).config;
+}
+
+/** Settings that are valid alone but not together. */
+function crossChecks(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.store === 'postgres' && config.pgUrl === '') {
+    problems.push(`${SETTINGS.pgUrl.env}: required when ${SETTINGS.store.env}=postgres (e.g. postgres://user@127.0.0.1:5432/market)`);
+  }
+  return problems;
 }

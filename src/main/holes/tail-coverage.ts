@@ -8,6 +8,7 @@ import type { Config } from '../config/settings.js';
 import type { MarketStore } from '../store/market-store.js';
 import type { BackfillService, Committed } from './backfill-service.js';
 import { CoverageBook } from './coverage-book.js';
+import { CoverageProgress } from './coverage-progress.js';
 import { fetchTotals as totals, type CoverageOutcome, type HolesMetrics } from './holes-metrics.js';
 import { missingRanges, tailWindowStart } from './tail-plan.js';
 import { withinWait } from './within-wait.js';
@@ -63,6 +64,8 @@ export interface TailCoverageOptions {
  */
 export class TailCoverage {
   private readonly book = new CoverageBook();
+  /** Runs as series health shows them (`progressOf`). */
+  private readonly progress = new CoverageProgress();
   private readonly running = new Map<string, Promise<void>>();
   private readonly queue: Array<() => void> = [];
   private readonly retryTimers = new Map<string, Timer>();
@@ -124,6 +127,11 @@ export class TailCoverage {
     this.closed = true;
     for (const timer of this.retryTimers.values()) this.clock.clearTimeout(timer);
     this.retryTimers.clear();
+  }
+
+  /** The series' coverage run in progress and how its last one ended (series health), or null. */
+  progressOf(seriesId: string): ReturnType<CoverageProgress['of']> {
+    return this.progress.of(seriesId);
   }
 
   /** The error reads of a series get while the exchange cannot have it and nothing is stored, else null. */
@@ -190,9 +198,12 @@ export class TailCoverage {
   private async fetchTail(seriesId: string, tf: number, started: number): Promise<void> {
     const count = this.opts.settings.tailCandles;
     const stored = await (this.opts.readTail ?? ((s, n) => this.opts.store.tail(s, n)))(seriesId, count);
+    // At most the bars the stored tail lacks (fewer when the exchange lists the symbol later).
+    this.progress.started(seriesId, started, count - candleCount(stored.data));
     const latest = await this.opts.backfill.fetchLatest(seriesId, count, stored.head);
     const fetched: Committed[] = [latest];
     if (!latest.ok) {
+      if (latest.error?.code === 'unknown_symbol') this.progress.dropped(seriesId);
       if (latest.error?.code === 'unknown_symbol' && candleCount(stored.data) === 0) return this.unknown(seriesId, started, latest.error.message);
       if (latest.error?.code === 'unknown_symbol') return this.book.set(seriesId, { kind: 'store_only' }); // stored by other means: serve it
       return this.failed(seriesId, started, latest.error?.code ?? 'error', latest.error?.message ?? '', fetched);
@@ -211,6 +222,7 @@ export class TailCoverage {
     const offset = latest.currentOpen === null ? null : latest.currentOpen * 1000 - now;
     const failures = this.book.failures(seriesId);
     this.book.set(seriesId, { kind: 'covered', exchangeOffsetMs: offset, checkedAt: now });
+    this.progress.ended(seriesId, now, totals(fetched).candles, null);
     this.slowReadsLogged.delete(seriesId);
     const seconds = (now - started) / 1000;
     this.opts.metrics.recordCoverage(seriesId, 'covered', seconds, fetched);
@@ -228,6 +240,7 @@ export class TailCoverage {
     const failures = this.book.failures(seriesId) + 1;
     const retryMs = Math.min(MAX_RETRY_MS, this.opts.settings.tailCoverageRetryS * 1000 * 2 ** (failures - 1));
     this.book.set(seriesId, { kind: 'failed', retryAt: this.clock.now() + retryMs, failures });
+    this.progress.ended(seriesId, this.clock.now(), totals(fetched).candles, `${code}: ${message}`);
     this.record(seriesId, 'failed', started, fetched);
     // Logged once per streak of failures: a banned IP must not flood the log with one line per read.
     const fields = { seriesId, code, error: message, ...totals(fetched), retryInMs: retryMs, failures };

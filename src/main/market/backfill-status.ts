@@ -32,8 +32,11 @@ export interface BackfillStatus {
   of(seriesId: string): Promise<SeriesBackfill>;
 }
 
-/** What fills are asked for: holes a live ingest job found (its store head → now, reconnects, drops). */
-const REASON = 'gap_fill';
+/**
+ * Why bars were fetched: `gap_fill` — holes a live ingest job found (its store head → now,
+ * reconnects, drops); `tail_coverage` — the series' latest MARKET_TAIL_CANDLES on first read.
+ */
+export type BackfillReason = 'gap_fill' | 'tail_coverage';
 
 export const IDLE_BACKFILL: BackfillView = Object.freeze({
   state: 'idle',
@@ -64,7 +67,7 @@ export class IngestBackfillStatus implements BackfillStatus {
 }
 
 /** A job's hold progress (ms, bars) → the payload's fields (seconds, candles). */
-export function backfillView(p: BackfillProgress, tfSeconds: number): BackfillView {
+export function backfillView(p: BackfillProgress, tfSeconds: number, reason: BackfillReason = 'gap_fill'): BackfillView {
   const s = (ms: number) => Math.floor(ms / 1000);
   if (p.running) {
     const { missingBars, fetchedBars } = p.running;
@@ -74,7 +77,7 @@ export function backfillView(p: BackfillProgress, tfSeconds: number): BackfillVi
       progress_pct: progressPct(missingBars * tfSeconds, left * tfSeconds),
       started_at: s(p.running.startedAt),
       updated_at: s(p.running.updatedAt),
-      reason: REASON,
+      reason,
       note: `${fetchedBars} of ${missingBars} missing candles fetched`,
       error: null,
       start_missing_seconds: missingBars * tfSeconds,
@@ -90,7 +93,7 @@ export function backfillView(p: BackfillProgress, tfSeconds: number): BackfillVi
       progress_pct: progressPct(missingBars * tfSeconds, unfilledBars * tfSeconds),
       started_at: s(p.last.startedAt),
       updated_at: s(p.last.endedAt),
-      reason: REASON,
+      reason,
       note: p.last.outcome === 'filled' ? `${missingBars} missing candles filled` : `${missingBars - unfilledBars} of ${missingBars} missing candles filled`,
       error: p.last.error,
       start_missing_seconds: missingBars * tfSeconds,
@@ -106,4 +109,25 @@ export function backfillView(p: BackfillProgress, tfSeconds: number): BackfillVi
 function progressPct(startMissing: number, currentMissing: number): number | null {
   if (startMissing <= 0) return currentMissing <= 0 ? 100 : null;
   return Math.max(0, Math.min(100, ((startMissing - Math.max(0, currentMissing)) / startMissing) * 100));
+}
+
+/**
+ * Health's backfill fields from both kinds of fill: the ingest job's gap fills and tail coverage.
+ * A running one wins (coverage runs before a job starts); else the one that ended last.
+ */
+export class CombinedBackfillStatus implements BackfillStatus {
+  constructor(
+    private readonly ingest: BackfillStatus,
+    private readonly coverage: { progressOf(seriesId: string): BackfillProgress | null },
+  ) {}
+
+  async of(seriesId: string): Promise<SeriesBackfill> {
+    const fromIngest = await this.ingest.of(seriesId);
+    const progress = this.coverage.progressOf(seriesId);
+    if (!progress) return fromIngest;
+    const covered = backfillView(progress, parseSeriesId(seriesId).tfSeconds, 'tail_coverage');
+    const job = fromIngest.view;
+    const view = covered.state === 'running' ? covered : job.state === 'running' ? job : (covered.updated_at ?? 0) >= (job.updated_at ?? 0) ? covered : job;
+    return { view, exchangeOffsetMs: fromIngest.exchangeOffsetMs };
+  }
 }

@@ -74,6 +74,25 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
     .single(`${P}db_write_ms_last`, 'gauge', 'Duration of the last drain transaction (ms).', w.lastDrainMs)
     .single(`${P}db_write_ms_max`, 'gauge', 'Longest drain transaction so far (ms).', w.maxDrainMs)
     .histogram(`${P}writer_drain_rows`, 'Rows written per drain transaction.', w.drainRowsBuckets, w.committedRows);
+  if (w.pg) {
+    out
+      .metric(
+        `${P}pg_rows_total`,
+        'counter',
+        'Rows written to PostgreSQL: COPY straight into candles (path=copy, outside the stored range) or through the stage and INSERT … ON CONFLICT (path=upsert).',
+        [
+          [{ path: 'copy' }, w.pg.appendedRows],
+          [{ path: 'upsert' }, w.pg.upsertedRows],
+        ],
+      )
+      .single(
+        `${P}pg_stale_range_retries_total`,
+        'counter',
+        'Drains redone through the upsert path because a cached series range was stale.',
+        w.pg.staleRangeRetries,
+      )
+      .single(`${P}pg_connection_losses_total`, 'counter', "Times the writer's PostgreSQL connection was lost while running.", w.pg.connectionLosses);
+  }
 
   const committed: Array<[{ series_id: string }, number]> = [];
   const heads: Array<[{ series_id: string }, number]> = [];

@@ -96,6 +96,9 @@ export abstract class StoreClientBase {
     } else if (msg.t === 'commit_failed') {
       this.commitProblem = msg.error.message;
       for (const seq of msg.mainSeqs) this.producer.ack({ t: 'ack', seq, ok: false, committed: 0, error: msg.error, retrying: true });
+    } else if (msg.t === 'store_status') {
+      // A lost PostgreSQL connection: not ready until it is back (or a commit succeeds).
+      this.commitProblem = msg.problem;
     } else {
       this.producer.ack(msg);
     }

@@ -4,7 +4,7 @@ import { createLogger, getLogLevel } from '../../shared/log.js';
 import type { MainInbound, ReadResult, SeriesSummary, WriterApi, WriterSettings, WriterStats } from '../../writer/contract.js';
 import { transfer, type Remote } from '../../shared/comlink.js';
 import { WorkerHandle } from '../threads/worker-handle.js';
-import { recoverStaleLock } from './db-owner.js';
+import { repairAfterWriter } from './store-ownership.js';
 import { StoreClientBase, type MarketStore } from './market-store.js';
 
 const log = createLogger('store.client');
@@ -20,7 +20,8 @@ const WRITER_STABLE_AFTER_MS = 60_000;
  * committed notices come back on that port in commit order.
  *
  * The database owner file is held by the process (see gateway start-up), so when the writer thread
- * dies we know nobody has the file open and may repair its lock before starting a new one.
+ * dies we know nobody has the file open and may repair its lock before starting a new one
+ * (SQLite; a PostgreSQL connection dies with the thread and needs no repair).
  */
 export class WorkerStore extends StoreClientBase implements MarketStore {
   private readonly handle: WorkerHandle<WriterApi>;
@@ -56,14 +57,14 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
         maxRestarts: MAX_WRITER_RESTARTS,
         // A writer that cannot open the database at start-up is a fatal start-up error.
         retryFirstStart: false,
-        before: () => recoverStaleLock(settings.dbPath),
+        before: () => repairAfterWriter(settings),
       },
     });
     this.ready = this.handle.start().catch((err: Error) => {
       this.dataPort?.close();
       // The thread is gone and the process owns the file: nothing of the failed open may remain.
       try {
-        recoverStaleLock(settings.dbPath);
+        repairAfterWriter(settings);
       } catch (e) {
         log.warn('could not remove the lock of the failed writer', { error: e });
       }
@@ -163,7 +164,7 @@ export class WorkerStore extends StoreClientBase implements MarketStore {
     await this.handle.close();
     if (failure !== null) {
       log.error('writer did not close cleanly; repairing its lock', { error: failure });
-      recoverStaleLock(this.settings.dbPath);
+      repairAfterWriter(this.settings);
       throw failure;
     }
   }

@@ -48,4 +48,15 @@ describe('configuration', () => {
     expect(config.port).toBe(8000);
     expect(unknownVariables).toEqual(['TRADE_CANVAS_PROT']);
   });
+
+  it('stores in SQLite by default; PostgreSQL needs its URL, and a URL is checked', () => {
+    expect(loadConfig({}).config).toMatchObject({ store: 'sqlite', pgUrl: '', pgPoolSize: 4, pgStatementTimeoutMs: 30_000, pgConnectWaitS: 0 });
+    expect(() => loadConfig({ TRADE_CANVAS_STORE: 'postgres' })).toThrow(/TRADE_CANVAS_PG_URL: required when TRADE_CANVAS_STORE=postgres/);
+    expect(() => loadConfig({ TRADE_CANVAS_STORE: 'mysql' })).toThrow(/TRADE_CANVAS_STORE: expected one of sqlite, postgres, got 'mysql'/);
+    expect(() => loadConfig({ TRADE_CANVAS_STORE: 'postgres', TRADE_CANVAS_PG_URL: 'http://db/x' })).toThrow(
+      /TRADE_CANVAS_PG_URL: expected a postgres\/postgresql URL/,
+    );
+    const { config } = loadConfig({ TRADE_CANVAS_STORE: 'postgres', TRADE_CANVAS_PG_URL: 'postgres://gw@127.0.0.1:5432/market' });
+    expect(config).toMatchObject({ store: 'postgres', pgUrl: 'postgres://gw@127.0.0.1:5432/market' });
+  });
 });

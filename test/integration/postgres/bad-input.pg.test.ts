@@ -1,0 +1,14 @@
+import { describe, it } from 'vitest';
+import { storeTestGatewaysWith } from '../../support/gateway-harness.js';
+import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
+
+// Bad input never hurts the gateway (contract §2, §3), unchanged, with every gateway storing in
+// a fresh PostgreSQL database of this file's cluster.
+const skip = pgSkipReason();
+if (skip) {
+  describe.skip(`bad input on PostgreSQL: ${skip}`, () => it('needs PostgreSQL', () => undefined));
+} else {
+  const cluster = usePgCluster();
+  storeTestGatewaysWith(async () => ({ store: 'postgres', pgUrl: await cluster().createDatabase() }));
+  await import('../bad-input.test.js');
+}
