@@ -1,4 +1,4 @@
-import type { KlineEvent } from '../../domain/binance-kline.js';
+import type { KlineFrame } from '../../domain/kline-frame.js';
 
 /**
  * Drops a kline frame already delivered by another connection. During a rotation (and after a
@@ -23,15 +23,16 @@ export class FrameDedupe {
   private dropped = 0;
 
   /** True the first time a frame is seen; false for a repeat (count it, do not deliver it). */
-  accept(ev: KlineEvent): boolean {
-    let ring = this.rings.get(ev.stream);
+  accept(frame: KlineFrame): boolean {
+    const stream = frame.stream!;
+    let ring = this.rings.get(stream);
     if (ring === undefined) {
       ring = new StreamRing();
-      this.rings.set(ev.stream, ring);
+      this.rings.set(stream, ring);
     }
-    const t = ev.candle.candle_time;
-    const E = ev.eventTimeMs;
-    const x = ev.closed ? 1 : 0;
+    const t = frame.candleTime;
+    const E = frame.eventTimeMs;
+    const x = frame.closed ? 1 : 0;
     for (let i = 0; i < RING_SIZE; i++) {
       if (ring.eventTimes[i] === E && ring.openTimes[i] === t && ring.closed[i] === x) {
         this.dropped++;

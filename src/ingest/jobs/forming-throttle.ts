@@ -29,7 +29,9 @@ export interface FormingThrottleStats {
 }
 
 export class FormingThrottle {
+  /** The value waiting for its slot: a copy (the caller's candle is reused after the call). */
   private pending: Candle | undefined;
+  private readonly slot: Candle = { candle_time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
   private timer: Timer | undefined;
   private lastEmitAt = -Infinity;
   private lastClosed = -Infinity;
@@ -46,6 +48,7 @@ export class FormingThrottle {
     this.clock = clock;
   }
 
+  /** `candle` is read during the call only (ingest passes one reused object). */
   forming(candle: Candle, eventTimeMs: number): void {
     this.counters.received++;
     const t = candle.candle_time;
@@ -61,7 +64,7 @@ export class FormingThrottle {
       return;
     }
     if (this.pending !== undefined) this.counters.coalesced++;
-    this.pending = candle;
+    this.pending = copyInto(this.slot, candle);
     this.timer ??= this.clock.setTimeout(() => this.onTimer(), this.lastEmitAt + this.minIntervalMs - now);
   }
 
@@ -96,7 +99,8 @@ export class FormingThrottle {
     this.timer = undefined;
     const pending = this.pending;
     this.pending = undefined;
-    if (pending !== undefined) this.send(pending, this.clock.now());
+    // A fresh object: the slot is overwritten by the next update, and `emit` may keep what it gets.
+    if (pending !== undefined) this.send({ ...pending }, this.clock.now());
   }
 
   private send(candle: Candle, now: number): void {
@@ -109,4 +113,14 @@ export class FormingThrottle {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+function copyInto(to: Candle, from: Candle): Candle {
+  to.candle_time = from.candle_time;
+  to.open = from.open;
+  to.high = from.high;
+  to.low = from.low;
+  to.close = from.close;
+  to.volume = from.volume;
+  return to;
 }
