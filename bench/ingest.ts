@@ -46,6 +46,7 @@ const LEGACY_SAMPLE = quick ? 300 : 2000;
 /** The client the ceiling runs (ceiling-client.ts); the gateway's own is src/ingest/ws/. */
 const CEILING_CLIENT = (args.find((a) => a.startsWith('--ceiling='))?.slice('--ceiling='.length) ?? 'lean') as ClientKind;
 const PROGRESS_MS = 3_000;
+const COMMIT_POLL_MS = 500;
 /** `--profile`: CPU profiles of the gateway's threads into bench/results/ (gateway stopped with SIGTERM). */
 const PROFILE = args.includes('--profile');
 
@@ -160,19 +161,20 @@ try {
   const loadAtThroughput = loadavg()[0]!;
 
   // 1. Throughput: from the exchange's first write to the commit of the last closed candle,
-  // timed inside the gateway (commit-watch), so nothing polls the gateway meanwhile but a
-  // progress line every few seconds.
+  // stamped inside the gateway (commit-watch: a tiny reply polled twice a second) rather than by
+  // polling /metrics, which costs the gateway's main thread; a progress line every few seconds.
   const before = await metrics(gateway.url);
   const cpuBefore = processUsage(gateway.pid).cpuSeconds;
   await ask(fleet, { cmd: 'reset' });
-  const watch = fetch(`${gateway.url}/__bench/commit-watch`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ rows: closedTotal }),
-  });
+  const commitWatch = async () => (await (await fetch(`${gateway.url}/__bench/commit-watch`)).json()) as { rows: number; lastAtMs: number };
+  const committedBefore = (await commitWatch()).rows;
   const blast = ask<{ ms: number; startedAtMs: number }>(exchange, { cmd: 'blast' });
   const progress = setInterval(() => void printProgress(gateway.url, before, frames, closedTotal), PROGRESS_MS);
-  const committedAt = (await (await watch).json()) as { lastAtMs: number };
+  let committedAt = await commitWatch();
+  for (const started = Date.now(); committedAt.rows < committedBefore + closedTotal; committedAt = await commitWatch()) {
+    if (Date.now() - started > 600_000) throw new Error('timed out waiting for every closed candle to be committed');
+    await new Promise((r) => setTimeout(r, COMMIT_POLL_MS));
+  }
   clearInterval(progress);
   const { ms: blastMs, startedAtMs } = await blast;
   const seconds = (committedAt.lastAtMs - startedAtMs) / 1000;

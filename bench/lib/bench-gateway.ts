@@ -49,34 +49,20 @@ const feedRoute = (core: GatewayCore): Route => ({
 });
 
 /**
- *   POST /__bench/commit-watch {rows} → {firstAtMs, lastAtMs}
- * answers once `rows` more candle rows are committed and published (the hub hears of a commit
- * before this listener, registered later), with the epoch ms of the first and last such commit:
- * bench/ingest.ts times a replay to its last commit without polling the gateway meanwhile.
+ *   GET /__bench/commit-watch → {rows, lastAtMs}: candle rows committed and published since start
+ *   (the hub hears of a commit before this listener, registered later), and the epoch ms of the
+ *   latest such commit. bench/ingest.ts reads it before a replay and then every half second:
+ *   once the replay's rows are in, lastAtMs is when its last candle was committed. A tiny reply,
+ *   unlike /metrics, so the polling costs the gateway nothing measurable.
  */
 function commitWatchRoute(core: GatewayCore): Route {
   let rows = 0;
-  let firstAtMs = 0;
   let lastAtMs = 0;
-  let watch: { until: number; resolve: () => void } | null = null;
   core.store.onCommitted((msg) => {
     rows += msg.rows;
     lastAtMs = performance.timeOrigin + performance.now();
-    firstAtMs ||= lastAtMs;
-    if (watch && rows >= watch.until) watch.resolve();
   });
-  return {
-    method: 'POST',
-    path: '/__bench/commit-watch',
-    async handle(ctx) {
-      const { rows: wanted } = (await ctx.json()) as { rows: number };
-      firstAtMs = 0;
-      const until = rows + wanted;
-      await new Promise<void>((resolve) => (watch = { until, resolve }));
-      watch = null;
-      return jsonReply(200, { firstAtMs, lastAtMs });
-    },
-  };
+  return { method: 'GET', path: '/__bench/commit-watch', handle: () => jsonReply(200, { rows, lastAtMs }) };
 }
 
 const benchRoutes = (core: GatewayCore): Route[] => [
