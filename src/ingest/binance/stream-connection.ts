@@ -70,6 +70,8 @@ export class StreamConnection {
   private readonly names = new StreamNames();
   /** Data frames arrived in the current socket read: activity is stamped once per read. */
   private dataInRead = false;
+  /** Clock time of the current socket read's first data frame: one clock read per read, not per frame. */
+  private readAt = 0;
   /** close() was called: what still arrives is not delivered (as a browser WebSocket would not). */
   private closing = false;
   private isOpen = false;
@@ -142,8 +144,9 @@ export class StreamConnection {
     // A rotated-out socket may still carry frames (the replacement has them) or a shutdown notice.
     if (this.ended || this.closing) return;
     this.frames++;
-    this.dataInRead = true;
+    this.stampRead();
     const frame = this.frame;
+    frame.receivedAt = this.readAt;
     if (this.scanner.scan(message.bytes, message.start, message.end, frame)) {
       frame.stream = this.names.resolve(message.bytes, frame.streamStart, frame.streamEnd, frame.streamHash);
       this.deliver(frame);
@@ -183,13 +186,19 @@ export class StreamConnection {
     if (this.ended || this.closing) return;
     this.frames++;
     this.skipped++;
+    this.stampRead();
+  }
+
+  private stampRead(): void {
+    if (this.dataInRead) return;
     this.dataInRead = true;
+    this.readAt = this.clock.now();
   }
 
   private onReadEnd(): void {
     if (!this.dataInRead) return;
     this.dataInRead = false;
-    this.lastActivityAt = this.clock.now();
+    this.lastActivityAt = this.readAt;
   }
 
   /** Sends the next pending (UN)SUBSCRIBE if the pacer allows, else retries when it will. */

@@ -48,8 +48,8 @@ export class FormingThrottle {
     this.clock = clock;
   }
 
-  /** `candle` is read during the call only (ingest passes one reused object). */
-  forming(candle: Candle, eventTimeMs: number): void {
+  /** `candle` is read during the call only (ingest passes one reused object); `now`: when it arrived. */
+  forming(candle: Candle, eventTimeMs: number, now: number = this.clock.now()): void {
     this.counters.received++;
     const t = candle.candle_time;
     if (t <= this.lastClosed || t < this.newestTime || (t === this.newestTime && eventTimeMs < this.newestEvent)) {
@@ -58,7 +58,6 @@ export class FormingThrottle {
     }
     this.newestTime = t;
     this.newestEvent = eventTimeMs;
-    const now = this.clock.now();
     if (this.timer === undefined && now - this.lastEmitAt >= this.minIntervalMs) {
       this.send(candle, now);
       return;

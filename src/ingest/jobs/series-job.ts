@@ -23,7 +23,10 @@ import { RateMeter } from './rate-meter.js';
  * head given at start, so our own downtime is filled too.
  */
 export interface SeriesJobSinks {
-  /** Closed candles, packed, ascending (a hole's fill and the candles held behind it come together). */
+  /**
+   * Closed candles, packed, ascending (a hole's fill and the candles held behind it come together).
+   * Both sinks get values valid during the call only (reused per frame): copy what must outlive it.
+   */
   readonly closed: (seriesId: string, packed: Float64Array) => void;
   readonly forming: (seriesId: string, candle: Candle) => void;
   /** Candle times `from`..`to` (seconds, inclusive) are missing: fetch them. */
@@ -132,8 +135,10 @@ export class SeriesJob {
   /** A deduplicated kline of this series' stream (the frame is reused afterwards: nothing keeps it). */
   onKline(frame: KlineFrame): void {
     this.frames++;
-    this.rate.record();
-    this.lastFrameAt = this.clock.now();
+    // The time the socket read carrying the frame began (stream-connection.ts stamps it per read).
+    const now = frame.receivedAt;
+    this.rate.record(now);
+    this.lastFrameAt = now;
     const t = frame.candleTime;
     const tf = this.series.tfSeconds;
     const candle = this.candleOf(frame);
@@ -150,7 +155,7 @@ export class SeriesJob {
         const revealed = this.tracker.reveal(closedUpTo);
         if (revealed.kind === 'gap') this.hold.missing(revealed.from, revealed.to);
       }
-      this.throttle.forming(candle, frame.eventTimeMs);
+      this.throttle.forming(candle, frame.eventTimeMs, now);
       return;
     }
     this.closedCount++;
