@@ -16,6 +16,8 @@ class StreamRing {
   readonly eventTimes = new Float64Array(RING_SIZE).fill(-1);
   readonly closed = new Uint8Array(RING_SIZE);
   next = 0;
+  /** Newest E ever recorded: a frame with a later E cannot be a repeat (no scan). */
+  newestEvent = -Infinity;
 }
 
 export class FrameDedupe {
@@ -33,10 +35,15 @@ export class FrameDedupe {
     const t = frame.candleTime;
     const E = frame.eventTimeMs;
     const x = frame.closed ? 1 : 0;
-    for (let i = 0; i < RING_SIZE; i++) {
-      if (ring.eventTimes[i] === E && ring.openTimes[i] === t && ring.closed[i] === x) {
-        this.dropped++;
-        return false;
+    // The common case: a stream's events come in E order, so only an older or equal E is scanned.
+    if (E > ring.newestEvent) {
+      ring.newestEvent = E;
+    } else {
+      for (let i = 0; i < RING_SIZE; i++) {
+        if (ring.eventTimes[i] === E && ring.openTimes[i] === t && ring.closed[i] === x) {
+          this.dropped++;
+          return false;
+        }
       }
     }
     const slot = ring.next;
