@@ -47,6 +47,22 @@ export default tseslint.config(
     rules: { 'layout/single-importer': ['error', SINGLE_IMPORTERS] },
   },
   {
+    // The gateway's one WebSocket client is src/ingest/ws/ (chosen by measurement, docs/benchmarks.md
+    // "Choosing the WebSocket client"); undici stays for HTTP. (domain/ and protocol/ below forbid more.)
+    files: ['src/**/*.ts', 'workers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'undici', importNames: ['WebSocket'], message: 'the ingest WebSocket client is src/ingest/ws/ws-client.ts' },
+            { name: 'ws', message: 'the ingest WebSocket client is src/ingest/ws/ws-client.ts' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read parsed JSON frames and driver objects loosely.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

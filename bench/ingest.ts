@@ -10,19 +10,24 @@
  *     fleet measures frame → client for closed and forming candles.
  *  3. Baseline, same frames: the legacy design (parse, then one transaction per candle), for a
  *     bounded sample, through the same store (SQLite, or PostgreSQL with --store postgres).
- *
  *  4. The engine's ceilings for the same closed candles in drains of the run's mean size (COPY or
  *     INSERT … SELECT into an unindexed temp table, and into a table like candles).
  *
- *   npm run bench:ingest [-- --quick] [--series=1000] [--bars=300] [--workers=1] [--store postgres]
+ *  0. Ceiling, same frames, before the gateway starts: a bare WebSocket client + kline parser on one
+ *     thread (ceiling-client.ts); end-to-end frames/s is printed as a ratio of it, and the ingest
+ *     threads' busy µs per frame (event-loop utilization × wall / frames) next to the client's.
+ *
+ *   npm run bench:ingest [-- --quick] [--series=1000] [--bars=300] [--workers=1] [--store postgres] [--ceiling=lean] [--profile] [--logs]
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayProcess } from '../test/support/gateway-process.js';
 import { benchArgs, numberOption } from './lib/bench-args.js';
 import { benchPostgres, storeOption } from './lib/bench-pg.js';
+import { ask, measureCeiling } from './lib/ceiling.js';
+import type { ClientKind } from './lib/ceiling-client.js';
 import { ingestCeilings, legacyCandlesPerSecond } from './lib/ingest-baselines.js';
 import { seriesIdOf } from './lib/kline-frames.js';
 import { processUsage } from './lib/process-usage.js';
@@ -38,29 +43,52 @@ const LATENCY_SERIES = quick ? 50 : 100;
 const LATENCY_RATE = 1000;
 const LATENCY_SECONDS = quick ? 3 : 10;
 const LEGACY_SAMPLE = quick ? 300 : 2000;
+/** The client the ceiling runs (ceiling-client.ts); the gateway's own is src/ingest/ws/. */
+const CEILING_CLIENT = (args.find((a) => a.startsWith('--ceiling='))?.slice('--ceiling='.length) ?? 'lean') as ClientKind;
+const PROGRESS_MS = 3_000;
+const COMMIT_POLL_MS = 500;
 /** `--profile`: CPU profiles of the gateway's threads into bench/results/ (gateway stopped with SIGTERM). */
 const PROFILE = args.includes('--profile');
 
-function ask<T>(child: ChildProcess, msg: object): Promise<T> {
-  return new Promise((resolve) => {
-    child.once('message', (reply) => resolve(reply as T));
-    child.send(msg);
-  });
+interface GatewayCounters {
+  committed: number;
+  commits: number;
+  frames: number;
+  /** Event-loop busy seconds of every ingest worker (kline_gateway_ingest_worker_busy_seconds_total). */
+  busySeconds: number;
+  overflowed: number;
+  held: number;
+  gapFills: number;
+  unfilledBars: number;
+  reconnects: number;
 }
 
-async function metrics(url: string): Promise<{ committed: number; commits: number; frames: number; closedFrames: number }> {
+async function metrics(url: string): Promise<GatewayCounters> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  let frames = 0;
-  let closedFrames = 0;
-  let committed = 0;
-  let commits = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('kline_gateway_ingest_frames_total{')) frames += Number(line.slice(line.lastIndexOf(' ') + 1));
-    else if (line.startsWith('kline_gateway_ingest_closed_total{')) closedFrames += Number(line.slice(line.lastIndexOf(' ') + 1));
-    else if (line.startsWith('kline_gateway_writer_committed_rows_total ')) committed = Number(line.split(' ')[1]);
-    else if (line.startsWith('kline_gateway_writer_commits_total ')) commits = Number(line.split(' ')[1]);
-  }
-  return { committed, commits, frames, closedFrames };
+  const sum = (prefix: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(prefix))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const P = 'kline_gateway_';
+  return {
+    committed: sum(`${P}writer_committed_rows_total `),
+    commits: sum(`${P}writer_commits_total `),
+    frames: sum(`${P}ingest_frames_total{`),
+    busySeconds: sum(`${P}ingest_worker_busy_seconds_total{`),
+    overflowed: sum(`${P}ingest_batcher_overflowed_total{`),
+    held: sum(`${P}ingest_held_candles{`),
+    gapFills: sum(`${P}ingest_gap_fills_total{`),
+    unfilledBars: sum(`${P}ingest_unfilled_bars_total{`),
+    reconnects: sum(`${P}ingest_stream_reconnects_total{`),
+  };
+}
+
+async function printProgress(url: string, before: GatewayCounters, frames: number, closedTotal: number): Promise<void> {
+  const m = await metrics(url);
+  console.error(
+    `  frames ${m.frames - before.frames}/${frames} committed ${m.committed - before.committed}/${closedTotal} overflowed ${m.overflowed} held ${m.held} gapfills ${m.gapFills} unfilled ${m.unfilledBars} reconnects ${m.reconnects}`,
+  );
 }
 
 async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
@@ -89,6 +117,12 @@ try {
     ? { TRADE_CANVAS_STORE: 'postgres', TRADE_CANVAS_PG_URL: await cluster.createDatabase() }
     : { TRADE_CANVAS_DB_PATH: join(dir, 'market.db') };
   const { port } = await ask<{ port: number }>(exchange, { cmd: 'start' });
+  // 0. The ceiling: the bare client + parser on the same frames, before the gateway exists.
+  const loadAtCeiling = loadavg()[0]!;
+  const wsCeiling = await measureCeiling(exchange, `ws://127.0.0.1:${port}/market`, SERIES, BARS, CEILING_CLIENT);
+  console.error(
+    `ceiling (${CEILING_CLIENT}): ${Math.round(wsCeiling.framesPerSecond).toLocaleString('en-US')} frames/s, ${wsCeiling.busyUsPerFrame.toFixed(2)} µs busy per frame`,
+  );
   const whitelist = join(dir, 'whitelist.json');
   writeFileSync(whitelist, JSON.stringify({ series_ids: Array.from({ length: SERIES }, (_, i) => seriesIdOf(i)) }));
   gw = await GatewayProcess.start(
@@ -124,39 +158,33 @@ try {
   });
   const { frames } = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series: SERIES, bars: BARS });
   const closedTotal = SERIES * (BARS + 1);
+  const loadAtThroughput = loadavg()[0]!;
 
-  // 1. Throughput.
+  // 1. Throughput: from the exchange's first write to the commit of the last closed candle,
+  // stamped inside the gateway (commit-watch: a tiny reply polled twice a second) rather than by
+  // polling /metrics, which costs the gateway's main thread; a progress line every few seconds.
   const before = await metrics(gateway.url);
   const cpuBefore = processUsage(gateway.pid).cpuSeconds;
   await ask(fleet, { cmd: 'reset' });
-  const t0 = performance.now();
-  let parsedAt = 0;
-  const blast = ask<{ ms: number }>(exchange, { cmd: 'blast' });
-  let lastPrint = 0;
-  await waitFor('every closed candle committed', 600_000, async () => {
-    const m = await metrics(gateway.url);
-    if (Date.now() - lastPrint > 2000) {
-      lastPrint = Date.now();
-      const text = await (await fetch(`${gateway.url}/metrics`)).text();
-      const pick = (name: string) =>
-        text
-          .split('\n')
-          .filter((l) => l.startsWith(name))
-          .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-      console.error(
-        `  t=${((performance.now() - t0) / 1000).toFixed(1)}s frames ${m.frames - before.frames}/${frames} committed ${m.committed - before.committed}/${closedTotal} overflowed ${pick('kline_gateway_ingest_batcher_overflowed_total')} held ${pick('kline_gateway_ingest_held_candles')} gapfills ${pick('kline_gateway_ingest_gap_fills_total')} unfilled ${pick('kline_gateway_ingest_unfilled_bars_total')} reconnects ${pick('kline_gateway_ingest_stream_reconnects_total')}`,
-      );
-    }
-    if (!parsedAt && m.frames - before.frames >= frames) parsedAt = performance.now();
-    return m.committed - before.committed >= closedTotal;
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  const blastMs = (await blast).ms;
+  const commitWatch = async () => (await (await fetch(`${gateway.url}/__bench/commit-watch`)).json()) as { rows: number; lastAtMs: number };
+  const committedBefore = (await commitWatch()).rows;
+  const blast = ask<{ ms: number; startedAtMs: number }>(exchange, { cmd: 'blast' });
+  const progress = setInterval(() => void printProgress(gateway.url, before, frames, closedTotal), PROGRESS_MS);
+  let committedAt = await commitWatch();
+  for (const started = Date.now(); committedAt.rows < committedBefore + closedTotal; committedAt = await commitWatch()) {
+    if (Date.now() - started > 600_000) throw new Error('timed out waiting for every closed candle to be committed');
+    await new Promise((r) => setTimeout(r, COMMIT_POLL_MS));
+  }
+  clearInterval(progress);
+  const { ms: blastMs, startedAtMs } = await blast;
+  const seconds = (committedAt.lastAtMs - startedAtMs) / 1000;
   const cpu = processUsage(gateway.pid).cpuSeconds - cpuBefore;
   const after = await metrics(gateway.url);
   await waitFor('subscribers received their candles', 30_000, async () => (await ask<FleetStats>(fleet, { cmd: 'stats' })).messages > 0);
   const fleetStats = await ask<FleetStats>(fleet, { cmd: 'stats' });
   const closedPerSecond = closedTotal / seconds;
+  const framesPerSecond = frames / seconds;
+  const busyUsPerFrame = ((after.busySeconds - before.busySeconds) * 1e6) / frames;
 
   // 2. Latency at a low, fixed rate.
   fleet.send({ cmd: 'close' });
@@ -193,8 +221,17 @@ try {
 
   const rows: Row[] = [
     { measure: 'frames replayed (closed + forming)', value: frames },
-    { measure: 'frames/s parsed', value: Math.round(((after.frames - before.frames) / ((parsedAt || performance.now()) - t0)) * 1000) },
+    { measure: `ws ceiling: bare client + parser (${CEILING_CLIENT}), one thread: frames/s`, value: Math.round(wsCeiling.framesPerSecond) },
+    { measure: 'ws ceiling: busy µs per frame', value: wsCeiling.busyUsPerFrame },
+    { measure: 'end to end: frames/s (first frame sent → last candle committed)', value: Math.round(framesPerSecond) },
+    { measure: 'end to end / ws ceiling', value: framesPerSecond / wsCeiling.framesPerSecond },
+    { measure: 'ingest thread(s): busy µs per frame (ELU × wall / frames)', value: busyUsPerFrame },
+    { measure: 'frames the ingest workers counted', value: after.frames - before.frames },
     { measure: 'closed candles/s committed (end to end)', value: Math.round(closedPerSecond) },
+    {
+      measure: 'dropped at the batcher bound / held / gap fills / reconnects',
+      value: `${after.overflowed} / ${after.held} / ${after.gapFills - before.gapFills} / ${after.reconnects}`,
+    },
     { measure: 'legacy: closed candles/s (1 txn per candle)', value: Math.round(legacy) },
     { measure: 'ratio vs legacy', value: closedPerSecond / legacy },
     { measure: 'writer commits during the run', value: after.commits - before.commits },
@@ -219,6 +256,7 @@ try {
     [
       `targets: ≥ 300,000 closed candles/s end to end; ≥ 250× the legacy path; p99 frame → client ≤ 5 ms at ${LATENCY_RATE} frames/s`,
       `closed: ${Math.round(closedPerSecond).toLocaleString('en-US')}/s = ${(closedPerSecond / legacy).toFixed(0)}× legacy; low-load closed p99 ${percentile(closedLat, 99).toFixed(2)} ms (${closedLat.length} samples)`,
+      `end to end ${(framesPerSecond / wsCeiling.framesPerSecond).toFixed(2)}× the ws ceiling (target ≥ 0.8×); 1-minute load average at the ceiling ${loadAtCeiling.toFixed(2)}, at the throughput run ${loadAtThroughput.toFixed(2)}`,
     ],
   );
 } finally {

@@ -23,6 +23,7 @@ const BENCHES: Array<{ script: string; args?: string[]; results: string[]; skip?
   { script: 'bench/fanout.ts', results: ['fanout'] },
   { script: 'bench/import.ts', results: ['import'] },
   { script: 'bench/import.ts', args: ['--store', 'postgres'], results: ['import-postgres'], skip: pgMissing },
+  { script: 'bench/ws-client.ts', results: ['ws-client'] },
   { script: 'bench/ingest.ts', results: ['ingest'] },
   { script: 'bench/ingest.ts', args: ['--store', 'postgres'], results: ['ingest-postgres'], skip: pgMissing },
   { script: 'bench/first-open.ts', results: ['first-open'] },

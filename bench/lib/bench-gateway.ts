@@ -48,8 +48,26 @@ const feedRoute = (core: GatewayCore): Route => ({
   },
 });
 
+/**
+ *   GET /__bench/commit-watch → {rows, lastAtMs}: candle rows committed and published since start
+ *   (the hub hears of a commit before this listener, registered later), and the epoch ms of the
+ *   latest such commit. bench/ingest.ts reads it before a replay and then every half second:
+ *   once the replay's rows are in, lastAtMs is when its last candle was committed. A tiny reply,
+ *   unlike /metrics, so the polling costs the gateway nothing measurable.
+ */
+function commitWatchRoute(core: GatewayCore): Route {
+  let rows = 0;
+  let lastAtMs = 0;
+  core.store.onCommitted((msg) => {
+    rows += msg.rows;
+    lastAtMs = performance.timeOrigin + performance.now();
+  });
+  return { method: 'GET', path: '/__bench/commit-watch', handle: () => jsonReply(200, { rows, lastAtMs }) };
+}
+
 const benchRoutes = (core: GatewayCore): Route[] => [
   feedRoute(core),
+  commitWatchRoute(core),
   {
     method: 'GET',
     path: '/__bench/constant',

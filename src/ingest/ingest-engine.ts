@@ -1,4 +1,4 @@
-import type { KlineEvent } from '../domain/binance-kline.js';
+import type { KlineFrame } from '../domain/kline-frame.js';
 import { binanceSeriesOf } from '../domain/binance-symbols.js';
 import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
@@ -112,7 +112,7 @@ export class IngestEngine {
       onDone: (seriesId, result, settled) => this.jobs.get(seriesId)?.onGapFill(result, result.candles.length / CANDLE_STRIDE, settled),
     });
     const manager = (market: LiveMarket) =>
-      new BinanceStreamManager({ ...opts.stream, market, baseUrl: wsBaseUrl(market, s), clock: this.clock, onKline: (ev) => this.route(market, ev) });
+      new BinanceStreamManager({ ...opts.stream, market, baseUrl: wsBaseUrl(market, s), clock: this.clock, onKline: (frame) => this.route(market, frame) });
     this.managers = { spot: manager('spot'), futures: manager('futures') };
   }
 
@@ -234,10 +234,10 @@ export class IngestEngine {
     }
   }
 
-  private route(market: LiveMarket, ev: KlineEvent): void {
-    this.exchangeClock.observe(ev.eventTimeMs);
-    const readers = this.routes[market].get(ev.stream);
+  private route(market: LiveMarket, frame: KlineFrame): void {
+    this.exchangeClock.observe(frame.eventTimeMs);
+    const readers = this.routes[market].get(frame.stream!);
     if (readers === undefined) return;
-    for (const job of readers) job.onKline(ev);
+    for (const job of readers) job.onKline(frame);
   }
 }

@@ -1,4 +1,4 @@
-import type { KlineEvent } from '../../domain/binance-kline.js';
+import type { KlineFrame } from '../../domain/kline-frame.js';
 import type { Logger } from '../../shared/log.js';
 import type { BackoffOptions } from '../../shared/backoff.js';
 import { CONNECTION_MAX_AGE_MS } from '../../exchange/binance/binance-endpoints.js';
@@ -12,8 +12,8 @@ export interface BinanceStreamOptions {
   readonly inboundMsgsPerSecond: number;
   /** Server ping interval of the market (MARKET_LIMITS; default 20 s): pongs count against the limit. */
   readonly serverPingIntervalMs?: number;
-  /** Deduplicated klines, in arrival order. */
-  readonly onKline: (ev: KlineEvent) => void;
+  /** Deduplicated klines, in arrival order; the frame is reused for the next one (copy what must outlive the call). */
+  readonly onKline: (frame: KlineFrame) => void;
   readonly clock?: Clock;
   readonly backoff?: BackoffOptions;
   /**

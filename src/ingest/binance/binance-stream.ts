@@ -1,4 +1,4 @@
-import type { KlineEvent } from '../../domain/binance-kline.js';
+import type { KlineFrame } from '../../domain/kline-frame.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { Backoff } from '../../shared/backoff.js';
 import { STREAM_DEFAULTS, type BinanceStreamOptions, type BinanceStreamStats } from './binance-stream-options.js';
@@ -138,7 +138,7 @@ export class BinanceStream {
         clock: this.clock,
       },
       {
-        onKline: (ev) => this.onKline(ev),
+        onKline: (frame) => this.onKline(frame),
         onReady: (c) => this.onReady(c),
         onShutdownNotice: (c) => this.onShutdownNotice(c),
         onClosed: (c, code, reason) => this.onClosed(c, code, reason),
@@ -149,10 +149,10 @@ export class BinanceStream {
     return conn;
   }
 
-  private onKline(ev: KlineEvent): void {
-    if (!this.dedupe.accept(ev)) return;
+  private onKline(frame: KlineFrame): void {
+    if (!this.dedupe.accept(frame)) return;
     this.counters.klines++;
-    this.opts.onKline(ev);
+    this.opts.onKline(frame);
   }
 
   private onReady(conn: StreamConnection): void {

@@ -1,4 +1,4 @@
-import type { KlineEvent } from '../../domain/binance-kline.js';
+import type { KlineFrame } from '../../domain/kline-frame.js';
 
 /**
  * Drops a kline frame already delivered by another connection. During a rotation (and after a
@@ -16,6 +16,8 @@ class StreamRing {
   readonly eventTimes = new Float64Array(RING_SIZE).fill(-1);
   readonly closed = new Uint8Array(RING_SIZE);
   next = 0;
+  /** Newest E ever recorded: a frame with a later E cannot be a repeat (no scan). */
+  newestEvent = -Infinity;
 }
 
 export class FrameDedupe {
@@ -23,19 +25,25 @@ export class FrameDedupe {
   private dropped = 0;
 
   /** True the first time a frame is seen; false for a repeat (count it, do not deliver it). */
-  accept(ev: KlineEvent): boolean {
-    let ring = this.rings.get(ev.stream);
+  accept(frame: KlineFrame): boolean {
+    const stream = frame.stream!;
+    let ring = this.rings.get(stream);
     if (ring === undefined) {
       ring = new StreamRing();
-      this.rings.set(ev.stream, ring);
+      this.rings.set(stream, ring);
     }
-    const t = ev.candle.candle_time;
-    const E = ev.eventTimeMs;
-    const x = ev.closed ? 1 : 0;
-    for (let i = 0; i < RING_SIZE; i++) {
-      if (ring.eventTimes[i] === E && ring.openTimes[i] === t && ring.closed[i] === x) {
-        this.dropped++;
-        return false;
+    const t = frame.candleTime;
+    const E = frame.eventTimeMs;
+    const x = frame.closed ? 1 : 0;
+    // The common case: a stream's events come in E order, so only an older or equal E is scanned.
+    if (E > ring.newestEvent) {
+      ring.newestEvent = E;
+    } else {
+      for (let i = 0; i < RING_SIZE; i++) {
+        if (ring.eventTimes[i] === E && ring.openTimes[i] === t && ring.closed[i] === x) {
+          this.dropped++;
+          return false;
+        }
       }
     }
     const slot = ring.next;

@@ -1,7 +1,7 @@
 /**
  * Paces what WE send on one Binance connection. Binance counts inbound messages per connection —
  * spot 5/s, futures 10/s, "pongs and SUBSCRIBEs count" (sources.md) — and closes a connection that
- * exceeds the limit. undici answers every server ping with a pong on its own, so the pacer is
+ * exceeds the limit. The WebSocket client answers every server ping with a pong on its own, so the pacer is
  * told about those (recordPong) and keeps room for the pongs still to come: as many as arrived in
  * the last window, and never fewer than the server's ping interval allows in one window.
  *
@@ -54,7 +54,7 @@ export class InboundPacer {
     this.messages++;
   }
 
-  /** undici answered a server ping: the pong counts against the same limit. */
+  /** The client answered a server ping: the pong counts against the same limit. */
   recordPong(now: number): void {
     this.sent.push(now);
     this.pongTimes.push(now);

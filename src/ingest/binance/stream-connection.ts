@@ -1,17 +1,23 @@
-import diagnostics from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
-import { Agent, buildConnector, WebSocket } from 'undici';
-import { parseKlineFrame, type KlineEvent } from '../../domain/binance-kline.js';
+import { parseKlineFrame } from '../../domain/binance-kline.js';
+import { KlineByteScanner } from '../../domain/binance-kline-bytes.js';
+import { KlineFrame } from '../../domain/kline-frame.js';
 import { combinedStreamUrl } from '../../exchange/binance/binance-endpoints.js';
 import type { Clock, Timer } from '../../shared/clock.js';
+import { WsClient, type InboundText } from '../ws/ws-client.js';
 import { InboundPacer } from './inbound-pacer.js';
+import { StreamNames } from './stream-names.js';
 import { SubscriptionSet } from './subscription-set.js';
 
 /**
  * One Binance combined-stream socket, from connect to close, no reconnects (binance-stream.ts
  * owns those). It subscribes what its owner wants, paced under the inbound limit, parses every
  * frame and hands klines up. It can always be killed: a close handshake the peer never answers
- * (half-open TCP) is cut by destroying the socket captured from undici's connector.
+ * (half-open TCP) is cut by destroying the socket.
+ *
+ * The hot path (issue 16): each frame is scanned from the socket's bytes (ws/ws-client.ts hands a
+ * view of its read buffer) into the connection's one KlineFrame; the stream name is the interned
+ * string its hash points at (stream-names.ts). No string, event or candle object per frame. A frame
+ * outside Binance's usual layout (a reply, a notice, non-ASCII) takes the string parser.
  */
 
 /** TCP + TLS connect and upgrade-response bound; Binance answers in well under a second. */
@@ -22,8 +28,11 @@ const CLOSE_GRACE_MS = 2_000;
 const RESUBSCRIBE_DELAY_MS = 1_000;
 
 export interface ConnectionHandlers {
-  /** A kline frame (not yet deduplicated against other connections). */
-  onKline(ev: KlineEvent, conn: StreamConnection): void;
+  /**
+   * A kline frame (not yet deduplicated against other connections). The frame is the
+   * connection's own, reused for the next one: copy what must outlive the call.
+   */
+  onKline(frame: KlineFrame, conn: StreamConnection): void;
   /** The connection is open, every wanted stream is confirmed and a kline has arrived. */
   onReady(conn: StreamConnection): void;
   /** Binance announced it will close this connection (`serverShutdown`). */
@@ -43,12 +52,6 @@ export interface ConnectionOptions {
   readonly clock: Clock;
 }
 
-/** Pongs undici sends on its own are reported on this channel; map them to their connection. */
-const pongSinks = new WeakMap<object, () => void>();
-diagnostics.subscribe('undici:websocket:ping', (message) => {
-  pongSinks.get((message as { websocket: object }).websocket)?.();
-});
-
 export class StreamConnection {
   readonly id: number;
   readonly openedAt: number;
@@ -58,12 +61,19 @@ export class StreamConnection {
   frames = 0;
   klines = 0;
   skipped = 0;
-  private readonly ws: WebSocket;
-  private readonly agent: Agent;
+  private readonly ws: WsClient;
   private readonly pacer: InboundPacer;
   private readonly clock: Clock;
   private readonly handlers: ConnectionHandlers;
-  private socket: Socket | undefined;
+  private readonly scanner = new KlineByteScanner();
+  private readonly frame = new KlineFrame();
+  private readonly names = new StreamNames();
+  /** Data frames arrived in the current socket read: activity is stamped once per read. */
+  private dataInRead = false;
+  /** Clock time of the current socket read's first data frame: one clock read per read, not per frame. */
+  private readAt = 0;
+  /** close() was called: what still arrives is not delivered (as a browser WebSocket would not). */
+  private closing = false;
   private isOpen = false;
   private ended = false;
   private readySent = false;
@@ -77,23 +87,15 @@ export class StreamConnection {
     this.openedAt = this.lastActivityAt = this.clock.now();
     this.pacer = new InboundPacer({ limitPerSecond: options.inboundMsgsPerSecond, serverPingIntervalMs: options.serverPingIntervalMs });
     this.subscriptions = new SubscriptionSet(options.initialStreams);
-    const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS });
-    this.agent = new Agent({
-      headersTimeout: CONNECT_TIMEOUT_MS,
-      connect: (opts, callback) =>
-        connect(opts, (err, socket) => {
-          if (socket) this.socket = socket as Socket;
-          (callback as (e: Error | null, s: unknown) => void)(err, socket);
-        }),
+    this.ws = new WsClient(combinedStreamUrl(options.baseUrl, options.initialStreams), {
+      open: () => this.onOpen(),
+      text: (message) => this.onText(message),
+      binary: () => this.onBinary(),
+      // Pings do not count as activity: a socket on a wrong path gets pings but no data (sources.md).
+      ping: () => this.pacer.recordPong(this.clock.now()),
+      readEnd: () => this.onReadEnd(),
+      close: (code, reason) => this.finish(code, reason),
     });
-    this.ws = new WebSocket(combinedStreamUrl(options.baseUrl, options.initialStreams), { dispatcher: this.agent });
-    // Pings do not count as activity: a socket on a wrong path gets pings but no data (sources.md).
-    pongSinks.set(this.ws, () => this.pacer.recordPong(this.clock.now()));
-    this.ws.addEventListener('open', () => this.onOpen());
-    this.ws.addEventListener('message', (ev) => this.onMessage(ev.data));
-    this.ws.addEventListener('close', (ev) => this.finish(ev.code, ev.reason));
-    // 'error' is always followed by 'close'; the close code says what happened.
-    this.ws.addEventListener('error', () => {});
     this.killTimer = this.clock.setTimeout(() => {
       if (!this.isOpen) this.destroy('connect timeout');
     }, CONNECT_TIMEOUT_MS);
@@ -117,12 +119,8 @@ export class StreamConnection {
   /** Graceful close; destroys the socket if the peer does not finish the handshake in time. */
   close(reason = 'closing'): void {
     if (this.ended) return;
-    try {
-      this.ws.close(1000, reason.slice(0, 100));
-    } catch {
-      this.destroy(reason);
-      return;
-    }
+    this.closing = true;
+    this.ws.close(1000, reason.slice(0, 100));
     this.clearKillTimer();
     this.killTimer = this.clock.setTimeout(() => this.destroy(`${reason} (close timed out)`), CLOSE_GRACE_MS);
   }
@@ -130,14 +128,7 @@ export class StreamConnection {
   /** Immediate teardown: no close handshake (dead or stalled peer). */
   destroy(reason: string): void {
     if (this.ended) return;
-    this.socket?.destroy();
-    if (!this.socket) {
-      try {
-        this.ws.close();
-      } catch {
-        // Already closing; the agent teardown below ends it.
-      }
-    }
+    this.ws.destroy(reason);
     this.finish(1006, reason);
   }
 
@@ -149,19 +140,27 @@ export class StreamConnection {
     this.pump();
   }
 
-  private onMessage(data: unknown): void {
-    if (this.ended) return;
-    this.lastActivityAt = this.clock.now();
+  private onText(message: InboundText): void {
+    // A rotated-out socket may still carry frames (the replacement has them) or a shutdown notice.
+    if (this.ended || this.closing) return;
     this.frames++;
-    if (typeof data !== 'string') {
+    this.stampRead();
+    const frame = this.frame;
+    frame.receivedAt = this.readAt;
+    if (this.scanner.scan(message.bytes, message.start, message.end, frame)) {
+      frame.stream = this.names.resolve(message.bytes, frame.streamStart, frame.streamEnd, frame.streamHash);
+      this.deliver(frame);
+      return;
+    }
+    const text = message.text();
+    if (text === undefined) {
+      // Not UTF-8: the client is failing the connection (1007).
       this.skipped++;
       return;
     }
-    const parsed = parseKlineFrame(data);
+    const parsed = parseKlineFrame(text);
     if (parsed.ok) {
-      this.klines++;
-      this.handlers.onKline(parsed, this);
-      if (!this.readySent) this.checkReady();
+      this.deliver(frame.fromEvent(parsed));
       return;
     }
     this.skipped++;
@@ -174,6 +173,32 @@ export class StreamConnection {
     } else if (parsed.reason === 'server_shutdown') {
       this.handlers.onShutdownNotice(this);
     }
+  }
+
+  private deliver(frame: KlineFrame): void {
+    this.klines++;
+    this.handlers.onKline(frame, this);
+    if (!this.readySent) this.checkReady();
+  }
+
+  /** Binance sends no binary messages: counted and skipped. */
+  private onBinary(): void {
+    if (this.ended || this.closing) return;
+    this.frames++;
+    this.skipped++;
+    this.stampRead();
+  }
+
+  private stampRead(): void {
+    if (this.dataInRead) return;
+    this.dataInRead = true;
+    this.readAt = this.clock.now();
+  }
+
+  private onReadEnd(): void {
+    if (!this.dataInRead) return;
+    this.dataInRead = false;
+    this.lastActivityAt = this.readAt;
   }
 
   /** Sends the next pending (UN)SUBSCRIBE if the pacer allows, else retries when it will. */
@@ -217,8 +242,6 @@ export class StreamConnection {
     this.clearKillTimer();
     if (this.sendTimer !== undefined) this.clock.clearTimeout(this.sendTimer);
     this.sendTimer = undefined;
-    pongSinks.delete(this.ws);
-    this.agent.destroy().catch(() => {});
     this.handlers.onClosed(this, code, reason);
   }
 }

@@ -1,4 +1,4 @@
-import type { KlineEvent } from '../../domain/binance-kline.js';
+import type { KlineFrame } from '../../domain/kline-frame.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { createLogger } from '../../shared/log.js';
 import { MARKET_LIMITS } from '../../exchange/binance/binance-endpoints.js';
@@ -56,7 +56,7 @@ export class BinanceStreamManager {
         ...this.opts,
         inboundMsgsPerSecond: this.inboundLimit,
         serverPingIntervalMs: this.opts.serverPingIntervalMs ?? MARKET_LIMITS[this.opts.market].serverPingIntervalMs,
-        onKline: (ev: KlineEvent) => this.opts.onKline(ev),
+        onKline: (frame: KlineFrame) => this.opts.onKline(frame),
         idBase: ++this.created * ID_BLOCK,
         logger: createLogger(`ingest.binance.${this.opts.market}`),
       });

@@ -29,7 +29,9 @@ export interface FormingThrottleStats {
 }
 
 export class FormingThrottle {
+  /** The value waiting for its slot: a copy (the caller's candle is reused after the call). */
   private pending: Candle | undefined;
+  private readonly slot: Candle = { candle_time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
   private timer: Timer | undefined;
   private lastEmitAt = -Infinity;
   private lastClosed = -Infinity;
@@ -46,7 +48,8 @@ export class FormingThrottle {
     this.clock = clock;
   }
 
-  forming(candle: Candle, eventTimeMs: number): void {
+  /** `candle` is read during the call only (ingest passes one reused object); `now`: when it arrived. */
+  forming(candle: Candle, eventTimeMs: number, now: number = this.clock.now()): void {
     this.counters.received++;
     const t = candle.candle_time;
     if (t <= this.lastClosed || t < this.newestTime || (t === this.newestTime && eventTimeMs < this.newestEvent)) {
@@ -55,13 +58,12 @@ export class FormingThrottle {
     }
     this.newestTime = t;
     this.newestEvent = eventTimeMs;
-    const now = this.clock.now();
     if (this.timer === undefined && now - this.lastEmitAt >= this.minIntervalMs) {
       this.send(candle, now);
       return;
     }
     if (this.pending !== undefined) this.counters.coalesced++;
-    this.pending = candle;
+    this.pending = copyInto(this.slot, candle);
     this.timer ??= this.clock.setTimeout(() => this.onTimer(), this.lastEmitAt + this.minIntervalMs - now);
   }
 
@@ -96,7 +98,8 @@ export class FormingThrottle {
     this.timer = undefined;
     const pending = this.pending;
     this.pending = undefined;
-    if (pending !== undefined) this.send(pending, this.clock.now());
+    // A fresh object: the slot is overwritten by the next update, and `emit` may keep what it gets.
+    if (pending !== undefined) this.send({ ...pending }, this.clock.now());
   }
 
   private send(candle: Candle, now: number): void {
@@ -109,4 +112,14 @@ export class FormingThrottle {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+function copyInto(to: Candle, from: Candle): Candle {
+  to.candle_time = from.candle_time;
+  to.open = from.open;
+  to.high = from.high;
+  to.low = from.low;
+  to.close = from.close;
+  to.volume = from.volume;
+  return to;
 }

@@ -23,6 +23,7 @@ export interface GapHoldOptions {
   readonly seriesId: string;
   readonly tfSeconds: number;
   /** Sends candles downstream (the worker's batcher), ascending. */
+  /** Candles going on, ascending; `packed` is valid during the call only (an in-order candle uses one reused row). */
   readonly release: (packed: Float64Array) => void;
   /** Asks REST for candle times from..to (seconds, inclusive). */
   readonly requestFill: (from: number, to: number) => void;
@@ -60,6 +61,8 @@ export class GapHold {
   /** Newest candle_time known to be closed while holding (holes included). */
   private known: number | undefined;
   private readonly held = new Map<number, Held>();
+  /** The row an in-order closed candle is released in: no allocation per candle. */
+  private readonly straight = new Float64Array(CANDLE_STRIDE);
   private liveHeld = 0;
   private since: number | undefined;
   private timer: Timer | undefined;
@@ -111,10 +114,9 @@ export class GapHold {
   closed(candle: Candle): void {
     const t = candle.candle_time;
     if (!this.holding || this.released === undefined || t <= this.released) {
-      // In order (or a repeat the hub will drop): straight through.
-      const row = new Float64Array(CANDLE_STRIDE);
-      writeCandle(row, 0, candle);
-      this.emit(row);
+      // In order (or a repeat the hub will drop): straight through, in the one reused row.
+      writeCandle(this.straight, 0, candle);
+      this.emit(this.straight);
       return;
     }
     const row = new Float64Array(CANDLE_STRIDE);

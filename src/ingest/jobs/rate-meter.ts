@@ -16,8 +16,9 @@ export class RateMeter {
 
   constructor(private readonly clock: Pick<Clock, 'now'>) {}
 
-  record(n = 1): void {
-    const epoch = Math.floor(this.clock.now() / BUCKET_MS);
+  /** `now`: the caller's clock reading (ingest reads the clock once per socket read, not per frame). */
+  record(now: number = this.clock.now(), n = 1): void {
+    const epoch = Math.floor(now / BUCKET_MS);
     const slot = epoch % BUCKETS;
     if (this.epochs[slot] !== epoch) {
       this.epochs[slot] = epoch;

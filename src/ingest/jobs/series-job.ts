@@ -1,6 +1,6 @@
-import type { KlineEvent } from '../../domain/binance-kline.js';
 import type { BinanceSeries } from '../../domain/binance-symbols.js';
 import type { Candle } from '../../domain/candle.js';
+import type { KlineFrame } from '../../domain/kline-frame.js';
 import type { Logger } from '../../shared/log.js';
 import type { GapFillResult } from '../../exchange/binance/binance-rest.js';
 import type { Clock } from '../../shared/clock.js';
@@ -23,7 +23,10 @@ import { RateMeter } from './rate-meter.js';
  * head given at start, so our own downtime is filled too.
  */
 export interface SeriesJobSinks {
-  /** Closed candles, packed, ascending (a hole's fill and the candles held behind it come together). */
+  /**
+   * Closed candles, packed, ascending (a hole's fill and the candles held behind it come together).
+   * Both sinks get values valid during the call only (reused per frame): copy what must outlive it.
+   */
   readonly closed: (seriesId: string, packed: Float64Array) => void;
   readonly forming: (seriesId: string, candle: Candle) => void;
   /** Candle times `from`..`to` (seconds, inclusive) are missing: fetch them. */
@@ -102,6 +105,7 @@ export class SeriesJob {
   private gapFills = 0;
   private gapFilledCandles = 0;
   private gapFillErrors = 0;
+  private readonly scratch: Candle = { candle_time: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
 
   constructor(
     readonly series: BinanceSeries,
@@ -128,16 +132,19 @@ export class SeriesJob {
     );
   }
 
-  /** A deduplicated kline of this series' stream. */
-  onKline(ev: KlineEvent): void {
+  /** A deduplicated kline of this series' stream (the frame is reused afterwards: nothing keeps it). */
+  onKline(frame: KlineFrame): void {
     this.frames++;
-    this.rate.record();
-    this.lastFrameAt = this.clock.now();
-    const t = ev.candle.candle_time;
+    // The time the socket read carrying the frame began (stream-connection.ts stamps it per read).
+    const now = frame.receivedAt;
+    this.rate.record(now);
+    this.lastFrameAt = now;
+    const t = frame.candleTime;
     const tf = this.series.tfSeconds;
-    if (!ev.closed) {
+    const candle = this.candleOf(frame);
+    if (!frame.closed) {
       // Bar t is forming, so every bar up to t − 2tf closed long ago, and t − tf too once the grace is over.
-      const closedUpTo = ev.eventTimeMs >= t * 1000 + CLOSE_GRACE_MS ? t - tf : t - 2 * tf;
+      const closedUpTo = frame.eventTimeMs >= t * 1000 + CLOSE_GRACE_MS ? t - tf : t - 2 * tf;
       if (this.tracker.last === undefined) {
         // A new series (no store head, no close yet): this job owns every bar from the forming
         // one on, so a first close lost to an early reconnect is still found and filled. The bar
@@ -148,17 +155,29 @@ export class SeriesJob {
         const revealed = this.tracker.reveal(closedUpTo);
         if (revealed.kind === 'gap') this.hold.missing(revealed.from, revealed.to);
       }
-      this.throttle.forming(ev.candle, ev.eventTimeMs);
+      this.throttle.forming(candle, frame.eventTimeMs, now);
       return;
     }
     this.closedCount++;
-    this.closeLagMs = ev.eventTimeMs - (t + tf) * 1000;
+    this.closeLagMs = frame.eventTimeMs - (t + tf) * 1000;
     const seen = this.tracker.observe(t);
     // The hole first, so this candle is held behind it.
     if (seen.kind === 'gap') this.hold.missing(seen.from, seen.to);
     // Closed frames are the truth (sources.md): always stored, even a repeat (upsert is idempotent).
-    this.hold.closed(ev.candle);
+    this.hold.closed(candle);
     this.throttle.closed(t);
+  }
+
+  /** The frame's candle in the job's one scratch Candle: the throttle and the hold copy what they keep. */
+  private candleOf(frame: KlineFrame): Candle {
+    const c = this.scratch;
+    c.candle_time = frame.candleTime;
+    c.open = frame.open;
+    c.high = frame.high;
+    c.low = frame.low;
+    c.close = frame.close;
+    c.volume = frame.volume;
+    return c;
   }
 
   /** Newest closed candle_time known (seen, revealed, or the store head), if any. */

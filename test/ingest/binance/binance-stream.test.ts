@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KlineEvent } from '../../../src/domain/binance-kline.js';
+import type { Candle } from '../../../src/domain/candle.js';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
 import { BinanceStream, type BinanceStreamOptions } from '../../../src/ingest/binance/binance-stream.js';
 import { setLogLevel } from '../../../src/shared/log.js';
@@ -28,13 +28,21 @@ afterAll(async () => {
   setLogLevel('info');
 });
 
-function client(options: Partial<BinanceStreamOptions> = {}): { stream: BinanceStream; got: KlineEvent[] } {
-  const got: KlineEvent[] = [];
+/** What the test keeps of a delivered frame (the frame itself is reused for the next one). */
+interface Got {
+  stream: string;
+  closed: boolean;
+  eventTimeMs: number;
+  candle: Candle;
+}
+
+function client(options: Partial<BinanceStreamOptions> = {}): { stream: BinanceStream; got: Got[] } {
+  const got: Got[] = [];
   const stream = new BinanceStream({
     baseUrl: fake.wsUrl('futures'),
     inboundMsgsPerSecond: 10,
     serverPingIntervalMs: 400,
-    onKline: (ev) => got.push(ev),
+    onKline: (f) => got.push({ stream: f.stream!, closed: f.closed, eventTimeMs: f.eventTimeMs, candle: f.candle() }),
     ...options,
   });
   clients.push(stream);
@@ -42,7 +50,7 @@ function client(options: Partial<BinanceStreamOptions> = {}): { stream: BinanceS
 }
 
 /** Generated frames of `streams` from the first one the client got up to the last generated one. */
-function expectedAfter(got: KlineEvent[], streams: string[], untilE: number): string[] {
+function expectedAfter(got: Got[], streams: string[], untilE: number): string[] {
   const out: string[] = [];
   for (const stream of streams) {
     const first = got.find((g) => g.stream === stream)!;
@@ -54,7 +62,7 @@ function expectedAfter(got: KlineEvent[], streams: string[], untilE: number): st
   return out.sort();
 }
 
-function receivedUntil(got: KlineEvent[], untilE: number): string[] {
+function receivedUntil(got: Got[], untilE: number): string[] {
   return got
     .filter((g) => g.eventTimeMs <= untilE)
     .map((g) => key(g.stream, g.candle.candle_time, g.closed, g.eventTimeMs))
@@ -62,7 +70,7 @@ function receivedUntil(got: KlineEvent[], untilE: number): string[] {
 }
 
 describe('BinanceStream against the fake exchange', () => {
-  it('receives forming and closed frames of every stream of a combined connection, values as generated; undici answers pings', async () => {
+  it('receives forming and closed frames of every stream of a combined connection, values as generated; pings are answered', async () => {
     const { stream, got } = client();
     stream.add(STREAMS);
     await waitFor(() => STREAMS.every((s) => got.filter((g) => g.stream === s && g.closed).length >= 3), '3 closes per stream');

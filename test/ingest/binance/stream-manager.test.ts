@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('BinanceStreamManager', () => {
   it('spreads 450 futures streams over connections of at most 200 and closes a connection when its last stream leaves', async () => {
     const seen = new Set<string>();
-    const manager = new BinanceStreamManager({ market: 'futures', baseUrl: fake.wsUrl('futures'), onKline: (ev) => seen.add(ev.stream) });
+    const manager = new BinanceStreamManager({ market: 'futures', baseUrl: fake.wsUrl('futures'), onKline: (ev) => seen.add(ev.stream!) });
     const streams = Array.from({ length: 450 }, (_, i) => `s${i}usdt@kline_1m`);
     for (const s of streams) manager.add(s);
     manager.add(streams[0]!);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KlineEvent } from '../../../src/domain/binance-kline.js';
 import { binanceSeriesOf } from '../../../src/domain/binance-symbols.js';
 import { CANDLE_STRIDE, type Candle } from '../../../src/domain/candle.js';
+import { KlineFrame } from '../../../src/domain/kline-frame.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { GapHold } from '../../../src/ingest/jobs/gap-hold.js';
 import { CLOSE_GRACE_MS, SeriesJob } from '../../../src/ingest/jobs/series-job.js';
@@ -183,15 +183,10 @@ describe('GapHold', () => {
 
 describe('SeriesJob hole detection', () => {
   const series = binanceSeriesOf('binance:futures:BTC/USDT:1m');
-  const frame = (t: number, closed: boolean, eventTimeMs: number): KlineEvent => ({
-    ok: true,
-    stream: series.stream,
-    symbol: 'BTCUSDT',
-    interval: '1m',
-    closed,
-    eventTimeMs,
-    candle: live(t),
-  });
+  // One frame object for all, as ingest reuses one per connection.
+  const reused = new KlineFrame();
+  const frame = (t: number, closed: boolean, eventTimeMs: number): KlineFrame =>
+    reused.fromEvent({ ok: true, stream: series.stream, symbol: 'BTCUSDT', interval: '1m', closed, eventTimeMs, candle: live(t) });
 
   function job(head: number | null) {
     const clock = new ManualClock();
