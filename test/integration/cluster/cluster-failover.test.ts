@@ -150,21 +150,29 @@ describe.skipIf(skip !== null)('nodes of a cluster killed with -9', () => {
       60_000,
     );
     // A stream the previous owner has not unsubscribed yet satisfies fake.subscribed() while the
-    // new owner is not subscribed: a forming update (no bar closes) shows each owner receiving.
-    fake.advance(STEP_MS);
+    // new owner is not subscribed: forming updates (100 ms of exchange time every half second,
+    // no bar closes: the next close is 30 s away) show each owner receiving its series.
+    let nudgedAt = 0;
+    let silent: string[] = [];
     await waitForAsync(
       async () => {
+        if (Date.now() - nudgedAt >= 500) {
+          fake.advance(100);
+          nudgedAt = Date.now();
+        }
+        silent = [];
         for (const node of ingest) {
           const state = (await http(node.url, 'GET', '/api/market/debug/ingest_state')).body;
-          const mine = new Set(state.leases.owned.map((o: any) => o.series_id));
-          const receiving = state.jobs.filter((j: any) => mine.has(j.series_id) && j.frames > 0).length;
-          if (receiving !== mine.size) return false;
+          const receiving = new Set(state.jobs.filter((j: any) => j.frames > 0).map((j: any) => j.series_id));
+          for (const o of state.leases.owned) if (!receiving.has(o.series_id)) silent.push(`${node.url} ${o.series_id}`);
         }
-        return true;
+        return silent.length === 0;
       },
       'every owner to receive its series’ frames',
       60_000,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; no frames yet: ${silent.slice(0, 10).join(', ')}`, { cause: err });
+    });
     for (const node of [read1, read2, read1, read2]) clients.push(await WsClient.connect(node));
     clients.forEach((c, i) => SERIES.forEach((s) => c.send({ type: 'subscribe', series_id: s, since: null, supports_batch: i % 2 === 0 })));
   }, 240_000);
