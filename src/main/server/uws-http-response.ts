@@ -1,4 +1,3 @@
-import type * as UwsTypes from 'uWebSockets.js';
 import { monotonicMs } from '../../shared/clock.js';
 import { GatewayError } from '../../shared/errors.js';
 import type { HttpRequest, HttpResponse, HttpStream, TransportOptions } from './transport.js';
@@ -26,13 +25,35 @@ export const STATUS_TEXT: Record<number, string> = {
   503: '503 Service Unavailable',
 };
 
+/**
+ * The part of uWS's response and request objects this file uses, so that uws-transport.ts stays
+ * the one module that sees uWebSockets.js (its objects satisfy these shapes structurally).
+ */
+export interface NativeResponse {
+  cork(work: () => void): unknown;
+  writeStatus(status: string): unknown;
+  writeHeader(name: string, value: string): unknown;
+  write(chunk: string): boolean;
+  end(body?: Buffer | string, closeConnection?: boolean): unknown;
+  onWritable(handler: (offset: number) => boolean): unknown;
+  onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): unknown;
+  getRemoteAddressAsText(): ArrayBuffer;
+}
+
+export interface NativeRequest {
+  getCaseSensitiveMethod(): string;
+  getUrl(): string;
+  getQuery(): string | undefined;
+  getHeader(lowerCaseName: string): string;
+}
+
 export class UwsHttpResponse implements HttpResponse {
   aborted = false;
   readonly startedAtMs = monotonicMs();
   private done = false;
   private streamed: UwsHttpStream | null = null;
   constructor(
-    private readonly res: UwsTypes.HttpResponse,
+    private readonly res: NativeResponse,
     private readonly streams: Set<UwsHttpStream>,
   ) {}
   respond(status: number, headers: Readonly<Record<string, string>>, body: Buffer | string, closeConnection = false): void {
@@ -72,7 +93,7 @@ export class UwsHttpStream implements HttpStream {
   private readonly closeListeners: Array<() => void> = [];
 
   constructor(
-    private readonly res: UwsTypes.HttpResponse,
+    private readonly res: NativeResponse,
     private readonly registry: Set<UwsHttpStream>,
   ) {
     registry.add(this);
@@ -120,7 +141,7 @@ export interface UwsRequest extends HttpRequest {
 }
 
 /** Copies what we need out of uWS's request object, which is only valid during the callback. */
-export function readRequest(res: UwsTypes.HttpResponse, req: UwsTypes.HttpRequest, options: TransportOptions): UwsRequest {
+export function readRequest(res: NativeResponse, req: NativeRequest, options: TransportOptions): UwsRequest {
   const method = req.getCaseSensitiveMethod().toUpperCase();
   const path = req.getUrl();
   const query = req.getQuery() ?? '';
@@ -156,7 +177,7 @@ export function readRequest(res: UwsTypes.HttpResponse, req: UwsTypes.HttpReques
  */
 const MAX_DISCARD_BYTES = 32 * 1024 * 1024;
 
-function readBody(res: UwsTypes.HttpResponse, declared: number, limit: number, onAbort: (abort: () => void) => void): Promise<Buffer> {
+function readBody(res: NativeResponse, declared: number, limit: number, onAbort: (abort: () => void) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const tooLarge = () => new GatewayError('payload_too_large', `request body exceeds ${limit} bytes`);
     onAbort(() => reject(new GatewayError('bad_request', 'request aborted')));
