@@ -14,7 +14,6 @@
  *
  * Reference: freqtrade loads 2.7M 1m rows from feather in 3.5 s (0.77M rows/s, load only, no store).
  */
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +24,7 @@ import { HistoryImporter } from '../src/main/history/importer.js';
 import { setLogLevel } from '../src/shared/log.js';
 import { acquireStoreOwnership } from '../src/main/store/store-ownership.js';
 import { migrate } from '../src/writer/schema.js';
-import { connectionPragmas } from '../src/writer/sqlite-candle-store.js';
+import { connectionPragmas, openRawSqlite } from '../src/writer/sqlite-candle-store.js';
 import { WorkerStore } from '../src/main/store/worker-store.js';
 import type { WriterSettings } from '../src/writer/contract.js';
 import type { LocalCluster } from '../tools/pg/local-cluster.js';
@@ -35,7 +34,6 @@ import { PgCeilings } from './lib/pg-ceilings.js';
 import { percentile, report, type Row } from './lib/report.js';
 
 // The ceiling needs a temp table on the store's own kind of connection: bench code may use the binding.
-const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
 
 const { quick, args } = benchArgs();
 const STORE = storeOption(args);
@@ -50,7 +48,7 @@ const pool = createDecodePool();
 
 /** Engine-only rate: the rows are already inside SQLite; one statement copies them into `candles`. */
 function ceilingRun(dir: string, candles: Float64Array): number {
-  const db = new Database(join(dir, 'ceiling.db'));
+  const db = openRawSqlite(join(dir, 'ceiling.db'));
   try {
     db.exec(connectionPragmas());
     migrate(db);

@@ -5,17 +5,15 @@
  *
  *   npm run bench:store [-- --quick]
  */
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CANDLE_STRIDE } from '../src/domain/candle.js';
-import { SqliteCandleStore } from '../src/writer/sqlite-candle-store.js';
+import { SqliteCandleStore, openRawSqlite } from '../src/writer/sqlite-candle-store.js';
 import { benchArgs } from './lib/bench-args.js';
 import { report, timeMs, type Row } from './lib/report.js';
 
 // Only to pre-create the legacy rowid table that the store then adopts.
-const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
 
 const { quick } = benchArgs();
 const BULK_ROWS = quick ? 50_000 : 1_000_000;
@@ -41,7 +39,7 @@ function candles(n: number, start: number): Float64Array {
 function openStore(dir: string, layout: 'without_rowid' | 'rowid', rowsPerStatement = 100, name = `${layout}.db`): SqliteCandleStore {
   const path = join(dir, name);
   if (layout === 'rowid') {
-    const db = new Database(path);
+    const db = openRawSqlite(path);
     db.exec(
       'CREATE TABLE candles (series_id TEXT NOT NULL, candle_time INTEGER NOT NULL, open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL, volume REAL NOT NULL, PRIMARY KEY (series_id, candle_time))',
     );

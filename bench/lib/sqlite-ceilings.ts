@@ -1,11 +1,9 @@
-import { createRequire } from 'node:module';
 import { CANDLE_STRIDE } from '../../src/domain/candle.js';
 import { migrate } from '../../src/writer/schema.js';
-import { connectionPragmas } from '../../src/writer/sqlite-candle-store.js';
+import { connectionPragmas, openRawSqlite, type RawSqliteDatabase } from '../../src/writer/sqlite-candle-store.js';
 import type { SeriesWrite } from '../../src/writer/drain-plan.js';
 
 // The ceiling needs its own connection of the store's kind: bench code may use the binding.
-const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
 
 const ROWS_PER_INSERT = 100;
 
@@ -16,10 +14,10 @@ const ROWS_PER_INSERT = 100;
  *   - `indexed`: into a `candles` table like the store's (WITHOUT ROWID, primary key).
  */
 export class SqliteCeilings {
-  private readonly db: InstanceType<typeof Database>;
+  private readonly db: RawSqliteDatabase;
 
   constructor(path: string) {
-    this.db = new Database(path);
+    this.db = openRawSqlite(path);
     this.db.exec(connectionPragmas());
     migrate(this.db);
     this.db.exec('CREATE TEMP TABLE src (series_id TEXT, candle_time INTEGER, open REAL, high REAL, low REAL, close REAL, volume REAL)');

@@ -18,6 +18,18 @@ const { Database } = binding;
 
 export { connectionPragmas, type StoreOptions } from './sqlite-options.js';
 
+/** A raw connection to a SQLite file, the store's schema and pragmas untouched. */
+export type RawSqliteDatabase = DatabaseT;
+
+/**
+ * Opens a raw connection for code that works on a file outside the store: tests that fabricate a
+ * foreign database (trade_canvas's own table) and benchmarks that measure the engine's ceilings.
+ * It lives here so this stays the one module that loads the binding. Close it by hand.
+ */
+export function openRawSqlite(path: string): RawSqliteDatabase {
+  return new Database(path);
+}
+
 const COLUMNS = 'candle_time, open, high, low, close, volume';
 const UPSERT_TAIL =
   ' ON CONFLICT(series_id, candle_time) DO UPDATE SET open=excluded.open, high=excluded.high, low=excluded.low, close=excluded.close, volume=excluded.volume';

@@ -1,12 +1,10 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteCandleStore } from '../../src/writer/sqlite-candle-store.js';
+import { SqliteCandleStore, openRawSqlite } from '../../src/writer/sqlite-candle-store.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 // A database written the way trade_canvas writes it, to prove we adopt it unchanged. The binding is
 // loaded here only to fabricate that foreign file.
-const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
 
 describe('schema', () => {
   const tempDir = useTempDir();
@@ -20,7 +18,7 @@ describe('schema', () => {
 
   it('adopts an existing trade_canvas candles table with its rows', () => {
     const path = join(tempDir(), 'legacy.db');
-    const legacy = new Database(path);
+    const legacy = openRawSqlite(path);
     legacy.exec(
       'CREATE TABLE candles (series_id TEXT NOT NULL, candle_time INTEGER NOT NULL, open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL, volume REAL NOT NULL, PRIMARY KEY (series_id, candle_time))',
     );
@@ -37,7 +35,7 @@ describe('schema', () => {
 
   it('refuses a candles table that lacks contract columns', () => {
     const path = join(tempDir(), 'odd.db');
-    const odd = new Database(path);
+    const odd = openRawSqlite(path);
     odd.exec('CREATE TABLE candles (series_id TEXT, t INTEGER)');
     odd.close();
     expect(() => new SqliteCandleStore(path)).toThrowError(/lacks columns: candle_time/);
