@@ -247,4 +247,4 @@ describe.skipIf(skip !== null)('nodes of a cluster killed with -9', () => {
   }, 120_000);
 });
 
-if (skip) describe.skip(`nodes of a cluster killed with -9: ${skip}`, () => it('needs PostgreSQL and nats-server', () => undefined));
+if (skip) it.skip(`nodes of a cluster killed with -9 — skipped, needs PostgreSQL and nats-server: ${skip}`);

@@ -125,4 +125,4 @@ describe.skipIf(skip !== null)('nats-server restarted mid-stream', () => {
   }, 120_000);
 });
 
-if (skip) describe.skip(`nats-server restarted mid-stream: ${skip}`, () => it('needs PostgreSQL and nats-server', () => undefined));
+if (skip) it.skip(`nats-server restarted mid-stream — skipped, needs PostgreSQL and nats-server: ${skip}`);

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { it } from 'vitest';
 import { storeTestGatewaysWith } from '../../support/gateway-harness.js';
 import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
 
@@ -6,7 +6,7 @@ import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
 // a fresh PostgreSQL database of this file's cluster.
 const skip = pgSkipReason();
 if (skip) {
-  describe.skip(`bad input on PostgreSQL: ${skip}`, () => it('needs PostgreSQL', () => undefined));
+  it.skip(`bad input on PostgreSQL — skipped, needs PostgreSQL: ${skip}`);
 } else {
   const cluster = usePgCluster();
   storeTestGatewaysWith(async () => ({ store: 'postgres', pgUrl: await cluster().createDatabase() }));

@@ -103,4 +103,4 @@ describe.skipIf(skip !== null)('PostgreSQL restarted under live ingest', () => {
   }, 120_000);
 });
 
-if (skip) describe.skip(`PostgreSQL restarted under live ingest: ${skip}`, () => it('needs PostgreSQL', () => undefined));
+if (skip) it.skip(`PostgreSQL restarted under live ingest — skipped, needs PostgreSQL: ${skip}`);

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { it } from 'vitest';
 import { WorkerStore } from '../../../src/main/store/worker-store.js';
 import { InThreadStore } from '../../support/in-thread-store.js';
 import { databasesByKey, pgSettings, pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
@@ -8,7 +8,7 @@ import { marketStoreContract } from './market-store.contract.js';
 // store directory, so that reopening a directory finds the same data.
 const skip = pgSkipReason();
 if (skip) {
-  describe.skip(`MarketStore contract on PostgreSQL: ${skip}`, () => it('needs PostgreSQL', () => undefined));
+  it.skip(`MarketStore contract on PostgreSQL — skipped, needs PostgreSQL: ${skip}`);
 } else {
   const cluster = usePgCluster();
   const databaseFor = databasesByKey(cluster);

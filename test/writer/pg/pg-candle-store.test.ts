@@ -181,4 +181,4 @@ describe.skipIf(skip !== null)('the PostgreSQL candle store (real server)', () =
   });
 });
 
-if (skip) describe.skip(`the PostgreSQL candle store: ${skip}`, () => it('needs PostgreSQL', () => undefined));
+if (skip) it.skip(`the PostgreSQL candle store — skipped, needs PostgreSQL: ${skip}`);
