@@ -64,6 +64,8 @@ export class IngestOwnership {
   private readonly handedOver = new Map<string, number>();
   private readonly counters = { taken: 0, lost: 0, released: 0, renewFailures: 0 };
   private timer: NodeJS.Timeout | undefined;
+  /** Drops leases not renewed for a TTL even while a tick hangs on an unreachable bus. */
+  private watchdog: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   readonly tickMs: number;
@@ -82,6 +84,11 @@ export class IngestOwnership {
   }
 
   start(): void {
+    // A tick awaits the bucket; with NATS away each request waits for its timeout (seconds), so
+    // the tick alone would notice a lapsed lease several TTLs late, while another node may already
+    // ingest the series. The watchdog goes by the clock alone.
+    this.watchdog = setInterval(() => this.dropLapsed(Date.now()), this.tickMs);
+    this.watchdog.unref();
     const loop = () => {
       if (this.stopped) return;
       this.running = this.tick().catch((err) => log.error('lease tick failed', { error: err }));
@@ -132,6 +139,7 @@ export class IngestOwnership {
   async pause(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     await this.running;
   }
 
@@ -203,20 +211,37 @@ export class IngestOwnership {
     log.info('lease taken; ingesting the series here', { seriesId, node: this.node, source });
   }
 
+  /** Leases whose last renewal is a whole TTL old have lapsed in the bucket: stop their jobs. */
+  private dropLapsed(now: number): void {
+    for (const [id, held] of this.owned) if (now - held.renewedAt >= this.ownersBucket.ttlMs) this.lose(id, 'not renewed for a whole TTL (bus away?)');
+  }
+
   private async renew(seriesId: string, now: number): Promise<void> {
-    const held = this.owned.get(seriesId)!;
+    const held = this.owned.get(seriesId);
+    if (!held) return; // lost meanwhile (the watchdog)
     const value = encodeLeaseValue({ node: this.node, series_id: seriesId, source: held.source });
     try {
       let revision = await this.ownersBucket.update(leaseKey(seriesId), value, held.revision);
       // Lapsed (a long pause, a bus outage) but nobody took it: take it again, the job never stopped.
       revision ??= await this.ownersBucket.create(leaseKey(seriesId), value);
+      if (this.owned.get(seriesId) !== held) {
+        // The watchdog gave it up while the request was out, yet the bucket took the renewal: no
+        // other node can hold it (the revision matched), so ingest it here again.
+        if (revision !== null && !this.owned.has(seriesId) && !this.stopped) {
+          this.adopt(seriesId, held.source, revision);
+          await this.jobs.hold(seriesId, held.source);
+        }
+        return;
+      }
       if (revision === null) return this.lose(seriesId, 'another node holds it now');
       held.revision = revision;
+      // The time the renewal was sent: the bucket's TTL runs from no earlier than that.
       held.renewedAt = now;
     } catch (err) {
       this.counters.renewFailures++;
       // Cannot reach the bucket: keep ingesting until the lease has surely lapsed, then stop.
-      if (now - held.renewedAt >= this.ownersBucket.ttlMs) this.lose(seriesId, `not renewed for a whole TTL (${(err as Error).message})`);
+      if (this.owned.get(seriesId) === held && Date.now() - held.renewedAt >= this.ownersBucket.ttlMs)
+        this.lose(seriesId, `not renewed for a whole TTL (${(err as Error).message})`);
     }
   }
 
