@@ -79,6 +79,8 @@ export class IngestOwnership {
     private readonly jobs: LeasedJobs,
     /** Whitelisted series this node may ingest (empty when whitelist ingest is off). */
     private readonly whitelist: readonly string[],
+    /** ONDEMAND_MAX_JOBS of this node (0 = unlimited): it takes no on-demand series beyond it. */
+    private readonly maxOndemand = 0,
   ) {
     this.tickMs = Math.max(100, Math.round(ownersBucket.ttlMs / TICKS_PER_TTL));
   }
@@ -155,9 +157,16 @@ export class IngestOwnership {
 
   private async tick(): Promise<void> {
     const now = Date.now();
-    await this.nodesBucket.put(this.node, encodeLeaseValue({ node: this.node, role: this.role, owned: this.owned.size })).catch(() => undefined);
+    await this.nodesBucket
+      .put(
+        this.node,
+        encodeLeaseValue({ node: this.node, role: this.role, owned: this.owned.size, ondemand: this.ondemandHeld, max_ondemand: this.maxOndemand }),
+      )
+      .catch(() => undefined);
     const wanted = this.wanted(now);
     const live = this.liveIngestNodes(now);
+    // On-demand series go to the nodes with room, so a full node neither takes one nor is waited for.
+    const withRoom = this.liveIngestNodes(now, true);
     for (const id of [...this.owned.keys()]) if (!wanted.has(id)) await this.release(id, 'no node wants it any more');
     await Promise.all([...this.owned.keys()].map((id) => this.renew(id, now)));
     const attempts: Array<Promise<void>> = [];
@@ -170,9 +179,10 @@ export class IngestOwnership {
         this.freeSince.delete(id);
         continue;
       }
+      if (source === 'ondemand' && !this.hasOndemandRoom()) continue;
       const free = this.freeSince.get(id) ?? now;
       this.freeSince.set(id, free);
-      const preferred = preferredNode(id, live) === this.node;
+      const preferred = preferredNode(id, source === 'ondemand' ? withRoom : live) === this.node;
       if (preferred || now - free >= GRACE_TICKS * this.tickMs) attempts.push(this.tryTake(id, source));
     }
     await Promise.all(attempts);
@@ -187,11 +197,36 @@ export class IngestOwnership {
     return wanted;
   }
 
-  private liveIngestNodes(now: number): string[] {
-    const nodes = new Set<string>([this.node]);
+  /** The live ingest nodes as their last tick reported them (ingest_state's `ingest_nodes`). */
+  ingestNodes(): Array<Partial<NodeValue>> {
+    const now = Date.now();
+    const out: Array<Partial<NodeValue>> = [];
     for (const key of this.mirrors.nodes.freshKeys(now)) {
       const value = decodeLeaseValue<NodeValue>(this.mirrors.nodes.get(key, now)!.value);
-      if (value?.role === 'ingest' || value?.role === 'all') nodes.add(key);
+      if (value?.role === 'ingest' || value?.role === 'all') out.push(value);
+    }
+    return out;
+  }
+
+  /** Whether this node may take one more on-demand series. */
+  hasOndemandRoom(): boolean {
+    return this.maxOndemand <= 0 || this.ondemandHeld < this.maxOndemand;
+  }
+
+  /** Other live ingest nodes that reported room for an on-demand series on their last tick. */
+  othersWithOndemandRoom(): string[] {
+    return this.liveIngestNodes(Date.now(), true).filter((n) => n !== this.node);
+  }
+
+  private liveIngestNodes(now: number, ondemandRoom = false): string[] {
+    const nodes = new Set<string>();
+    if (!ondemandRoom || this.hasOndemandRoom()) nodes.add(this.node);
+    for (const key of this.mirrors.nodes.freshKeys(now)) {
+      if (key === this.node) continue;
+      const value = decodeLeaseValue<NodeValue>(this.mirrors.nodes.get(key, now)!.value);
+      if (value?.role !== 'ingest' && value?.role !== 'all') continue;
+      const room = !value.max_ondemand || (value.ondemand ?? 0) < value.max_ondemand;
+      if (!ondemandRoom || room) nodes.add(key);
     }
     return [...nodes].sort();
   }
