@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
-import { startNode, type ClusterPlace } from '../../support/cluster-nodes.js';
+import { startNode, streamsSubscribed, subscribedClient, whitelistIngestSettings, type ClusterPlace } from '../../support/cluster-nodes.js';
 import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
-import { exchangeBars, fakeBinanceSettings } from '../../support/live-ingest.js';
+import { exchangeBars } from '../../support/live-ingest.js';
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
 import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
 import { storedCandles } from '../../support/pg-query.js';
@@ -46,20 +46,9 @@ describe.skipIf(skip !== null)('a cluster of `all` nodes', () => {
   beforeAll(async () => {
     place = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
     fake = await FakeBinance.start({ paused: true });
-    const settings = {
-      enableWhitelistIngest: true,
-      enableDebugApi: true,
-      enableTailCoverage: false,
-      enableGapBackfill: true,
-      clusterLeaseTtlS: LEASE_TTL_S,
-      ...fakeBinanceSettings(fake),
-    };
+    const settings = whitelistIngestSettings(fake, { clusterLeaseTtlS: LEASE_TTL_S });
     for (const name of ['all-1', 'all-2']) nodes.push(await startNode(place, 'all', name, settings, SERIES));
-    for (const node of nodes) {
-      const client = await WsClient.connect(node);
-      for (const s of SERIES) client.send({ type: 'subscribe', series_id: s, since: null, supports_batch: false });
-      clients.push(client);
-    }
+    for (const node of nodes) clients.push(await subscribedClient(node, SERIES));
   }, 120_000);
   afterAll(async () => {
     clients.forEach((c) => c.close());
@@ -93,7 +82,7 @@ describe.skipIf(skip !== null)('a cluster of `all` nodes', () => {
     nodes.pop();
     clients.pop()!.close();
     await waitForAsync(async () => (await owned(survivor)).length === SERIES.length, 'the survivor to own every series', 30_000);
-    for (const s of SERIES) await fake.subscribed(s.includes(':spot:') ? 'spot' : 'futures', [`${s.split(':')[2]!.replace('/', '').toLowerCase()}@kline_1m`]);
+    await streamsSubscribed(fake, SERIES);
     fake.advance(3 * BAR_MS, STEP_MS);
     await waitFor(() => delivered(clients[0]!), 'the survivor to deliver every series after the move', 30_000);
     for (const s of SERIES) {

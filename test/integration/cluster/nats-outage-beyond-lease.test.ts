@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
-import { startNode, type ClusterPlace } from '../../support/cluster-nodes.js';
+import { startNode, streamsSubscribed, subscribedClient, whitelistIngestSettings, type ClusterPlace } from '../../support/cluster-nodes.js';
 import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
-import { exchangeBars, fakeBinanceSettings } from '../../support/live-ingest.js';
+import { exchangeBars } from '../../support/live-ingest.js';
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
 import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
 import { storedCandles } from '../../support/pg-query.js';
@@ -43,23 +43,10 @@ describe.skipIf(skip !== null)('nats-server away for longer than the lease TTL',
   beforeAll(async () => {
     place = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
     fake = await FakeBinance.start({ paused: true });
-    const settings = {
-      enableWhitelistIngest: true,
-      enableDebugApi: true,
-      enableTailCoverage: false,
-      enableGapBackfill: true,
-      clusterLeaseTtlS: LEASE_TTL_S,
-      ...fakeBinanceSettings(fake),
-    };
-    ingest = await startNode(place, 'ingest', 'ingest-1', settings, SERIES);
+    ingest = await startNode(place, 'ingest', 'ingest-1', whitelistIngestSettings(fake, { clusterLeaseTtlS: LEASE_TTL_S }), SERIES);
     read = await startNode(place, 'read', 'read-1', { clusterLeaseTtlS: LEASE_TTL_S });
-    await fake.subscribed('futures', ['btcusdt@kline_1m']);
-    await fake.subscribed('spot', ['ethusdt@kline_1m']);
-    for (const node of [read, ingest]) {
-      const client = await WsClient.connect(node);
-      for (const s of SERIES) client.send({ type: 'subscribe', series_id: s, since: null, supports_batch: false });
-      clients.push(client);
-    }
+    await streamsSubscribed(fake, SERIES);
+    for (const node of [read, ingest]) clients.push(await subscribedClient(node, SERIES));
   }, 120_000);
   afterAll(async () => {
     clients.forEach((c) => c.close());
@@ -84,8 +71,7 @@ describe.skipIf(skip !== null)('nats-server away for longer than the lease TTL',
 
     await nats().start();
     await waitForAsync(async () => (await jobs()) === SERIES.length, 'the ingest node to take its series again', 30_000);
-    await fake.subscribed('futures', ['btcusdt@kline_1m']);
-    await fake.subscribed('spot', ['ethusdt@kline_1m']);
+    await streamsSubscribed(fake, SERIES);
     fake.advance(2 * BAR_MS, STEP_MS);
     await waitFor(() => clients.every(delivered), 'both nodes to deliver through the outage and after it', 30_000);
 

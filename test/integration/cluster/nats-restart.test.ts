@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
-import { startNode, type ClusterPlace } from '../../support/cluster-nodes.js';
+import { startNode, streamsSubscribed, subscribedClient, whitelistIngestSettings, type ClusterPlace } from '../../support/cluster-nodes.js';
 import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
-import { exchangeBars, fakeBinanceSettings, rowOf } from '../../support/live-ingest.js';
+import { exchangeBars, rowOf } from '../../support/live-ingest.js';
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
 import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
 import { newestStoredTimes, storedCandles } from '../../support/pg-query.js';
@@ -38,23 +38,10 @@ describe.skipIf(skip !== null)('nats-server restarted mid-stream', () => {
     fake = await FakeBinance.start({ paused: true });
     // An outage shorter than the lease TTL (a long TTL, so a loaded machine cannot stretch the
     // outage past it): the jobs keep running. Longer outages: nats-outage-beyond-lease.test.ts.
-    const settings = {
-      enableWhitelistIngest: true,
-      enableDebugApi: true,
-      enableTailCoverage: false,
-      enableGapBackfill: true,
-      clusterLeaseTtlS: 60,
-      ...fakeBinanceSettings(fake),
-    };
-    ingest = await startNode(place, 'ingest', 'ingest-1', settings, SERIES);
+    ingest = await startNode(place, 'ingest', 'ingest-1', whitelistIngestSettings(fake, { clusterLeaseTtlS: 60 }), SERIES);
     read = await startNode(place, 'read', 'read-1');
-    await fake.subscribed('futures', ['btcusdt@kline_1m', 'xrpusdt@kline_1m']);
-    await fake.subscribed('spot', ['ethusdt@kline_1m', 'solusdt@kline_1m']);
-    for (const node of [read, ingest]) {
-      const client = await WsClient.connect(node);
-      for (const s of SERIES) client.send({ type: 'subscribe', series_id: s, since: null, supports_batch: false });
-      clients.push(client);
-    }
+    await streamsSubscribed(fake, SERIES);
+    for (const node of [read, ingest]) clients.push(await subscribedClient(node, SERIES));
   }, 120_000);
   afterAll(async () => {
     clients.forEach((c) => c.close());
