@@ -103,3 +103,16 @@ export async function subscribedClient(node: TestGateway, series: readonly strin
   for (const s of series) client.send({ type: 'subscribe', series_id: s, since: null, supports_batch: false });
   return client;
 }
+
+/** One ingest node (whitelist `series` from the fake) and one read node, each with a client subscribed to every series. */
+export async function ingestAndReadNodes(
+  place: ClusterPlace,
+  fake: FakeBinance,
+  series: readonly string[],
+  overrides: { ingest?: Partial<Config>; read?: Partial<Config> } = {},
+): Promise<{ ingest: TestGateway; read: TestGateway; clients: WsClient[] }> {
+  const ingest = await startNode(place, 'ingest', 'ingest-1', whitelistIngestSettings(fake, overrides.ingest), series);
+  const read = await startNode(place, 'read', 'read-1', overrides.read);
+  await streamsSubscribed(fake, series);
+  return { ingest, read, clients: [await subscribedClient(read, series), await subscribedClient(ingest, series)] };
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
-import { startNode, streamsSubscribed, subscribedClient, whitelistIngestSettings, type ClusterPlace } from '../../support/cluster-nodes.js';
+import { ingestAndReadNodes, streamsSubscribed, type ClusterPlace } from '../../support/cluster-nodes.js';
 import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
 import { exchangeBars } from '../../support/live-ingest.js';
@@ -43,10 +43,10 @@ describe.skipIf(skip !== null)('nats-server away for longer than the lease TTL',
   beforeAll(async () => {
     place = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
     fake = await FakeBinance.start({ paused: true });
-    ingest = await startNode(place, 'ingest', 'ingest-1', whitelistIngestSettings(fake, { clusterLeaseTtlS: LEASE_TTL_S }), SERIES);
-    read = await startNode(place, 'read', 'read-1', { clusterLeaseTtlS: LEASE_TTL_S });
-    await streamsSubscribed(fake, SERIES);
-    for (const node of [read, ingest]) clients.push(await subscribedClient(node, SERIES));
+    const lease = { clusterLeaseTtlS: LEASE_TTL_S };
+    let started: WsClient[];
+    ({ ingest, read, clients: started } = await ingestAndReadNodes(place, fake, SERIES, { ingest: lease, read: lease }));
+    clients.push(...started);
   }, 120_000);
   afterAll(async () => {
     clients.forEach((c) => c.close());

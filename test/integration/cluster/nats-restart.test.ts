@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
-import { startNode, streamsSubscribed, subscribedClient, whitelistIngestSettings, type ClusterPlace } from '../../support/cluster-nodes.js';
+import { ingestAndReadNodes, type ClusterPlace } from '../../support/cluster-nodes.js';
 import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
 import { exchangeBars, rowOf } from '../../support/live-ingest.js';
@@ -38,10 +38,9 @@ describe.skipIf(skip !== null)('nats-server restarted mid-stream', () => {
     fake = await FakeBinance.start({ paused: true });
     // An outage shorter than the lease TTL (a long TTL, so a loaded machine cannot stretch the
     // outage past it): the jobs keep running. Longer outages: nats-outage-beyond-lease.test.ts.
-    ingest = await startNode(place, 'ingest', 'ingest-1', whitelistIngestSettings(fake, { clusterLeaseTtlS: 60 }), SERIES);
-    read = await startNode(place, 'read', 'read-1');
-    await streamsSubscribed(fake, SERIES);
-    for (const node of [read, ingest]) clients.push(await subscribedClient(node, SERIES));
+    let started: WsClient[];
+    ({ ingest, read, clients: started } = await ingestAndReadNodes(place, fake, SERIES, { ingest: { clusterLeaseTtlS: 60 } }));
+    clients.push(...started);
   }, 120_000);
   afterAll(async () => {
     clients.forEach((c) => c.close());
