@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
 import { startNode, streamsSubscribed, subscribedClient, whitelistIngestSettings, type ClusterPlace } from '../../support/cluster-nodes.js';
-import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
+import { checkedStream, coversProduced, deliveredUpToExchange } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
 import { exchangeBars } from '../../support/live-ingest.js';
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
@@ -43,8 +43,7 @@ describe.skipIf(skip !== null)('a cluster of `all` nodes', () => {
 
   const owned = async (node: TestGateway) =>
     ((await http(node.url, 'GET', '/api/market/debug/ingest_state')).body as Leases).leases.owned.map((o) => o.series_id);
-  const lastBar = (s: string) => exchangeBars(fake, s).at(-1)![0];
-  const delivered = (c: WsClient) => SERIES.every((s) => checkedStream(c.messages, s).rows.at(-1)?.[0] === lastBar(s));
+  const delivered = (c: WsClient) => deliveredUpToExchange(c, fake, SERIES);
 
   beforeAll(async () => {
     place = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
