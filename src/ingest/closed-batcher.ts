@@ -2,6 +2,10 @@ import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { WriterProducer } from '../writer/contract.js';
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
+import { phaseTracer } from '../shared/phase-trace.js';
+
+/** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
+const trace = phaseTracer('ingest');
 
 /** Least interval between two "dropped" warnings. */
 const OVERFLOW_LOG_MS = 5_000;
@@ -175,6 +179,7 @@ export class ClosedBatcher {
     this.pendingCount -= written;
     this.counters.batchesSent++;
     this.counters.candlesSent += written;
+    trace?.markPacked('ingest.posted', data);
     // A failed commit is retried by the writer (the batch stays unacked here); only a refusal
     // (malformed batch, writer closing) rejects, and the writer has logged why.
     this.producer.send({ series, counts, data, publish: true }).then(
