@@ -66,6 +66,8 @@ interface GatewayCounters {
   /** Event-loop busy seconds of every ingest worker (kline_gateway_ingest_worker_busy_seconds_total). */
   busySeconds: number;
   overflowed: number;
+  /** Closed batches the ingest workers posted to the writer. */
+  batches: number;
   held: number;
   gapFills: number;
   unfilledBars: number;
@@ -86,6 +88,7 @@ async function metrics(url: string): Promise<GatewayCounters> {
     frames: sum(`${P}ingest_frames_total{`),
     busySeconds: sum(`${P}ingest_worker_busy_seconds_total{`),
     overflowed: sum(`${P}ingest_batcher_overflowed_total{`),
+    batches: sum(`${P}ingest_batcher_batches_sent_total{`),
     held: sum(`${P}ingest_held_candles{`),
     gapFills: sum(`${P}ingest_gap_fills_total{`),
     unfilledBars: sum(`${P}ingest_unfilled_bars_total{`),
@@ -254,6 +257,7 @@ try {
       { measure: 'ratio vs legacy', value: closedPerSecond / legacy },
       { measure: 'writer commits during the run', value: after.commits - before.commits },
       { measure: 'rows per commit (mean)', value: rowsPerCommit },
+      { measure: 'closed batches posted to the writer', value: after.batches - before.batches },
       { measure: 'ceiling, same rows and drains: unindexed temp table rows/s', value: Math.round(ceiling.temp) },
       { measure: 'ceiling, same rows and drains: table like candles rows/s', value: Math.round(ceiling.indexed) },
       { measure: 'committed / unindexed ceiling', value: closedPerSecond / ceiling.temp },
