@@ -24,11 +24,19 @@ export interface LatencyRunOptions {
 
 export interface LatencyRunResult {
   readonly sent: number;
+  /** Writer commits during the run (each a durable commit: its fsyncs). */
+  readonly commits: number;
   /** Sorted, ms. */
   readonly closed: number[];
   readonly forming: number[];
   readonly phases: { closed: PhaseBreakdown; forming: PhaseBreakdown } | null;
 }
+
+const commitsSoFar = async (gatewayUrl: string) =>
+  (await (await fetch(`${gatewayUrl}/metrics`)).text())
+    .split('\n')
+    .filter((l) => l.startsWith('kline_gateway_writer_commits_total '))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 
 const phasesCall = async (gatewayUrl: string, cmd: 'reset' | 'dump') =>
   (await (await fetch(`${gatewayUrl}/__bench/phases?cmd=${cmd}`, { method: 'POST' })).json()) as ThreadTrace[];
@@ -47,6 +55,7 @@ export async function latencyRun(o: LatencyRunOptions): Promise<LatencyRunResult
     await new Promise((r) => setTimeout(r, 500));
     await ask(fleet, { cmd: 'reset' });
     if (o.phases) await phasesCall(o.gatewayUrl, 'reset');
+    const commitsBefore = await commitsSoFar(o.gatewayUrl);
     const { sent } = await ask<{ sent: number }>(o.exchange, {
       cmd: 'rate',
       series: o.series,
@@ -55,10 +64,12 @@ export async function latencyRun(o: LatencyRunOptions): Promise<LatencyRunResult
       firstBar: o.firstBar,
     });
     await new Promise((r) => setTimeout(r, 500));
+    const commits = (await commitsSoFar(o.gatewayUrl)) - commitsBefore;
     const stats = await ask<FleetStats>(fleet, { cmd: 'stats' });
     const traces = o.phases ? await phasesCall(o.gatewayUrl, 'dump') : null;
     return {
       sent,
+      commits,
       closed: [...stats.closedLatencies].sort((a, b) => a - b),
       forming: [...stats.formingLatencies].sort((a, b) => a - b),
       phases: traces ? breakdowns(traces, stats) : null,
