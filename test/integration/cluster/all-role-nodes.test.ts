@@ -28,6 +28,9 @@ const STEP_MS = 15_000;
 const LEASE_TTL_S = 2;
 const skip = pgSkipReason() ?? natsSkipReason();
 
+/** The fake's stream name of a 1m series: `binance:spot:BTC/USDT:1m` → `btcusdt@kline_1m`. */
+const streamOf = (seriesId: string) => `${seriesId.split(':')[2]!.replace('/', '').toLowerCase()}@kline_1m`;
+
 type Leases = { leases: { owned: Array<{ series_id: string }> } };
 
 describe.skipIf(skip !== null)('a cluster of `all` nodes', () => {
@@ -72,6 +75,11 @@ describe.skipIf(skip !== null)('a cluster of `all` nodes', () => {
       const jobs = ((await http(node.url, 'GET', '/api/market/debug/ingest_state')).body as { jobs: Array<{ series_id: string }> }).jobs;
       expect(new Set(jobs.map((j) => j.series_id)), node.url).toEqual(new Set(split[i]));
     }
+    // The moved series' new jobs listen, and their old ones no longer, before the exchange moves
+    // on (a bar closed before a job's stream is open would only be fetched once a later bar
+    // shows the hole): each stream on exactly one open connection.
+    const listeners = (stream: string) => fake.connectionStats().filter((c) => c.open && c.streams.includes(stream)).length;
+    await waitFor(() => SERIES.every((s) => listeners(streamOf(s)) === 1), 'every series to be streamed by exactly one node', 30_000);
     fake.advance(3 * BAR_MS, STEP_MS);
     await waitFor(() => clients.every(delivered), 'both nodes to deliver every series', 30_000);
   }, 90_000);
