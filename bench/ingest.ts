@@ -17,7 +17,11 @@
  *     thread (ceiling-client.ts); end-to-end frames/s is printed as a ratio of it, and the ingest
  *     threads' busy µs per frame (event-loop utilization × wall / frames) next to the client's.
  *
- *   npm run bench:ingest [-- --quick] [--series=1000] [--bars=300] [--workers=1] [--store postgres] [--ceiling=lean] [--profile] [--logs]
+ *  `--phases`: the gateway stamps each candle at every hand-off (src/shared/phase-trace.ts) and the
+ *  latency run prints where a closed and a forming candle spend their time (p50 / p99 per phase).
+ *  `--latency-only`: only the latency run (no ceiling, throughput or baselines), `--latency-seconds=N`.
+ *
+ *   npm run bench:ingest [-- --quick] [--series=1000] [--bars=300] [--workers=1] [--store postgres] [--ceiling=lean] [--profile] [--phases] [--latency-only] [--logs]
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,8 +35,9 @@ import type { ClientKind } from './lib/ceiling-client.js';
 import { ingestCeilings, legacyCandlesPerSecond } from './lib/ingest-baselines.js';
 import { seriesIdOf } from './lib/kline-frames.js';
 import { processUsage } from './lib/process-usage.js';
-import { percentile, report, type Row } from './lib/report.js';
+import { formatTable, percentile, report, type Row } from './lib/report.js';
 import type { FleetStats } from './lib/ws-fleet.js';
+import { latencyRun, type LatencyRunResult } from './lib/latency-run.js';
 
 const { quick, args } = benchArgs();
 const STORE = storeOption(args);
@@ -41,7 +46,7 @@ const BARS = numberOption(args, 'bars', quick ? 20 : 300);
 const WORKERS = numberOption(args, 'workers', 1);
 const LATENCY_SERIES = quick ? 50 : 100;
 const LATENCY_RATE = 1000;
-const LATENCY_SECONDS = quick ? 3 : 10;
+const LATENCY_SECONDS = numberOption(args, 'latency-seconds', quick ? 3 : 10);
 const LEGACY_SAMPLE = quick ? 300 : 2000;
 /** The client the ceiling runs (ceiling-client.ts); the gateway's own is src/ingest/ws/. */
 const CEILING_CLIENT = (args.find((a) => a.startsWith('--ceiling='))?.slice('--ceiling='.length) ?? 'lean') as ClientKind;
@@ -49,6 +54,10 @@ const PROGRESS_MS = 3_000;
 const COMMIT_POLL_MS = 500;
 /** `--profile`: CPU profiles of the gateway's threads into bench/results/ (gateway stopped with SIGTERM). */
 const PROFILE = args.includes('--profile');
+/** `--phases`: per-phase stamps in the gateway, printed as a breakdown of the latency run. */
+const PHASES = args.includes('--phases');
+/** `--latency-only`: skip the ceiling, the throughput replay and the baselines. */
+const LATENCY_ONLY = args.includes('--latency-only');
 
 interface GatewayCounters {
   committed: number;
@@ -57,6 +66,8 @@ interface GatewayCounters {
   /** Event-loop busy seconds of every ingest worker (kline_gateway_ingest_worker_busy_seconds_total). */
   busySeconds: number;
   overflowed: number;
+  /** Closed batches the ingest workers posted to the writer. */
+  batches: number;
   held: number;
   gapFills: number;
   unfilledBars: number;
@@ -77,6 +88,7 @@ async function metrics(url: string): Promise<GatewayCounters> {
     frames: sum(`${P}ingest_frames_total{`),
     busySeconds: sum(`${P}ingest_worker_busy_seconds_total{`),
     overflowed: sum(`${P}ingest_batcher_overflowed_total{`),
+    batches: sum(`${P}ingest_batcher_batches_sent_total{`),
     held: sum(`${P}ingest_held_candles{`),
     gapFills: sum(`${P}ingest_gap_fills_total{`),
     unfilledBars: sum(`${P}ingest_unfilled_bars_total{`),
@@ -100,6 +112,23 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
   }
 }
 
+/** The latency run's rows, and with --phases its breakdown printed (stderr, before the report). */
+function latencyRows(latency: LatencyRunResult): Row[] {
+  if (latency.phases) {
+    for (const [kind, b] of Object.entries(latency.phases)) {
+      console.error(`\n${kind} candles: where the time goes (${b.complete} candles seen at the client with every phase stamped)\n${formatTable(b.rows)}`);
+    }
+  }
+  return [
+    { measure: `low load: frames sent (${LATENCY_RATE}/s for ${LATENCY_SECONDS} s)`, value: latency.sent },
+    { measure: 'low load: writer commits', value: latency.commits },
+    { measure: 'low load: closed frame → client p50 ms', value: percentile(latency.closed, 50) },
+    { measure: 'low load: closed frame → client p99 ms', value: percentile(latency.closed, 99) },
+    { measure: 'low load: forming frame → client p50 ms', value: percentile(latency.forming, 50) },
+    { measure: 'low load: forming frame → client p99 ms', value: percentile(latency.forming, 99) },
+  ];
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'kline-bench-ingest-'));
 const tsx = { execArgv: ['--import', 'tsx'] };
 const exchange = fork(new URL('./lib/replay-exchange.ts', import.meta.url).pathname, [], tsx);
@@ -119,10 +148,12 @@ try {
   const { port } = await ask<{ port: number }>(exchange, { cmd: 'start' });
   // 0. The ceiling: the bare client + parser on the same frames, before the gateway exists.
   const loadAtCeiling = loadavg()[0]!;
-  const wsCeiling = await measureCeiling(exchange, `ws://127.0.0.1:${port}/market`, SERIES, BARS, CEILING_CLIENT);
-  console.error(
-    `ceiling (${CEILING_CLIENT}): ${Math.round(wsCeiling.framesPerSecond).toLocaleString('en-US')} frames/s, ${wsCeiling.busyUsPerFrame.toFixed(2)} µs busy per frame`,
-  );
+  const wsCeiling = LATENCY_ONLY ? null : await measureCeiling(exchange, `ws://127.0.0.1:${port}/market`, SERIES, BARS, CEILING_CLIENT);
+  if (wsCeiling) {
+    console.error(
+      `ceiling (${CEILING_CLIENT}): ${Math.round(wsCeiling.framesPerSecond).toLocaleString('en-US')} frames/s, ${wsCeiling.busyUsPerFrame.toFixed(2)} µs busy per frame`,
+    );
+  }
   const whitelist = join(dir, 'whitelist.json');
   writeFileSync(whitelist, JSON.stringify({ series_ids: Array.from({ length: SERIES }, (_, i) => seriesIdOf(i)) }));
   gw = await GatewayProcess.start(
@@ -137,6 +168,7 @@ try {
       // The replay's bars are in 2023: a REST tail up to the fake's "now" would put every
       // subscriber past them (and the first 2,000 bars per series would be REST traffic).
       TRADE_CANVAS_ENABLE_MARKET_TAIL_COVERAGE: '0',
+      ...(PHASES ? { KLINE_GATEWAY_PHASE_TRACE: '1' } : {}),
     },
     60_000,
     [
@@ -147,118 +179,106 @@ try {
   const gateway = gw;
   console.error(`gateway ${gateway.url} (pid ${gateway.pid}), exchange port ${port}`);
   await waitFor('every stream subscribed', 120_000, async () => (await ask<{ streams: number }>(exchange, { cmd: 'subscribed' })).streams >= SERIES);
-  const published = Array.from({ length: Math.min(20, SERIES) }, (_, i) => seriesIdOf(i));
-  await ask(fleet, {
-    cmd: 'connect',
-    url: `${gateway.url.replace('http', 'ws')}/ws/market`,
-    count: published.length,
-    series: published,
-    offset: 0,
-    sampleEvery: 1,
-  });
-  const { frames } = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series: SERIES, bars: BARS });
-  const closedTotal = SERIES * (BARS + 1);
-  const loadAtThroughput = loadavg()[0]!;
+  const latencyOptions = { exchange, gatewayUrl: gateway.url, series: LATENCY_SERIES, framesPerSecond: LATENCY_RATE, seconds: LATENCY_SECONDS, phases: PHASES };
+  // A labelled block: --latency-only leaves it after the latency run, and `finally` still cleans up.
+  run: {
+    if (LATENCY_ONLY || !wsCeiling) {
+      const latency = await latencyRun({ ...latencyOptions, firstBar: 10 });
+      const name = STORE === 'sqlite' ? 'ingest-latency' : 'ingest-latency-postgres';
+      report(
+        name,
+        `Ingest latency only (${STORE}): ${LATENCY_SERIES} futures series at ${LATENCY_RATE} frames/s, ${WORKERS} ingest worker(s)`,
+        latencyRows(latency),
+      );
+      break run;
+    }
+    const published = Array.from({ length: Math.min(20, SERIES) }, (_, i) => seriesIdOf(i));
+    await ask(fleet, {
+      cmd: 'connect',
+      url: `${gateway.url.replace('http', 'ws')}/ws/market`,
+      count: published.length,
+      series: published,
+      offset: 0,
+      sampleEvery: 1,
+    });
+    const { frames } = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series: SERIES, bars: BARS });
+    const closedTotal = SERIES * (BARS + 1);
+    const loadAtThroughput = loadavg()[0]!;
 
-  // 1. Throughput: from the exchange's first write to the commit of the last closed candle,
-  // stamped inside the gateway (commit-watch: a tiny reply polled twice a second) rather than by
-  // polling /metrics, which costs the gateway's main thread; a progress line every few seconds.
-  const before = await metrics(gateway.url);
-  const cpuBefore = processUsage(gateway.pid).cpuSeconds;
-  await ask(fleet, { cmd: 'reset' });
-  const commitWatch = async () => (await (await fetch(`${gateway.url}/__bench/commit-watch`)).json()) as { rows: number; lastAtMs: number };
-  const committedBefore = (await commitWatch()).rows;
-  const blast = ask<{ ms: number; startedAtMs: number }>(exchange, { cmd: 'blast' });
-  const progress = setInterval(() => void printProgress(gateway.url, before, frames, closedTotal), PROGRESS_MS);
-  let committedAt = await commitWatch();
-  for (const started = Date.now(); committedAt.rows < committedBefore + closedTotal; committedAt = await commitWatch()) {
-    if (Date.now() - started > 600_000) throw new Error('timed out waiting for every closed candle to be committed');
-    await new Promise((r) => setTimeout(r, COMMIT_POLL_MS));
+    // 1. Throughput: from the exchange's first write to the commit of the last closed candle,
+    // stamped inside the gateway (commit-watch: a tiny reply polled twice a second) rather than by
+    // polling /metrics, which costs the gateway's main thread; a progress line every few seconds.
+    const before = await metrics(gateway.url);
+    const cpuBefore = processUsage(gateway.pid).cpuSeconds;
+    await ask(fleet, { cmd: 'reset' });
+    const commitWatch = async () => (await (await fetch(`${gateway.url}/__bench/commit-watch`)).json()) as { rows: number; lastAtMs: number };
+    const committedBefore = (await commitWatch()).rows;
+    const blast = ask<{ ms: number; startedAtMs: number }>(exchange, { cmd: 'blast' });
+    const progress = setInterval(() => void printProgress(gateway.url, before, frames, closedTotal), PROGRESS_MS);
+    let committedAt = await commitWatch();
+    for (const started = Date.now(); committedAt.rows < committedBefore + closedTotal; committedAt = await commitWatch()) {
+      if (Date.now() - started > 600_000) throw new Error('timed out waiting for every closed candle to be committed');
+      await new Promise((r) => setTimeout(r, COMMIT_POLL_MS));
+    }
+    clearInterval(progress);
+    const { ms: blastMs, startedAtMs } = await blast;
+    const seconds = (committedAt.lastAtMs - startedAtMs) / 1000;
+    const cpu = processUsage(gateway.pid).cpuSeconds - cpuBefore;
+    const after = await metrics(gateway.url);
+    await waitFor('subscribers received their candles', 30_000, async () => (await ask<FleetStats>(fleet, { cmd: 'stats' })).messages > 0);
+    const fleetStats = await ask<FleetStats>(fleet, { cmd: 'stats' });
+    const closedPerSecond = closedTotal / seconds;
+    const framesPerSecond = frames / seconds;
+    const busyUsPerFrame = ((after.busySeconds - before.busySeconds) * 1e6) / frames;
+
+    // 2. Latency at a low, fixed rate.
+    fleet.send({ cmd: 'close' });
+    const latency = await latencyRun({ ...latencyOptions, firstBar: BARS + 10 });
+
+    // 3. Legacy baseline on the same frames and store; the engine's ceilings for the same rows.
+    const target = { dir, cluster };
+    const legacy = await legacyCandlesPerSecond(target, SERIES, LEGACY_SAMPLE);
+    const rowsPerCommit = (after.committed - before.committed) / Math.max(1, after.commits - before.commits);
+    const ceiling = await ingestCeilings(target, SERIES, BARS, rowsPerCommit);
+
+    const rows: Row[] = [
+      { measure: 'frames replayed (closed + forming)', value: frames },
+      { measure: `ws ceiling: bare client + parser (${CEILING_CLIENT}), one thread: frames/s`, value: Math.round(wsCeiling.framesPerSecond) },
+      { measure: 'ws ceiling: busy µs per frame', value: wsCeiling.busyUsPerFrame },
+      { measure: 'end to end: frames/s (first frame sent → last candle committed)', value: Math.round(framesPerSecond) },
+      { measure: 'end to end / ws ceiling', value: framesPerSecond / wsCeiling.framesPerSecond },
+      { measure: 'ingest thread(s): busy µs per frame (ELU × wall / frames)', value: busyUsPerFrame },
+      { measure: 'frames the ingest workers counted', value: after.frames - before.frames },
+      { measure: 'closed candles/s committed (end to end)', value: Math.round(closedPerSecond) },
+      {
+        measure: 'dropped at the batcher bound / held / gap fills / reconnects',
+        value: `${after.overflowed} / ${after.held} / ${after.gapFills - before.gapFills} / ${after.reconnects}`,
+      },
+      { measure: 'legacy: closed candles/s (1 txn per candle)', value: Math.round(legacy) },
+      { measure: 'ratio vs legacy', value: closedPerSecond / legacy },
+      { measure: 'writer commits during the run', value: after.commits - before.commits },
+      { measure: 'rows per commit (mean)', value: rowsPerCommit },
+      { measure: 'closed batches posted to the writer', value: after.batches - before.batches },
+      { measure: 'ceiling, same rows and drains: unindexed temp table rows/s', value: Math.round(ceiling.temp) },
+      { measure: 'ceiling, same rows and drains: table like candles rows/s', value: Math.round(ceiling.indexed) },
+      { measure: 'committed / unindexed ceiling', value: closedPerSecond / ceiling.temp },
+      { measure: 'committed / indexed ceiling', value: closedPerSecond / ceiling.indexed },
+      { measure: 'messages to 20 subscribed series', value: fleetStats.messages },
+      { measure: 'gateway CPU s per 1k closed candles', value: (cpu / closedTotal) * 1000 },
+      { measure: 'exchange replay time (s)', value: blastMs / 1000 },
+      ...latencyRows(latency),
+    ];
+    report(
+      STORE === 'sqlite' ? 'ingest' : 'ingest-postgres',
+      `Ingest load (${STORE}): ${SERIES} futures series × ${BARS} bars replayed (closed + forming), ${WORKERS} ingest worker(s)`,
+      rows,
+      [
+        `targets: ≥ 300,000 closed candles/s end to end; ≥ 250× the legacy path; p99 frame → client ≤ 5 ms at ${LATENCY_RATE} frames/s`,
+        `closed: ${Math.round(closedPerSecond).toLocaleString('en-US')}/s = ${(closedPerSecond / legacy).toFixed(0)}× legacy; low-load closed p99 ${percentile(latency.closed, 99).toFixed(2)} ms (${latency.closed.length} samples)`,
+        `end to end ${(framesPerSecond / wsCeiling.framesPerSecond).toFixed(2)}× the ws ceiling (target ≥ 0.8×); 1-minute load average at the ceiling ${loadAtCeiling.toFixed(2)}, at the throughput run ${loadAtThroughput.toFixed(2)}`,
+      ],
+    );
   }
-  clearInterval(progress);
-  const { ms: blastMs, startedAtMs } = await blast;
-  const seconds = (committedAt.lastAtMs - startedAtMs) / 1000;
-  const cpu = processUsage(gateway.pid).cpuSeconds - cpuBefore;
-  const after = await metrics(gateway.url);
-  await waitFor('subscribers received their candles', 30_000, async () => (await ask<FleetStats>(fleet, { cmd: 'stats' })).messages > 0);
-  const fleetStats = await ask<FleetStats>(fleet, { cmd: 'stats' });
-  const closedPerSecond = closedTotal / seconds;
-  const framesPerSecond = frames / seconds;
-  const busyUsPerFrame = ((after.busySeconds - before.busySeconds) * 1e6) / frames;
-
-  // 2. Latency at a low, fixed rate.
-  fleet.send({ cmd: 'close' });
-  const latencyFleet = fork(new URL('./lib/ws-fleet.ts', import.meta.url).pathname, [], tsx);
-  const latencySeries = Array.from({ length: LATENCY_SERIES }, (_, i) => seriesIdOf(i));
-  await ask(latencyFleet, {
-    cmd: 'connect',
-    url: `${gateway.url.replace('http', 'ws')}/ws/market`,
-    count: LATENCY_SERIES,
-    series: latencySeries,
-    offset: 0,
-    sampleEvery: 1,
-  });
-  await new Promise((r) => setTimeout(r, 500));
-  await ask(latencyFleet, { cmd: 'reset' });
-  const rate = await ask<{ sent: number }>(exchange, {
-    cmd: 'rate',
-    series: LATENCY_SERIES,
-    framesPerSecond: LATENCY_RATE,
-    seconds: LATENCY_SECONDS,
-    firstBar: BARS + 10,
-  });
-  await new Promise((r) => setTimeout(r, 500));
-  const latency = await ask<FleetStats>(latencyFleet, { cmd: 'stats' });
-  latencyFleet.send({ cmd: 'close' });
-  const closedLat = [...latency.closedLatencies].sort((a, b) => a - b);
-  const formingLat = [...latency.formingLatencies].sort((a, b) => a - b);
-
-  // 3. Legacy baseline on the same frames and store; the engine's ceilings for the same rows.
-  const target = { dir, cluster };
-  const legacy = await legacyCandlesPerSecond(target, SERIES, LEGACY_SAMPLE);
-  const rowsPerCommit = (after.committed - before.committed) / Math.max(1, after.commits - before.commits);
-  const ceiling = await ingestCeilings(target, SERIES, BARS, rowsPerCommit);
-
-  const rows: Row[] = [
-    { measure: 'frames replayed (closed + forming)', value: frames },
-    { measure: `ws ceiling: bare client + parser (${CEILING_CLIENT}), one thread: frames/s`, value: Math.round(wsCeiling.framesPerSecond) },
-    { measure: 'ws ceiling: busy µs per frame', value: wsCeiling.busyUsPerFrame },
-    { measure: 'end to end: frames/s (first frame sent → last candle committed)', value: Math.round(framesPerSecond) },
-    { measure: 'end to end / ws ceiling', value: framesPerSecond / wsCeiling.framesPerSecond },
-    { measure: 'ingest thread(s): busy µs per frame (ELU × wall / frames)', value: busyUsPerFrame },
-    { measure: 'frames the ingest workers counted', value: after.frames - before.frames },
-    { measure: 'closed candles/s committed (end to end)', value: Math.round(closedPerSecond) },
-    {
-      measure: 'dropped at the batcher bound / held / gap fills / reconnects',
-      value: `${after.overflowed} / ${after.held} / ${after.gapFills - before.gapFills} / ${after.reconnects}`,
-    },
-    { measure: 'legacy: closed candles/s (1 txn per candle)', value: Math.round(legacy) },
-    { measure: 'ratio vs legacy', value: closedPerSecond / legacy },
-    { measure: 'writer commits during the run', value: after.commits - before.commits },
-    { measure: 'rows per commit (mean)', value: rowsPerCommit },
-    { measure: 'ceiling, same rows and drains: unindexed temp table rows/s', value: Math.round(ceiling.temp) },
-    { measure: 'ceiling, same rows and drains: table like candles rows/s', value: Math.round(ceiling.indexed) },
-    { measure: 'committed / unindexed ceiling', value: closedPerSecond / ceiling.temp },
-    { measure: 'committed / indexed ceiling', value: closedPerSecond / ceiling.indexed },
-    { measure: 'messages to 20 subscribed series', value: fleetStats.messages },
-    { measure: 'gateway CPU s per 1k closed candles', value: (cpu / closedTotal) * 1000 },
-    { measure: 'exchange replay time (s)', value: blastMs / 1000 },
-    { measure: `low load: frames sent (${LATENCY_RATE}/s for ${LATENCY_SECONDS} s)`, value: rate.sent },
-    { measure: 'low load: closed frame → client p50 ms', value: percentile(closedLat, 50) },
-    { measure: 'low load: closed frame → client p99 ms', value: percentile(closedLat, 99) },
-    { measure: 'low load: forming frame → client p50 ms', value: percentile(formingLat, 50) },
-    { measure: 'low load: forming frame → client p99 ms', value: percentile(formingLat, 99) },
-  ];
-  report(
-    STORE === 'sqlite' ? 'ingest' : 'ingest-postgres',
-    `Ingest load (${STORE}): ${SERIES} futures series × ${BARS} bars replayed (closed + forming), ${WORKERS} ingest worker(s)`,
-    rows,
-    [
-      `targets: ≥ 300,000 closed candles/s end to end; ≥ 250× the legacy path; p99 frame → client ≤ 5 ms at ${LATENCY_RATE} frames/s`,
-      `closed: ${Math.round(closedPerSecond).toLocaleString('en-US')}/s = ${(closedPerSecond / legacy).toFixed(0)}× legacy; low-load closed p99 ${percentile(closedLat, 99).toFixed(2)} ms (${closedLat.length} samples)`,
-      `end to end ${(framesPerSecond / wsCeiling.framesPerSecond).toFixed(2)}× the ws ceiling (target ≥ 0.8×); 1-minute load average at the ceiling ${loadAtCeiling.toFixed(2)}, at the throughput run ${loadAtThroughput.toFixed(2)}`,
-    ],
-  );
 } finally {
   exchange.send({ cmd: 'close' });
   if (fleet.connected) fleet.send({ cmd: 'close' });

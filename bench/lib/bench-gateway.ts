@@ -2,6 +2,8 @@
  * The real gateway plus benchmark-only routes, run as its own process by the benchmarks:
  *   GET /__bench/constant?bytes=N   a constant JSON body of N bytes through the same router and
  *                                  transport: the baseline "same server, same bytes, no work".
+ *   POST /__bench/phases?cmd=reset|dump  with KLINE_GATEWAY_PHASE_TRACE=1: forget, or return, the
+ *                                  per-phase stamps of every thread (src/shared/phase-trace.ts).
  * Settings come from the environment exactly as for `kline-gateway serve`.
  */
 import { loadConfig } from '../../src/main/config/load-config.js';
@@ -11,6 +13,7 @@ import { packCandles } from '../../src/domain/candle.js';
 import type { GatewayCore } from '../../src/main/gateway.js';
 import { JSON_HEADERS, jsonReply, type Route } from '../../src/main/server/http-router.js';
 import { runFeed, type FeedOptions } from './feed.js';
+import { collectPhaseTraces } from '../../src/shared/phase-trace.js';
 
 const constantBodies = new Map<number, Buffer>();
 
@@ -68,6 +71,11 @@ function commitWatchRoute(core: GatewayCore): Route {
 const benchRoutes = (core: GatewayCore): Route[] => [
   feedRoute(core),
   commitWatchRoute(core),
+  {
+    method: 'POST',
+    path: '/__bench/phases',
+    handle: async ({ query }) => jsonReply(200, await collectPhaseTraces(query.get('cmd') === 'dump' ? 'dump' : 'reset')),
+  },
   {
     method: 'GET',
     path: '/__bench/constant',

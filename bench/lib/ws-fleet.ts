@@ -19,6 +19,9 @@ export interface FleetStats {
   /** The same, closed candles only (candle_closed / candles_batch) and forming only. */
   closedLatencies: number[];
   formingLatencies: number[];
+  /** The send time (the frame's key in gateway phase traces) of each closed / forming sample, in the same order. */
+  closedSent: number[];
+  formingSent: number[];
   closes: Record<string, number>;
 }
 
@@ -27,7 +30,18 @@ const FORMING = Buffer.from('"type":"candle_forming"');
 /** Keep every Nth latency sample to bound memory at high rates. */
 let SAMPLE_EVERY = 7;
 
-const stats: FleetStats = { sockets: 0, open: 0, messages: 0, bytes: 0, latencies: [], closedLatencies: [], formingLatencies: [], closes: {} };
+const stats: FleetStats = {
+  sockets: 0,
+  open: 0,
+  messages: 0,
+  bytes: 0,
+  latencies: [],
+  closedLatencies: [],
+  formingLatencies: [],
+  closedSent: [],
+  formingSent: [],
+  closes: {},
+};
 const sockets: Socket[] = [];
 let sampleCounter = 0;
 
@@ -47,7 +61,9 @@ function onPayload(payload: Buffer): void {
   if (sent < 1e12) return;
   const latency = nowMs() - sent;
   stats.latencies.push(latency);
-  (payload.indexOf(FORMING) >= 0 ? stats.formingLatencies : stats.closedLatencies).push(latency);
+  const forming = payload.indexOf(FORMING) >= 0;
+  (forming ? stats.formingLatencies : stats.closedLatencies).push(latency);
+  (forming ? stats.formingSent : stats.closedSent).push(sent);
 }
 
 function openSocket(url: URL, series: string): Promise<void> {
@@ -135,6 +151,8 @@ process.on('message', async (msg: { cmd: string; url?: string; count?: number; s
     stats.latencies = [];
     stats.closedLatencies = [];
     stats.formingLatencies = [];
+    stats.closedSent = [];
+    stats.formingSent = [];
     stats.closes = {};
     process.send!({ ok: true });
   } else if (msg.cmd === 'stats') {

@@ -2,16 +2,27 @@ import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { WriterProducer } from '../writer/contract.js';
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
+import { phaseTracer } from '../shared/phase-trace.js';
+
+/** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
+const trace = phaseTracer('ingest');
 
 /** Least interval between two "dropped" warnings. */
 const OVERFLOW_LOG_MS = 5_000;
+/** Low load sends at once while fewer than 1/this of the producer's window is in flight. */
+const LOW_LOAD_WINDOW_SHARE = 4;
 
 /**
  * Closed candles of all series of one ingest worker → `ClosedBatchMessage`s for the writer
  * (contract §4 "Batching toward the writer"). `BINANCE_WS_BATCH_MAX` and `BINANCE_WS_FLUSH_S` are
- * upper bounds, not a rhythm: with nothing in flight a candle goes out at once (low load = no
- * timer wait); while a batch is in flight new candles coalesce and go out when it is acked, when
- * `maxBatch` is reached, or when the oldest has waited `flushMs` — whichever comes first.
+ * upper bounds, not a rhythm. Adaptive: while the writer has little of ours (fewer than `maxBatch`
+ * candles and a quarter of the window unacked: low load), the candles of one turn (one socket
+ * read: a microtask after it) go out together at once, also while a batch is in flight — the
+ * writer queues them during the drain in flight and commits them in the next, instead of their
+ * waiting here for that drain's ack and then missing the next drain (measured: a second commit's
+ * wait, docs/benchmarks.md "Closed-candle latency at low load"). Busy, new candles coalesce and
+ * go out when a batch is acked, when `maxBatch` is reached, or when the oldest has waited
+ * `flushMs` — whichever comes first: few, full messages.
  * Segments are per series, in arrival order, packed `[t,o,h,l,c,v]×n`. Batches go out through
  * the worker's WriterProducer (copy mode: kept until acked, resent after a writer restart).
  *
@@ -59,6 +70,8 @@ export class ClosedBatcher {
   private lastOverflowLog = -Infinity;
   private readonly counters = { batchesSent: 0, candlesSent: 0, candlesAcked: 0, fullEvents: 0, overflowed: 0 };
   private drainWaiters: (() => void)[] = [];
+  /** A flush at the end of the current turn is queued (low load). */
+  private turnFlushQueued = false;
 
   constructor(private readonly opts: ClosedBatcherOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -149,10 +162,31 @@ export class ClosedBatcher {
     this.lastOverflowLog = now;
   }
 
-  /** Low load (nothing in flight) or a full batch: send now; otherwise wait at most flushMs. */
+  /** A full batch: send now; low load: at the end of this turn; otherwise wait at most flushMs (or an ack). */
   private afterPush(): void {
-    if (this.producer.inFlight === 0 || this.pendingCount >= this.opts.maxBatch || this.opts.flushMs <= 0) this.flush();
+    if (this.pendingCount >= this.opts.maxBatch || this.opts.flushMs <= 0) this.flush();
+    else if (this.turnFlushQueued) return;
+    else if (this.lowLoad()) {
+      this.turnFlushQueued = true;
+      queueMicrotask(this.onTurnEnd);
+    } else if (this.timer === undefined) this.timer = this.clock.setTimeout(() => this.onTimer(), this.opts.flushMs);
+  }
+
+  /** Everything the turn added (a socket read's closed frames) is pending: one batch, or the busy rule. */
+  private readonly onTurnEnd = (): void => {
+    this.turnFlushQueued = false;
+    if (this.pendingCount === 0) return;
+    if (this.lowLoad()) this.flush();
     else if (this.timer === undefined) this.timer = this.clock.setTimeout(() => this.onTimer(), this.opts.flushMs);
+  };
+
+  /**
+   * The writer has little of ours: under a full batch of candles unacked, and a quarter of the
+   * window at most, so small low-load batches never take the slots a burst needs.
+   */
+  private lowLoad(): boolean {
+    const p = this.producer;
+    return p.inFlight === 0 || (p.inFlightCandles + this.pendingCount <= this.opts.maxBatch && p.inFlight * LOW_LOAD_WINDOW_SHARE < p.inFlight + p.room);
   }
 
   /** Packs up to maxBatch candles, series by series in arrival order, into one message. */
@@ -175,6 +209,7 @@ export class ClosedBatcher {
     this.pendingCount -= written;
     this.counters.batchesSent++;
     this.counters.candlesSent += written;
+    trace?.markPacked('ingest.posted', data);
     // A failed commit is retried by the writer (the batch stays unacked here); only a refusal
     // (malformed batch, writer closing) rejects, and the writer has logged why.
     this.producer.send({ series, counts, data, publish: true }).then(

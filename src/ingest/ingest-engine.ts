@@ -16,6 +16,10 @@ import { SeriesJob } from './jobs/series-job.js';
 import { BinanceStreamManager } from './binance/stream-manager.js';
 import { REST_BUDGET_SPLIT, WeightBudget } from '../exchange/binance/weight-budget.js';
 import { SharedRestBlock, type RestBlockBuffers } from '../exchange/binance/shared-rest-block.js';
+import { phaseTracer } from '../shared/phase-trace.js';
+
+/** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
+const trace = phaseTracer('ingest');
 
 /**
  * Everything an ingest worker runs, minus the thread: series jobs, the Binance connections they
@@ -236,6 +240,7 @@ export class IngestEngine {
 
   private route(market: LiveMarket, frame: KlineFrame): void {
     this.exchangeClock.observe(frame.eventTimeMs);
+    trace?.mark('ingest.parsed', frame.volume);
     const readers = this.routes[market].get(frame.stream!);
     if (readers === undefined) return;
     for (const job of readers) job.onKline(frame);

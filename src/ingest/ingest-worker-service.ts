@@ -7,6 +7,10 @@ import type { FetchedKlines, FetchedLatest, FormingBatchMessage, IngestWorkerApi
 import type { GapFillResult } from '../exchange/binance/binance-rest.js';
 import { WriterProducer, type BatchAckMessage } from '../writer/contract.js';
 import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
+import { phaseTracer } from '../shared/phase-trace.js';
+
+/** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
+const trace = phaseTracer('ingest');
 
 const log = createLogger('ingest.writer');
 
@@ -124,6 +128,7 @@ export class IngestWorkerService implements IngestWorkerApi {
     const data = new Float64Array(this.formingRows);
     const msg: FormingBatchMessage = { t: 'forming', series: this.formingSeries.splice(0), data };
     this.formingRows = [];
+    trace?.markPacked('ingest.formingPosted', data);
     this.formingPort.postMessage(msg, [data.buffer]);
   }
 }

@@ -8,6 +8,7 @@ import { TailCache } from './hub/tail-cache.js';
 import type { HistoryBootstrapper } from './history/bootstrapper.js';
 import { startHistory, type History } from './history/history-service.js';
 import { redactUrl } from '../shared/db-url.js';
+import { phaseTracer } from '../shared/phase-trace.js';
 import { createLogger } from '../shared/log.js';
 import type { WriterSettings } from '../writer/contract.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -38,6 +39,8 @@ import { liveIngestEnabled, startLiveIngest } from './supervisor/live-ingest.js'
 import { loadWhitelist } from './supervisor/whitelist.js';
 
 const log = createLogger('gateway');
+/** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
+const trace = phaseTracer('main');
 
 /** Longest a graceful stop waits for its last commits to go round the bus to its own clients. */
 const BUS_SETTLE_MS = 5000;
@@ -147,6 +150,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       activity.record(msg);
       hub.onCommitted(msg);
       latency.published(msg);
+      // The hub's sockets are flushed in a microtask queued during onCommitted: this one runs after it.
+      if (trace) queueMicrotask(() => msg.segments.forEach((s) => s.publish && trace.markPacked('main.published', s.data)));
     };
     if (activeCluster) {
       // This node's commits go on the stream (after the commit: invariant 1); every node's come back.

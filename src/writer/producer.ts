@@ -82,6 +82,11 @@ export class WriterProducer {
     return this.unacked.size;
   }
 
+  /** Candles in the unacked batches. */
+  get inFlightCandles(): number {
+    return this.unackedCandles;
+  }
+
   /**
    * A (new) port to the writer. In copy mode every unacked batch goes again, oldest first (a batch
    * the dead writer had committed is upserted twice: harmless). `null` detaches (writer lost).

@@ -10,8 +10,11 @@ import { FlushWaiters } from './flush-waiters.js';
 import { SeriesHeads } from './series-heads.js';
 import { WriterCounters } from './writer-stats.js';
 import { WriterQueue, type QueuedBatch } from './writer-queue.js';
+import { phaseTracer } from '../shared/phase-trace.js';
 
 const log = createLogger('writer');
+/** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
+const trace = phaseTracer('writer');
 
 /** The main thread's own producer (HTTP ingest); its acks ride on the committed message. */
 export const MAIN_SOURCE = 'main';
@@ -79,6 +82,7 @@ export class WriterCore {
       return this.refuse(source, msg.seq, new GatewayError('overloaded', `writer queue full (${this.queue.pendingCandles} candles pending)`), 'debug');
     }
     this.queue.push(source, msg);
+    trace?.markPacked('writer.accepted', msg.data);
     this.scheduleDrain();
   }
 
@@ -155,6 +159,7 @@ export class WriterCore {
     if (this.queue.isEmpty) return true;
     const taken = this.queue.take();
     this.inFlight = taken;
+    if (trace) for (const p of taken) trace.markPacked('writer.drainStarted', p.msg.data);
     const started = performance.now();
     const writes = planDrain(taken.map((p) => p.msg));
     let rows = 0;
@@ -171,9 +176,11 @@ export class WriterCore {
     this.inFlight = [];
     this.retryDelayMs = RETRY_MIN_MS;
     const committedAtMs = monotonicMs();
+    if (trace) for (const p of taken) trace.markPacked('writer.committed', p.msg.data);
     const drainMs = performance.now() - started;
     this.queue.committed(taken);
     this.report(taken, writes, rows, drainMs, committedAtMs);
+    if (trace) for (const p of taken) trace.markPacked('writer.reported', p.msg.data);
     if (!this.queue.isEmpty) this.scheduleDrain();
     return true;
   }

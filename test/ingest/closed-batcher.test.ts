@@ -35,10 +35,15 @@ function setup(options: { maxBatch?: number; flushMs?: number; maxInFlight?: num
 
 afterEach(() => setLogSink(undefined));
 
+/** The end of the current turn: a low-load flush is a microtask queued by the first add of the turn. */
+const endOfTurn = () => Promise.resolve();
+
 describe('ClosedBatcher', () => {
-  it('sends a single closed candle at once when nothing is in flight (no timer wait)', () => {
+  it('sends a single closed candle at the end of its turn when nothing is in flight (no timer wait)', async () => {
     const { sent, batcher } = setup();
     batcher.add('binance:spot:BTC/USDT:1m', candle(60, 5));
+    expect(sent).toHaveLength(0);
+    await endOfTurn();
     expect(sent).toHaveLength(1);
     const { msg, transfer } = sent[0]!;
     expect(msg).toMatchObject({ t: 'closed', seq: 1, series: ['binance:spot:BTC/USDT:1m'], counts: [1], publish: true });
@@ -47,24 +52,58 @@ describe('ClosedBatcher', () => {
     expect(transfer).toBeUndefined();
   });
 
-  it('coalesces while a batch is in flight and sends per-series segments in arrival order on ack', () => {
-    const { sent, batcher, ack } = setup();
+  it('at low load sends the candles of one turn together, also while a batch is in flight (the writer takes them into its next drain)', async () => {
+    const { sent, batcher } = setup();
     batcher.add('a', candle(60));
     batcher.add('b', candle(60));
+    await endOfTurn();
     batcher.add('a', candle(120));
     batcher.add('c', candle(60));
-    expect(sent).toHaveLength(1);
-    ack(0);
-    expect(sent).toHaveLength(2);
-    expect(sent[1]!.msg.series).toEqual(['b', 'a', 'c']);
-    expect(sent[1]!.msg.counts).toEqual([1, 1, 1]);
-    expect(Array.from({ length: 3 }, (_, i) => sent[1]!.msg.data[i * CANDLE_STRIDE])).toEqual([60, 120, 60]);
+    await endOfTurn();
+    batcher.add('b', candle(120));
+    await endOfTurn();
+    expect(sent.map((s) => s.msg.series)).toEqual([['a', 'b'], ['a', 'c'], ['b']]);
+    expect(batcher.stats()).toMatchObject({ inFlight: 3, pendingCandles: 0 });
   });
 
-  it('sends coalesced candles after flushMs even without an ack, while slots remain', () => {
-    const { clock, sent, batcher } = setup({ flushMs: 500, maxInFlight: 2 });
+  it('busy (a full batch of candles unacked): coalesces and sends per-series segments in arrival order on ack', async () => {
+    const { sent, batcher, ack } = setup({ maxBatch: 5 });
+    for (let i = 1; i <= 3; i++) batcher.add('x', candle(60 * i));
+    await endOfTurn();
+    batcher.add('y', candle(60));
+    batcher.add('y', candle(120));
+    await endOfTurn();
+    expect(sent.map((s) => s.msg.counts)).toEqual([[3], [2]]);
+    batcher.add('b', candle(60));
     batcher.add('a', candle(60));
     batcher.add('a', candle(120));
+    batcher.add('c', candle(60));
+    await endOfTurn();
+    expect(sent).toHaveLength(2);
+    ack(0);
+    expect(sent).toHaveLength(3);
+    expect(sent[2]!.msg.series).toEqual(['b', 'a', 'c']);
+    expect(sent[2]!.msg.counts).toEqual([1, 2, 1]);
+    expect(Array.from({ length: 4 }, (_, i) => sent[2]!.msg.data[i * CANDLE_STRIDE])).toEqual([60, 60, 120, 60]);
+  });
+
+  it('small low-load batches take at most a quarter of the window: then candles coalesce', async () => {
+    const { sent, batcher, ack } = setup({ maxInFlight: 8 });
+    for (let i = 1; i <= 5; i++) {
+      batcher.add('a', candle(60 * i));
+      await endOfTurn();
+    }
+    expect(sent.map((s) => s.msg.counts)).toEqual([[1], [1]]);
+    ack(0);
+    expect(sent.map((s) => s.msg.counts)).toEqual([[1], [1], [3]]);
+  });
+
+  it('sends coalesced candles after flushMs even without an ack, while slots remain', async () => {
+    const { clock, sent, batcher } = setup({ flushMs: 500, maxInFlight: 2 });
+    batcher.add('a', candle(60));
+    await endOfTurn();
+    batcher.add('a', candle(120));
+    await endOfTurn();
     clock.advance(499);
     expect(sent).toHaveLength(1);
     clock.advance(1);
@@ -109,11 +148,13 @@ describe('ClosedBatcher', () => {
     expect(batcher.stats()).toMatchObject({ pendingCandles: 0, inFlight: 0, candlesSent: 16_000, candlesAcked: 16_000, overflowed: 0 });
   });
 
-  it('says so when every in-flight slot is taken, and drops beyond maxPending through onOverflow', () => {
+  it('says so when every in-flight slot is taken, and drops beyond maxPending through onOverflow', async () => {
     const lines: string[] = [];
     setLogSink((l) => lines.push(l));
     const { sent, batcher, overflow, ack } = setup({ maxBatch: 2, maxInFlight: 1, maxPending: 4 });
-    for (let i = 1; i <= 7; i++) batcher.add('a', candle(60 * i));
+    batcher.add('a', candle(60));
+    await endOfTurn();
+    for (let i = 2; i <= 7; i++) batcher.add('a', candle(60 * i));
     expect(sent).toHaveLength(1);
     expect(batcher.stats()).toMatchObject({ fullEvents: 1, pendingCandles: 4, overflowed: 2 });
     expect(overflow).toEqual([
@@ -126,11 +167,13 @@ describe('ClosedBatcher', () => {
     ack(0);
     expect(sent).toHaveLength(2);
     expect(sent[1]!.msg.counts).toEqual([2]);
+    expect(sent[0]!.msg.counts).toEqual([1]);
   });
 
   it('adds packed gap-fill pages and drains on shutdown once everything is acked', async () => {
-    const { sent, batcher, ack } = setup();
+    const { sent, batcher, ack } = setup({ maxInFlight: 2 });
     batcher.add('a', candle(600));
+    await endOfTurn();
     batcher.addPacked('a', new Float64Array([60, 1, 2, 0, 1, 5, 120, 1, 2, 0, 1, 6]));
     expect(sent).toHaveLength(1);
     let drained = false;
@@ -147,10 +190,12 @@ describe('ClosedBatcher', () => {
   });
 
   it('keeps a batch whose commit failed in flight, without resending, until the writer commits it on retry', async () => {
-    const { sent, batcher, ack, producer } = setup();
+    const { sent, batcher, ack, producer } = setup({ maxInFlight: 2 });
     batcher.add('a', candle(60));
+    await endOfTurn();
     ack(0, false);
     batcher.add('a', candle(120));
+    await endOfTurn();
     expect(sent).toHaveLength(1);
     expect(batcher.stats()).toMatchObject({ inFlight: 1, candlesAcked: 0, pendingCandles: 1 });
     expect(producer.stats()).toMatchObject({ failedCommits: 1, unacked: 1 });

@@ -4,6 +4,10 @@ import { GatewayError } from '../../shared/errors.js';
 import { WriterProducer, type CommittedMessage, type MainInbound, type ReadResult, type SeriesSummary } from '../../writer/contract.js';
 import type { WriterStats } from '../../writer/contract.js';
 import { concatPacked } from '../../domain/candle-batch.js';
+import { phaseTracer } from '../../shared/phase-trace.js';
+
+/** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
+const trace = phaseTracer('main');
 
 export interface SeriesCandles {
   readonly seriesId: string;
@@ -90,6 +94,7 @@ export abstract class StoreClientBase {
   /** Feed every message the writer sends to the main thread here. */
   protected handleWriterMessage(msg: MainInbound): void {
     if (msg.t === 'committed') {
+      if (trace) for (const s of msg.segments) trace.markPacked('main.committedReceived', s.data);
       this.commitProblem = null;
       for (const listener of this.listeners) listener(msg);
       for (const seq of msg.mainAcks) this.producer.ack({ t: 'ack', seq, ok: true, committed: 0 });

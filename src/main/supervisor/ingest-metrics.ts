@@ -152,6 +152,12 @@ export function renderIngestMetrics(out: PrometheusText, snap: IngestSnapshot): 
       perWorker((s) => s.batcher.pendingCandles),
     )
     .metric(
+      `${P}batcher_batches_sent_total`,
+      'counter',
+      'Closed batches posted to the writer (low load: one per socket read; busy: up to BINANCE_WS_BATCH_MAX candles each).',
+      perWorker((s) => s.batcher.batchesSent),
+    )
+    .metric(
       `${P}batcher_full_total`,
       'counter',
       'Times every in-flight slot toward the writer was taken.',

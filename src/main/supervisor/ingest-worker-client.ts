@@ -1,6 +1,7 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Candle } from '../../domain/candle.js';
 import { getLogLevel } from '../../shared/log.js';
+import { phaseTracer } from '../../shared/phase-trace.js';
 import {
   eachFormingCandle,
   type FetchedKlines,
@@ -14,6 +15,8 @@ import { transfer, type Remote } from '../../shared/comlink.js';
 import { WorkerHandle } from '../threads/worker-handle.js';
 import type { MarketStore } from '../store/market-store.js';
 
+/** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
+const trace = phaseTracer('main');
 /** A worker that lived this long before dying restarts after the shortest delay again. */
 const STABLE_AFTER_MS = 60_000;
 /** Longest wait for a worker to flush its batches at shutdown before it is terminated anyway. */
@@ -62,7 +65,12 @@ export class IngestWorkerClient {
         const forming = new MessageChannel();
         this.formingPort = forming.port1;
         const sink = opts.forming;
-        forming.port1.on('message', (msg: FormingBatchMessage) => eachFormingCandle(msg, (seriesId, candle) => sink.publishForming(seriesId, candle)));
+        forming.port1.on('message', (msg: FormingBatchMessage) => {
+          trace?.markPacked('main.formingReceived', msg.data);
+          eachFormingCandle(msg, (seriesId, candle) => sink.publishForming(seriesId, candle));
+          // After the hub's socket flush, a microtask queued during publishForming.
+          if (trace) queueMicrotask(() => trace.markPacked('main.formingPublished', msg.data));
+        });
         return {
           data: { ...opts.data, index: this.index, logLevel: getLogLevel(), formingPort: forming.port2 },
           transferList: [forming.port2],
