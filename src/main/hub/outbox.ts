@@ -1,5 +1,6 @@
 import type { OutboundFrame, WireEncoding } from '../../protocol/server-messages.js';
 import { UNBOUNDED_BUDGET, type OutboundBudget } from './outbound-budget.js';
+import { topicJoinBytes } from './topic-group.js';
 
 /** The socket as the hub needs it (satisfied by the transport's WsPeer). */
 export interface ClientSocket {
@@ -154,7 +155,8 @@ export class Outbox {
       this.counters.slowConsumerCloses++;
       if (this.overflowGlobal) this.counters.globalBufferCloses++;
       this.socket.end(SLOW_CONSUMER_CLOSE.code, SLOW_CONSUMER_CLOSE.reason);
-    } else if (this.onFlushed && !this.socket.closed) {
+    } else if (this.onFlushed && !this.socket.closed && this.buffered <= topicJoinBytes(this.topicCap)) {
+      // Only a socket that could join a topic asks (a socket behind stays on this path cheaply).
       this.onFlushed(this.buffered);
     }
   }

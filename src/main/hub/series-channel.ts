@@ -56,7 +56,7 @@ export class SeriesChannel {
    */
   tryJoin(sub: Subscription, outbox: Outbox, buffered: number, cap: number): void {
     if (!this.topics.env.publisher || sub.topic || !this.subscriptions.has(sub)) return;
-    const key = `${outbox.encoding}|${sub.supportsBatch}`;
+    const key = outbox.encoding === 'json' ? (sub.supportsBatch ? 'json|batch' : 'json|stream') : sub.supportsBatch ? 'msgpack|batch' : 'msgpack|stream';
     let group = this.groups.get(key);
     if (!group) {
       group = new TopicGroup(this.topics.nextTopic(), outbox.encoding, sub.supportsBatch, cap, this.topics.env);
@@ -114,8 +114,14 @@ export class SeriesChannel {
    */
   private publishTo(group: TopicGroup, frames: readonly OutboundFrame[]): boolean {
     if (group.publish(frames)) return true;
-    for (const sub of [...group.members]) if (!group.mayStay(sub.outbox.refreshBuffered())) this.leave(sub);
-    group.renew();
+    const size = group.sizeOf(frames);
+    let fullest = 0;
+    for (const sub of [...group.members]) {
+      const worst = group.worstAfterWrite(sub.outbox.refreshBuffered(), size);
+      if (worst === null) this.leave(sub);
+      else fullest = Math.max(fullest, worst);
+    }
+    group.renew(fullest);
     if (group.members.size > 0 && group.publish(frames)) return true;
     this.dissolve(group);
     return false;

@@ -13,6 +13,11 @@ export interface TopicPublisher {
   publish(topic: string, data: Uint8Array, binary: boolean): void;
 }
 
+/** The most a socket may have buffered to join a topic whose members may hold `cap` (cheap pre-check: Outbox). */
+export function topicJoinBytes(cap: number): number {
+  return cap / 4;
+}
+
 /** A lease shorter than this is not worth a join (it would end at the next frame or two). */
 const MIN_LEASE_BYTES = 4 * 1024;
 
@@ -33,16 +38,18 @@ export interface TopicEnv {
  * send per subscriber (docs/architecture.md, "Fan-out").
  *
  * The hub cannot see a member's buffer grow (uWS writes topic frames itself, and its own limit,
- * maxBackpressure, drops frames silently), so membership is a lease counted in bytes. A member
- * starts a lease with at most `cap / 4` buffered, counting frames published but possibly not yet
- * written (turn-clock.ts), and a lease lasts `cap / 2` published bytes at most, so a member never
- * has more than 3/4 of `cap` buffered: below the point where it would skip forming updates or
- * risk a slow-consumer close, far below uWS's dropping point. When a lease runs out, each
- * member's buffer is measured again: those still under `cap / 4` stay for the next lease, the
+ * maxBackpressure, drops frames silently), so membership is a lease counted in bytes. A socket
+ * joins with at most `cap / 4` buffered; a lease lasts at most `cap / 2` published bytes, and
+ * never more than what the fullest member still has room for below `cap` (its buffer plus the
+ * frames published but possibly not yet written, turn-clock.ts), so a member never has more than
+ * `cap` buffered: never past the point where it would skip forming updates or risk a
+ * slow-consumer close, far below uWS's dropping point. When a lease runs out, each member's
+ * buffer is measured again: those with room for a minimal lease stay for the next one, the
  * others leave — back to their own outbox with `last_sent_time` = the group's, where the
  * per-socket rules apply exactly as before — and rejoin once they have caught up. The bytes a
- * lease may leave buffered are reserved in the process-wide budget while it runs; when that
- * budget is tight, every member leaves.
+ * lease may leave buffered are reserved in the process-wide budget while it runs. Past the
+ * budget's forming-skip point a group skips forming updates; closed data that would pass the
+ * budget's bound sends every member back to its outbox (where a backlogged socket is closed).
  */
 export class TopicGroup {
   readonly members = new Set<Subscription>();
@@ -66,9 +73,9 @@ export class TopicGroup {
     private readonly env: TopicEnv,
   ) {}
 
-  /** The most a member may have buffered to start (or keep) a lease. */
-  private get startBytes(): number {
-    return this.cap / 4;
+  /** The most a socket may have buffered to join (topicJoinBytes): below `stayBytes`, so a socket near the line does not go back and forth. */
+  private get joinBytes(): number {
+    return topicJoinBytes(this.cap);
   }
 
   /**
@@ -77,8 +84,7 @@ export class TopicGroup {
    * frames before it went through its outbox.
    */
   canJoin(sub: Subscription, buffered: number): boolean {
-    if (buffered + this.undrainedBytes() > this.startBytes) return false;
-    if (this.env.budget.skipForming && buffered > 0) return false;
+    if (buffered + this.undrainedBytes() > this.joinBytes) return false;
     if (this.members.size === 0) return this.leaseBytes() >= MIN_LEASE_BYTES;
     return sub.lastSent === this.lastSent && this.leaseLeft >= MIN_LEASE_BYTES;
   }
@@ -113,11 +119,18 @@ export class TopicGroup {
     }
     const n = this.members.size;
     const budget = this.env.budget;
+    if (forming && budget.skipForming) {
+      // Past the process-wide forming-skip point backlogged sockets skip forming updates; which
+      // members have a backlog is unknown here, so the whole group skips this one (forming
+      // updates are superseded by the next; closed data still flows). Sending every member back
+      // to its outbox instead would multiply the work exactly when the process is short.
+      this.env.counters.formingSkipped += n;
+      return true;
+    }
     if (size > this.leaseLeft) return false;
-    // The outbox part of the budget is short of room: a member with a backlog would skip this
-    // forming update, or be closed rather than queue this closed data, so the per-socket rules
-    // decide (the caller dissolves the group).
-    if (forming ? budget.skipForming : budget.wouldOverflow(size)) return false;
+    // A backlogged member would be closed rather than queue this: the per-socket rules decide
+    // (the caller sends every member back to its outbox).
+    if (!forming && budget.wouldOverflow(size)) return false;
     this.leaseLeft -= size;
     this.reserve(size * n);
     this.countUndrained(size);
@@ -130,19 +143,36 @@ export class TopicGroup {
     return true;
   }
 
-  /** Whether a member whose socket reports `buffered` bytes may stay for the next lease. */
-  mayStay(buffered: number): boolean {
-    return buffered + this.undrainedBytes() <= this.startBytes && !(this.env.budget.skipForming && buffered > 0);
+  /**
+   * What a member whose socket reports `buffered` bytes may hold once uWS has written what was
+   * published to it (frames of this tick and the previous one may not be counted yet), or null
+   * when it must leave: its socket is behind (over `cap / 2`: joining needs `cap / 4`, so a
+   * socket near the line does not go back and forth), or there is no room below `cap` for the
+   * delivery of `size` bytes (or a minimal lease).
+   */
+  worstAfterWrite(buffered: number, size: number): number | null {
+    if (buffered > this.cap / 2) return null;
+    const worst = buffered + this.undrainedBytes();
+    return worst + Math.max(size, MIN_LEASE_BYTES) <= this.cap ? worst : null;
+  }
+
+  /** Bytes of a delivery in this group's encoding. */
+  sizeOf(frames: readonly OutboundFrame[]): number {
+    let size = 0;
+    for (const frame of frames) size += frame.bytes(this.encoding).length;
+    return size;
   }
 
   /**
-   * Starts the next lease for the members that stayed. Their measured buffers are in the budget
-   * through their outboxes (Outbox.refreshBuffered); what may still be unwritten is reserved.
+   * Starts the next lease for the members that stayed, the fullest of which may hold `worst`
+   * bytes: the lease is what is left of `cap` above it (at most the usual lease), so no member
+   * ever holds more than `cap`. Their measured buffers are in the budget through their outboxes
+   * (Outbox.refreshBuffered); what may still be unwritten is reserved.
    */
-  renew(): void {
+  renew(worst: number): void {
     this.endLease();
     if (this.members.size === 0) return;
-    this.leaseLeft = this.leaseBytes();
+    this.leaseLeft = Math.min(this.leaseBytes(), this.cap - worst);
     this.reserve(this.undrainedBytes() * this.members.size);
     this.env.counters.topicRenewals++;
   }
