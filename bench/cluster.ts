@@ -11,7 +11,10 @@
  *
  * Target (issue 14): cross-node closed p99 ≤ 2× the single node's at 10k deliveries/s.
  *
- *   npm run bench:cluster [-- --quick] [--series=200] [--clients=2000] [--rate=1000] [--seconds=10]
+ *   npm run bench:cluster [-- --quick] [--series=200] [--clients=2000] [--rate=1000] [--seconds=10] [--profile]
+ *
+ * `--profile` writes CPU profiles of every thread of every node to bench/results/cluster-<all|cluster>/
+ * (`npx tsx bench/profile-summary.ts bench/results/cluster-cluster/*.cpuprofile`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +35,7 @@ const SERIES = numberOption(args, 'series', quick ? 40 : 200);
 const CLIENTS = numberOption(args, 'clients', quick ? 200 : 2000);
 const RATE = numberOption(args, 'rate', quick ? 400 : 1000);
 const SECONDS = numberOption(args, 'seconds', quick ? 3 : 10);
+const PROFILE = args.includes('--profile');
 
 const why = localNatsUnavailable();
 if (why) {
@@ -87,16 +91,15 @@ async function measure(variant: 'all' | 'cluster', exchangePort: number): Promis
     TRADE_CANVAS_ENABLE_MARKET_TAIL_COVERAGE: '0',
   };
   const bus = { TRADE_CANVAS_BUS: 'nats', TRADE_CANVAS_NATS_URL: nats.url, TRADE_CANVAS_BUS_PREFIX: `bench${Date.now()}` };
+  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${new URL(`./results/cluster-${variant}/`, import.meta.url).pathname}`] : [];
+  const start = (env: Record<string, string>) => GatewayProcess.start(env, 60_000, undefined, nodeArgs);
   const started =
     variant === 'all'
-      ? [await GatewayProcess.start({ ...base, TRADE_CANVAS_ENABLE_WHITELIST_INGEST: '1' }, 60_000)]
+      ? [await start({ ...base, TRADE_CANVAS_ENABLE_WHITELIST_INGEST: '1' })]
       : await Promise.all([
-          GatewayProcess.start(
-            { ...base, ...bus, TRADE_CANVAS_ROLE: 'ingest', TRADE_CANVAS_NODE_NAME: 'ingest-1', TRADE_CANVAS_ENABLE_WHITELIST_INGEST: '1' },
-            60_000,
-          ),
-          GatewayProcess.start({ ...base, ...bus, TRADE_CANVAS_ROLE: 'read', TRADE_CANVAS_NODE_NAME: 'read-1' }, 60_000),
-          GatewayProcess.start({ ...base, ...bus, TRADE_CANVAS_ROLE: 'read', TRADE_CANVAS_NODE_NAME: 'read-2' }, 60_000),
+          start({ ...base, ...bus, TRADE_CANVAS_ROLE: 'ingest', TRADE_CANVAS_NODE_NAME: 'ingest-1', TRADE_CANVAS_ENABLE_WHITELIST_INGEST: '1' }),
+          start({ ...base, ...bus, TRADE_CANVAS_ROLE: 'read', TRADE_CANVAS_NODE_NAME: 'read-1' }),
+          start({ ...base, ...bus, TRADE_CANVAS_ROLE: 'read', TRADE_CANVAS_NODE_NAME: 'read-2' }),
         ]);
   nodes.push(...started);
   const serving = variant === 'all' ? started : started.slice(1);
@@ -128,7 +131,8 @@ async function measure(variant: 'all' | 'cluster', exchangePort: number): Promis
     };
   } finally {
     fleet.send({ cmd: 'close' });
-    await Promise.all(started.map((n) => n.kill('SIGKILL')));
+    // A profiled node writes its profile on a graceful stop.
+    await Promise.all(started.map((n) => n.kill(PROFILE ? 'SIGTERM' : 'SIGKILL')));
   }
 }
 

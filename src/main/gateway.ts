@@ -17,13 +17,8 @@ import { GatewayLatency } from './metrics/latency-metrics.js';
 import { SeriesActivity } from './metrics/series-activity.js';
 import { CorsPolicy } from './server/cors.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
+import { gatewayRoutes } from './gateway-routes.js';
 import { warnIfWritesOpen } from './server/open-writes-warning.js';
-import { livePageRoutes } from './server/routes/live-page-routes.js';
-import { marketRoutes } from './server/routes/market-routes.js';
-import { opsRoutes } from './server/routes/ops-routes.js';
-import { topMarketsRoutes } from './server/routes/top-markets-routes.js';
-import { healthRoutes } from './server/routes/health-routes.js';
-import { CombinedBackfillStatus, IngestBackfillStatus, NO_BACKFILL, type BackfillStatus } from './market/backfill-status.js';
 import type { Transport } from './server/transport.js';
 import { hostAllowList } from './server/host-allow-list.js';
 import { startUwsTransport } from './server/uws-transport.js';
@@ -185,59 +180,21 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
         latency.responded(route, startedAtMs);
       },
     });
-    const routes = [
-      ...marketRoutes({
-        reader,
-        scrollBack: activeHoles.scrollBack,
-        store: data,
-        forming,
-        whitelist: () => whitelist.seriesIds,
-        devApi: () => config.enableDevApi,
-        debugApi: () => config.enableDebugApi,
-      }),
-      ...opsRoutes({
-        debugApi: () => config.enableDebugApi,
-        ingestState: async () => {
-          const state = (await ingest?.state()) ?? {
-            jobs: [],
-            whitelist_series_ids: whitelist.seriesIds,
-            ondemand_enabled: config.enableOndemandIngest,
-            whitelist_enabled: config.enableWhitelistIngest,
-          };
-          return activeCluster ? { ...state, cluster: await activeCluster.state() } : state;
-        },
-        // Writer down, commits failing (disk full), bus away: /readyz says why until it is back.
-        notReadyReasons: () => [...store.notReadyReasons(), ...(ingest?.notReadyReasons() ?? []), ...(activeCluster?.notReadyReasons() ?? [])],
-        metrics: {
-          httpResponses,
-          hub: () => hub.stats(),
-          wsClients: () => transport?.webSocketCount ?? 0,
-          cache: () => cache.stats,
-          writer: () => store.stats(),
-          writerInFlight: () => store.inFlightCandles,
-          seriesActivity: activity,
-          marketStreams: () => markets!.streams.stats(),
-          latency,
-          extra: async (out) => {
-            activeHoles.metrics.render(out);
-            await ingest?.metrics(out);
-            await activeCluster?.metrics(out);
-          },
-        },
-      }),
-      ...topMarketsRoutes(markets),
-      ...healthRoutes({
-        store: data,
-        reader,
-        clock,
-        backfill: healthBackfill(ingest, holes.coverage),
-        debugApi: () => config.enableDebugApi,
-        healthV2: () => config.enableKlineHealthV2,
-        recentSeconds: config.klineHealthBackfillRecentSeconds,
-      }),
-      ...livePageRoutes(plugins.webDir),
-      ...(plugins.routes?.(core) ?? []),
-    ];
+    const routes = gatewayRoutes({
+      core,
+      plugins,
+      holes: activeHoles,
+      writer: store,
+      cache,
+      forming,
+      ingest,
+      cluster: activeCluster,
+      transport: () => transport,
+      clock,
+      activity,
+      latency,
+      httpResponses,
+    });
     for (const route of routes) router.add(route);
     warnIfWritesOpen(log, config, routes);
 
@@ -337,10 +294,4 @@ function startDefaultIngest(
 /** Where the candles are, for the 'listening' line (a PostgreSQL URL without its password). */
 function storeLabel(settings: WriterSettings): Record<string, string> {
   return settings.store === 'postgres' ? { store: 'postgres', pg: redactUrl(settings.pg!.url) } : { store: 'sqlite', db: settings.dbPath };
-}
-
-/** Series health's backfill fields: the ingest jobs' gap fills and tail coverage runs, whichever apply. */
-function healthBackfill(ingest: IngestPlugin | null, coverage: Holes['coverage']): BackfillStatus {
-  const fromIngest = ingest?.seriesStats ? new IngestBackfillStatus((id) => ingest.seriesStats!(id)) : NO_BACKFILL;
-  return coverage ? new CombinedBackfillStatus(fromIngest, coverage) : fromIngest;
 }

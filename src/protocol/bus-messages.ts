@@ -43,6 +43,8 @@ export interface FormingMessage {
 export interface DemandRequest {
   readonly seriesId: string;
   readonly node: string;
+  /** Handed on by a full ingest node: answered here or refused, never handed on again. */
+  readonly relayed?: boolean;
 }
 
 /**
@@ -94,13 +96,13 @@ export function decodeForming(bytes: Uint8Array): FormingMessage {
 }
 
 export function encodeDemandRequest(m: DemandRequest): Uint8Array {
-  return packr.pack({ v: VERSION, s: m.seriesId, n: m.node });
+  return packr.pack({ v: VERSION, s: m.seriesId, n: m.node, ...(m.relayed ? { r: true } : {}) });
 }
 
 export function decodeDemandRequest(bytes: Uint8Array): DemandRequest {
   const o = unpackVersioned(bytes, 'demand request');
   if (typeof o.s !== 'string') throw badRequest('malformed demand request on the bus');
-  return { seriesId: o.s, node: String(o.n ?? '') };
+  return { seriesId: o.s, node: String(o.n ?? ''), relayed: o.r === true };
 }
 
 export function encodeDemandReply(m: DemandReply): Uint8Array {

@@ -5,7 +5,11 @@ import { afterAll } from 'vitest';
 import type { Config } from '../../src/main/config/settings.js';
 import type { LocalNats } from '../../tools/nats/local-nats.js';
 import type { LocalCluster } from '../../tools/pg/local-cluster.js';
-import { startTestGateway, storeTestGatewaysWith, type TestGateway } from './gateway-harness.js';
+import { parseSeriesId } from '../../src/domain/series-id.js';
+import type { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
+import type { FakeMarket } from '../../tools/fake-binance/fake-rest.js';
+import { startTestGateway, storeTestGatewaysWith, WsClient, type TestGateway } from './gateway-harness.js';
+import { fakeBinanceSettings } from './live-ingest.js';
 import { freshBusPrefix } from './nats-server.js';
 
 /** Where every node of one test cluster meets: one PostgreSQL database, one NATS, one prefix. */
@@ -74,4 +78,41 @@ export function readNodeOfClusterPerGateway(pg: () => LocalCluster, nats: () => 
     return nodeSettings(place, 'read', 'read-2');
   });
   afterAll(stopCompanions, 60_000);
+}
+
+/**
+ * Settings of a node that ingests whitelisted series from the fake exchange: debug API on (tests
+ * read ingest_state), no tail coverage (the tests count the bars the fake produced from its
+ * start), gap fill on (it covers what a moved or stopped job missed).
+ */
+export function whitelistIngestSettings(fake: FakeBinance, overrides: Partial<Config> = {}): Partial<Config> {
+  return { enableWhitelistIngest: true, enableDebugApi: true, enableTailCoverage: false, enableGapBackfill: true, ...fakeBinanceSettings(fake), ...overrides };
+}
+
+/** Resolves once the fake exchange has subscriptions to every series' 1m stream (some node ingests each). */
+export async function streamsSubscribed(fake: FakeBinance, series: readonly string[]): Promise<void> {
+  for (const s of series) {
+    const { market, symbol } = parseSeriesId(s);
+    await fake.subscribed(market as FakeMarket, [`${symbol.replace('/', '').toLowerCase()}@kline_1m`]);
+  }
+}
+
+/** A WebSocket client of `node` subscribed to every series from now on (`since: null`, one frame per candle). */
+export async function subscribedClient(node: TestGateway, series: readonly string[]): Promise<WsClient> {
+  const client = await WsClient.connect(node);
+  for (const s of series) client.send({ type: 'subscribe', series_id: s, since: null, supports_batch: false });
+  return client;
+}
+
+/** One ingest node (whitelist `series` from the fake) and one read node, each with a client subscribed to every series. */
+export async function ingestAndReadNodes(
+  place: ClusterPlace,
+  fake: FakeBinance,
+  series: readonly string[],
+  overrides: { ingest?: Partial<Config>; read?: Partial<Config> } = {},
+): Promise<{ ingest: TestGateway; read: TestGateway; clients: WsClient[] }> {
+  const ingest = await startNode(place, 'ingest', 'ingest-1', whitelistIngestSettings(fake, overrides.ingest), series);
+  const read = await startNode(place, 'read', 'read-1', overrides.read);
+  await streamsSubscribed(fake, series);
+  return { ingest, read, clients: [await subscribedClient(read, series), await subscribedClient(ingest, series)] };
 }

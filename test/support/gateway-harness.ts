@@ -8,7 +8,7 @@ import { configWith } from '../../src/main/config/load-config.js';
 import type { Config } from '../../src/main/config/settings.js';
 import { startGateway, type Gateway, type GatewayPlugins } from '../../src/main/gateway.js';
 import { setLogLevel } from '../../src/shared/log.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../tools/lib/free-port.js';
 
 setLogLevel((process.env.TEST_LOG_LEVEL as 'info') ?? 'warn');
 

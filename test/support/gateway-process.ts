@@ -31,13 +31,14 @@ export class GatewayProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((this.exitInfo = { code, signal }))));
   }
 
-  static async start(env: Record<string, string>, timeoutMs = 20_000, entry: string[] = [CLI, 'serve']): Promise<GatewayProcess> {
-    return GatewayProcess.spawn(env, entry).listening(timeoutMs);
+  /** `nodeArgs`: flags for node itself (benches pass `--cpu-prof`; the profile is written on a graceful exit). */
+  static async start(env: Record<string, string>, timeoutMs = 20_000, entry: string[] = [CLI, 'serve'], nodeArgs: string[] = []): Promise<GatewayProcess> {
+    return GatewayProcess.spawn(env, entry, nodeArgs).listening(timeoutMs);
   }
 
   /** Starts the process without waiting for it to listen (a test that watches start-up's log). */
-  static spawn(env: Record<string, string>, entry: string[] = [CLI, 'serve']): GatewayProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
+  static spawn(env: Record<string, string>, entry: string[] = [CLI, 'serve'], nodeArgs: string[] = []): GatewayProcess {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...entry], {
       env: { ...process.env, TRADE_CANVAS_HOST: '127.0.0.1', TRADE_CANVAS_PORT: '0', TRADE_CANVAS_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -17,7 +17,7 @@ export interface ListedSymbol {
 }
 
 /** Base assets listed against USDT on both markets. */
-const BASES = [
+export const USDT_BASES: readonly string[] = [
   'BTC',
   'ETH',
   'SOL',
@@ -58,9 +58,9 @@ export function listedSymbols(market: FakeMarket): ListedSymbol[] {
     ...(market === 'futures' ? { contractType: 'PERPETUAL' as const } : {}),
     ...extra,
   });
-  const out = BASES.map((base) => pair(base, 'USDT'));
+  const out = USDT_BASES.map((base) => pair(base, 'USDT'));
   if (market === 'spot') {
-    out.push(...BASES.slice(1, 8).map((base) => pair(base, 'BTC')), pair('BTC', 'FDUSD'), pair('LUNA', 'USDT', { status: 'BREAK' }));
+    out.push(...USDT_BASES.slice(1, 8).map((base) => pair(base, 'BTC')), pair('BTC', 'FDUSD'), pair('LUNA', 'USDT', { status: 'BREAK' }));
   } else {
     out.push(
       pair('BTC', 'USDC'),

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { freePort } from '../lib/free-port.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -61,7 +62,7 @@ export async function startLocalNats(options: { port?: number } = {}): Promise<L
   };
   try {
     for (let attempt = 1; ; attempt++) {
-      port = attempt === 1 && options.port ? options.port : await freeLoopbackPort();
+      port = attempt === 1 && options.port ? options.port : await freePort();
       try {
         await startOn(port);
         break;
@@ -123,15 +124,4 @@ function tail(file: string, bytes = 2000): string {
   } catch {
     return '(no log)';
   }
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { freePort } from '../lib/free-port.js';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -87,7 +87,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     // --no-sync: the cluster is thrown away; initdb's fsyncs only cost time on a shared machine.
     await asOwner('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
     for (let attempt = 1; ; attempt++) {
-      port = attempt === 1 && options.port ? options.port : await freeLoopbackPort();
+      port = attempt === 1 && options.port ? options.port : await freePort();
       try {
         await startOn(port);
         break;
@@ -182,15 +182,4 @@ function readLog(root: string): string {
   } catch {
     return '';
   }
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

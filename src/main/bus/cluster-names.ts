@@ -18,6 +18,8 @@ export interface ClusterNames {
   readonly formingWildcard: string;
   /** Request/reply: on-demand ingest asked of the ingest nodes (queue group `ingest`). */
   readonly demandSubject: string;
+  /** The same asked of one ingest node: a full node hands a request to one with room. */
+  demandNodeSubject(node: string): string;
   /** Key-value buckets: series owners, on-demand wants, live nodes. */
   readonly ownersBucket: string;
   readonly demandBucket: string;
@@ -33,6 +35,7 @@ export function clusterNames(prefix: string): ClusterNames {
     formingSubject: (seriesId) => `${prefix}.forming.${subjectToken(seriesId)}`,
     formingWildcard: `${prefix}.forming.>`,
     demandSubject: `${prefix}.ingest.demand`,
+    demandNodeSubject: (node) => `${prefix}.ingest.demand-to.${subjectToken(node)}`,
     ownersBucket: `${prefix}_owners`,
     demandBucket: `${prefix}_demand`,
     nodesBucket: `${prefix}_nodes`,

@@ -41,14 +41,13 @@ export async function startClusterIngest(opts: ClusterIngestOptions): Promise<In
   const mirrors = { owners: new LeaseMirror(owners), demand: new LeaseMirror(demandBucket), nodes: new LeaseMirror(nodes) };
   await Promise.all([mirrors.owners.start(), mirrors.demand.start(), mirrors.nodes.start()]);
   const role = config.role;
-  const ownership = new IngestOwnership(node, role, owners, nodes, mirrors, supervisor, whitelist);
+  const ownership = new IngestOwnership(node, role, owners, nodes, mirrors, supervisor, whitelist, config.ondemandMaxJobs);
   const service = new DemandService({
     bus,
     names,
     node,
     demandBucket,
     ownership,
-    maxOndemand: config.ondemandMaxJobs,
     checkListed: (id) => supervisor.knownListed(parseSeriesId(id)),
   });
   service.start();
@@ -99,6 +98,7 @@ function leaseState(ownership: IngestOwnership, demand: BusDemand, ttlMs: number
     ttl_ms: ttlMs,
     renew_every_ms: ownership.tickMs,
     owned: ownership.holdings().map((h) => ({ series_id: h.seriesId, source: h.source, since: h.since })),
+    ingest_nodes: ownership.ingestNodes(),
     demand: demand.held().map((d) => ({ series_id: d.seriesId, refcount: d.refcount })),
     events: (({ owned: _owned, ...events }) => events)(ownership.stats()),
   };
@@ -124,5 +124,6 @@ function renderLeaseMetrics(out: PrometheusText, node: string, ownership: Ingest
     .metric(`${P}demand_requests_total`, 'counter', 'On-demand requests this ingest node answered (refused = at its ONDEMAND_MAX_JOBS).', [
       [{ outcome: 'answered' }, service.requests],
       [{ outcome: 'refused' }, service.refused],
+      [{ outcome: 'relayed' }, service.relayed],
     ]);
 }

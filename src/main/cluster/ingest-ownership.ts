@@ -64,6 +64,8 @@ export class IngestOwnership {
   private readonly handedOver = new Map<string, number>();
   private readonly counters = { taken: 0, lost: 0, released: 0, renewFailures: 0 };
   private timer: NodeJS.Timeout | undefined;
+  /** Drops leases not renewed for a TTL even while a tick hangs on an unreachable bus. */
+  private watchdog: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   readonly tickMs: number;
@@ -77,11 +79,18 @@ export class IngestOwnership {
     private readonly jobs: LeasedJobs,
     /** Whitelisted series this node may ingest (empty when whitelist ingest is off). */
     private readonly whitelist: readonly string[],
+    /** ONDEMAND_MAX_JOBS of this node (0 = unlimited): it takes no on-demand series beyond it. */
+    private readonly maxOndemand = 0,
   ) {
     this.tickMs = Math.max(100, Math.round(ownersBucket.ttlMs / TICKS_PER_TTL));
   }
 
   start(): void {
+    // A tick awaits the bucket; with NATS away each request waits for its timeout (seconds), so
+    // the tick alone would notice a lapsed lease several TTLs late, while another node may already
+    // ingest the series. The watchdog goes by the clock alone.
+    this.watchdog = setInterval(() => this.dropLapsed(Date.now()), this.tickMs);
+    this.watchdog.unref();
     const loop = () => {
       if (this.stopped) return;
       this.running = this.tick().catch((err) => log.error('lease tick failed', { error: err }));
@@ -132,6 +141,7 @@ export class IngestOwnership {
   async pause(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     await this.running;
   }
 
@@ -147,9 +157,16 @@ export class IngestOwnership {
 
   private async tick(): Promise<void> {
     const now = Date.now();
-    await this.nodesBucket.put(this.node, encodeLeaseValue({ node: this.node, role: this.role, owned: this.owned.size })).catch(() => undefined);
+    await this.nodesBucket
+      .put(
+        this.node,
+        encodeLeaseValue({ node: this.node, role: this.role, owned: this.owned.size, ondemand: this.ondemandHeld, max_ondemand: this.maxOndemand }),
+      )
+      .catch(() => undefined);
     const wanted = this.wanted(now);
     const live = this.liveIngestNodes(now);
+    // On-demand series go to the nodes with room, so a full node neither takes one nor is waited for.
+    const withRoom = this.liveIngestNodes(now, true);
     for (const id of [...this.owned.keys()]) if (!wanted.has(id)) await this.release(id, 'no node wants it any more');
     await Promise.all([...this.owned.keys()].map((id) => this.renew(id, now)));
     const attempts: Array<Promise<void>> = [];
@@ -162,9 +179,10 @@ export class IngestOwnership {
         this.freeSince.delete(id);
         continue;
       }
+      if (source === 'ondemand' && !this.hasOndemandRoom()) continue;
       const free = this.freeSince.get(id) ?? now;
       this.freeSince.set(id, free);
-      const preferred = preferredNode(id, live) === this.node;
+      const preferred = preferredNode(id, source === 'ondemand' ? withRoom : live) === this.node;
       if (preferred || now - free >= GRACE_TICKS * this.tickMs) attempts.push(this.tryTake(id, source));
     }
     await Promise.all(attempts);
@@ -179,11 +197,36 @@ export class IngestOwnership {
     return wanted;
   }
 
-  private liveIngestNodes(now: number): string[] {
-    const nodes = new Set<string>([this.node]);
+  /** The live ingest nodes as their last tick reported them (ingest_state's `ingest_nodes`). */
+  ingestNodes(): Array<Partial<NodeValue>> {
+    const now = Date.now();
+    const out: Array<Partial<NodeValue>> = [];
     for (const key of this.mirrors.nodes.freshKeys(now)) {
       const value = decodeLeaseValue<NodeValue>(this.mirrors.nodes.get(key, now)!.value);
-      if (value?.role === 'ingest' || value?.role === 'all') nodes.add(key);
+      if (value?.role === 'ingest' || value?.role === 'all') out.push(value);
+    }
+    return out;
+  }
+
+  /** Whether this node may take one more on-demand series. */
+  hasOndemandRoom(): boolean {
+    return this.maxOndemand <= 0 || this.ondemandHeld < this.maxOndemand;
+  }
+
+  /** Other live ingest nodes that reported room for an on-demand series on their last tick. */
+  othersWithOndemandRoom(): string[] {
+    return this.liveIngestNodes(Date.now(), true).filter((n) => n !== this.node);
+  }
+
+  private liveIngestNodes(now: number, ondemandRoom = false): string[] {
+    const nodes = new Set<string>();
+    if (!ondemandRoom || this.hasOndemandRoom()) nodes.add(this.node);
+    for (const key of this.mirrors.nodes.freshKeys(now)) {
+      if (key === this.node) continue;
+      const value = decodeLeaseValue<NodeValue>(this.mirrors.nodes.get(key, now)!.value);
+      if (value?.role !== 'ingest' && value?.role !== 'all') continue;
+      const room = !value.max_ondemand || (value.ondemand ?? 0) < value.max_ondemand;
+      if (!ondemandRoom || room) nodes.add(key);
     }
     return [...nodes].sort();
   }
@@ -203,20 +246,37 @@ export class IngestOwnership {
     log.info('lease taken; ingesting the series here', { seriesId, node: this.node, source });
   }
 
+  /** Leases whose last renewal is a whole TTL old have lapsed in the bucket: stop their jobs. */
+  private dropLapsed(now: number): void {
+    for (const [id, held] of this.owned) if (now - held.renewedAt >= this.ownersBucket.ttlMs) this.lose(id, 'not renewed for a whole TTL (bus away?)');
+  }
+
   private async renew(seriesId: string, now: number): Promise<void> {
-    const held = this.owned.get(seriesId)!;
+    const held = this.owned.get(seriesId);
+    if (!held) return; // lost meanwhile (the watchdog)
     const value = encodeLeaseValue({ node: this.node, series_id: seriesId, source: held.source });
     try {
       let revision = await this.ownersBucket.update(leaseKey(seriesId), value, held.revision);
       // Lapsed (a long pause, a bus outage) but nobody took it: take it again, the job never stopped.
       revision ??= await this.ownersBucket.create(leaseKey(seriesId), value);
+      if (this.owned.get(seriesId) !== held) {
+        // The watchdog gave it up while the request was out, yet the bucket took the renewal: no
+        // other node can hold it (the revision matched), so ingest it here again.
+        if (revision !== null && !this.owned.has(seriesId) && !this.stopped) {
+          this.adopt(seriesId, held.source, revision);
+          await this.jobs.hold(seriesId, held.source);
+        }
+        return;
+      }
       if (revision === null) return this.lose(seriesId, 'another node holds it now');
       held.revision = revision;
+      // The time the renewal was sent: the bucket's TTL runs from no earlier than that.
       held.renewedAt = now;
     } catch (err) {
       this.counters.renewFailures++;
       // Cannot reach the bucket: keep ingesting until the lease has surely lapsed, then stop.
-      if (now - held.renewedAt >= this.ownersBucket.ttlMs) this.lose(seriesId, `not renewed for a whole TTL (${(err as Error).message})`);
+      if (this.owned.get(seriesId) === held && Date.now() - held.renewedAt >= this.ownersBucket.ttlMs)
+        this.lose(seriesId, `not renewed for a whole TTL (${(err as Error).message})`);
     }
   }
 

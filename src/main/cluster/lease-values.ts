@@ -14,6 +14,9 @@ export interface NodeValue {
   readonly node: string;
   readonly role: 'all' | 'ingest' | 'read';
   readonly owned: number;
+  /** On-demand series it holds, and its ONDEMAND_MAX_JOBS (0 = unlimited): whether it has room. */
+  readonly ondemand?: number;
+  readonly max_ondemand?: number;
 }
 
 export interface DemandValue {

@@ -2,15 +2,19 @@ import type { Config } from '../config/settings.js';
 import type { LiveMarket, SeriesId } from '../../domain/series-id.js';
 import { GatewayError } from '../../shared/errors.js';
 import type { DemandGrant, IngestDemand } from '../hub/client-session.js';
-import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
-import { ingestState, renderIngestMetrics, type IngestSnapshot } from './ingest-report.js';
+import { renderIngestMetrics } from './ingest-metrics.js';
+import type { IngestSnapshot } from './ingest-snapshot.js';
+import { ingestState } from './ingest-state-view.js';
 import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin, type SeriesIngestView } from './ingest-plugin.js';
 import type { ExchangeKlines, FetchedKlines, FetchedLatest } from '../holes/exchange-klines.js';
 import { followImports, type HistoryHooks } from '../holes/import-seam.js';
 import type { IngestWorkerClient, ProducerStore } from './ingest-worker-client.js';
+import { IdleSweeper } from './idle-sweeper.js';
+import { KeyedSerial } from './keyed-serial.js';
 import { JobTable, type JobEntry, type JobSource } from './job-table.js';
 import { streamable, workerIndexOf } from './worker-assignment.js';
 
@@ -59,15 +63,25 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   /** Series started in a worker, as far as we know. */
   private readonly live = new Set<string>();
   /** Per series: its start/stop operations, chained so they reach the worker in order. */
-  private readonly ops = new Map<string, Promise<void>>();
-  /** One timer, at the next idle job's TTL. */
-  private sweepTimer: Timer | undefined;
+  private readonly ops = new KeyedSerial((seriesId, err) => log.error('ingest job operation failed', { seriesId, error: err }));
+  private readonly idle: IdleSweeper;
   private readonly clock: Clock;
   private stopping: Promise<void> | null = null;
 
   private constructor(private readonly opts: IngestSupervisorOptions) {
     this.clock = opts.clock ?? systemClock;
     this.table = new JobTable(opts.config.ondemandMaxJobs);
+    const idleTtlMs = opts.config.ondemandIdleTtlS * 1000;
+    this.idle = new IdleSweeper(
+      this.clock,
+      () => this.table.nextExpiry(idleTtlMs),
+      (now) => {
+        for (const entry of this.table.expired(now, idleTtlMs)) {
+          log.info('on-demand job idle for its TTL; stopping it', { seriesId: entry.seriesId, idleTtlS: opts.config.ondemandIdleTtlS });
+          this.halt(entry.seriesId);
+        }
+      },
+    );
     this.workers = opts.workers;
     for (const w of this.workers) {
       w.onDown((i) => this.onWorkerDown(i));
@@ -141,7 +155,7 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
       void this.launch(decision.entry);
     }
     // The subscriber's catch-up then sees what the bootstrap imported.
-    await this.ops.get(id);
+    await this.ops.settled(id);
     return decision.entry.source === 'whitelist' ? 'served' : 'ondemand';
   }
 
@@ -162,7 +176,7 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   hold(seriesId: string, source: JobSource): Promise<void> {
     const { entry, created } = this.table.hold(seriesId, source);
     if (created) void this.launch(entry);
-    return this.ops.get(seriesId) ?? Promise.resolve();
+    return this.ops.settled(seriesId);
   }
 
   /** This node gave up (or lost) the series' lease: stop its job, flushing what it batched. */
@@ -176,7 +190,7 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   }
 
   release(series: SeriesId): void {
-    if (this.table.release(series.raw, this.clock.now())) this.scheduleSweep();
+    if (this.table.release(series.raw, this.clock.now())) this.idle.arm();
   }
 
   /** The backfill service's exchange (src/main/holes/): the series' worker asks REST. */
@@ -211,7 +225,7 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   /** Shutdown step 2 (architecture.md): jobs stop, their batches are flushed and acked. */
   stop(): Promise<void> {
     return (this.stopping ??= (async () => {
-      this.scheduleSweep(); // stopping: only cancels
+      this.idle.close();
       await Promise.all(this.workers.map((w) => w.close()));
       this.live.clear();
     })());
@@ -237,38 +251,11 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
     };
   }
 
-  private sweepIdle(): void {
-    for (const entry of this.table.expired(this.clock.now(), this.opts.config.ondemandIdleTtlS * 1000)) {
-      log.info('on-demand job idle for its TTL; stopping it', { seriesId: entry.seriesId, idleTtlS: this.opts.config.ondemandIdleTtlS });
-      this.halt(entry.seriesId);
-    }
-    this.scheduleSweep();
-  }
-
-  /**
-   * (Re)arms the one TTL timer for the next idle job. Re-arming after every sweep matters: a timer
-   * may fire a millisecond before the wall clock says the TTL is over (libuv measures from its
-   * cached loop time), and that job must still be stopped.
-   */
-  private scheduleSweep(): void {
-    if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
-    this.sweepTimer = undefined;
-    const next = this.table.nextExpiry(this.opts.config.ondemandIdleTtlS * 1000);
-    if (next === null || this.stopping) return;
-    this.sweepTimer = this.clock.setTimeout(
-      () => {
-        this.sweepTimer = undefined;
-        this.sweepIdle();
-      },
-      Math.max(1, next - this.clock.now()),
-    );
-  }
-
   /** Starts an entry's job in its worker: bootstrap hook, store head, then the worker. */
   private launch(entry: JobEntry): Promise<void> {
     const id = entry.seriesId;
     const current = () => this.table.get(id) === entry && this.stopping === null;
-    return this.serial(id, async () => {
+    return this.ops.run(id, async () => {
       if (!current()) return;
       if (this.opts.beforeJobStart && !(await runBeforeJobStart(this.opts.beforeJobStart, id))) return;
       const worker = this.workerOf(id);
@@ -287,20 +274,11 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   /** Stops a series' job (the table entry is already gone). */
   private halt(seriesId: string): void {
     this.table.remove(seriesId);
-    void this.serial(seriesId, async () => {
+    void this.ops.run(seriesId, async () => {
       if (!this.live.delete(seriesId)) return;
       await this.workerOf(seriesId).stopJob(seriesId);
       log.info('ingest job stopped', { seriesId });
     });
-  }
-
-  private serial(seriesId: string, op: () => Promise<void>): Promise<void> {
-    const next = (this.ops.get(seriesId) ?? Promise.resolve()).then(op).catch((err) => log.error('ingest job operation failed', { seriesId, error: err }));
-    this.ops.set(seriesId, next);
-    void next.then(() => {
-      if (this.ops.get(seriesId) === next) this.ops.delete(seriesId);
-    });
-    return next;
   }
 
   private onWorkerDown(index: number): void {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binanceSeriesOf } from '../../../src/domain/binance-symbols.js';
 import { preferredNode } from '../../../src/main/cluster/rendezvous.js';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
+import { USDT_BASES } from '../../../tools/fake-binance/market-universe.js';
 import { nodeEnv, startNode, type ClusterPlace } from '../../support/cluster-nodes.js';
 import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
@@ -26,36 +27,16 @@ import { waitForAsync } from '../../support/wait.js';
  *
  * Nodes that get killed run as their own processes (test/support/gateway-process.ts).
  */
-const BASES = [
-  'BTC',
-  'ETH',
-  'SOL',
-  'BNB',
-  'XRP',
-  'DOGE',
-  'ADA',
-  'TRX',
-  'AVAX',
-  'LINK',
-  'DOT',
-  'LTC',
-  'BCH',
-  'NEAR',
-  'APT',
-  'ARB',
-  'OP',
-  'SUI',
-  'PEPE',
-  'FIL',
-  'ATOM',
-  'UNI',
-];
+/** Every base the fake lists against USDT on both markets: 22 × 2 markets + 6 five-minute series = 50. */
+const BASES = USDT_BASES;
 const SERIES = [
   ...BASES.map((b) => `binance:spot:${b}/USDT:1m`),
   ...BASES.map((b) => `binance:futures:${b}/USDT:1m`),
   ...BASES.slice(0, 3).map((b) => `binance:spot:${b}/USDT:5m`),
   ...BASES.slice(0, 3).map((b) => `binance:futures:${b}/USDT:5m`),
 ];
+// The issue's scenario is 50 series; the list follows the fake's universe, so say so if that changes.
+if (SERIES.length !== 50) throw new Error(`cluster-failover expects 50 series from the fake's USDT bases, got ${SERIES.length}`);
 const BAR_MS = 60_000;
 const STEP_MS = 15_000;
 /** Short leases keep the test quick; the bound below is what the setting promises, plus start-up of the new jobs. */

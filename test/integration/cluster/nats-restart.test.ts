@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
-import { startNode, type ClusterPlace } from '../../support/cluster-nodes.js';
+import { ingestAndReadNodes, type ClusterPlace } from '../../support/cluster-nodes.js';
 import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
-import { exchangeBars, fakeBinanceSettings, rowOf } from '../../support/live-ingest.js';
+import { exchangeBars, rowOf } from '../../support/live-ingest.js';
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
 import { pgSkipReason, usePgCluster } from '../../support/pg-cluster.js';
 import { newestStoredTimes, storedCandles } from '../../support/pg-query.js';
@@ -36,16 +36,11 @@ describe.skipIf(skip !== null)('nats-server restarted mid-stream', () => {
   beforeAll(async () => {
     place = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
     fake = await FakeBinance.start({ paused: true });
-    const settings = { enableWhitelistIngest: true, enableDebugApi: true, enableTailCoverage: false, enableGapBackfill: true, ...fakeBinanceSettings(fake) };
-    ingest = await startNode(place, 'ingest', 'ingest-1', settings, SERIES);
-    read = await startNode(place, 'read', 'read-1');
-    await fake.subscribed('futures', ['btcusdt@kline_1m', 'xrpusdt@kline_1m']);
-    await fake.subscribed('spot', ['ethusdt@kline_1m', 'solusdt@kline_1m']);
-    for (const node of [read, ingest]) {
-      const client = await WsClient.connect(node);
-      for (const s of SERIES) client.send({ type: 'subscribe', series_id: s, since: null, supports_batch: false });
-      clients.push(client);
-    }
+    // An outage shorter than the lease TTL (a long TTL, so a loaded machine cannot stretch the
+    // outage past it): the jobs keep running. Longer outages: nats-outage-beyond-lease.test.ts.
+    let started: WsClient[];
+    ({ ingest, read, clients: started } = await ingestAndReadNodes(place, fake, SERIES, { ingest: { clusterLeaseTtlS: 60 } }));
+    clients.push(...started);
   }, 120_000);
   afterAll(async () => {
     clients.forEach((c) => c.close());

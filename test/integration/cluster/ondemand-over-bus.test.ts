@@ -70,3 +70,48 @@ describe.skipIf(skip !== null)('on-demand subscribes of a read node, served by a
 });
 
 if (skip) it.skip(`on-demand over the bus — skipped, needs PostgreSQL and nats-server: ${skip}`);
+
+describe.skipIf(skip !== null)('on-demand capacity across two ingest nodes', () => {
+  const pg = usePgCluster();
+  const nats = useNats();
+  let fake: FakeBinance;
+  const ingest: TestGateway[] = [];
+  let read: TestGateway;
+  const state = async (node: TestGateway) => (await http(node.url, 'GET', '/api/market/debug/ingest_state')).body.leases;
+
+  beforeAll(async () => {
+    const place: ClusterPlace = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
+    fake = await FakeBinance.start({ paused: true });
+    const ondemand = { enableOndemandIngest: true, enableTailCoverage: false, enableDebugApi: true, ondemandIdleTtlS: IDLE_TTL_S, ondemandMaxJobs: 1 };
+    for (const name of ['ingest-1', 'ingest-2'])
+      ingest.push(await startNode(place, 'ingest', name, { ...ondemand, clusterLeaseTtlS: 2, ...fakeBinanceSettings(fake) }));
+    read = await startNode(place, 'read', 'read-1', { ...ondemand, ...fakeBinanceSettings(fake) });
+    // Each ingest node has seen the other's room (its node lease) before the subscribes.
+    for (const node of ingest) await waitForAsync(async () => (await state(node)).ingest_nodes.length === 2, 'both ingest nodes to see each other', 30_000);
+  }, 120_000);
+  afterAll(async () => {
+    for (const node of [read, ...ingest]) await node?.dispose();
+    await fake?.close();
+  });
+
+  it('ONDEMAND_MAX_JOBS=1 on each of two nodes: two series run, one per node, whichever node a request reaches; the third is refused', async () => {
+    const client = await WsClient.connect(read);
+    const C = 'binance:futures:SOL/USDT:1m';
+    for (const s of [A, B]) {
+      client.send({ type: 'subscribe', series_id: s, since: null, supports_batch: false });
+      await waitForAsync(
+        async () => (await Promise.all(ingest.map(state))).some((l) => l.owned.some((o: { series_id: string }) => o.series_id === s)),
+        `a node to take ${s}`,
+      );
+    }
+    const owners = await Promise.all(ingest.map(async (n) => (await state(n)).owned.map((o: { series_id: string }) => o.series_id)));
+    expect(owners.map((o) => o.length)).toEqual([1, 1]);
+    expect(owners.flat().sort()).toEqual([A, B].sort());
+    expect(client.messages.filter((m) => m.type === 'error')).toEqual([]);
+
+    client.send({ type: 'subscribe', series_id: C, since: null, supports_batch: false });
+    await waitFor(() => client.messages.some((m) => m.series_id === C), 'the answer about a third series', 30_000);
+    expect(client.messages.filter((m) => m.series_id === C)).toEqual([expect.objectContaining({ type: 'error', code: 'capacity', series_id: C })]);
+    client.close();
+  }, 120_000);
+});

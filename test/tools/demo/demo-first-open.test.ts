@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeWithChromium, launchChromium, LivePage } from '../../support/browser.js';
 import { DemoProcess } from '../../support/demo-process.js';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '../../../tools/lib/free-port.js';
 import { useTempDir } from '../../support/temp-dir.js';
 
 const BTC = 'binance:futures:BTC/USDT';

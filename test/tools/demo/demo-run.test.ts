@@ -5,7 +5,7 @@ import { readCandleFile } from '../../../src/decode/read-candle-file.js';
 import { artifactPath, describeWithChromium, launchChromium, LivePage } from '../../support/browser.js';
 import { measureCandleInk } from '../../support/chart-pixels.js';
 import { DemoProcess } from '../../support/demo-process.js';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '../../../tools/lib/free-port.js';
 import { http } from '../../support/gateway-harness.js';
 import { useTempDir } from '../../support/temp-dir.js';
 

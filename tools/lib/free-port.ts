@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
 
 /**
- * A TCP port on 127.0.0.1 that was free a moment ago, for tests that must bind a fixed port (the
- * OS picks it, so it is unlikely to be taken again before the caller binds it).
+ * A TCP port on 127.0.0.1 that was free a moment ago, for servers that must be told a fixed port
+ * (nats-server, PostgreSQL, tests). The OS picks it, so it is unlikely to be taken again before
+ * the caller binds it.
  */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
