@@ -64,6 +64,12 @@ async function mainThreadMemory(url: string): Promise<{ heapUsed: number; extern
   return (await res.json()) as { heapUsed: number; external: number; threads: number };
 }
 
+/** One counter from the gateway's /metrics. */
+async function gatewayMetric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^kline_gateway_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
 async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promise<Row> {
   const server = await startServer(kind, dir);
   const rssEmpty = processUsage(server.pid).rssBytes;
@@ -89,6 +95,7 @@ async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promi
     const clientCpu = fleets.reduce((sum, f, i) => sum + processUsage(f.pid!).cpuSeconds - fleetCpuBefore[i]!, 0) / seconds;
     await new Promise((r) => setTimeout(r, 300)); // let the last frames land
     const rss = processUsage(server.pid).rssBytes;
+    const skipped = kind === 'gateway' ? await gatewayMetric(server.url, 'ws_forming_skipped_total') : 0;
     const stats = await Promise.all(fleets.map((f) => ask<FleetStats>(f, { cmd: 'stats' })));
     const received = stats.reduce((n, s) => n + s.messages, 0);
     const latencies = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
@@ -106,6 +113,8 @@ async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promi
       'p99 ms': percentile(latencies, 99),
       'p99.9 ms': percentile(latencies, 99.9),
       'drops %': (100 * Math.max(0, expected - received)) / expected,
+      // Of those, forming updates the gateway skipped on purpose (slow consumers, budget pressure).
+      'skipped %': (100 * skipped) / expected,
       'server CPU': cpuShare,
       'clients CPU': clientCpu,
       'RSS empty MiB': rssEmpty / 2 ** 20,

@@ -44,8 +44,8 @@ export interface TopicEnv {
  * frames published but possibly not yet written, turn-clock.ts), so a member never has more than
  * `cap` buffered: never past the point where it would skip forming updates or risk a
  * slow-consumer close, far below uWS's dropping point. When a lease runs out, each member's
- * buffer is measured again: those with room for a minimal lease stay for the next one, the
- * others leave — back to their own outbox with `last_sent_time` = the group's, where the
+ * buffer is measured again: those not behind (at most `cap / 2`) and with room below `cap` for
+ * the next frame stay for the next lease, the others leave — back to their own outbox with `last_sent_time` = the group's, where the
  * per-socket rules apply exactly as before — and rejoin once they have caught up. The bytes a
  * lease may leave buffered are reserved in the process-wide budget while it runs. Past the
  * budget's forming-skip point a group skips forming updates; closed data that would pass the
