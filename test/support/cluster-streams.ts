@@ -1,6 +1,7 @@
 import { parseSeriesId } from '../../src/domain/series-id.js';
+import type { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import type { WsClient } from './gateway-harness.js';
-import { rowOf, type Row } from './live-ingest.js';
+import { exchangeBars, rowOf, type Row } from './live-ingest.js';
 
 /**
  * What one subscriber saw of a series, checked against the contract's live rules (§3): closed
@@ -51,4 +52,9 @@ export function coversProduced(rows: readonly Row[], produced: readonly Row[], a
 /** Every message a client got for `seriesId`, for failure messages. */
 export function messagesOf(client: WsClient, seriesId: string): any[] {
   return client.messages.filter((m) => m.series_id === seriesId);
+}
+
+/** Whether `client` has received, for every series, the last bar the fake exchange closed (in order, per checkedStream). */
+export function deliveredUpToExchange(client: WsClient, fake: FakeBinance, series: readonly string[]): boolean {
+  return series.every((s) => checkedStream(client.messages, s).rows.at(-1)?.[0] === exchangeBars(fake, s).at(-1)?.[0]);
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
 import { startNode, streamsSubscribed, subscribedClient, whitelistIngestSettings, type ClusterPlace } from '../../support/cluster-nodes.js';
-import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
+import { checkedStream, coversProduced, deliveredUpToExchange } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
 import { exchangeBars } from '../../support/live-ingest.js';
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
@@ -28,6 +28,9 @@ const STEP_MS = 15_000;
 const LEASE_TTL_S = 2;
 const skip = pgSkipReason() ?? natsSkipReason();
 
+/** The fake's stream name of a 1m series: `binance:spot:BTC/USDT:1m` → `btcusdt@kline_1m`. */
+const streamOf = (seriesId: string) => `${seriesId.split(':')[2]!.replace('/', '').toLowerCase()}@kline_1m`;
+
 type Leases = { leases: { owned: Array<{ series_id: string }> } };
 
 describe.skipIf(skip !== null)('a cluster of `all` nodes', () => {
@@ -40,8 +43,7 @@ describe.skipIf(skip !== null)('a cluster of `all` nodes', () => {
 
   const owned = async (node: TestGateway) =>
     ((await http(node.url, 'GET', '/api/market/debug/ingest_state')).body as Leases).leases.owned.map((o) => o.series_id);
-  const lastBar = (s: string) => exchangeBars(fake, s).at(-1)![0];
-  const delivered = (c: WsClient) => SERIES.every((s) => checkedStream(c.messages, s).rows.at(-1)?.[0] === lastBar(s));
+  const delivered = (c: WsClient) => deliveredUpToExchange(c, fake, SERIES);
 
   beforeAll(async () => {
     place = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
@@ -72,6 +74,11 @@ describe.skipIf(skip !== null)('a cluster of `all` nodes', () => {
       const jobs = ((await http(node.url, 'GET', '/api/market/debug/ingest_state')).body as { jobs: Array<{ series_id: string }> }).jobs;
       expect(new Set(jobs.map((j) => j.series_id)), node.url).toEqual(new Set(split[i]));
     }
+    // The moved series' new jobs listen, and their old ones no longer, before the exchange moves
+    // on (a bar closed before a job's stream is open would only be fetched once a later bar
+    // shows the hole): each stream on exactly one open connection.
+    const listeners = (stream: string) => fake.connectionStats().filter((c) => c.open && c.streams.includes(stream)).length;
+    await waitFor(() => SERIES.every((s) => listeners(streamOf(s)) === 1), 'every series to be streamed by exactly one node', 30_000);
     fake.advance(3 * BAR_MS, STEP_MS);
     await waitFor(() => clients.every(delivered), 'both nodes to deliver every series', 30_000);
   }, 90_000);

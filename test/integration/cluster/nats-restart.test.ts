@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
 import { ingestAndReadNodes, type ClusterPlace } from '../../support/cluster-nodes.js';
-import { checkedStream, coversProduced } from '../../support/cluster-streams.js';
+import { checkedStream, coversProduced, deliveredUpToExchange } from '../../support/cluster-streams.js';
 import { http, WsClient, type TestGateway } from '../../support/gateway-harness.js';
 import { exchangeBars, rowOf } from '../../support/live-ingest.js';
 import { freshBusPrefix, natsSkipReason, useNats } from '../../support/nats-server.js';
@@ -31,7 +31,7 @@ describe.skipIf(skip !== null)('nats-server restarted mid-stream', () => {
   const clients: WsClient[] = [];
 
   const lastBar = (s: string) => exchangeBars(fake, s).at(-1)![0];
-  const delivered = (c: WsClient) => SERIES.every((s) => checkedStream(c.messages, s).rows.at(-1)?.[0] === lastBar(s));
+  const delivered = (c: WsClient) => deliveredUpToExchange(c, fake, SERIES);
 
   beforeAll(async () => {
     place = { pgUrl: await pg().createDatabase(), natsUrl: nats().url, prefix: freshBusPrefix() };
