@@ -57,14 +57,31 @@ async function startServer(kind: 'raw' | 'gateway', dir: string): Promise<Gatewa
   );
 }
 
+/** Main-thread memory of the gateway (GET /__bench/memory), MiB; null for the raw server. */
+async function mainThreadMemory(url: string): Promise<{ heapUsed: number; external: number; threads: number } | null> {
+  const res = await fetch(`${url}/__bench/memory`).catch(() => null);
+  if (!res || res.status !== 200) return null;
+  return (await res.json()) as { heapUsed: number; external: number; threads: number };
+}
+
+/** One counter from the gateway's /metrics. */
+async function gatewayMetric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^kline_gateway_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
 async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promise<Row> {
   const server = await startServer(kind, dir);
+  const rssEmpty = processUsage(server.pid).rssBytes;
   const fleets = Array.from({ length: FLEETS }, () => fork(FLEET, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
   try {
     const wsUrl = `${server.url.replace('http', 'ws')}/ws/market`;
     await Promise.all(fleets.map((f, i) => ask(f, { cmd: 'connect', url: wsUrl, count: clients / FLEETS, series: SERIES, offset: (i * clients) / FLEETS })));
     await new Promise((r) => setTimeout(r, 500));
     await Promise.all(fleets.map((f) => ask(f, { cmd: 'reset' })));
+    // At rest: every client connected and subscribed (caught up), nothing published yet.
+    const rssIdle = processUsage(server.pid).rssBytes;
+    const idleMemory = await mainThreadMemory(server.url);
     const feed = { series: SERIES, formingPerSecond: FORMING, closedPerSecond: CLOSED, durationMs: DURATION_S * 1000 };
     const fleetCpuBefore = fleets.map((f) => processUsage(f.pid!).cpuSeconds);
     const {
@@ -78,6 +95,7 @@ async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promi
     const clientCpu = fleets.reduce((sum, f, i) => sum + processUsage(f.pid!).cpuSeconds - fleetCpuBefore[i]!, 0) / seconds;
     await new Promise((r) => setTimeout(r, 300)); // let the last frames land
     const rss = processUsage(server.pid).rssBytes;
+    const skipped = kind === 'gateway' ? await gatewayMetric(server.url, 'ws_forming_skipped_total') : 0;
     const stats = await Promise.all(fleets.map((f) => ask<FleetStats>(f, { cmd: 'stats' })));
     const received = stats.reduce((n, s) => n + s.messages, 0);
     const latencies = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
@@ -95,9 +113,15 @@ async function run(kind: 'raw' | 'gateway', clients: number, dir: string): Promi
       'p99 ms': percentile(latencies, 99),
       'p99.9 ms': percentile(latencies, 99.9),
       'drops %': (100 * Math.max(0, expected - received)) / expected,
+      // Of those, forming updates the gateway skipped on purpose (slow consumers, budget pressure).
+      'skipped %': (100 * skipped) / expected,
       'server CPU': cpuShare,
       'clients CPU': clientCpu,
+      'RSS empty MiB': rssEmpty / 2 ** 20,
+      'RSS idle MiB': rssIdle / 2 ** 20,
       'RSS MiB': rss / 2 ** 20,
+      'heap idle MiB': idleMemory ? idleMemory.heapUsed / 2 ** 20 : '-',
+      threads: idleMemory?.threads ?? '-',
       closes:
         Object.entries(closes)
           .map(([c, n]) => `${c}×${n}`)
@@ -123,6 +147,9 @@ try {
     );
   }
   notes.push('CPU columns are shares of one core; server + clients near 2.0 means the 2-core machine, not the server, bounds latency');
+  notes.push(
+    "RSS empty: server started, no client; idle: every client connected and subscribed, nothing published; RSS: after the load. heap idle: the gateway main thread's V8 heap in use at idle; threads: the process's OS threads (V8 isolates of the worker threads included)",
+  );
   notes.push(`100 series, ${FORMING} forming + ${CLOSED} closed candles per series per second, ${DURATION_S} s, clients in ${FLEETS} processes (raw sockets)`);
   report('fanout', 'WebSocket fan-out: kline-gateway vs raw uWebSockets.js publish', rows, notes);
 } finally {

@@ -6,6 +6,7 @@
  *                                  per-phase stamps of every thread (src/shared/phase-trace.ts).
  * Settings come from the environment exactly as for `kline-gateway serve`.
  */
+import { readdirSync } from 'node:fs';
 import { loadConfig } from '../../src/main/config/load-config.js';
 import { startGateway } from '../../src/main/gateway.js';
 import { setLogLevel } from '../../src/shared/log.js';
@@ -68,8 +69,19 @@ function commitWatchRoute(core: GatewayCore): Route {
   return { method: 'GET', path: '/__bench/commit-watch', handle: () => jsonReply(200, { rows, lastAtMs }) };
 }
 
+/** GET /__bench/memory → the main thread's V8 heap and the process's OS thread count (bench:fanout). */
+const memoryRoute: Route = {
+  method: 'GET',
+  path: '/__bench/memory',
+  handle: () => {
+    const { heapUsed, external } = process.memoryUsage();
+    return jsonReply(200, { heapUsed, external, threads: readdirSync('/proc/self/task').length });
+  },
+};
+
 const benchRoutes = (core: GatewayCore): Route[] => [
   feedRoute(core),
+  memoryRoute,
   commitWatchRoute(core),
   {
     method: 'POST',

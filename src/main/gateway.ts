@@ -212,6 +212,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
       ws: [wsMarketRoute(config, hub, ingest?.demand ?? NO_INGEST_DEMAND, sessions)],
       hostAllowed: hostAllowList(config.allowedHosts, config.host),
     });
+    hub.attachTopics(transport);
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${transport.port}`;
     const node = activeCluster ? { node: activeCluster.node, role: config.role } : {};
     log.info('listening', { url, ...storeLabel(settings), ...node, ws: `${url.replace('http', 'ws')}/ws/market` });

@@ -5,7 +5,8 @@ import { connect, type Socket } from 'node:net';
  * A WebSocket client that stops reading: it performs the handshake over a raw TCP socket, sends
  * text frames, then pauses the socket so the server's buffer fills up. The kernel receive buffer
  * is made small so backpressure reaches the server quickly. `closeCode()` reads what the server
- * finally sent (after resuming).
+ * finally sent (after resuming). Text frames read so far are kept in `texts` (a reader that
+ * stalls for a while, then resumes: `stall()`, `resume()`).
  */
 export class StalledWsClient {
   /** Bytes not yet parsed into whole frames (at most one partial frame once the handshake is done). */
@@ -15,6 +16,8 @@ export class StalledWsClient {
   private closeFrameCode = -1;
   /** Bytes read from the socket so far (handshake included). */
   bytesReceived = 0;
+  /** Text frames read so far, in order. */
+  readonly texts: string[] = [];
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk) => {
@@ -57,6 +60,11 @@ export class StalledWsClient {
     this.socket.pause();
   }
 
+  /** Read again (after `stall`). */
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Resume reading until the server's close frame arrives; returns its code. */
   async closeCode(timeoutMs = 10_000): Promise<number> {
     this.socket.resume();
@@ -66,7 +74,7 @@ export class StalledWsClient {
 
   private consumeFrames(): void {
     if (this.closeFrameCode >= 0) return;
-    const { closeCode, consumed } = scanFrames(this.received);
+    const { closeCode, consumed } = scanFrames(this.received, this.texts);
     this.closeFrameCode = closeCode;
     this.received = this.received.subarray(consumed);
   }
@@ -92,7 +100,7 @@ export class StalledWsClient {
  * Walks the complete server frames (unmasked) at the start of `buf`: the first close frame's code
  * (-1 if none) and how many bytes the complete frames took.
  */
-function scanFrames(buf: Buffer): { closeCode: number; consumed: number } {
+function scanFrames(buf: Buffer, texts: string[]): { closeCode: number; consumed: number } {
   let offset = 0;
   while (offset + 2 <= buf.length) {
     const opcode = buf[offset]! & 0x0f;
@@ -109,6 +117,7 @@ function scanFrames(buf: Buffer): { closeCode: number; consumed: number } {
     }
     if (offset + header + len > buf.length) break;
     if (opcode === 0x8) return { closeCode: len >= 2 ? buf.readUInt16BE(offset + header) : 1005, consumed: offset + header + len };
+    if (opcode === 0x1) texts.push(buf.toString('utf8', offset + header, offset + header + len));
     offset += header + len;
   }
   return { closeCode: -1, consumed: offset };

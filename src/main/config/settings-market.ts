@@ -27,7 +27,7 @@ export const MARKET_SETTINGS = {
     'market',
     'MARKET_WS_MAX_TOTAL_BUFFERED_BYTES',
     int(256 * MIB, MIB, 64 * 1024 * MIB),
-    'Outbound buffer bound for all sockets together: past half of it backlogged sockets skip forming updates; a backlogged socket whose closed data would pass it is closed with 1008.',
+    'Outbound buffer bound for all sockets together: a quarter is kept for topic leases (native fan-out); of the rest, past half backlogged sockets skip forming updates and a backlogged socket whose closed data would pass it is closed with 1008.',
   ),
   wsFormingSkipBytes: setting(
     'market',

@@ -60,6 +60,11 @@ export class ClientSession implements SubscriptionHost {
     private readonly options: SessionOptions,
   ) {
     this.outbox = new Outbox(socket, options.encoding, options.limits, hub.flusher, hub.counters, hub.outbound);
+    this.outbox.onFlushed = (buffered) => {
+      // Everything this socket had waiting is now written: caught-up subscriptions may join
+      // their topic (topic-group.ts); what is published from here on reaches them that way.
+      for (const sub of this.subscriptions.values()) if (sub.mayJoinTopic) hub.tryJoinTopic(sub, this.outbox, buffered);
+    };
   }
 
   get subscriptionCount(): number {

@@ -7,6 +7,10 @@ import { FlushScheduler, type OutboxCounters } from './outbox.js';
 import { SeriesChannel } from './series-channel.js';
 import type { HoleBackfill } from '../holes/backfill-service.js';
 import { Subscription, type SubscribeRequest, type SubscriptionHost } from './subscription.js';
+import type { Outbox } from './outbox.js';
+import type { TopicEnv, TopicPublisher } from './topic-group.js';
+import type { TopicSource } from './series-channel.js';
+import { TurnClock } from './turn-clock.js';
 
 /** Channels kept only for a forming candle (no subscriber): bounded, oldest dropped first. */
 const MAX_IDLE_CHANNELS = 10_000;
@@ -26,10 +30,30 @@ export interface HubStats {
 export class MarketHub {
   private readonly channels = new Map<string, SeriesChannel>();
   readonly flusher = new FlushScheduler();
-  readonly counters: OutboxCounters = { framesSent: 0, bytesSent: 0, formingSkipped: 0, slowConsumerCloses: 0, globalBufferCloses: 0 };
+  readonly counters: OutboxCounters = {
+    framesSent: 0,
+    bytesSent: 0,
+    formingSkipped: 0,
+    slowConsumerCloses: 0,
+    globalBufferCloses: 0,
+    topicJoins: 0,
+    topicLeaves: 0,
+    topicPublishes: 0,
+    topicRenewals: 0,
+  };
   /** The process-wide bound on buffered outbound bytes, shared by every session's outbox. */
   readonly outbound = new OutboundBudget();
   private subscriptionCount = 0;
+  private topicCount = 0;
+  /** What every channel's topic groups share (topic-group.ts); the publisher comes with the transport. */
+  private readonly topicEnv: { publisher: TopicPublisher | null } & TopicEnv = {
+    publisher: null,
+    budget: this.outbound,
+    counters: this.counters,
+    clock: new TurnClock(),
+    subscriptions: () => this.subscriptionCount,
+  };
+  private readonly topics: TopicSource = { env: this.topicEnv, nextTopic: () => `t${++this.topicCount}` };
 
   constructor(
     private readonly reader: CandleReader,
@@ -37,6 +61,20 @@ export class MarketHub {
     private readonly backfill: HoleBackfill | null,
     private readonly catchupLimit: number,
   ) {}
+
+  /**
+   * Native fan-out (the transport's topics): from now on caught-up subscribers join topic groups
+   * and live frames go out with one publish each (topic-group.ts). Without it every subscription
+   * is served through its own outbox.
+   */
+  attachTopics(publisher: TopicPublisher): void {
+    this.topicEnv.publisher = publisher;
+  }
+
+  /** Moves `sub` onto its topic group if the group accepts it (ClientSession, after a flush). */
+  tryJoinTopic(sub: Subscription, outbox: Outbox, buffered: number): void {
+    this.channels.get(sub.series.raw)?.tryJoin(sub, outbox, buffered, outbox.topicCap);
+  }
 
   /** Publishes what a commit made durable (segments flagged publish). */
   onCommitted(msg: CommittedMessage): void {
@@ -66,7 +104,7 @@ export class MarketHub {
       { reader: this.reader, backfill: this.backfill, catchupLimit: this.catchupLimit },
       () => channel.forming,
     );
-    channel.subscriptions.add(sub);
+    channel.add(sub);
     this.subscriptionCount++;
     void sub.start(request);
     return sub;
@@ -75,7 +113,7 @@ export class MarketHub {
   unsubscribe(sub: Subscription): void {
     sub.cancel();
     const channel = this.channels.get(sub.series.raw);
-    if (channel?.subscriptions.delete(sub)) {
+    if (channel?.delete(sub)) {
       this.subscriptionCount--;
       this.forgetIfIdle(channel);
     }
@@ -88,7 +126,7 @@ export class MarketHub {
   private channel(seriesId: string): SeriesChannel {
     let channel = this.channels.get(seriesId);
     if (!channel) {
-      channel = new SeriesChannel(seriesId);
+      channel = new SeriesChannel(seriesId, this.topics, this.backfill !== null);
       this.channels.set(seriesId, channel);
       if (this.channels.size > MAX_IDLE_CHANNELS) this.evictIdle();
     }

@@ -8,25 +8,43 @@
  *
  * Sockets report their own share (Outbox): the total is an upper estimate between flushes, since
  * a socket's buffer drains without telling us until its next flush or drain event.
+ *
+ * A quarter of the bound is set apart for topic leases (topic-group.ts): each lease may leave at
+ * most `topicShareBytes / subscriptions` in a member's buffer, so all of them together stay within
+ * that quarter; sockets on their own outbox share the other three quarters (the rules above apply
+ * to those). Reserved lease bytes are counted in `total`, never in the outbox rules.
  */
 export class OutboundBudget {
   private bytes = 0;
+  private reservedForTopics = 0;
   private maxBytes = Number.POSITIVE_INFINITY;
   private formingSkipBytes = Number.POSITIVE_INFINITY;
+  private topicShare = Number.POSITIVE_INFINITY;
 
-  /** Sets the bound (MARKET_WS_MAX_TOTAL_BUFFERED_BYTES); forming is skipped from half of it. */
+  /** Sets the bound (MARKET_WS_MAX_TOTAL_BUFFERED_BYTES); forming is skipped from half of the outbox part. */
   setBound(maxBytes: number): void {
-    this.maxBytes = maxBytes;
-    this.formingSkipBytes = maxBytes / 2;
+    this.topicShare = maxBytes / 4;
+    this.maxBytes = maxBytes - this.topicShare;
+    this.formingSkipBytes = this.maxBytes / 2;
   }
 
-  /** Bytes buffered across every socket, as last reported. */
+  /** Bytes buffered across every socket, as last reported, plus what topic leases reserve. */
   get total(): number {
-    return this.bytes;
+    return this.bytes + this.reservedForTopics;
+  }
+
+  /** Bytes all topic leases together may leave buffered (split between subscriptions). */
+  get topicShareBytes(): number {
+    return this.topicShare;
   }
 
   adjust(delta: number): void {
     this.bytes += delta;
+  }
+
+  /** A topic lease reserves (or releases, negative) bytes of the topic share. */
+  reserveForTopics(delta: number): void {
+    this.reservedForTopics += delta;
   }
 
   /** Forming updates are skipped on backlogged sockets while the total is this high. */

@@ -1,5 +1,6 @@
 import type { OutboundFrame, WireEncoding } from '../../protocol/server-messages.js';
 import { UNBOUNDED_BUDGET, type OutboundBudget } from './outbound-budget.js';
+import { topicJoinBytes } from './topic-group.js';
 
 /** The socket as the hub needs it (satisfied by the transport's WsPeer). */
 export interface ClientSocket {
@@ -7,6 +8,9 @@ export interface ClientSocket {
   bufferedAmount(): number;
   cork(fn: () => void): void;
   end(code: number, reason: string): void;
+  /** Joins / leaves a native fan-out topic (topic-group.ts). */
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
   readonly closed: boolean;
 }
 
@@ -24,6 +28,12 @@ export interface OutboxCounters {
   slowConsumerCloses: number;
   /** Of those closes, the ones forced by the process-wide bound (OutboundBudget). */
   globalBufferCloses: number;
+  /** Native fan-out (topic-group.ts): joins, leaves, and frames published (once per topic). */
+  topicJoins: number;
+  topicLeaves: number;
+  topicPublishes: number;
+  /** Leases renewed (members' buffers measured again, topic-group.ts). */
+  topicRenewals: number;
 }
 
 /** Close code and reason for a consumer that cannot keep up (contract §3). */
@@ -46,6 +56,8 @@ export class Outbox {
   private overflow = false;
   private overflowGlobal = false;
   private readonly binary: boolean;
+  /** Called after a flush that sent everything, with the socket's buffered bytes (topic joins). */
+  onFlushed: ((buffered: number) => void) | null = null;
 
   constructor(
     private readonly socket: ClientSocket,
@@ -65,6 +77,19 @@ export class Outbox {
       this.dirty = true;
       this.scheduler.schedule(this);
     }
+  }
+
+  /** The most a topic member may have buffered: it must never reach a point where it skips or closes. */
+  get topicCap(): number {
+    return Math.min(this.limits.formingSkipBytes, this.limits.maxBufferedBytes);
+  }
+
+  subscribeTopic(topic: string): void {
+    if (!this.socket.closed) this.socket.subscribe(topic);
+  }
+
+  unsubscribeTopic(topic: string): void {
+    if (!this.socket.closed) this.socket.unsubscribe(topic);
   }
 
   /** True when the socket has room for more catch-up data (paced, never over the bound). */
@@ -130,15 +155,22 @@ export class Outbox {
       this.counters.slowConsumerCloses++;
       if (this.overflowGlobal) this.counters.globalBufferCloses++;
       this.socket.end(SLOW_CONSUMER_CLOSE.code, SLOW_CONSUMER_CLOSE.reason);
+    } else if (this.onFlushed && !this.socket.closed && this.buffered <= topicJoinBytes(this.topicCap)) {
+      // Only a socket that could join a topic asks (a socket behind stays on this path cheaply).
+      this.onFlushed(this.buffered);
     }
   }
 
-  /** Reads the socket's buffered bytes and reports the change to the process-wide budget (flush, drain). */
-  refreshBuffered(): void {
+  /**
+   * Reads the socket's buffered bytes and reports the change to the process-wide budget (flush,
+   * drain, topic lease renewal); returns them.
+   */
+  refreshBuffered(): number {
     const now = this.socket.closed ? 0 : this.socket.bufferedAmount();
     this.budget.adjust(now - this.accounted);
     this.accounted = now;
     this.buffered = now;
+    return now;
   }
 
   /** The socket closed: its share of the budget is free again. */

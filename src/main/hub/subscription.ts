@@ -8,6 +8,7 @@ import type { HoleBackfill } from '../holes/backfill-service.js';
 import type { CandleReader } from './candle-reader.js';
 import { closedDelivery, type ClosedDelivery, type DeliveryPhase } from './closed-frames.js';
 import type { Outbox } from './outbox.js';
+import type { TopicGroup } from './topic-group.js';
 
 /** What a subscription needs from its connection. */
 export interface SubscriptionHost {
@@ -38,7 +39,10 @@ export interface SubscribeRequest {
  * duplicated or sent early. An async gap fill pauses the subscription the same way.
  */
 export class Subscription {
+  /** last_sent_time while direct; while on a topic the group's is authoritative (SeriesChannel). */
   lastSent: number | null = null;
+  /** The topic group serving it, or null when it is served through its own outbox. */
+  topic: TopicGroup | null = null;
   private busy = true;
   private active = true;
   private readonly queue: Float64Array[] = [];
@@ -53,6 +57,15 @@ export class Subscription {
 
   get isActive(): boolean {
     return this.active;
+  }
+
+  /** Live, caught up and direct: nothing of its own waits, so it may move onto its topic. */
+  get mayJoinTopic(): boolean {
+    return this.active && !this.busy && this.topic === null && this.queue.length === 0;
+  }
+
+  get outbox(): Outbox {
+    return this.host.outbox;
   }
 
   /** Stops all further delivery (unsubscribe, re-subscribe, disconnect). */

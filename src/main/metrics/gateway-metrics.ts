@@ -55,7 +55,21 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
       'Of those, sockets closed because all sockets together buffered MARKET_WS_MAX_TOTAL_BUFFERED_BYTES.',
       hub.counters.globalBufferCloses,
     )
-    .single(`${P}ws_buffered_bytes`, 'gauge', 'Bytes waiting in WebSocket send buffers, all sockets (estimate).', hub.outboundBytes);
+    .single(`${P}ws_buffered_bytes`, 'gauge', 'Bytes waiting in WebSocket send buffers, all sockets (estimate, topic leases included).', hub.outboundBytes)
+    .single(
+      `${P}ws_topic_joins_total`,
+      'counter',
+      'Subscriptions moved onto their native fan-out topic (caught up, socket keeping up).',
+      hub.counters.topicJoins,
+    )
+    .single(
+      `${P}ws_topic_leaves_total`,
+      'counter',
+      'Subscriptions back on their own outbox (behind, unsubscribed, or the budget was tight).',
+      hub.counters.topicLeaves,
+    )
+    .single(`${P}ws_topic_publishes_total`, 'counter', 'Frames published once to a topic (each reaches every member).', hub.counters.topicPublishes)
+    .single(`${P}ws_topic_lease_renewals_total`, 'counter', "Topic leases renewed after measuring the members' buffers.", hub.counters.topicRenewals);
 
   const cache = src.cache();
   out

@@ -63,6 +63,13 @@ export interface WsPeer {
   cork(fn: () => void): void;
   /** Sends a close frame and closes. */
   end(code: number, reason: string): void;
+  /**
+   * Joins a topic of the transport's native fan-out (Transport.publish). What is published after
+   * this call reaches the socket; what was published before does not.
+   */
+  subscribe(topic: string): void;
+  /** Leaves a topic: what was published before this call is still delivered, nothing after it. */
+  unsubscribe(topic: string): void;
   readonly closed: boolean;
 }
 
@@ -102,6 +109,13 @@ export interface Transport {
   readonly port: number;
   /** Stops accepting new connections; open ones keep working. */
   stopListening(): void;
+  /**
+   * Sends `data` to every socket subscribed to `topic`, inside the library (one call, however many
+   * subscribers). Per socket, published frames and its own sends keep the order of the calls.
+   * The library drops a frame for a socket over its hard backpressure ceiling
+   * (WsRoute.maxBackpressureBytes) without telling anyone: callers keep subscribers well below it.
+   */
+  publish(topic: string, data: Uint8Array, binary: boolean): void;
   /** Closes every WebSocket with `code`/`reason`. */
   closeAllWebSockets(code: number, reason: string): void;
   /** Ends every streamed HTTP answer (SSE): before a stop closes connections, so clients see an orderly end. */

@@ -50,8 +50,18 @@ interface SocketData {
   peer?: UwsPeer;
 }
 
+/**
+ * A topic every socket that uses topics stays subscribed to, never published. In this uWS build
+ * (v20.30) unsubscribing from a socket's last topic frees its subscriber record, and with it the
+ * frames published to it that the loop has not written yet: a leave would lose them. Holding
+ * this one topic keeps the record, so a leave keeps what was published before it
+ * (test/main/server/uws-topics.test.ts). Later uWS versions keep the record themselves.
+ */
+const ANCHOR_TOPIC = 'anchor'; // hub topics are named t1, t2, …
+
 class UwsPeer implements WsPeer {
   closed = false;
+  private anchored = false;
   constructor(private readonly ws: UwsTypes.WebSocket<SocketData>) {}
   send(data: Uint8Array | string, binary: boolean): SendStatus {
     if (this.closed) return 'dropped';
@@ -67,6 +77,17 @@ class UwsPeer implements WsPeer {
   end(code: number, reason: string): void {
     if (this.closed) return;
     this.ws.end(code, reason);
+  }
+  subscribe(topic: string): void {
+    if (this.closed) return;
+    if (!this.anchored) {
+      this.ws.subscribe(ANCHOR_TOPIC);
+      this.anchored = true;
+    }
+    this.ws.subscribe(topic);
+  }
+  unsubscribe(topic: string): void {
+    if (!this.closed) this.ws.unsubscribe(topic);
   }
 }
 
@@ -155,6 +176,12 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
         },
         closeAllWebSockets(code, reason) {
           for (const peer of [...sockets]) peer.end(code, reason);
+        },
+        publish(topic, data, binary) {
+          // uWS v20: small frames are queued per subscriber and written when the event loop turns
+          // (or before that socket's next own send, which keeps per-socket order); frames of 16 KiB
+          // and more are written to each subscriber at once. Compression is off on every route.
+          app.publish(topic, data, binary, false);
         },
         endAllStreams() {
           for (const stream of [...streams]) stream.end();
