@@ -45,7 +45,11 @@ describe.skipIf(skip !== null)('npm run cluster (process)', () => {
     'prints the URLs, serves candles ingested by its ingest node on its read node, and stops everything on SIGINT',
     { timeout: 4 * START_BOUND_MS },
     async () => {
-      await waitFor(() => stdout.includes('Ctrl-C stops everything') || child.exitCode !== null, 'the cluster to print its URLs', START_BOUND_MS);
+      await waitFor(
+        () => stdout.includes('try a failover') || child.exitCode !== null,
+        'the cluster to print its URLs (the failover hint is its last line)',
+        START_BOUND_MS,
+      );
       expect(child.exitCode, `npm run cluster exited early:\n${stdout}\n${stderr}`).toBeNull();
       const nodeLine = (name: string) => stdout.split('\n').find((l) => l.trim().startsWith(name));
       const readLine = nodeLine('read-1');
