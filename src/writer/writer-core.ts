@@ -4,6 +4,7 @@ import { monotonicMs } from '../shared/clock.js';
 import { createLogger } from '../shared/log.js';
 import type { CandleStore } from './candle-store.js';
 import type { BatchAckMessage, ClosedBatchMessage, CommittedSegment, MainInbound, ReadResult } from './contract.js';
+import { StoreMaintenance } from './store-maintenance.js';
 import { planDrain, validateBatch, type SeriesWrite } from './drain-plan.js';
 import type { WriterStats } from './contract.js';
 import { FlushWaiters } from './flush-waiters.js';
@@ -55,12 +56,14 @@ export class WriterCore {
   private closing = false;
   private lastFullWarnAt = -Infinity;
   private readonly counters = new WriterCounters();
+  private readonly maintenance: StoreMaintenance;
 
   constructor(
     private readonly store: CandleStore,
     private readonly options: WriterCoreOptions,
   ) {
     this.heads = new SeriesHeads(store, options.sharedStore ?? false);
+    this.maintenance = new StoreMaintenance(store, this.counters, () => !this.running && !this.closing && this.queue.isEmpty);
     // A lost PostgreSQL connection is reported at once (readiness), not only at the next failed commit.
     store.onStatus?.((problem) => options.toMain({ t: 'store_status', problem }));
   }
@@ -181,6 +184,7 @@ export class WriterCore {
     this.queue.committed(taken);
     this.report(taken, writes, rows, drainMs, committedAtMs);
     if (trace) for (const p of taken) trace.markPacked('writer.reported', p.msg.data);
+    this.maintenance.afterDrain(!this.queue.isEmpty);
     if (!this.queue.isEmpty) this.scheduleDrain();
     return true;
   }
