@@ -54,6 +54,7 @@ describe('crash recovery', () => {
     const owner = await acquireDbOwnership(db);
     try {
       expect(owner.recovered).toMatchObject({ journalReplayed: false, lockRemoved: true });
+      expect(owner.recovered.walBytes).toBeGreaterThan(2 * 1024 * 1024);
       expectOnlyCommittedRows(db);
       // A clean close checkpointed the log into the file and removed it: the file alone is whole.
       expect(existsSync(`${db}-wal`)).toBe(false);
