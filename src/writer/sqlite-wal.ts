@@ -7,12 +7,14 @@ export interface SqlQueries {
 }
 
 /**
- * When the writer folds the write-ahead log into the database file (a checkpoint: the log's pages
- * written to the file, the file synced, the log truncated). Between drains with nothing queued
- * once the log passes the first size; after a drain even with more queued once it passes the
- * second, so a writer that never idles still bounds the log (and the recovery read after a crash).
- * At low load (~100 commits/s of a few pages) 16 MiB is a checkpoint every ~10 s or more, so the
- * few ms it takes land on well under 1% of the candles.
+ * When the writer folds the write-ahead log into the database file (a checkpoint: the newest copy
+ * of each page in the log written to the file, the file synced, the log truncated). Checked after
+ * every drain against the busy bound, and once the writer has idled a moment (store-maintenance.ts)
+ * against the idle bound. Steady live ingest (a drain every few ms, rewriting the same few leaf
+ * pages) thus checkpoints every 128 MiB of log — every ~minute at 100 commits/s, a checkpoint of
+ * a few hundred distinct pages — and a history import, whose slices come back to back, writes its
+ * pages once to the log and has them folded in when it is done; the bound also caps the read a
+ * recovery after a crash has to make.
  */
 export const WAL_CHECKPOINT_BYTES = { idle: 16 * 1024 * 1024, busy: 128 * 1024 * 1024 } as const;
 

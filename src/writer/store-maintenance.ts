@@ -5,16 +5,23 @@ import type { WriterCounters } from './writer-stats.js';
 const log = createLogger('writer');
 /** At most one warning per this interval while checkpoints keep failing (no log flood). */
 const WARN_INTERVAL_MS = 5_000;
+/**
+ * How long the writer must have had nothing to do before the store's idle housekeeping runs. Long
+ * enough that steady live ingest (a drain every few ms) and a history import (slices back to back)
+ * never see it — their log is folded in only at the store's busy bound — short enough that a
+ * quiet moment is used at once.
+ */
+export const IDLE_MAINTENANCE_DELAY_MS = 100;
 
 /**
- * The store's housekeeping between drains (a SQLite WAL checkpoint), run by the writer core:
- * after a drain with more queued only when it cannot wait (the store's busy bound); otherwise on
- * the turn after the drain — once the event loop has delivered what was already on the ports —
- * and only if the writer is still idle then, so a checkpoint never holds a candle that had
- * arrived. One that arrives during it waits; at low load that is rare (see sqlite-wal.ts).
+ * The store's housekeeping between drains (a SQLite WAL checkpoint), driven by the writer core.
+ * After every drain the store checks its busy bound (a writer that never idles must still bound
+ * its log); once the writer has been idle for `idleDelayMs`, it checks the lower idle bound. A
+ * checkpoint runs after the drain's report went out, so it never delays the candles just
+ * committed; a candle arriving during it waits for it, which the bounds make rare.
  */
 export class StoreMaintenance {
-  private scheduled = false;
+  private idleTimer: NodeJS.Timeout | null = null;
   private lastWarnAt = -Infinity;
 
   constructor(
@@ -22,17 +29,27 @@ export class StoreMaintenance {
     private readonly counters: WriterCounters,
     /** True when no drain runs, nothing is queued and the writer is not closing. */
     private readonly idle: () => boolean,
+    private readonly idleDelayMs = IDLE_MAINTENANCE_DELAY_MS,
   ) {}
 
   afterDrain(queued: boolean): void {
     if (!this.store.maintain) return;
-    if (queued) return this.run(true);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (this.idle()) this.run(false);
-    });
+    this.run(true);
+    if (queued) return;
+    if (this.idleTimer) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = null;
+        if (this.idle()) this.run(false);
+      }, this.idleDelayMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  /** Cancels a pending idle check (the writer is closing; closing the store folds the log in). */
+  stop(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   private run(queued: boolean): void {
@@ -42,7 +59,7 @@ export class StoreMaintenance {
       if (bytes == null) return;
       const ms = performance.now() - started;
       this.counters.checkpointed(ms);
-      log.debug('write-ahead log checkpointed', { wal_bytes: bytes, ms: Math.round(ms * 10) / 10, queued });
+      log.debug('write-ahead log checkpointed', { wal_bytes: bytes, ms: Math.round(ms * 10) / 10, idle: !queued });
     } catch (err) {
       // Nothing committed is at risk: the log still holds it, and the next drain tries again.
       this.counters.checkpointFailed();

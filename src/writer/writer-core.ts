@@ -34,6 +34,8 @@ export interface WriterCoreOptions {
   readonly toMain: (msg: Exclude<MainInbound, BatchAckMessage>) => void;
   /** Receives acks for a producer (MAIN_SOURCE gets only refusals this way; see report()). */
   readonly toProducer: (source: string, ack: BatchAckMessage) => void;
+  /** How long the writer idles before the store's idle housekeeping (store-maintenance.ts); tests shorten it. */
+  readonly idleMaintenanceDelayMs?: number;
 }
 
 /**
@@ -63,7 +65,8 @@ export class WriterCore {
     private readonly options: WriterCoreOptions,
   ) {
     this.heads = new SeriesHeads(store, options.sharedStore ?? false);
-    this.maintenance = new StoreMaintenance(store, this.counters, () => !this.running && !this.closing && this.queue.isEmpty);
+    const idle = () => !this.running && !this.closing && this.queue.isEmpty;
+    this.maintenance = new StoreMaintenance(store, this.counters, idle, options.idleMaintenanceDelayMs);
     // A lost PostgreSQL connection is reported at once (readiness), not only at the next failed commit.
     store.onStatus?.((problem) => options.toMain({ t: 'store_status', problem }));
   }
@@ -105,6 +108,7 @@ export class WriterCore {
       if (!ok) await new Promise((r) => setTimeout(r, this.retryDelayMs));
     }
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.maintenance.stop();
     await this.store.close();
   }
 

@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ClosedBatchMessage } from '../../src/writer/contract.js';
 import { SqliteCandleStore, type StoreOptions } from '../../src/writer/sqlite-candle-store.js';
 import { WriterCore } from '../../src/writer/writer-core.js';
@@ -77,21 +76,46 @@ describe('write-ahead log checkpoints between drains', () => {
     expect(store.maintain(false)).toBeNull();
   });
 
-  it('the writer checkpoints on the turn after a drain only if nothing arrived meanwhile, and counts it', async () => {
+  it('the writer checkpoints once it has idled for a moment, never while batches wait, and counts it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { store, db } = open();
+      const writer = new WriterCore(store, { maxPendingCandles: 1_000_000, toMain: () => {}, toProducer: () => {}, idleMaintenanceDelayMs: 100 });
+      writer.accept('ingest-0', batch(1, 1, 12_000));
+      await writer.drain();
+      expect(walBytes(db)).toBeGreaterThan(BOUNDS.idle);
+      vi.advanceTimersByTime(60);
+      writer.accept('ingest-0', batch(2, 12_001, 10));
+      await writer.drain(); // a drain 60 ms later starts the idle wait again
+      vi.advanceTimersByTime(60);
+      expect(writer.getStats()).toMatchObject({ checkpoints: 0, commits: 2 });
+      writer.accept('ingest-0', batch(3, 12_011, 10)); // queued when the idle check comes: it stands back
+      vi.advanceTimersByTime(40);
+      expect(writer.getStats().checkpoints).toBe(0);
+      await writer.drain();
+      vi.advanceTimersByTime(100); // idle for the whole delay now
+      expect(writer.getStats()).toMatchObject({ checkpoints: 1, checkpointFailures: 0, commits: 3 });
+      expect(walBytes(db)).toBe(0);
+      expect(store.count(S)).toBe(12_020);
+      await writer.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('past the busy bound the writer checkpoints right after a drain, without waiting to idle', async () => {
     const { store, db } = open();
-    const writer = new WriterCore(store, { maxPendingCandles: 1_000_000, toMain: () => {}, toProducer: () => {} });
-    // Turns of the event loop, as the worker sees them: the drain runs on the turn after a batch
-    // arrived, the maintenance check on the turn after the drain.
-    writer.accept('ingest-0', batch(1, 1, 12_000));
-    await nextTurn(); // the drain ran
-    expect(writer.getStats().commits).toBe(1);
-    expect(walBytes(db)).toBeGreaterThan(BOUNDS.idle);
-    writer.accept('ingest-0', batch(2, 12_001, 10)); // arrives before the maintenance turn
-    await nextTurn(); // maintenance saw it waiting and stood back; its drain ran
-    expect(writer.getStats()).toMatchObject({ checkpoints: 0, commits: 2 });
-    await nextTurn(); // the turn after that drain: idle, so the checkpoint ran
-    expect(writer.getStats()).toMatchObject({ checkpoints: 1, checkpointFailures: 0, commits: 2 });
+    const writer = new WriterCore(store, { maxPendingCandles: 1_000_000, toMain: () => {}, toProducer: () => {}, idleMaintenanceDelayMs: 60_000 });
+    let next = 1;
+    let seq = 1;
+    while (writer.getStats().checkpoints === 0) {
+      writer.accept('ingest-0', batch(seq++, next, 10_000));
+      next += 10_000;
+      await writer.drain();
+      expect(next).toBeLessThan(200_000); // the busy bound (2 MiB) is crossed long before
+    }
     expect(walBytes(db)).toBe(0);
-    expect(store.count(S)).toBe(12_010);
+    expect(store.count(S)).toBe(next - 1);
+    await writer.close();
   });
 });
