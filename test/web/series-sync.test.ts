@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BarChange } from '../../web/sync/candle-book.js';
-import { SeriesSync, type LoadStatus, type SyncMode } from '../../web/sync/series-sync.js';
+import type { SyncMode } from '../../web/sync/live-frames.js';
+import { SeriesSync, type LoadStatus } from '../../web/sync/series-sync.js';
 import { candle, candlesAt, fakeBrowser, settle, type FetchCall } from './fake-browser.js';
 
 const BTC = 'binance:futures:BTC/USDT:1m';
