@@ -121,7 +121,7 @@ function renderLeaseMetrics(out: PrometheusText, node: string, ownership: Ingest
       [{ event: 'lost' }, s.lost],
       [{ event: 'released' }, s.released],
     ])
-    .single(`${P}renew_failures_total`, 'counter', 'Lease renewals that could not reach NATS.', s.renewFailures)
+    .single(`${P}renew_failures_total`, 'counter', 'Node-lease renewals that could not reach NATS.', s.renewFailures)
     .metric(`${P}demand_requests_total`, 'counter', 'On-demand requests this ingest node answered (refused = at its ONDEMAND_MAX_JOBS).', [
       [{ outcome: 'answered' }, service.requests],
       [{ outcome: 'refused' }, service.refused],
