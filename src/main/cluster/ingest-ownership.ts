@@ -1,10 +1,11 @@
 import { createLogger } from '../../shared/log.js';
 import type { LeaseBucket } from '../bus/bus.js';
-import { leaseKey, seriesOfLeaseKey } from '../bus/cluster-names.js';
+import { seriesOfLeaseKey } from '../bus/cluster-names.js';
 import type { JobSource } from '../supervisor/job-table.js';
 import type { LeaseMirror } from './lease-mirror.js';
-import { decodeLeaseValue, encodeLeaseValue, type NodeValue, type OwnerValue } from './lease-values.js';
+import { encodeLeaseValue, type NodeValue } from './lease-values.js';
 import { NodeLiveness } from './node-liveness.js';
+import { OwnerEntries } from './owner-entries.js';
 import { preferredNode } from './rendezvous.js';
 
 const log = createLogger('cluster.leases');
@@ -70,6 +71,7 @@ export class IngestOwnership {
   private readonly handedOver = new Map<string, number>();
   private readonly counters = { taken: 0, lost: 0, released: 0, renewFailures: 0 };
   private readonly liveness: NodeLiveness;
+  private readonly entries: OwnerEntries;
   /** When the last node-lease renewal that the bucket took was sent (0: none yet). */
   private renewedAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -82,7 +84,7 @@ export class IngestOwnership {
   constructor(
     private readonly node: string,
     private readonly role: NodeValue['role'],
-    private readonly ownersBucket: LeaseBucket,
+    ownersBucket: LeaseBucket,
     private readonly nodesBucket: LeaseBucket,
     private readonly mirrors: OwnershipBuckets,
     private readonly jobs: LeasedJobs,
@@ -93,9 +95,9 @@ export class IngestOwnership {
     /** The clock (tests drive it); compared with the buckets' write times. */
     private readonly now: () => number = Date.now,
   ) {
-    if (ownersBucket.ttlMs !== 0) throw new Error(`the owners bucket must keep its entries (it has a TTL of ${ownersBucket.ttlMs} ms)`);
     this.tickMs = Math.max(100, Math.round(nodesBucket.ttlMs / TICKS_PER_TTL));
     this.liveness = new NodeLiveness(mirrors.nodes, nodesBucket, now);
+    this.entries = new OwnerEntries(ownersBucket, mirrors.owners, node, this.liveness);
   }
 
   start(): void {
@@ -136,7 +138,7 @@ export class IngestOwnership {
   /** The owner of a series as this node last saw it (null: free — no entry, or its node is gone). */
   ownerOf(seriesId: string): string | null {
     if (this.owned.has(seriesId)) return this.node;
-    const owner = this.entryOf(seriesId)?.node ?? null;
+    const owner = this.entries.mirrored(seriesId)?.node ?? null;
     return owner !== null && owner !== this.node && this.liveness.isAlive(owner) ? owner : null;
   }
 
@@ -144,7 +146,7 @@ export class IngestOwnership {
   async take(seriesId: string, source: JobSource): Promise<boolean> {
     if (this.owned.has(seriesId)) return true;
     if (!this.leaseAlive()) return false; // not renewed yet (start-up) or lapsed: a tick takes it later
-    const revision = await this.claim(seriesId, source);
+    const revision = await this.entries.claim(seriesId, source);
     if (revision === null || this.owned.has(seriesId) || this.stopped) return revision !== null;
     this.adopt(seriesId, source, revision);
     await this.jobs.hold(seriesId, source);
@@ -164,7 +166,7 @@ export class IngestOwnership {
     await this.pause();
     const held = [...this.owned];
     // Only entries still ours (compare-and-set on their revision): one another node took stays.
-    await Promise.all(held.map(([id, h]) => this.ownersBucket.delete(leaseKey(id), h.revision).catch(() => false)));
+    await Promise.all(held.map(([id, h]) => this.entries.remove(id, h.revision)));
     this.owned.clear();
     await this.nodesBucket.delete(this.node).catch(() => false);
     if (held.length > 0) log.info('leases released', { node: this.node, series: held.length });
@@ -190,7 +192,7 @@ export class IngestOwnership {
       if (source === 'ondemand' && !this.hasOndemandRoom()) continue;
       const free = this.freeSince.get(id) ?? now;
       this.freeSince.set(id, free);
-      const mine = this.entryOf(id)?.node === this.node; // ours before a restart or a lapse: take it back at once
+      const mine = this.entries.mirrored(id)?.node === this.node; // ours before a restart or a lapse: take it back at once
       const preferred = preferredNode(id, source === 'ondemand' ? withRoom : live) === this.node;
       if (mine || preferred || now - free >= GRACE_TICKS * this.tickMs) attempts.push(this.tryTake(id, source));
     }
@@ -244,27 +246,6 @@ export class IngestOwnership {
     return wanted;
   }
 
-  private entryOf(seriesId: string): (Partial<OwnerValue> & { revision: number }) | null {
-    const entry = this.mirrors.owners.get(leaseKey(seriesId), this.now());
-    if (!entry) return null;
-    return { ...decodeLeaseValue<OwnerValue>(entry.value), revision: entry.revision };
-  }
-
-  /**
-   * Writes our owner entry for a free series: created when there is none, or rewritten by
-   * compare-and-set over one naming this node (before a restart) or a node whose lease has lapsed
-   * (confirmed with the bucket). The revision, or null when another node holds it or won the race.
-   */
-  private async claim(seriesId: string, source: JobSource): Promise<number | null> {
-    const key = leaseKey(seriesId);
-    const value = encodeLeaseValue({ node: this.node, series_id: seriesId, source });
-    const current = await this.ownersBucket.get(key);
-    if (current === null) return this.ownersBucket.create(key, value);
-    const owner = decodeLeaseValue<OwnerValue>(current.value)?.node;
-    if (owner !== this.node && typeof owner === 'string' && !(await this.liveness.confirmedDead(owner))) return null;
-    return this.ownersBucket.update(key, value, current.revision);
-  }
-
   private async tryTake(seriesId: string, source: JobSource): Promise<void> {
     try {
       if (await this.take(seriesId, source)) this.freeSince.delete(seriesId);
@@ -285,14 +266,14 @@ export class IngestOwnership {
    */
   private async confirm(seriesId: string, now: number): Promise<void> {
     const held = this.owned.get(seriesId)!;
-    const entry = this.entryOf(seriesId);
+    const entry = this.entries.mirrored(seriesId);
     if (entry && entry.revision >= held.revision) {
       if (entry.node === this.node) held.revision = entry.revision;
       else this.lose(seriesId, `another node holds it now (${entry.node ?? 'unreadable entry'})`);
       return;
     }
     if (entry || now - held.since < this.tickMs) return; // our write is not mirrored yet
-    const revision = await this.claim(seriesId, held.source).catch(() => undefined);
+    const revision = await this.entries.claim(seriesId, held.source).catch(() => undefined);
     if (revision === undefined || this.owned.get(seriesId) !== held) return; // bus away: the watchdog decides
     if (revision === null) this.lose(seriesId, 'another node holds it now');
     else held.revision = revision;
@@ -310,8 +291,7 @@ export class IngestOwnership {
     this.owned.delete(seriesId);
     this.counters.released++;
     this.jobs.drop(seriesId);
-    // Only our own entry: had another node taken the series meanwhile, its entry stays.
-    await this.ownersBucket.delete(leaseKey(seriesId), held.revision).catch(() => false);
+    await this.entries.remove(seriesId, held.revision);
     log.info('lease released', { seriesId, node: this.node, why });
   }
 
