@@ -1,5 +1,6 @@
 import { CANDLE_STRIDE } from '../../src/domain/candle.js';
 import { migrate } from '../../src/writer/schema.js';
+import { WAL_CHECKPOINT_BYTES } from '../../src/writer/sqlite-wal.js';
 import { connectionPragmas, openRawSqlite, type RawSqliteDatabase } from '../../src/writer/sqlite-candle-store.js';
 import type { SeriesWrite } from '../../src/writer/drain-plan.js';
 
@@ -19,6 +20,9 @@ export class SqliteCeilings {
   constructor(path: string) {
     this.db = openRawSqlite(path);
     this.db.exec(connectionPragmas());
+    // The store checkpoints its log at 128 MiB (WAL_CHECKPOINT_BYTES.busy) when busy; the engine's
+    // own automatic checkpoint at the same size keeps the ceiling paying what the store pays.
+    this.db.exec(`PRAGMA wal_autocheckpoint=${WAL_CHECKPOINT_BYTES.busy / 4096}`);
     migrate(this.db);
     this.db.exec('CREATE TEMP TABLE src (series_id TEXT, candle_time INTEGER, open REAL, high REAL, low REAL, close REAL, volume REAL)');
     this.db.exec('CREATE TEMP TABLE ceiling_temp (series_id TEXT, candle_time INTEGER, open REAL, high REAL, low REAL, close REAL, volume REAL)');

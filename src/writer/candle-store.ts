@@ -36,6 +36,12 @@ export interface CandleStore {
   count(seriesId?: string, atMost?: number): Awaitable<number>;
   /** Extent, size and holes of one series (debug series health): one scan of the series. */
   summary(seriesId: string, tfSeconds: number, maxRecentGaps: number): Awaitable<SeriesSummary>;
+  /**
+   * Housekeeping between drains, synchronous (nothing else runs on the connection meanwhile):
+   * SQLite checkpoints its write-ahead log once it has grown, with a lower bound when nothing is
+   * `queued`. Returns the log bytes folded in, or null when nothing was due. PostgreSQL has none.
+   */
+  maintain?(queued: boolean): number | null;
   /** The operator's words for a failure (an errno SQLite hides, PostgreSQL's SQLSTATE). */
   explain(err: unknown): string;
   /**

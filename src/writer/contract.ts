@@ -92,6 +92,10 @@ export interface WriterStats {
   maxDrainMs: number;
   lastDrainRows: number;
   commitSeq: number;
+  /** SQLite write-ahead log checkpoints run between drains, their time, and the ones that failed. */
+  checkpoints: number;
+  checkpointMs: number;
+  checkpointFailures: number;
   /** Histogram of rows per drain, bucket upper bounds → count (Prometheus style, cumulative later). */
   drainRowsBuckets: Record<string, number>;
   /** The PostgreSQL store's own counters (absent with SQLite). */

@@ -8,15 +8,16 @@ import type { SeriesSummary } from './contract.js';
 import type { SeriesWrite } from './drain-plan.js';
 import { fastRowBinder, type RowBinder } from './row-binder.js';
 import { migrate } from './schema.js';
-import { connectionPragmas, type StoreOptions } from './sqlite-options.js';
+import { connectionPragmas, type JournalMode, type StoreOptions } from './sqlite-options.js';
 import { seriesSummary } from './sqlite-summary.js';
+import { assertJournalMode, checkpointWal, firstRow, WalCheckpointPolicy } from './sqlite-wal.js';
 import { createdFiles, explainStorageError, quietly } from './storage-diagnosis.js';
 
 // The only import of the SQLite binding in the code base (architecture.md). It is CommonJS.
 const binding = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
 const { Database } = binding;
 
-export { connectionPragmas, type StoreOptions } from './sqlite-options.js';
+export { connectionPragmas, type JournalMode, type StoreOptions } from './sqlite-options.js';
 
 /** A raw connection to a SQLite file, the store's schema and pragmas untouched. */
 export type RawSqliteDatabase = DatabaseT;
@@ -52,6 +53,9 @@ export class SqliteCandleStore implements CandleStore {
   private readonly upserts = new Map<number, UpsertStatement>();
   private readonly reads: Record<'tail' | 'after' | 'before' | 'between' | 'head' | 'count' | 'countUpTo' | 'countAll', StatementT>;
   private closed = false;
+  readonly journalMode: JournalMode;
+  /** Null in the rollback-journal mode: no log, nothing to checkpoint. */
+  private readonly wal: WalCheckpointPolicy | null;
 
   constructor(
     readonly path: string,
@@ -68,6 +72,9 @@ export class SqliteCandleStore implements CandleStore {
     }
     try {
       this.db.exec(connectionPragmas(options));
+      this.journalMode = options.journalMode ?? 'WAL';
+      this.wal = this.journalMode === 'WAL' ? new WalCheckpointPolicy(path, options.walCheckpointBytes) : null;
+      assertJournalMode(this.db, this.journalMode);
       migrate(this.db);
       this.reads = {
         tail: this.db.prepare(`SELECT ${COLUMNS} FROM candles WHERE series_id = ? ORDER BY candle_time DESC LIMIT ?`),
@@ -110,6 +117,24 @@ export class SqliteCandleStore implements CandleStore {
       this.rollback();
       throw err;
     }
+  }
+
+  /**
+   * Between drains (writer-core.ts): checkpoints the write-ahead log once it has grown past its
+   * bound — the idle one when nothing is queued, the busy one otherwise. Returns the log's size in
+   * bytes before a checkpoint that ran, or null when none was due. A failed checkpoint throws;
+   * nothing committed is at risk (the log still holds it) and the next call tries again.
+   */
+  maintain(queued: boolean): number | null {
+    if (!this.wal || this.closed) return null;
+    const bytes = this.wal.due(queued);
+    if (bytes !== null) checkpointWal(this.db);
+    return bytes;
+  }
+
+  /** Folds the whole log into the database file now (benchmarks measuring the file's size). */
+  checkpoint(): void {
+    if (this.wal) checkpointWal(this.db);
   }
 
   /** Names the cause of a failure (e.g. ENOSPC) where SQLite only says "disk I/O error". */
@@ -174,7 +199,7 @@ export class SqliteCandleStore implements CandleStore {
   }
 
   head(seriesId: string): number | null {
-    const row = this.reads.head.get([seriesId]) as { t: number | null } | null;
+    const row = firstRow<{ t: number | null }>(this.reads.head.all([seriesId]));
     return row?.t ?? null;
   }
 
@@ -185,8 +210,8 @@ export class SqliteCandleStore implements CandleStore {
   /** Candles of a series (or all); with `atMost`, stops counting there (a bounded index walk). */
   count(seriesId?: string, atMost?: number): number {
     const stmt = seriesId === undefined ? this.reads.countAll : atMost === undefined ? this.reads.count : this.reads.countUpTo;
-    const row = (seriesId === undefined ? stmt.get() : stmt.get(atMost === undefined ? [seriesId] : [seriesId, atMost])) as { n: number };
-    return row.n;
+    const row = firstRow<{ n: number }>(seriesId === undefined ? stmt.all() : stmt.all(atMost === undefined ? [seriesId] : [seriesId, atMost]));
+    return row!.n;
   }
 
   /**

@@ -65,10 +65,10 @@ export function quietly(step: () => void): void {
 }
 
 /**
- * The files a first open creates (database, journal): removed again when the open fails, so a
+ * The files a first open creates (database, journal or write-ahead log): removed again when the open fails, so a
  * start that could not use the path leaves nothing behind. Files that existed are never touched.
  */
 export function createdFiles(path: string): { removeNew(): void } {
-  const candidates = [path, `${path}-journal`].filter((p) => !existsSync(p));
+  const candidates = [path, `${path}-journal`, `${path}-wal`].filter((p) => !existsSync(p));
   return { removeNew: () => candidates.forEach((p) => quietly(() => existsSync(p) && statSync(p).isFile() && unlinkSync(p))) };
 }

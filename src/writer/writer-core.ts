@@ -4,6 +4,7 @@ import { monotonicMs } from '../shared/clock.js';
 import { createLogger } from '../shared/log.js';
 import type { CandleStore } from './candle-store.js';
 import type { BatchAckMessage, ClosedBatchMessage, CommittedSegment, MainInbound, ReadResult } from './contract.js';
+import { StoreMaintenance } from './store-maintenance.js';
 import { planDrain, validateBatch, type SeriesWrite } from './drain-plan.js';
 import type { WriterStats } from './contract.js';
 import { FlushWaiters } from './flush-waiters.js';
@@ -33,6 +34,8 @@ export interface WriterCoreOptions {
   readonly toMain: (msg: Exclude<MainInbound, BatchAckMessage>) => void;
   /** Receives acks for a producer (MAIN_SOURCE gets only refusals this way; see report()). */
   readonly toProducer: (source: string, ack: BatchAckMessage) => void;
+  /** How long the writer idles before the store's idle housekeeping (store-maintenance.ts); tests shorten it. */
+  readonly idleMaintenanceDelayMs?: number;
 }
 
 /**
@@ -55,12 +58,15 @@ export class WriterCore {
   private closing = false;
   private lastFullWarnAt = -Infinity;
   private readonly counters = new WriterCounters();
+  private readonly maintenance: StoreMaintenance;
 
   constructor(
     private readonly store: CandleStore,
     private readonly options: WriterCoreOptions,
   ) {
     this.heads = new SeriesHeads(store, options.sharedStore ?? false);
+    const idle = () => !this.running && !this.closing && this.queue.isEmpty;
+    this.maintenance = new StoreMaintenance(store, this.counters, idle, options.idleMaintenanceDelayMs);
     // A lost PostgreSQL connection is reported at once (readiness), not only at the next failed commit.
     store.onStatus?.((problem) => options.toMain({ t: 'store_status', problem }));
   }
@@ -102,6 +108,7 @@ export class WriterCore {
       if (!ok) await new Promise((r) => setTimeout(r, this.retryDelayMs));
     }
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.maintenance.stop();
     await this.store.close();
   }
 
@@ -181,6 +188,7 @@ export class WriterCore {
     this.queue.committed(taken);
     this.report(taken, writes, rows, drainMs, committedAtMs);
     if (trace) for (const p of taken) trace.markPacked('writer.reported', p.msg.data);
+    this.maintenance.afterDrain(!this.queue.isEmpty);
     if (!this.queue.isEmpty) this.scheduleDrain();
     return true;
   }

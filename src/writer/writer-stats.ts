@@ -16,6 +16,9 @@ export class WriterCounters {
     maxDrainMs: 0,
     lastDrainRows: 0,
     commitSeq: 0,
+    checkpoints: 0,
+    checkpointMs: 0,
+    checkpointFailures: 0,
     drainRowsBuckets: Object.fromEntries([...DRAIN_ROW_BUCKETS.map((b) => [String(b), 0]), ['+Inf', 0]]),
   };
 
@@ -35,6 +38,15 @@ export class WriterCounters {
     const bucket = DRAIN_ROW_BUCKETS.find((b) => rows <= b);
     s.drainRowsBuckets[bucket === undefined ? '+Inf' : String(bucket)]!++;
     return ++s.commitSeq;
+  }
+
+  checkpointed(ms: number): void {
+    this.stats.checkpoints++;
+    this.stats.checkpointMs += ms;
+  }
+
+  checkpointFailed(): void {
+    this.stats.checkpointFailures++;
   }
 
   commitFailed(): void {

@@ -15,7 +15,7 @@ import { ingestLoss, ingestRunning } from './support/ingest-accounting.js';
  * Probe 1: kill -9 at full rate. The gateway process ingests 24 series from the fake exchange
  * (a 1m bar every 100 ms, forming updates every 50 ms) while HTTP writers post batches and single
  * candles as fast as they are answered. At a seeded random moment the process is killed with
- * SIGKILL; a new one recovers the file (hot journal, stale owner), stops gracefully, and the file
+ * SIGKILL; a new one recovers the file (write-ahead log, stale owner), stops gracefully, and the file
  * is checked offline: `PRAGMA integrity_check` = ok, and every write answered 200 is there with
  * its values. After the last round the exchange pauses and the store must hold every bar the
  * exchange closed since the first one stored: restarts fill what was missed from REST.
@@ -70,7 +70,7 @@ describe('probe: kill -9 during full-rate ingest and writes', () => {
       const t0 = performance.now();
       const recovered = await start();
       const restartMs = performance.now() - t0;
-      const replayedJournal = recovered.logs.some((l) => l.includes('rolled back the journal'));
+      const recoveredLog = recovered.logs.some((l) => l.includes('write-ahead log left by the previous owner'));
       expect(await recovered.kill('SIGTERM')).toEqual({ code: 0, signal: null });
       const store = new SqliteCandleStore(dbPath);
       const integrity = store.integrityCheck();
@@ -87,7 +87,7 @@ describe('probe: kill -9 during full-rate ingest and writes', () => {
         wrong_values: check.wrong,
         integrity,
         restart_ms: Math.round(restartMs),
-        journal_replayed: replayedJournal,
+        wal_recovered: recoveredLog,
       });
       expect(check.examples, 'acknowledged writes lost').toEqual([]);
       expect(integrity).toBe('ok');

@@ -97,7 +97,7 @@ describe.skipIf(noTmpfs !== null)('probe: storage faults on a small tmpfs', () =
     const readOnly = await runCliToExit(env, { timeoutMs: 60_000 });
     fs.remountReadWrite();
     gw = await start();
-    const replayed = gw.logs.some((l) => l.includes('rolled back the journal'));
+    const replayed = gw.logs.some((l) => l.includes('write-ahead log left by the previous owner'));
     writers.start(gw.url, (status) => statuses.push(status));
     await progressed(1000);
     await writers.stop();
@@ -107,7 +107,7 @@ describe.skipIf(noTmpfs !== null)('probe: storage faults on a small tmpfs', () =
       stderr_lines: readOnly.stderr.length,
       stderr: readOnly.stderr[0] ?? '',
       recovered_after_rw: true,
-      journal_replayed: replayed,
+      wal_recovered: replayed,
     });
     expect(readOnly.code).not.toBe(0);
     expect(readOnly.stderr).toHaveLength(1);

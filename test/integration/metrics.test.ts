@@ -52,6 +52,9 @@ describe('/metrics', () => {
       'uptime_seconds',
       'http_responses_total',
       'writer_drain_rows',
+      'writer_checkpoints_total',
+      'writer_checkpoint_seconds_total',
+      'writer_checkpoint_failures_total',
     ])
       expect(metrics.has(P + name), name).toBe(true);
     expect(metrics.get(`${P}process_cpu_seconds_total`)!.type).toBe('counter');

@@ -27,6 +27,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 const envFor = (dbPath: string) => ({ TRADE_CANVAS_DB_PATH: dbPath, TRADE_CANVAS_WHITELIST_PATH: join(dbPath, '..', 'none.json') });
 
 /** A real database with a few candles, written by the store itself. */
+/** A valid store file, closed cleanly: the close folds the write-ahead log in and removes it. */
 function realDatabase(dbPath: string): void {
   const store = new SqliteCandleStore(dbPath);
   store.begin();
@@ -62,7 +63,6 @@ describe('fatal storage problems at start-up (real CLI process)', () => {
     const dir = freshDir();
     const dbPath = join(dir, 'market.db');
     realDatabase(dbPath);
-    rmSync(`${dbPath}-journal`, { force: true });
     truncateSync(dbPath, 5000);
     const exit = await runCliToExit(envFor(dbPath));
     expectCleanFailure(exit, dbPath, /malformed/, ['market.db'], dir);
@@ -80,7 +80,6 @@ describe('fatal storage problems at start-up (real CLI process)', () => {
     const dir = freshDir();
     const dbPath = join(dir, 'market.db');
     realDatabase(dbPath);
-    rmSync(`${dbPath}-journal`, { force: true });
     chmodSync(dbPath, 0o000);
     const exit = await runCliToExit(envFor(dbPath), asUnprivileged);
     expectCleanFailure(exit, dbPath, /EACCES/, ['market.db'], dir);
@@ -90,7 +89,6 @@ describe('fatal storage problems at start-up (real CLI process)', () => {
     const dir = freshDir();
     const dbPath = join(dir, 'market.db');
     realDatabase(dbPath);
-    rmSync(`${dbPath}-journal`, { force: true });
     chmodSync(dbPath, 0o444);
     const exit = await runCliToExit(envFor(dbPath), asUnprivileged);
     expectCleanFailure(exit, dbPath, /EACCES/, ['market.db'], dir);
@@ -130,7 +128,6 @@ describe('fatal storage problems at start-up (real CLI process)', () => {
       mounts.push(fs);
       const dbPath = join(fs.dir, 'market.db');
       realDatabase(dbPath);
-      rmSync(`${dbPath}-journal`, { force: true });
       fs.remountReadOnly();
       const exit = await runCliToExit(envFor(dbPath));
       expectCleanFailure(exit, dbPath, /EROFS/, ['market.db'], fs.dir);

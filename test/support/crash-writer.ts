@@ -1,16 +1,19 @@
 /**
  * Child process for the crash-recovery test: commits a base set of candles, then starts a large
- * transaction with a tiny page cache (SQLite spills modified pages into the database file before
- * COMMIT, with their originals in the journal) and dies by SIGKILL mid-transaction.
- * Usage: node --import tsx test/support/crash-writer.ts <dbPath> <baseRows> <extraRows>
+ * transaction with a tiny page cache and dies by SIGKILL mid-transaction. SQLite spills modified
+ * pages before COMMIT: in WAL mode (the store's default) into the log, as frames no commit record
+ * covers; in PERSIST mode (files of older versions) into the database file, with their originals
+ * in the rollback journal.
+ * Usage: node --import tsx test/support/crash-writer.ts <dbPath> <baseRows> <extraRows> <WAL|PERSIST>
  */
 import { packCandles } from '../../src/domain/candle.js';
 import { acquireDbOwnership } from '../../src/main/store/db-owner.js';
-import { SqliteCandleStore } from '../../src/writer/sqlite-candle-store.js';
+import { SqliteCandleStore, type JournalMode } from '../../src/writer/sqlite-candle-store.js';
 
 const [dbPath, baseRows, extraRows] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4])];
+const journalMode = process.argv[5] as JournalMode;
 await acquireDbOwnership(dbPath);
-const store = new SqliteCandleStore(dbPath, { cacheKiB: 64 });
+const store = new SqliteCandleStore(dbPath, { cacheKiB: 64, journalMode });
 const rows = (n: number, seed: number) =>
   packCandles(Array.from({ length: n }, (_, i) => ({ candle_time: (i + 1) * 60, open: seed, high: seed + 1, low: seed - 1, close: seed, volume: seed })));
 store.begin();

@@ -47,7 +47,7 @@ export async function prepareDemoDir(paths: DemoPaths): Promise<void> {
     throw err;
   }
   try {
-    for (const file of [paths.db, journalPathOf(paths.db), paths.whitelist]) rmSync(file, { force: true });
+    for (const file of [paths.db, journalPathOf(paths.db), `${paths.db}-wal`, paths.whitelist]) rmSync(file, { force: true });
     for (const dir of [paths.datadir, paths.web]) rmSync(dir, { recursive: true, force: true });
   } finally {
     await ownership.release();

@@ -85,6 +85,14 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
     .single(`${P}writer_committed_rows_total`, 'counter', 'Candle rows committed.', w.committedRows)
     .single(`${P}writer_commit_failures_total`, 'counter', 'Failed commits (batches kept and retried).', w.commitFailures)
     .single(`${P}writer_queue_full_total`, 'counter', 'Times the writer queue was above its bound.', w.queueFullEvents)
+    .single(`${P}writer_checkpoints_total`, 'counter', 'SQLite write-ahead log checkpoints (run between drains).', w.checkpoints)
+    .single(`${P}writer_checkpoint_seconds_total`, 'counter', 'Time spent in those checkpoints.', w.checkpointMs / 1000)
+    .single(
+      `${P}writer_checkpoint_failures_total`,
+      'counter',
+      'Checkpoints that failed (retried after the next drain; the log keeps every commit).',
+      w.checkpointFailures,
+    )
     .single(`${P}db_write_ms_last`, 'gauge', 'Duration of the last drain transaction (ms).', w.lastDrainMs)
     .single(`${P}db_write_ms_max`, 'gauge', 'Longest drain transaction so far (ms).', w.maxDrainMs)
     .histogram(`${P}writer_drain_rows`, 'Rows written per drain transaction.', w.drainRowsBuckets, w.committedRows);

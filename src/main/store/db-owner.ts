@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoText } from '../../shared/errno.js';
 import { GatewayError } from '../../shared/errors.js';
@@ -15,8 +15,9 @@ import { tryProcessLock, type ProcessLock } from './process-lock.js';
  * (process-lock.ts: atomic, released at death, kill -9 and unreaped zombies included), and a
  * `<db>.owner` file records who owns it (pid, since) for messages and for the next start:
  *   - lock held by another process → refuse, naming its pid from the owner file;
- *   - lock free and an owner file left behind → its writer died: replay the hot journal (the
- *     binding cannot, see hot-journal.ts), remove the lock directory, take ownership;
+ *   - lock free and an owner file left behind → its writer died: replay a hot rollback journal
+ *     (the binding cannot, see hot-journal.ts; a write-ahead log SQLite recovers by itself),
+ *     remove the lock directory, take ownership;
  *   - lock free, a lock directory and no owner file → someone else's SQLite lock: refuse and say
  *     how to fix it.
  */
@@ -123,13 +124,18 @@ export async function acquireDbOwnership(dbPath: string): Promise<DbOwnership> {
 export interface StaleLockRecovery {
   readonly journalReplayed: boolean;
   readonly pagesRestored: number;
+  /** Bytes of write-ahead log the dead opener left: SQLite recovers it at the next open. */
+  readonly walBytes: number;
   readonly lockRemoved: boolean;
 }
 
-const NOTHING_RECOVERED: StaleLockRecovery = { journalReplayed: false, pagesRestored: 0, lockRemoved: false };
+const NOTHING_RECOVERED: StaleLockRecovery = { journalReplayed: false, pagesRestored: 0, walBytes: 0, lockRemoved: false };
 
 /**
- * Repairs what a dead opener left: rolls back its hot journal, then removes its lock directory.
+ * Repairs what a dead opener left: rolls back its hot journal (files of versions before the
+ * write-ahead log), then removes its lock directory. A write-ahead log needs no help: SQLite
+ * rebuilds its index at the next open and keeps exactly the transactions whose commit record
+ * reached the log (the binding's lock quirk plays no part there); it is only reported.
  * Only call it with proof that nobody has the database open (a dead owner process, or our own
  * writer thread that has exited).
  */
@@ -142,13 +148,15 @@ export function recoverStaleLock(dbPath: string): StaleLockRecovery {
     pagesRestored = replay.pagesRestored;
     if (replay.replayed) log.warn('rolled back the journal of an interrupted transaction', { db: dbPath, pages: replay.pagesRestored });
   }
+  const walBytes = statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+  if (walBytes > 0) log.warn('write-ahead log left by the previous owner; SQLite recovers its commits at open', { db: dbPath, wal_bytes: walBytes });
   const lockDir = lockDirOf(dbPath);
   const lockRemoved = existsSync(lockDir);
   if (lockRemoved) {
     rmdirSync(lockDir);
     log.warn('removed stale database lock', { db: dbPath, lock: lockDir });
   }
-  return { journalReplayed, pagesRestored, lockRemoved };
+  return { journalReplayed, pagesRestored, walBytes, lockRemoved };
 }
 
 /**

@@ -16,11 +16,18 @@ describe('demo data dir', () => {
     const paths = demoPaths(join(tmp(), 'demo'));
     mkdirSync(join(paths.datadir, 'futures'), { recursive: true });
     mkdirSync(paths.web, { recursive: true });
-    for (const file of [paths.db, `${paths.db}-journal`, paths.whitelist, join(paths.datadir, 'futures', 'x.feather'), join(paths.web, 'index.html')])
+    for (const file of [
+      paths.db,
+      `${paths.db}-journal`,
+      `${paths.db}-wal`,
+      paths.whitelist,
+      join(paths.datadir, 'futures', 'x.feather'),
+      join(paths.web, 'index.html'),
+    ])
       writeFileSync(file, 'old');
     writeFileSync(join(paths.root, 'notes.txt'), 'mine');
     await prepareDemoDir(paths);
-    for (const gone of [paths.db, `${paths.db}-journal`, paths.whitelist, paths.datadir, paths.web, `${paths.db}.owner`])
+    for (const gone of [paths.db, `${paths.db}-journal`, `${paths.db}-wal`, paths.whitelist, paths.datadir, paths.web, `${paths.db}.owner`])
       expect(existsSync(gone), gone).toBe(false);
     expect(existsSync(join(paths.root, 'notes.txt'))).toBe(true);
   });
