@@ -11,15 +11,17 @@
  *
  * Target (issue 14): cross-node closed p99 ≤ 2× the single node's at 10k deliveries/s.
  *
- *   npm run bench:cluster [-- --quick] [--series=200] [--clients=2000] [--rate=1000] [--seconds=10] [--profile]
+ *   npm run bench:cluster [-- --quick] [--series=200] [--clients=2000] [--rate=1000] [--seconds=10] [--warmup=2] [--profile] [--samples]
  *
+ * `--samples` keeps every closed sample (send time, latency) in bench/results/cluster-samples-<variant>.json
+ * (`npx tsx bench/cluster-spikes.ts` shows when the slow ones were sent).
  * `--profile` writes CPU profiles of every thread of every node to bench/results/cluster-<all|cluster>/
  * (`npx tsx bench/profile-summary.ts bench/results/cluster-cluster/*.cpuprofile`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { GatewayProcess } from '../test/support/gateway-process.js';
 import { localNatsUnavailable, startLocalNats } from '../tools/nats/local-nats.js';
 import { benchArgs, numberOption } from './lib/bench-args.js';
@@ -35,7 +37,16 @@ const SERIES = numberOption(args, 'series', quick ? 40 : 200);
 const CLIENTS = numberOption(args, 'clients', quick ? 200 : 2000);
 const RATE = numberOption(args, 'rate', quick ? 400 : 1000);
 const SECONDS = numberOption(args, 'seconds', quick ? 3 : 10);
+/**
+ * Seconds of the same load before the measured run, on the same nodes and clients. Without it the
+ * run's p99 is the nodes' first 100-250 ms of traffic (code not yet optimized by V8, first
+ * commit of each series), i.e. a fresh process, not the load: its p99 is reported apart ("cold").
+ * `--warmup=0` measures from cold, as the runs before 2026-12-03 did.
+ */
+const WARMUP = numberOption(args, 'warmup', quick ? 1 : 2);
 const PROFILE = args.includes('--profile');
+/** `--samples`: writes every closed sample (send time, latency) to bench/results/cluster-samples-<variant>.json. */
+const SAMPLES = args.includes('--samples');
 
 const why = localNatsUnavailable();
 if (why) {
@@ -63,6 +74,11 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
 interface Measured {
   readonly closed: number[];
   readonly forming: number[];
+  /** Closed latencies of the warm-up (sorted; empty without one): the first traffic of fresh nodes. */
+  readonly coldClosed: number[];
+  /** Closed samples in arrival order: send time (epoch ms) and latency. */
+  readonly closedSent: number[];
+  readonly closedLatencies: number[];
   readonly deliveries: number;
   readonly cpuSeconds: number;
   readonly framesSent: number;
@@ -77,6 +93,7 @@ const nats = await startLocalNats();
 const exchange = fork(new URL('./lib/replay-exchange.ts', import.meta.url).pathname, [], tsx);
 const nodes: GatewayProcess[] = [];
 let firstBar = 10;
+let firstIndex = 0;
 
 /** Starts `roles` (the first ingests), puts the clients on the serving nodes, runs the load. */
 async function measure(variant: 'all' | 'cluster', exchangePort: number): Promise<Measured> {
@@ -115,16 +132,45 @@ async function measure(variant: 'all' | 'cluster', exchangePort: number): Promis
       await ask(fleet, { cmd: 'connect', url: `${node.url.replace('http', 'ws')}/ws/market`, count, series, offset: i * count, sampleEvery: 1 });
     }
     await new Promise((r) => setTimeout(r, 1000));
+    let coldClosed: number[] = [];
+    if (WARMUP > 0) {
+      await ask(fleet, { cmd: 'reset' });
+      // Bars go on from where the warm-up stopped: a hole would make every series fill a gap at
+      // the start of the measured run.
+      const warm = await ask<{ next: { bar: number; index: number } }>(exchange, {
+        cmd: 'rate',
+        series: SERIES,
+        framesPerSecond: RATE,
+        seconds: WARMUP,
+        firstBar,
+      });
+      firstBar = warm.next.bar;
+      firstIndex = warm.next.index;
+      await new Promise((r) => setTimeout(r, 1000));
+      coldClosed = [...(await ask<FleetStats>(fleet, { cmd: 'stats' })).closedLatencies].sort((a, b) => a - b);
+    }
     await ask(fleet, { cmd: 'reset' });
     const cpuBefore = started.reduce((s, n) => s + processUsage(n.pid).cpuSeconds, 0);
-    const rate = await ask<{ sent: number; lastBar: number }>(exchange, { cmd: 'rate', series: SERIES, framesPerSecond: RATE, seconds: SECONDS, firstBar });
+    const rate = await ask<{ sent: number; lastBar: number }>(exchange, {
+      cmd: 'rate',
+      series: SERIES,
+      framesPerSecond: RATE,
+      seconds: SECONDS,
+      firstBar,
+      firstIndex,
+    });
+    // The next variant has a database of its own: it starts a new sequence after these bars.
     firstBar = rate.lastBar + 10;
+    firstIndex = 0;
     await new Promise((r) => setTimeout(r, 1000)); // the last frames' deliveries
     const cpuSeconds = started.reduce((s, n) => s + processUsage(n.pid).cpuSeconds, 0) - cpuBefore;
     const stats = await ask<FleetStats>(fleet, { cmd: 'stats' });
     return {
       closed: [...stats.closedLatencies].sort((a, b) => a - b),
       forming: [...stats.formingLatencies].sort((a, b) => a - b),
+      coldClosed,
+      closedSent: stats.closedSent,
+      closedLatencies: stats.closedLatencies,
       deliveries: stats.messages,
       cpuSeconds,
       framesSent: rate.sent,
@@ -140,6 +186,16 @@ try {
   const { port } = await ask<{ port: number }>(exchange, { cmd: 'start' });
   const one = await measure('all', port);
   const cluster = await measure('cluster', port);
+  if (SAMPLES) {
+    for (const [variant, m] of [
+      ['all', one],
+      ['cluster', cluster],
+    ] as const) {
+      const file = new URL(`./results/cluster-samples-${variant}.json`, import.meta.url).pathname;
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify({ sent: m.closedSent, latency: m.closedLatencies }));
+    }
+  }
   const row = (name: string, m: Measured): Row => ({
     setup: name,
     'closed p50 ms': percentile(m.closed, 50),
@@ -157,6 +213,9 @@ try {
     [
       `target: cross-node closed p99 ≤ 2× the single node's at 10k deliveries/s`,
       `closed p99: cluster ${percentile(cluster.closed, 99).toFixed(2)} ms vs one node ${percentile(one.closed, 99).toFixed(2)} ms (× ${(percentile(cluster.closed, 99) / percentile(one.closed, 99)).toFixed(2)}); samples ${cluster.closed.length} / ${one.closed.length}`,
+      WARMUP > 0
+        ? `after ${WARMUP} s of warm-up at the same load (fresh nodes' first traffic, not measured above: closed p99 one node ${percentile(one.coldClosed, 99).toFixed(2)} ms, cluster ${percentile(cluster.coldClosed, 99).toFixed(2)} ms)`
+        : "no warm-up: the run includes the fresh nodes' first traffic",
       `frames sent: ${one.framesSent} / ${cluster.framesSent}; node CPU is the sum over the variant's gateway processes (nats-server not included)`,
     ],
   );

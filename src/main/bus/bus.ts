@@ -37,17 +37,21 @@ export interface LeaseEntry {
 
 /**
  * A key-value bucket whose entries vanish `ttlMs` after their last write (JetStream KV with the
- * bucket's max age: nats-server 2.9 has no per-key TTL). Creation and update are compare-and-set,
- * which is what makes a lease exclusive.
+ * bucket's max age: nats-server 2.9 has no per-key TTL), or never when `ttlMs` is 0. Creation and
+ * update are compare-and-set, which is what makes a lease or an owner entry exclusive.
  */
 export interface LeaseBucket {
+  /** 0: entries stay until deleted. */
   readonly ttlMs: number;
   /** Creates the key; null when it exists (someone holds it). */
   create(key: string, value: Uint8Array): Promise<number | null>;
   /** Rewrites the key if its revision is still `revision`; null when it changed or expired. */
   update(key: string, value: Uint8Array, revision: number): Promise<number | null>;
   put(key: string, value: Uint8Array): Promise<number>;
-  delete(key: string): Promise<void>;
+  /** The key's entry as the server holds it now (not a mirror's copy); null when absent or deleted. */
+  get(key: string): Promise<LeaseEntry | null>;
+  /** Deletes the key; with `revision`, only while it is still that revision (false when it changed). */
+  delete(key: string, revision?: number): Promise<boolean>;
   /** Every current entry, then every change, until closed (the client resumes after reconnects). */
   watch(onEntry: (entry: LeaseEntry) => void): Promise<BusSubscription>;
 }
@@ -77,7 +81,7 @@ export interface Bus {
   serve(subject: string, queue: string, handler: (data: Uint8Array) => Promise<Uint8Array>): BusSubscription;
   /** Rejects with `unavailable` when nobody serves the subject or nobody answers in time. */
   request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
-  /** The bucket `name`, created with `ttlMs` if missing (an existing bucket keeps its own TTL). */
+  /** The bucket `name`, created with `ttlMs` (0: no TTL) if missing; an existing bucket keeps its own TTL. */
   leases(name: string, ttlMs: number): Promise<LeaseBucket>;
   onEvent(listener: (event: BusEvent) => void): void;
   /** Flushes what was published, then closes. */

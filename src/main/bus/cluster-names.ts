@@ -20,7 +20,10 @@ export interface ClusterNames {
   readonly demandSubject: string;
   /** The same asked of one ingest node: a full node hands a request to one with room. */
   demandNodeSubject(node: string): string;
-  /** Key-value buckets: series owners, on-demand wants, live nodes. */
+  /**
+   * Key-value buckets: series owners (no TTL: an entry names the node while its node lease lives),
+   * on-demand wants, live nodes (the node leases).
+   */
   readonly ownersBucket: string;
   readonly demandBucket: string;
   readonly nodesBucket: string;
@@ -36,7 +39,8 @@ export function clusterNames(prefix: string): ClusterNames {
     formingWildcard: `${prefix}.forming.>`,
     demandSubject: `${prefix}.ingest.demand`,
     demandNodeSubject: (node) => `${prefix}.ingest.demand-to.${subjectToken(node)}`,
-    ownersBucket: `${prefix}_owners`,
+    // Not `<prefix>_owners`: that name held per-series leases with a TTL before 2026-12-03.
+    ownersBucket: `${prefix}_series_owners`,
     demandBucket: `${prefix}_demand`,
     nodesBucket: `${prefix}_nodes`,
   };

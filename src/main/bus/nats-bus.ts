@@ -244,7 +244,7 @@ class NatsBus implements Bus {
       kv = await kvm.open(name);
     }
     const status = await kv.status();
-    return new NatsLeaseBucket(this, kv, status.ttl || ttlMs);
+    return new NatsLeaseBucket(this, kv, status.ttl);
   }
 
   onEvent(listener: (event: BusEvent) => void): void {
@@ -300,8 +300,17 @@ class NatsLeaseBucket implements LeaseBucket {
     return this.kv.put(key, value);
   }
 
-  async delete(key: string): Promise<void> {
-    await this.kv.delete(key);
+  async get(key: string): Promise<LeaseEntry | null> {
+    const e = await this.kv.get(key);
+    if (!e || e.operation !== 'PUT') return null;
+    return { key: e.key, value: e.value, revision: e.revision, createdMs: e.created.getTime(), deleted: false };
+  }
+
+  async delete(key: string, revision?: number): Promise<boolean> {
+    return this.kv.delete(key, revision ? { previousSeq: revision } : undefined).then(
+      () => true,
+      (err: unknown) => casFailure(err) ?? false,
+    );
   }
 
   async watch(onEntry: (entry: LeaseEntry) => void): Promise<BusSubscription> {

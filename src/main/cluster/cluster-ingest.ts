@@ -30,7 +30,8 @@ export async function startClusterIngest(opts: ClusterIngestOptions): Promise<In
   const { bus, names, node } = cluster;
   const leaseTtlMs = config.clusterLeaseTtlS * 1000;
   const [owners, nodes, demandBucket] = await Promise.all([
-    bus.leases(names.ownersBucket, leaseTtlMs),
+    // Owner entries change only when a series changes hands; the node leases carry the TTL.
+    bus.leases(names.ownersBucket, 0),
     bus.leases(names.nodesBucket, leaseTtlMs),
     bus.leases(names.demandBucket, config.ondemandIdleTtlS * 1000),
   ]);
@@ -56,7 +57,7 @@ export async function startClusterIngest(opts: ClusterIngestOptions): Promise<In
     demand,
     async state(): Promise<IngestState> {
       const base = await supervisor.state();
-      return { ...base, leases: leaseState(ownership, demand, owners.ttlMs) };
+      return { ...base, leases: leaseState(ownership, demand, nodes.ttlMs) };
     },
     async metrics(out: PrometheusText): Promise<void> {
       await supervisor.metrics(out);
@@ -120,7 +121,7 @@ function renderLeaseMetrics(out: PrometheusText, node: string, ownership: Ingest
       [{ event: 'lost' }, s.lost],
       [{ event: 'released' }, s.released],
     ])
-    .single(`${P}renew_failures_total`, 'counter', 'Lease renewals that could not reach NATS.', s.renewFailures)
+    .single(`${P}renew_failures_total`, 'counter', 'Node-lease renewals that could not reach NATS.', s.renewFailures)
     .metric(`${P}demand_requests_total`, 'counter', 'On-demand requests this ingest node answered (refused = at its ONDEMAND_MAX_JOBS).', [
       [{ outcome: 'answered' }, service.requests],
       [{ outcome: 'refused' }, service.refused],

@@ -10,7 +10,7 @@ export interface MirroredLease {
 /**
  * A local copy of a lease bucket, kept by its watch. nats-server 2.9 sends no notice when an
  * entry reaches its TTL, so an entry is "fresh" only while younger than the bucket's TTL by the
- * local clock. That judgement is only a hint — who holds a lease is decided by the bucket's
+ * local clock (a bucket without TTL: until deleted). That judgement is only a hint — who holds a lease is decided by the bucket's
  * compare-and-set — so a skewed clock costs a wasted attempt, never a second owner.
  */
 export class LeaseMirror {
@@ -44,7 +44,7 @@ export class LeaseMirror {
   }
 
   private isFresh(entry: MirroredLease, nowMs: number): boolean {
-    return entry.createdMs + this.bucket.ttlMs > nowMs;
+    return this.bucket.ttlMs === 0 || entry.createdMs + this.bucket.ttlMs > nowMs;
   }
 
   private onEntry(e: LeaseEntry): void {

@@ -44,6 +44,6 @@ export const CLUSTER_SETTINGS = {
     'cluster',
     'CLUSTER_LEASE_TTL_S',
     num(6, 1, 60),
-    "How long an ingest node's lease on a series outlives its last renewal (renewed every fifth of it): a dead node's series move to another within about 1.2x this.",
+    "How long an ingest node's lease (one per node; its series are its own while it lives) outlives its last renewal (renewed every fifth of it): a dead node's series move to another within about 1.2x this.",
   ),
 } as const;
