@@ -1,8 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { handleControl } from './fake-control.js';
-import { FakeConnection, routeWsPath, type FakeConnectionStats } from './fake-connection.js';
+import type { FakeConnection, FakeConnectionStats } from './fake-connection.js';
+import { answerHttp } from './fake-http-routes.js';
 import { DEFAULT_TICK_MS, generatorOptions, speedOf, type FakeBinanceOptions } from './fake-options.js';
 import { FakeMarketData } from './fake-market-data.js';
 import { FakeRest, type FakeMarket } from './fake-rest.js';
@@ -12,7 +11,7 @@ import { prepareBlast, sendBlast, type PreparedBlast } from './fake-blast.js';
 import { floodLoop, ReplayDriver, replayTimer } from './fake-drivers.js';
 import { loadReplayFile, ReplayHistory } from './replay.js';
 import { VirtualClock } from './virtual-clock.js';
-import { acceptUpgrade } from './ws-peer.js';
+import { FakeWsEndpoint } from './fake-ws-endpoint.js';
 
 export type { FakeBinanceOptions } from './fake-options.js';
 export type { PreparedBlast } from './fake-blast.js';
@@ -25,26 +24,25 @@ export type { PreparedBlast } from './fake-blast.js';
  * exchangeInfo of both markets (fake-market-data.ts). Faults and
  * introspection: methods below and HTTP `/__control/...` (fake-control.ts). Data: one price path
  * per symbol and market (kline-generator.ts, virtual clock), or a replayed recording (replay.ts).
+ * This class drives time and generation; HTTP routing is fake-http-routes.ts, the WebSocket
+ * connections fake-ws-endpoint.ts.
  */
 
 export class FakeBinance {
   readonly generators: Record<FakeMarket, KlineGenerator>;
   readonly rest: FakeRest;
   readonly marketData: FakeMarketData;
-  readonly connections = new Set<FakeConnection>();
+  /** The open WebSocket connections (the same set the endpoint keeps). */
+  readonly connections: Set<FakeConnection>;
   /** Every generated frame, in order, when `recordFrames` is set. */
   readonly frameLog: { readonly market: FakeMarket; readonly frame: GeneratedFrame }[] = [];
-  private readonly allConnections: FakeConnection[] = [];
+  private readonly ws: FakeWsEndpoint;
   private readonly server: Server;
   private readonly clock: VirtualClock;
   private readonly replay: ReplayDriver | undefined;
   private ticker: NodeJS.Timeout | undefined;
-  private pinger: NodeJS.Timeout | undefined;
   /** Stops the flood or replay driver, whichever runs. */
   private stopDriver: (() => void) | undefined;
-  private nextId = 1;
-  /** subscribed() promises, each checked when a subscription changes. */
-  private readonly subscriptionWaiters = new Set<() => boolean>();
 
   private constructor(private readonly opts: FakeBinanceOptions) {
     const replayMarket = opts.replay?.market ?? 'futures';
@@ -52,7 +50,7 @@ export class FakeBinance {
     if (opts.replay) {
       // REST learns a recorded bar only once the replay has sent its close (ReplayDriver).
       replayHistory = new ReplayHistory();
-      this.replay = new ReplayDriver(loadReplayFile(opts.replay.file), replayHistory, (stream, data) => this.deliver(replayMarket, stream, data));
+      this.replay = new ReplayDriver(loadReplayFile(opts.replay.file), replayHistory, (stream, data) => this.ws.deliver(replayMarket, stream, data));
     }
     // A replay keeps its recorded times: the clock starts at the recording's first frame.
     this.clock = new VirtualClock(opts.startTimeMs ?? this.replay?.startMs ?? Date.now(), speedOf(opts), opts.paused ?? false);
@@ -63,12 +61,13 @@ export class FakeBinance {
     this.rest = new FakeRest(sources, () => this.now(), opts.rest);
     this.marketData = new FakeMarketData(this.generators, () => this.now(), this.rest, opts.symbols);
     for (const market of ['spot', 'futures'] as const) for (const s of opts.streams?.[market] ?? []) this.generators[market].addStream(s, this.now());
-    this.server = createServer((req, res) => this.onRequest(req, res));
-    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.ws = new FakeWsEndpoint(opts, (market, streams) => this.ensureStreams(market, streams));
+    this.connections = this.ws.connections;
+    this.server = createServer((req, res) => answerHttp(this, req, res));
+    this.server.on('upgrade', (req, socket, head) => this.ws.accept(req, socket, head));
     if (this.replay) {
       if (!this.clock.paused) this.stopDriver = replayTimer(this.replay, this.clock);
     } else this.ticker = setInterval(() => this.tick(), opts.tickMs ?? DEFAULT_TICK_MS);
-    if (opts.pingIntervalMs) this.pinger = setInterval(() => this.connections.forEach((c) => c.peer.ping('fake')), opts.pingIntervalMs);
   }
 
   static async start(options: FakeBinanceOptions = {}): Promise<FakeBinance> {
@@ -100,37 +99,24 @@ export class FakeBinance {
 
   /** Resolves once connections of `market` are subscribed to every one of `streams`. */
   subscribed(market: FakeMarket, streams: readonly string[]): Promise<void> {
-    const done = () => streams.every((s) => [...this.connections].some((c) => c.market === market && c.streams.has(s)));
-    if (done()) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.subscriptionWaiters.add(() => (done() ? (resolve(), true) : false));
-    });
+    return this.ws.subscribed(market, streams);
   }
 
   // ---- faults --------------------------------------------------------------------------------
 
   /** Cuts every connection without a close frame. */
   dropAll(): number {
-    const n = this.connections.size;
-    for (const c of this.connections) c.peer.destroy();
-    return n;
+    return this.ws.dropAll();
   }
 
   /** Current connections stop receiving anything (sockets stay open) for `ms`. */
   silence(ms: number): number {
-    const victims = [...this.connections];
-    for (const c of victims) c.peer.silent = true;
-    setTimeout(() => victims.forEach((c) => (c.peer.silent = false)), ms).unref();
-    return victims.length;
+    return this.ws.silence(ms);
   }
 
   /** Sends `serverShutdown` to every connection, closing them `closeAfterMs` later (-1 = never). */
   serverShutdown(closeAfterMs = 1000): number {
-    const victims = [...this.connections];
-    const text = JSON.stringify({ e: 'serverShutdown', E: Date.now() });
-    for (const c of victims) c.peer.sendText(text);
-    if (closeAfterMs >= 0) setTimeout(() => victims.forEach((c) => c.peer.close(1001, 'server shutdown')), closeAfterMs).unref();
-    return victims.length;
+    return this.ws.serverShutdown(closeAfterMs);
   }
 
   /** Freezes virtual time and generation. */
@@ -181,7 +167,7 @@ export class FakeBinance {
 
   /** Sends one frame now to every connection of `market` subscribed to `stream` (load tests). */
   inject(market: FakeMarket, stream: string, data: string): void {
-    this.deliver(market, stream, data);
+    this.ws.deliver(market, stream, data);
   }
 
   /** Load tests: pre-encodes frames for every connection of `market` (fake-blast.ts). */
@@ -205,14 +191,14 @@ export class FakeBinance {
   }
 
   connectionStats(): FakeConnectionStats[] {
-    return this.allConnections.map((c) => c.stats());
+    return this.ws.stats();
   }
 
   async close(): Promise<void> {
-    for (const t of [this.ticker, this.pinger]) if (t) clearInterval(t);
+    if (this.ticker) clearInterval(this.ticker);
     this.stopDriver?.();
     this.clock.steer(undefined);
-    for (const c of this.connections) c.peer.destroy();
+    this.ws.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -228,73 +214,9 @@ export class FakeBinance {
       const frames: GeneratedFrame[] = this.generators[market].tick(now);
       for (const f of frames) {
         if (this.opts.recordFrames) this.frameLog.push({ market, frame: f });
-        this.deliver(market, f.stream, f.data);
+        this.ws.deliver(market, f.stream, f.data);
       }
     }
-  }
-
-  private deliver(market: FakeMarket, stream: string, data: string): void {
-    for (const c of this.connections) if (c.market === market) c.deliver(stream, data);
-  }
-
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    if (url.pathname.startsWith('/__control/')) return handleControl(this, url, res);
-    const data = FakeMarketData.route(url.pathname);
-    if (data && req.method === 'GET') {
-      const answer = () => {
-        const reply = this.marketData.handle(data.market, data.endpoint, url.searchParams);
-        res.writeHead(reply.status, reply.headers).end(reply.body);
-      };
-      return void (this.marketData.latencyMs > 0 ? setTimeout(answer, this.marketData.latencyMs) : answer());
-    }
-    const market: FakeMarket | undefined = url.pathname === '/api/v3/klines' ? 'spot' : url.pathname === '/fapi/v1/klines' ? 'futures' : undefined;
-    if (req.method !== 'GET' || market === undefined) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":-1,"msg":"not found"}');
-      return;
-    }
-    this.rest.requestArrived();
-    const answer = () => {
-      this.rest.requestAnswered();
-      const reply = this.rest.handle(market, url.searchParams);
-      res.writeHead(reply.status, reply.headers).end(reply.body);
-    };
-    // The data is taken when the answer goes out, as a slow server would.
-    if (this.rest.latencyMs > 0) setTimeout(answer, this.rest.latencyMs);
-    else answer();
-  }
-
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const route = routeWsPath(url);
-    if (route === undefined) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    const { market, combined, streams } = route;
-    const limit = this.opts.inboundLimit?.[market] ?? (market === 'spot' ? 5 : 10);
-    // Assigned once the upgrade succeeds; the peer's callbacks may run before that (no TDZ error).
-    // eslint-disable-next-line prefer-const
-    let conn: FakeConnection | undefined;
-    const peer = acceptUpgrade(req, socket, head, {
-      onText: (text) => conn?.handleText(text),
-      onFrame: (kind) => conn?.countInbound(kind),
-      onClose: () => conn && this.connections.delete(conn),
-    });
-    if (!peer) return;
-    conn = new FakeConnection(this.nextId++, market, combined, url.pathname + url.search, peer, limit, this.opts.enforceInboundLimit ?? false, (c, added) => {
-      this.ensureStreams(c.market, added);
-      this.checkSubscriptionWaiters();
-    });
-    for (const s of streams) conn.streams.add(s);
-    this.ensureStreams(market, streams);
-    this.connections.add(conn);
-    this.allConnections.push(conn);
-    this.checkSubscriptionWaiters();
-  }
-
-  private checkSubscriptionWaiters(): void {
-    for (const check of this.subscriptionWaiters) if (check()) this.subscriptionWaiters.delete(check);
   }
 
   private ensureStreams(market: FakeMarket, streams: readonly string[]): void {

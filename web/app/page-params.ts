@@ -1,4 +1,4 @@
-import type { SyncMode } from '../sync/series-sync.js';
+import type { SyncMode } from '../sync/live-frames.js';
 
 /** Shown when the URL names no series (issue 5). */
 export const DEFAULT_SERIES_ID = 'binance:futures:BTC/USDT:1m';

@@ -32,3 +32,8 @@ export class Backoff {
     this.attempt = 0;
   }
 }
+
+/** A status reason with the wait before the next attempt, e.g. `HTTP 503; retrying in 1.5s`. */
+export function retryingIn(reason: string, delayMs: number): string {
+  return `${reason}; retrying in ${Math.round(delayMs / 100) / 10}s`;
+}

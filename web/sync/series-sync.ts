@@ -1,23 +1,20 @@
-import type { Candle } from '../../src/domain/candle.js';
 import { parseSeriesId } from '../../src/domain/series-id.js';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, retryingIn, type BackoffOptions } from './backoff.js';
 import { CandleBook, type BarChange } from './candle-book.js';
-import { getCandles, type CandlesResult } from './candles-http.js';
+import { getCandles } from './candles-http.js';
+import { mergeLiveFrame, subscribeFrame, unsubscribeFrame, type SyncMode } from './live-frames.js';
 import { OlderBars, type OlderOutcome } from './older-bars.js';
 import { ReconnectingSocket } from './reconnecting-socket.js';
+import { SyncSession, type HttpFailure } from './sync-session.js';
 import type { Transport } from './transport.js';
-import { parseServerFrame, type ServerFrame, type SubscribeFrame, WireFormatError } from './wire.js';
+import { parseServerFrame, type ServerFrame, WireFormatError } from './wire.js';
 
 export type LoadStatus = 'loading' | 'ready' | 'reconnecting' | 'error';
-
-/** `history`: one HTTP page, then WS `since`. `snapshot`: WS `tail_limit` only, zero HTTP (contract §3). */
-export type SyncMode = 'history' | 'snapshot';
 
 /** Bars shown right after a switch: enough to scroll back a day of 1m bars. */
 export const HISTORY_LIMIT = 2000;
 /** A gap refill asks for the most the API allows (contract §2: limit ≤ 5000). */
 export const REFILL_LIMIT = 5000;
-export const SNAPSHOT_TAIL_LIMIT = 2000;
 
 export interface SyncListener {
   /** Bars changed: `tail` → update() those bars; `bulk` → setData(book.bars()). */
@@ -38,36 +35,22 @@ export interface SeriesSyncOptions {
   warn?: (message: string) => void;
 }
 
-/** Everything that belongs to one series selection; replaced wholesale on a switch. */
-interface Session {
-  readonly seriesId: string;
-  historyLoaded: boolean;
-  /** A subscribe for this session went out on the current socket. */
-  subscribed: boolean;
-  /** Nothing more can be done for this selection (bad series_id, 4xx): no retries, no subscribe. */
-  terminal: boolean;
-  refilling: boolean;
-  /** `since` of a gap announced while a refill was running; refilled right after it. */
-  pendingRefillSince: number | null | undefined;
-  retryTimer: unknown;
-  readonly older: OlderBars;
-}
-
 /**
  * The live chart's sync algorithm, free of DOM: per series switch exactly one history GET, then
  * one subscribe on the page's single socket with `since` = last closed time; merges WS frames
  * into a CandleBook; refills a `gap` over HTTP once; resubscribes with `since` after reconnects;
- * ignores frames of series it has left.
+ * ignores frames of series it has left. A selection's own state is a SyncSession (sync-session.ts);
+ * the frames it sends and how received ones merge are live-frames.ts.
  */
 export class SeriesSync {
   readonly book = new CandleBook();
   private readonly mode: SyncMode;
   private readonly httpBase: string;
   private readonly socket: ReconnectingSocket;
-  private readonly httpBackoff: Backoff;
+  private readonly backoff: BackoffOptions;
   private readonly listener: SyncListener;
   private readonly warn: (message: string) => void;
-  private session: Session | null = null;
+  private session: SyncSession | null = null;
   private statusValue: LoadStatus = 'loading';
   private reasonValue = '';
   private lastWsTime: number | null = null;
@@ -78,9 +61,8 @@ export class SeriesSync {
     this.httpBase = options.httpBase ?? '';
     this.listener = options.listener;
     this.warn = options.warn ?? (() => {});
-    const backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.httpBackoff = new Backoff(backoff, options.transport.random);
-    this.socket = new ReconnectingSocket(options.wsUrl, options.transport, backoff, {
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.socket = new ReconnectingSocket(options.wsUrl, options.transport, this.backoff, {
       onOpen: () => this.onSocketOpen(),
       onText: (text) => this.onText(text),
       onDown: (reason, retryInMs) => this.onSocketDown(reason, retryInMs),
@@ -111,20 +93,12 @@ export class SeriesSync {
     const old = this.session;
     if (old && old.seriesId === seriesId && !old.terminal) return;
     if (old) this.leave(old);
-    const s: Session = {
-      seriesId,
-      historyLoaded: false,
-      subscribed: false,
-      terminal: false,
-      refilling: false,
-      pendingRefillSince: undefined,
-      retryTimer: null,
-      older: new OlderBars(seriesId, this.options.transport.fetch, this.httpBase, this.book, () => this.session === s),
-    };
+    const { fetch, random, clock } = this.options.transport;
+    const older = (session: SyncSession) => new OlderBars(seriesId, fetch, this.httpBase, this.book, () => this.session === session);
+    const s = new SyncSession(seriesId, older, this.backoff, random, clock);
     this.session = s;
     this.book.clear();
     this.lastWsTime = null;
-    this.httpBackoff.reset();
     this.listener.onBars({ kind: 'bulk' });
     try {
       parseSeriesId(seriesId);
@@ -152,25 +126,25 @@ export class SeriesSync {
 
   dispose(): void {
     this.disposed = true;
-    if (this.session) this.cancelTimer(this.session);
+    this.session?.cancelRetry();
     this.session = null;
     this.socket.dispose();
   }
 
-  private leave(s: Session): void {
-    this.cancelTimer(s);
-    if (s.subscribed) this.socket.send(JSON.stringify({ type: 'unsubscribe', series_id: s.seriesId }));
+  private leave(s: SyncSession): void {
+    s.cancelRetry();
+    if (s.subscribed) this.socket.send(JSON.stringify(unsubscribeFrame(s.seriesId)));
     s.subscribed = false;
   }
 
-  private async loadHistory(s: Session): Promise<void> {
+  private async loadHistory(s: SyncSession): Promise<void> {
     const result = await getCandles(this.options.transport.fetch, this.httpBase, { seriesId: s.seriesId, limit: HISTORY_LIMIT });
     if (s !== this.session) return;
     if (!result.ok) {
       this.httpFailed(s, `history request failed: ${result.reason}`, result, () => void this.loadHistory(s));
       return;
     }
-    this.httpBackoff.reset();
+    s.httpSucceeded();
     this.book.mergeClosed(result.candles);
     this.listener.onBars({ kind: 'bulk' });
     s.historyLoaded = true;
@@ -178,14 +152,10 @@ export class SeriesSync {
   }
 
   /** Sends the subscribe when its preconditions hold; called again whenever one becomes true. */
-  private subscribe(s: Session): void {
+  private subscribe(s: SyncSession): void {
     if (s !== this.session || s.terminal || s.subscribed || !this.socket.isOpen) return;
     if (this.mode === 'history' && !s.historyLoaded) return;
-    const frame: SubscribeFrame =
-      this.mode === 'snapshot'
-        ? { type: 'subscribe', series_id: s.seriesId, tail_limit: SNAPSHOT_TAIL_LIMIT, supports_batch: true }
-        : { type: 'subscribe', series_id: s.seriesId, since: this.book.lastClosedTime, supports_batch: true };
-    if (!this.socket.send(JSON.stringify(frame))) return;
+    if (!this.socket.send(JSON.stringify(subscribeFrame(this.mode, s.seriesId, this.book.lastClosedTime)))) return;
     s.subscribed = true;
     // History mode is live from here (the catch-up may well be empty); snapshot mode waits for its snapshot.
     if (this.mode === 'history' && !s.refilling) this.setStatus('ready', '');
@@ -203,7 +173,7 @@ export class SeriesSync {
     // Before the first load completes this is still "loading" (nothing to reconnect to yet), but
     // the reason shows why it is taking long.
     const status = this.statusValue === 'loading' ? 'loading' : 'reconnecting';
-    this.setStatus(status, `${reason}; retrying in ${formatSeconds(retryInMs)}`);
+    this.setStatus(status, retryingIn(reason, retryInMs));
   }
 
   private onText(text: string): void {
@@ -224,36 +194,15 @@ export class SeriesSync {
     }
     // Frames of a series we left (or of a subscription not yet re-sent) are late: drop them.
     if (frame.series_id !== s.seriesId || !s.subscribed) return;
-    switch (frame.type) {
-      case 'candles_batch':
-        if (frame.candles.length > 0) this.lastWsTime = frame.candles[frame.candles.length - 1]!.candle_time;
-        this.apply(this.book.mergeClosed(frame.candles));
-        return;
-      case 'candle_closed':
-        this.lastWsTime = frame.candle.candle_time;
-        this.apply(this.book.mergeClosed([frame.candle]));
-        return;
-      case 'candle_forming':
-        this.apply(this.book.setForming(frame.candle));
-        return;
-      case 'snapshot':
-        this.onSnapshot(s, frame.candles, frame.forming);
-        return;
-      case 'gap':
-        this.onGap(s);
-        return;
-    }
+    if (frame.type === 'gap') return this.onGap(s);
+    const merged = mergeLiveFrame(this.book, frame);
+    if (merged.lastClosedTime !== undefined) this.lastWsTime = merged.lastClosedTime;
+    this.apply(merged.change);
+    // Snapshot mode is live once its snapshot is drawn (history mode went live at its subscribe).
+    if (frame.type === 'snapshot' && !s.refilling) this.setStatus('ready', '');
   }
 
-  private onSnapshot(s: Session, candles: Candle[], forming: Candle | null): void {
-    if (candles.length > 0) this.lastWsTime = candles[candles.length - 1]!.candle_time;
-    this.book.mergeClosed(candles);
-    if (forming) this.book.setForming(forming);
-    this.listener.onBars({ kind: 'bulk' });
-    if (!s.refilling) this.setStatus('ready', '');
-  }
-
-  private onGap(s: Session): void {
+  private onGap(s: SyncSession): void {
     if (this.mode === 'snapshot') {
       // Zero-HTTP mode fills holes the same way it started: a fresh snapshot replaces the subscription.
       s.subscribed = false;
@@ -264,45 +213,28 @@ export class SeriesSync {
     void this.refill(s, this.book.lastClosedTime);
   }
 
-  private async refill(s: Session, since: number | null): Promise<void> {
-    if (s.refilling) {
-      const pending = s.pendingRefillSince;
-      s.pendingRefillSince = pending === undefined ? since : minSince(pending, since);
-      return;
-    }
-    s.refilling = true;
+  private async refill(s: SyncSession, since: number | null): Promise<void> {
+    if (!s.startRefill(since)) return;
     const result = await getCandles(this.options.transport.fetch, this.httpBase, { seriesId: s.seriesId, since, limit: REFILL_LIMIT });
-    s.refilling = false;
+    s.refillAnswered();
     if (s !== this.session) return;
     if (!result.ok) {
       this.httpFailed(s, `gap refill failed: ${result.reason}`, result, () => void this.refill(s, since));
       return;
     }
-    this.httpBackoff.reset();
+    s.httpSucceeded();
     this.apply(this.book.mergeClosed(result.candles));
-    const pending = s.pendingRefillSince;
-    s.pendingRefillSince = undefined;
+    const pending = s.takeQueuedRefill();
     if (pending !== undefined) void this.refill(s, pending);
     else if (s.subscribed && this.statusValue === 'error') this.setStatus('ready', '');
   }
 
-  private httpFailed(s: Session, reason: string, result: Extract<CandlesResult, { ok: false }>, again: () => void): void {
-    if (!result.retryable) {
-      s.terminal = true;
-      this.setStatus('error', reason);
-      return;
-    }
-    const delay = this.httpBackoff.next();
-    this.setStatus('error', `${reason}; retrying in ${formatSeconds(delay)}`);
-    s.retryTimer = this.options.transport.clock.setTimeout(() => {
-      s.retryTimer = null;
+  /** A history or refill request failed: stop (4xx) or ask again later, saying which in the status. */
+  private httpFailed(s: SyncSession, reason: string, failure: HttpFailure, again: () => void): void {
+    const delay = s.httpFailed(failure, () => {
       if (s === this.session) again();
-    }, delay);
-  }
-
-  private cancelTimer(s: Session): void {
-    if (s.retryTimer !== null) this.options.transport.clock.clearTimeout(s.retryTimer);
-    s.retryTimer = null;
+    });
+    this.setStatus('error', delay === null ? reason : retryingIn(reason, delay));
   }
 
   private apply(change: BarChange): void {
@@ -315,14 +247,4 @@ export class SeriesSync {
     this.reasonValue = reason;
     this.listener.onStatus(status, reason);
   }
-}
-
-function formatSeconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10}s`;
-}
-
-/** The earlier of two refill starting points; null (no closed candle yet) is the earliest. */
-function minSince(a: number | null, b: number | null): number | null {
-  if (a === null || b === null) return null;
-  return Math.min(a, b);
 }

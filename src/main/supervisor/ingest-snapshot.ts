@@ -1,7 +1,8 @@
 import type { Config } from '../config/settings.js';
 import type { IngestWorkerStats, SeriesJobStats } from '../../ingest/contract.js';
 import { parseSeriesId } from '../../domain/series-id.js';
-import type { JobEntry } from './job-table.js';
+import type { IngestWorkerClient } from './ingest-worker-client.js';
+import type { JobEntry, JobTable } from './job-table.js';
 
 /**
  * What the supervisor knows at one moment (its job table, each worker's stats), rendered two
@@ -44,4 +45,31 @@ export function seriesViews(snap: IngestSnapshot): Map<string, SeriesView> {
     }
   }
   return out;
+}
+
+/** The supervisor's table and every worker's stats, read now (a worker that is down or does not answer has none). */
+export async function takeIngestSnapshot(
+  config: Config,
+  whitelist: readonly string[],
+  table: JobTable,
+  workers: readonly IngestWorkerClient[],
+  workerOf: (seriesId: string) => IngestWorkerClient,
+): Promise<IngestSnapshot> {
+  const stats = await Promise.all(workers.map((w) => (w.isAlive ? w.stats().catch(() => null) : null)));
+  return {
+    config,
+    whitelist,
+    entries: table.entries().map((e) => ({ ...e, worker: workerOf(e.seriesId).index })),
+    refused: table.refused,
+    evictions: table.evictions,
+    workers: workers.map((w, i) => ({
+      index: w.index,
+      alive: w.isAlive,
+      crashes: w.crashes,
+      lastCrashAt: w.lastCrashAt,
+      threadId: w.thread?.threadId ?? null,
+      stats: stats[i] ?? null,
+    })),
+    now: Date.now(),
+  };
 }

@@ -7,16 +7,16 @@ import { createLogger } from '../../shared/log.js';
 import type { PrometheusText } from '../metrics/prometheus-text.js';
 import type { IngestState } from '../server/routes/ops-routes.js';
 import { renderIngestMetrics } from './ingest-metrics.js';
-import type { IngestSnapshot } from './ingest-snapshot.js';
+import { takeIngestSnapshot, type IngestSnapshot } from './ingest-snapshot.js';
 import { ingestState } from './ingest-state-view.js';
-import { runBeforeJobStart, type BeforeJobStart, type IngestPlugin, type SeriesIngestView } from './ingest-plugin.js';
+import type { BeforeJobStart, IngestPlugin, SeriesIngestView } from './ingest-plugin.js';
 import type { ExchangeKlines, FetchedKlines, FetchedLatest } from '../holes/exchange-klines.js';
 import { followImports, type HistoryHooks } from '../holes/import-seam.js';
 import type { IngestWorkerClient, ProducerStore } from './ingest-worker-client.js';
 import { IdleSweeper } from './idle-sweeper.js';
-import { KeyedSerial } from './keyed-serial.js';
-import { JobTable, type JobEntry, type JobSource } from './job-table.js';
-import { streamable, workerIndexOf } from './worker-assignment.js';
+import { JobRunner } from './job-runner.js';
+import { JobTable, type JobSource } from './job-table.js';
+import { streamable } from './worker-assignment.js';
 
 const log = createLogger('supervisor');
 
@@ -51,8 +51,8 @@ export interface IngestSupervisorOptions {
  * decides which series run where: a series is pinned to the worker chosen by its stream (so
  * aliases like BTC/USDT and BTC/USDT:USDT share a connection and per-series order holds);
  * whitelist series are pinned jobs; on-demand jobs are refcounted by WS subscribes (JobTable)
- * and stopped `ONDEMAND_IDLE_TTL_S` after the last release. Start and stop of one series reach
- * its worker in call order (a per-series promise chain). A crashed worker is restarted by its
+ * and stopped `ONDEMAND_IDLE_TTL_S` after the last release. The JobRunner (job-runner.ts) carries
+ * these decisions into the workers, in call order per series. A crashed worker is restarted by its
  * client; its jobs that are still wanted (pinned, or refcount > 0) start again from the store
  * head, so the REST gap fill covers the crash.
  */
@@ -60,10 +60,7 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   readonly demand: IngestDemand = { acquire: (s, left) => this.acquire(s, left), release: (s) => this.release(s) };
   private readonly table: JobTable;
   private readonly workers: readonly IngestWorkerClient[];
-  /** Series started in a worker, as far as we know. */
-  private readonly live = new Set<string>();
-  /** Per series: its start/stop operations, chained so they reach the worker in order. */
-  private readonly ops = new KeyedSerial((seriesId, err) => log.error('ingest job operation failed', { seriesId, error: err }));
+  private readonly runner: JobRunner;
   private readonly idle: IdleSweeper;
   private readonly clock: Clock;
   private stopping: Promise<void> | null = null;
@@ -78,28 +75,25 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
       (now) => {
         for (const entry of this.table.expired(now, idleTtlMs)) {
           log.info('on-demand job idle for its TTL; stopping it', { seriesId: entry.seriesId, idleTtlS: opts.config.ondemandIdleTtlS });
-          this.halt(entry.seriesId);
+          this.runner.halt(entry.seriesId);
         }
       },
     );
     this.workers = opts.workers;
-    for (const w of this.workers) {
-      w.onDown((i) => this.onWorkerDown(i));
-      w.onUp((i) => this.onWorkerUp(i));
-    }
-    opts.store.onRestart?.(() => {
-      log.warn('writer restarted; handing every ingest worker a new port (unacked batches are re-sent)');
-      for (const w of this.workers)
-        w.reconnectWriter().catch((err) => log.error('could not reconnect an ingest worker to the writer', { worker: w.index, error: err }));
-      // A start that failed while the writer was gone (its store head could not be read) goes again.
-      for (const w of this.workers) if (w.isAlive) this.onWorkerUp(w.index);
+    this.runner = new JobRunner({
+      table: this.table,
+      workers: this.workers,
+      store: opts.store,
+      beforeJobStart: opts.beforeJobStart,
+      clock: this.clock,
+      stopping: () => this.stopping !== null,
     });
     opts.backfill?.connectExchange(this);
     if (opts.history)
       followImports(
         opts.history,
         opts.store,
-        (id) => this.live.has(id),
+        (id) => this.runner.isLive(id),
         (id, from, to) => this.workerOf(id).fill(id, from, to),
       );
   }
@@ -116,7 +110,7 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
           continue;
         }
         const { entry, created } = supervisor.table.pin(seriesId);
-        if (created) void supervisor.launch(entry);
+        if (created) void supervisor.runner.launch(entry);
       }
     }
     log.info('ingest supervisor started', {
@@ -150,12 +144,12 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
     if (decision.kind === 'start') {
       if (decision.evict) {
         log.info('on-demand ingest at capacity; evicting the longest idle job', { seriesId: decision.evict.seriesId, for: id });
-        this.halt(decision.evict.seriesId);
+        this.runner.halt(decision.evict.seriesId);
       }
-      void this.launch(decision.entry);
+      void this.runner.launch(decision.entry);
     }
     // The subscriber's catch-up then sees what the bootstrap imported.
-    await this.ops.settled(id);
+    await this.runner.settled(id);
     return decision.entry.source === 'whitelist' ? 'served' : 'ondemand';
   }
 
@@ -175,13 +169,13 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   /** This node took the series' cluster lease: run its job (tail coverage first). Resolves once started. */
   hold(seriesId: string, source: JobSource): Promise<void> {
     const { entry, created } = this.table.hold(seriesId, source);
-    if (created) void this.launch(entry);
-    return this.ops.settled(seriesId);
+    if (created) void this.runner.launch(entry);
+    return this.runner.settled(seriesId);
   }
 
   /** This node gave up (or lost) the series' lease: stop its job, flushing what it batched. */
   drop(seriesId: string): void {
-    if (this.table.get(seriesId)) this.halt(seriesId);
+    if (this.table.get(seriesId)) this.runner.halt(seriesId);
   }
 
   /** Whether `id` can be ingested from Binance at all (else it is served from the store only). */
@@ -227,83 +221,15 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
     return (this.stopping ??= (async () => {
       this.idle.close();
       await Promise.all(this.workers.map((w) => w.close()));
-      this.live.clear();
+      this.runner.forgetAll();
     })());
   }
 
-  private async snapshot(): Promise<IngestSnapshot> {
-    const stats = await Promise.all(this.workers.map((w) => (w.isAlive ? w.stats().catch(() => null) : null)));
-    return {
-      config: this.opts.config,
-      whitelist: this.opts.whitelist,
-      entries: this.table.entries().map((e) => ({ ...e, worker: this.workerOf(e.seriesId).index })),
-      refused: this.table.refused,
-      evictions: this.table.evictions,
-      workers: this.workers.map((w, i) => ({
-        index: w.index,
-        alive: w.isAlive,
-        crashes: w.crashes,
-        lastCrashAt: w.lastCrashAt,
-        threadId: w.thread?.threadId ?? null,
-        stats: stats[i] ?? null,
-      })),
-      now: Date.now(),
-    };
-  }
-
-  /** Starts an entry's job in its worker: bootstrap hook, store head, then the worker. */
-  private launch(entry: JobEntry): Promise<void> {
-    const id = entry.seriesId;
-    const current = () => this.table.get(id) === entry && this.stopping === null;
-    return this.ops.run(id, async () => {
-      if (!current()) return;
-      if (this.opts.beforeJobStart && !(await runBeforeJobStart(this.opts.beforeJobStart, id))) return;
-      const worker = this.workerOf(id);
-      // A worker that is down starts its jobs when it is back (onWorkerUp).
-      if (!current() || !worker.isAlive) return;
-      const head = await this.opts.store.head(id);
-      if (!current()) return;
-      await worker.startJob(id, head);
-      this.live.add(id);
-      entry.running = true;
-      entry.startedAt = this.clock.now();
-      log.info('ingest job started', { seriesId: id, source: entry.source, worker: worker.index, head });
-    });
-  }
-
-  /** Stops a series' job (the table entry is already gone). */
-  private halt(seriesId: string): void {
-    this.table.remove(seriesId);
-    void this.ops.run(seriesId, async () => {
-      if (!this.live.delete(seriesId)) return;
-      await this.workerOf(seriesId).stopJob(seriesId);
-      log.info('ingest job stopped', { seriesId });
-    });
-  }
-
-  private onWorkerDown(index: number): void {
-    const now = this.clock.now();
-    for (const entry of this.table.entries()) {
-      if (this.workerOf(entry.seriesId).index !== index) continue;
-      this.live.delete(entry.seriesId);
-      entry.running = false;
-      entry.crashes++;
-      entry.lastCrashAt = now;
-      // An idle on-demand job is not worth a restart (contract §4).
-      if (!JobTable.wanted(entry)) this.table.remove(entry.seriesId);
-    }
-  }
-
-  private onWorkerUp(index: number): void {
-    for (const entry of this.table.entries()) {
-      if (this.workerOf(entry.seriesId).index === index && !this.live.has(entry.seriesId) && JobTable.wanted(entry)) {
-        log.info('starting ingest job again (after a worker or writer restart)', { seriesId: entry.seriesId, worker: index });
-        void this.launch(entry);
-      }
-    }
+  private snapshot(): Promise<IngestSnapshot> {
+    return takeIngestSnapshot(this.opts.config, this.opts.whitelist, this.table, this.workers, (id) => this.workerOf(id));
   }
 
   private workerOf(seriesId: string): IngestWorkerClient {
-    return this.workers[workerIndexOf(seriesId, this.workers.length)]!;
+    return this.runner.workerOf(seriesId);
   }
 }
