@@ -4,6 +4,19 @@ import type { SeriesWrite } from './drain-plan.js';
 /** A value now (SQLite, synchronous) or later (PostgreSQL, a socket round trip). */
 export type Awaitable<T> = T | Promise<T>;
 
+export interface DrainOptions {
+  /**
+   * false: the drain holds only copies of the exchange's history (`refetchable` batches), so its
+   * commit need not wait for the disk — SQLite commits it with synchronous=NORMAL (in WAL mode:
+   * no fsync; the next durable commit or checkpoint syncs the log, which holds it), PostgreSQL with
+   * synchronous_commit=off. It is committed and visible at once and survives a crash of the
+   * gateway; only an OS crash or power cut before that next sync can lose it, and then only
+   * together with every later relaxed drain (the log is sequential), and the next read fetches it
+   * again. Default true.
+   */
+  readonly durable?: boolean;
+}
+
 /**
  * What the writer core drives: one candle store, SQLite (sqlite-candle-store.ts, synchronous) or
  * PostgreSQL (pg/pg-candle-store.ts, asynchronous). The core awaits every call, so a synchronous
@@ -21,7 +34,7 @@ export interface CandleStore {
    * Resolves once committed; on failure nothing is committed (or, when the connection died during
    * COMMIT, the outcome is unknown: the core's retry upserts the same rows again, harmlessly).
    */
-  writeDrain(writes: readonly SeriesWrite[]): Awaitable<void>;
+  writeDrain(writes: readonly SeriesWrite[], options?: DrainOptions): Awaitable<void>;
   /** Latest `limit` candles, ascending. */
   tail(seriesId: string, limit: number): Awaitable<Float64Array>;
   /** Candles with time > since, ascending, at most `limit`. */

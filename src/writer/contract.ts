@@ -133,6 +133,12 @@ export interface ClosedBatchMessage {
    * never stalls live ingest (issue 4).
    */
   readonly bulk?: boolean;
+  /**
+   * Candles copied from the exchange's REST history (tail coverage, scroll-back, hole fills): the
+   * exchange still has them. A drain made only of such batches commits without waiting for the
+   * disk (see CandleStore.writeDrain); nothing a producer or subscriber was promised rides on it.
+   */
+  readonly refetchable?: boolean;
 }
 
 /**

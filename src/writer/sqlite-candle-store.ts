@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import type { Database as DatabaseT, Statement as StatementT } from 'node-sqlite3-wasm';
 import { CANDLE_STRIDE, candleCount } from '../domain/candle.js';
 import { reversePacked } from '../domain/candle-batch.js';
-import type { CandleStore } from './candle-store.js';
+import type { CandleStore, DrainOptions } from './candle-store.js';
 import { GatewayError } from '../shared/errors.js';
-import type { SeriesSummary } from './contract.js';
+import type { SeriesSummary, SynchronousMode } from './contract.js';
 import type { SeriesWrite } from './drain-plan.js';
 import { fastRowBinder, type RowBinder } from './row-binder.js';
 import { migrate } from './schema.js';
@@ -56,6 +56,9 @@ export class SqliteCandleStore implements CandleStore {
   readonly journalMode: JournalMode;
   /** Null in the rollback-journal mode: no log, nothing to checkpoint. */
   private readonly wal: WalCheckpointPolicy | null;
+  /** The configured sync mode, and whether a relaxed drain (DrainOptions) lowers it to NORMAL. */
+  private readonly synchronous: SynchronousMode;
+  private readonly canRelax: boolean;
 
   constructor(
     readonly path: string,
@@ -73,6 +76,8 @@ export class SqliteCandleStore implements CandleStore {
     try {
       this.db.exec(connectionPragmas(options));
       this.journalMode = options.journalMode ?? 'WAL';
+      this.synchronous = options.synchronous ?? 'FULL';
+      this.canRelax = this.synchronous === 'FULL';
       this.wal = this.journalMode === 'WAL' ? new WalCheckpointPolicy(path, options.walCheckpointBytes) : null;
       assertJournalMode(this.db, this.journalMode);
       migrate(this.db);
@@ -107,8 +112,15 @@ export class SqliteCandleStore implements CandleStore {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
-  /** One drain in one transaction (the writer core's call); rolled back when any statement fails. */
-  writeDrain(writes: readonly SeriesWrite[]): void {
+  /**
+   * One drain in one transaction (the writer core's call); rolled back when any statement fails.
+   * A relaxed drain (`durable: false`, copies of the exchange's history) commits under
+   * synchronous=NORMAL — the pragma applies per transaction on this one connection — and the
+   * configured mode is back before anything else is written.
+   */
+  writeDrain(writes: readonly SeriesWrite[], options?: DrainOptions): void {
+    const relax = options?.durable === false && this.canRelax;
+    if (relax) this.db.exec('PRAGMA synchronous=NORMAL');
     try {
       this.begin();
       for (const w of writes) this.upsert(w.seriesId, w.all);
@@ -116,6 +128,8 @@ export class SqliteCandleStore implements CandleStore {
     } catch (err) {
       this.rollback();
       throw err;
+    } finally {
+      if (relax) this.db.exec(`PRAGMA synchronous=${this.synchronous}`);
     }
   }
 

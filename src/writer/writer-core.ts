@@ -13,6 +13,9 @@ import { WriterCounters } from './writer-stats.js';
 import { WriterQueue, type QueuedBatch } from './writer-queue.js';
 import { phaseTracer } from '../shared/phase-trace.js';
 
+/** DrainOptions of a drain made only of copies of the exchange's history (`refetchable` batches). */
+const RELAXED = { durable: false } as const;
+
 const log = createLogger('writer');
 /** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
 const trace = phaseTracer('writer');
@@ -174,7 +177,9 @@ export class WriterCore {
     try {
       // Heads first (a PostgreSQL round trip for series not seen yet): the report needs them.
       await this.heads.load(writes.map((w) => w.seriesId));
-      await this.store.writeDrain(writes);
+      // Copies of the exchange's history alone need not wait for the disk (candle-store.ts).
+      const durable = !taken.every((p) => p.msg.refetchable === true);
+      await this.store.writeDrain(writes, durable ? undefined : RELAXED);
     } catch (err) {
       this.inFlight = [];
       this.onCommitFailed(taken, err);

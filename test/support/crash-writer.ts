@@ -4,7 +4,8 @@
  * pages before COMMIT: in WAL mode (the store's default) into the log, as frames no commit record
  * covers; in PERSIST mode (files of older versions) into the database file, with their originals
  * in the rollback journal.
- * Usage: node --import tsx test/support/crash-writer.ts <dbPath> <baseRows> <extraRows> <WAL|PERSIST>
+ * `relaxed` commits the base set as a drain of exchange copies (synchronous=NORMAL: no fsync).
+ * Usage: node --import tsx test/support/crash-writer.ts <dbPath> <baseRows> <extraRows> <WAL|PERSIST> [relaxed]
  */
 import { packCandles } from '../../src/domain/candle.js';
 import { acquireDbOwnership } from '../../src/main/store/db-owner.js';
@@ -16,9 +17,14 @@ await acquireDbOwnership(dbPath);
 const store = new SqliteCandleStore(dbPath, { cacheKiB: 64, journalMode });
 const rows = (n: number, seed: number) =>
   packCandles(Array.from({ length: n }, (_, i) => ({ candle_time: (i + 1) * 60, open: seed, high: seed + 1, low: seed - 1, close: seed, volume: seed })));
-store.begin();
-store.upsert('binance:futures:BTC/USDT:1m', rows(baseRows, 1));
-store.commit();
+if (process.argv[6] === 'relaxed') {
+  const all = rows(baseRows, 1);
+  store.writeDrain([{ seriesId: 'binance:futures:BTC/USDT:1m', all, published: new Float64Array(0), silent: all }], { durable: false });
+} else {
+  store.begin();
+  store.upsert('binance:futures:BTC/USDT:1m', rows(baseRows, 1));
+  store.commit();
+}
 process.stdout.write('committed\n');
 store.begin();
 store.upsert('binance:futures:BTC/USDT:1m', rows(baseRows, 2)); // rewrites every committed row

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { createLogger } from '../../shared/log.js';
 import type { CommittedMessage, ReadResult, SeriesSummary, WriterStats } from '../../writer/contract.js';
-import type { MarketStore, SeriesCandles } from '../store/market-store.js';
+import type { MarketStore, SeriesCandles, WriteOptions } from '../store/market-store.js';
 import type { WorkerStore } from '../store/worker-store.js';
 import type { ClusterBus } from './cluster-bus.js';
 
@@ -23,7 +23,7 @@ export class ClusterStore implements MarketStore {
     private readonly cluster: Pick<ClusterBus, 'publisher' | 'feed'>,
   ) {}
 
-  async write(candles: readonly SeriesCandles[], options: { publish: boolean }): Promise<void> {
+  async write(candles: readonly SeriesCandles[], options: WriteOptions): Promise<void> {
     await this.inner.write(candles, options);
     const seq = await this.cluster.publisher.whenPublished(BUS_WRITE_WAIT_MS);
     if (seq === null) {

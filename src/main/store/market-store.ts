@@ -15,6 +15,17 @@ export interface SeriesCandles {
   readonly data: Float64Array;
 }
 
+export interface WriteOptions {
+  /** Publish the committed candles to WebSocket subscribers. */
+  readonly publish: boolean;
+  /**
+   * The candles are a copy of the exchange's REST history (the backfill service's fetches): their
+   * commit need not wait for the disk when nothing else shares it (writer/candle-store.ts
+   * DrainOptions). Committed and readable before `write` resolves either way.
+   */
+  readonly refetchable?: boolean;
+}
+
 /**
  * The store as the main thread sees it. Two implementations pass one contract suite
  * (test/main/store/market-store.contract.ts): `InThreadStore` (tests, tools) and `WorkerStore`
@@ -26,7 +37,7 @@ export interface MarketStore {
    * `onCommitted` listener has seen the commit (so the hub has published them). Rejects with
    * `overloaded` when the writer queue is at its bound, `store_failed` when the commit failed.
    */
-  write(candles: readonly SeriesCandles[], options: { publish: boolean }): Promise<void>;
+  write(candles: readonly SeriesCandles[], options: WriteOptions): Promise<void>;
   tail(seriesId: string, limit: number): Promise<ReadResult>;
   after(seriesId: string, since: number, limit: number): Promise<ReadResult>;
   /** The latest `limit` candles with time < before, ascending (scroll-back). */
@@ -80,7 +91,7 @@ export abstract class StoreClientBase {
     this.listeners.push(listener);
   }
 
-  async write(candles: readonly SeriesCandles[], options: { publish: boolean }): Promise<void> {
+  async write(candles: readonly SeriesCandles[], options: WriteOptions): Promise<void> {
     if (this.closingWrites) throw new GatewayError('shutting_down', 'the gateway is stopping; write refused');
     const data = candles.length === 1 ? candles[0]!.data : concatPacked(candles.map((c) => c.data));
     await this.producer.send({
@@ -88,6 +99,7 @@ export abstract class StoreClientBase {
       counts: candles.map((c) => c.data.length / CANDLE_STRIDE),
       data,
       publish: options.publish,
+      ...(options.refetchable ? { refetchable: true } : {}),
     });
   }
 

@@ -1,7 +1,7 @@
 import { redactUrl } from '../../shared/db-url.js';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
-import type { CandleStore } from '../candle-store.js';
+import type { CandleStore, DrainOptions } from '../candle-store.js';
 import type { PgSettings, PgStoreStats, SeriesSummary } from '../contract.js';
 import type { SeriesWrite } from '../drain-plan.js';
 import { encodeCopyBinary, type SeriesRows } from './pg-copy-binary.js';
@@ -76,7 +76,7 @@ export class PgCandleStore implements CandleStore {
     this.reads = new PgReads(pool);
   }
 
-  async writeDrain(writes: readonly SeriesWrite[]): Promise<void> {
+  async writeDrain(writes: readonly SeriesWrite[], options?: DrainOptions): Promise<void> {
     if (writes.length === 0) return;
     const session = await this.writer.get();
     const ids = await this.catalog.resolve(
@@ -90,14 +90,14 @@ export class PgCandleStore implements CandleStore {
     );
     const { append, overlap } = this.catalog.route(rows);
     try {
-      await this.transaction(session, append, overlap);
+      await this.transaction(session, append, overlap, options?.durable !== false);
     } catch (err) {
       if (sqlState(err) !== SQLSTATE.uniqueViolation) throw err;
       // The range cache was stale: a row "after last" existed. Redo everything through the stage.
       this.counters.staleRangeRetries++;
       log.warn('a cached series range was stale (another writer?); drain redone through the upsert path', { series: rows.length });
       this.catalog.forget(rows.map((r) => r.id));
-      await this.transaction(session, [], rows);
+      await this.transaction(session, [], rows, options?.durable !== false);
     }
     this.catalog.widen(rows);
   }
@@ -147,9 +147,11 @@ export class PgCandleStore implements CandleStore {
     await this.pool.close();
   }
 
-  private async transaction(session: PgSession, append: readonly SeriesRows[], overlap: readonly SeriesRows[]): Promise<void> {
+  private async transaction(session: PgSession, append: readonly SeriesRows[], overlap: readonly SeriesRows[], durable: boolean): Promise<void> {
     await session.query('BEGIN');
     try {
+      // Copies of the exchange's history (candle-store.ts DrainOptions): this transaction only.
+      if (!durable) await session.query('SET LOCAL synchronous_commit = off');
       const appended = append.length > 0 ? await session.copyFrom(SQL.copyCandles, encodeCopyBinary(append)) : 0;
       const upserted = overlap.length > 0 ? await session.copyFrom(SQL.copyStage, encodeCopyBinary(overlap)) : 0;
       if (upserted > 0) await session.queryArrays(SQL.mergeStage, [], 'candles_merge_stage');

@@ -63,6 +63,20 @@ describe.skipIf(skip !== null)('the PostgreSQL candle store (real server)', () =
     expect(rows(new Float64Array((await storedCandles(url, E)).flat()))).toEqual(rows(awkward([60, 120], 8)));
   });
 
+  it('a drain of exchange copies (durable: false) commits like any other: readable at once from another connection', async () => {
+    const url = await cluster().createDatabase();
+    const store = await open(url);
+    await store.writeDrain([write(S, packed([60, 120], 1))], { durable: false });
+    await store.writeDrain([write(S, packed([120, 180], 2))], { durable: false }); // the upsert path too
+    await store.writeDrain([write(S, packed([240], 3))]);
+    expect((await storedCandles(url, S)).map((r) => [r[0], r[1]])).toEqual([
+      [60, 1],
+      [120, 2],
+      [180, 2],
+      [240, 3],
+    ]);
+  });
+
   it('appends rows outside the stored range with COPY, and upserts the rows inside it (last write wins)', async () => {
     const store = await open(await cluster().createDatabase());
     await store.writeDrain([write(S, packed([600, 660, 720], 1))]);
