@@ -50,7 +50,7 @@ export class FakeRest {
   private readonly banSeconds: number;
   /** Per market: real time until which the client was told to wait. */
   private readonly retryUntil: Record<FakeMarket, number> = { spot: 0, futures: 0 };
-  private injected: { count: number; status: number; retryAfterS: number } | undefined;
+  private injected: { count: number; status: number; retryAfterS: number; after: number } | undefined;
   /** Per `<market>:<stream>`: open-time ranges (ms, inclusive) REST pretends never existed. */
   private readonly holes = new Map<string, [number, number][]>();
 
@@ -71,9 +71,12 @@ export class FakeRest {
     this.inFlight--;
   }
 
-  /** The next `count` klines calls are answered with `status` (429 or 418) and `Retry-After: retryAfterS`. */
-  failNext(count: number, status = 429, retryAfterS = 1): void {
-    this.injected = { count, status, retryAfterS };
+  /**
+   * The next `count` klines calls are answered with `status` (429 or 418) and `Retry-After:
+   * retryAfterS` — after `after` more calls answered as usual (an outage in the middle of paging).
+   */
+  failNext(count: number, status = 429, retryAfterS = 1, after = 0): void {
+    this.injected = { count, status, retryAfterS, after };
   }
 
   /**
@@ -100,7 +103,9 @@ export class FakeRest {
   private answer(market: FakeMarket, p: Record<string, string>): RestReply & { rows?: number } {
     const now = Date.now();
     const limit = p.limit === undefined ? DEFAULT_LIMIT : Number(p.limit);
-    if (this.injected && this.injected.count > 0) {
+    if (this.injected && this.injected.after > 0) {
+      this.injected.after--;
+    } else if (this.injected && this.injected.count > 0) {
       this.injected.count--;
       this.retryUntil[market] = now + this.injected.retryAfterS * 1000;
       return this.limited(market, this.injected.status, this.injected.retryAfterS);

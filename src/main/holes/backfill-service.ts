@@ -1,4 +1,5 @@
 import { binanceSeriesOf } from '../../domain/binance-symbols.js';
+import { MARKET_LIMITS } from '../../exchange/binance/binance-endpoints.js';
 import { candleCount } from '../../domain/candle.js';
 import { mergeAscending } from '../../domain/candle-batch.js';
 import { BACKFILL_WAIT_MS, holeBars, lastMissingBar, type Hole } from '../../domain/gap-policy.js';
@@ -8,6 +9,7 @@ import { createLogger } from '../../shared/log.js';
 import type { MarketStore } from '../store/market-store.js';
 import type { ExchangeKlines } from './exchange-klines.js';
 import type { HolesMetrics } from './holes-metrics.js';
+import { fetchLatestPages } from './latest-pages.js';
 import { withinWait } from './within-wait.js';
 
 const log = createLogger('holes.backfill');
@@ -116,20 +118,43 @@ export class BackfillService implements HoleBackfill {
     return pending;
   }
 
-  /** Fetches the newest `count` closed candles after `after` and commits them. Never rejects. */
-  fetchLatest(seriesId: string, count: number, after: number | null): Promise<CommittedLatest> {
-    let currentOpen: number | null = null;
-    return this.fetchThenCommit(seriesId, async (exchange) => {
-      const latest = await exchange.fetchLatest(seriesId, count, after);
-      currentOpen = latest.currentOpen;
-      return latest;
-    }).then((r) => ({ ...r, currentOpen }));
+  /**
+   * Fetches the newest `count` closed candles after `after` (the stored head, or its read still
+   * under way) and commits them, the newest page
+   * committed while the older ones are fetched (latest-pages.ts); `onCommitting` sees each run of
+   * candles while the writer commits it. Never rejects.
+   */
+  async fetchLatest(
+    seriesId: string,
+    count: number,
+    after: number | null | Promise<number | null>,
+    onCommitting?: (candles: Float64Array) => void,
+  ): Promise<CommittedLatest> {
+    const exchange = this.exchangeKlines;
+    if (exchange === null) return { ...NO_EXCHANGE, currentOpen: null };
+    let series: ReturnType<typeof binanceSeriesOf>;
+    try {
+      series = binanceSeriesOf(seriesId);
+    } catch (err) {
+      return { candles: new Float64Array(0), ok: false, error: toWire(err), requests: 0, weight: 0, currentOpen: null };
+    }
+    const plan = {
+      exchange,
+      commit: (candles: Float64Array) => this.commit(seriesId, candles),
+      pageRows: MARKET_LIMITS[series.market].klinesMaxLimit,
+      tfSeconds: series.tfSeconds,
+      onCommitting,
+    };
+    try {
+      return await fetchLatestPages(plan, seriesId, count, after);
+    } catch (err) {
+      return { candles: new Float64Array(0), ok: false, error: toWire(err), requests: 0, weight: 0, currentOpen: null };
+    }
   }
 
   private async fetchThenCommit(seriesId: string, fetch: (exchange: ExchangeKlines) => Promise<Committed>): Promise<Committed> {
     const exchange = this.exchangeKlines;
-    if (exchange === null)
-      return { candles: new Float64Array(0), ok: false, error: { code: 'unavailable', message: 'no live ingest' }, requests: 0, weight: 0 };
+    if (exchange === null) return NO_EXCHANGE;
     let fetched: Committed;
     try {
       fetched = await fetch(exchange);
@@ -138,12 +163,23 @@ export class BackfillService implements HoleBackfill {
     }
     if (candleCount(fetched.candles) === 0) return fetched;
     try {
-      await this.opts.store.write([{ seriesId, data: fetched.candles.slice() }], { publish: false });
+      await this.commit(seriesId, fetched.candles);
       return fetched;
     } catch (err) {
-      // Not stored, so not handed out (invariant 1); the caller's next try fetches it again.
-      log.warn('candles fetched from REST could not be committed', { seriesId, candles: candleCount(fetched.candles), error: err });
       return { ...fetched, candles: new Float64Array(0), ok: false, error: toWire(err) };
     }
   }
+
+  /** Commits fetched candles unpublished (history, not live); rejects when the store refuses them. */
+  private async commit(seriesId: string, candles: Float64Array): Promise<void> {
+    try {
+      await this.opts.store.write([{ seriesId, data: candles.slice() }], { publish: false, refetchable: true });
+    } catch (err) {
+      // Not stored, so not handed out (invariant 1); the caller's next try fetches it again.
+      log.warn('candles fetched from REST could not be committed', { seriesId, candles: candleCount(candles), error: err });
+      throw err;
+    }
+  }
 }
+
+const NO_EXCHANGE: Committed = { candles: new Float64Array(0), ok: false, error: { code: 'unavailable', message: 'no live ingest' }, requests: 0, weight: 0 };

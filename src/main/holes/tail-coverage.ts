@@ -5,6 +5,7 @@ import { systemClock, type Clock, type Timer } from '../../shared/clock.js';
 import { describeError, type GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import type { Config } from '../config/settings.js';
+import type { PreparedCandleJson } from '../hub/prepared-json.js';
 import type { MarketStore } from '../store/market-store.js';
 import type { BackfillService, Committed } from './backfill-service.js';
 import { CoverageBook } from './coverage-book.js';
@@ -43,6 +44,11 @@ export interface TailCoverageOptions {
   readonly history: { ensure(seriesId: string): Promise<unknown> } | null;
   readonly settings: Pick<Config, 'tailCandles' | 'tailCoverageWaitMs' | 'tailCoverageMaxPending' | 'tailCoverageRetryS'>;
   readonly metrics: HolesMetrics;
+  /**
+   * Where text for a waiting read's answer is made while its candles are committed (the reader
+   * takes it: prepared-json.ts); none when absent.
+   */
+  readonly prepared?: Pick<PreparedCandleJson, 'prepare'>;
   readonly clock?: Clock;
 }
 
@@ -70,6 +76,8 @@ export class TailCoverage {
   private readonly queue: Array<() => void> = [];
   private readonly retryTimers = new Map<string, Timer>();
   private readonly slowReadsLogged = new Set<string>();
+  /** Series a read is waiting for (their fetched candles are worth encoding ahead). */
+  private readonly awaited = new Set<string>();
   private active = 0;
   private refusalLogged = false;
   private closed = false;
@@ -94,6 +102,7 @@ export class TailCoverage {
     this.refusalLogged = false;
     const run = this.inTurn(() => this.cover(seriesId)).finally(() => {
       this.running.delete(seriesId);
+      this.awaited.delete(seriesId);
       this.opts.metrics.pending = this.running.size;
     });
     this.running.set(seriesId, run);
@@ -110,7 +119,9 @@ export class TailCoverage {
     const refused = this.refusal(seriesId);
     if (refused) return Promise.reject(refused);
     if (!this.running.has(seriesId) && !this.due(seriesId)) return undefined;
-    const wait = withinWait(this.ensure(seriesId), this.opts.settings.tailCoverageWaitMs, this.clock, () => {
+    const run = this.ensure(seriesId);
+    if (this.running.has(seriesId)) this.awaited.add(seriesId);
+    const wait = withinWait(run, this.opts.settings.tailCoverageWaitMs, this.clock, () => {
       this.opts.metrics.readTimeouts++;
       if (this.slowReadsLogged.has(seriesId)) return;
       this.slowReadsLogged.add(seriesId);
@@ -197,10 +208,20 @@ export class TailCoverage {
 
   private async fetchTail(seriesId: string, tf: number, started: number): Promise<void> {
     const count = this.opts.settings.tailCandles;
-    const stored = await (this.opts.readTail ?? ((s, n) => this.opts.store.tail(s, n)))(seriesId, count);
+    const storedRead = (this.opts.readTail ?? ((s, n) => this.opts.store.tail(s, n)))(seriesId, count);
+    const prepared = this.opts.prepared;
+    const onCommitting = prepared ? (candles: Float64Array) => this.awaited.has(seriesId) && prepared.prepare(seriesId, candles) : undefined;
+    // The exchange's newest page does not wait for the stored tail: it is asked for meanwhile.
+    const latestRun = this.opts.backfill.fetchLatest(
+      seriesId,
+      count,
+      storedRead.then((s) => s.head),
+      onCommitting,
+    );
+    const stored = await storedRead;
     // At most the bars the stored tail lacks (fewer when the exchange lists the symbol later).
     this.progress.started(seriesId, started, count - candleCount(stored.data));
-    const latest = await this.opts.backfill.fetchLatest(seriesId, count, stored.head);
+    const latest = await latestRun;
     const fetched: Committed[] = [latest];
     if (!latest.ok) {
       if (latest.error?.code === 'unknown_symbol') this.progress.dropped(seriesId);

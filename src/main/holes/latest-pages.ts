@@ -1,0 +1,123 @@
+import { CANDLE_STRIDE, candleCount } from '../../domain/candle.js';
+import { concatPacked } from '../../domain/candle-batch.js';
+import { toWire } from '../../shared/errors.js';
+import type { Committed, CommittedLatest } from './backfill-service.js';
+import type { ExchangeKlines } from './exchange-klines.js';
+
+/** Where the newest bars of a series are fetched from, and how they are made durable. */
+export interface LatestPagesPlan {
+  readonly exchange: ExchangeKlines;
+  /** Commits fetched candles (unpublished); rejects when the store refuses them. */
+  readonly commit: (candles: Float64Array) => Promise<void>;
+  /** Rows of the exchange's largest klines page (1000 spot, 1500 futures). */
+  readonly pageRows: number;
+  readonly tfSeconds: number;
+  /** Called with each run of candles as soon as its commit is on its way (the writer works meanwhile). */
+  readonly onCommitting?: (candles: Float64Array) => void;
+}
+
+/**
+ * The newest `count` closed candles of a series after its stored head, fetched and committed page by page
+ * (tail coverage, issue 11). The newest page goes first: its last row is the bar forming on the
+ * exchange, which says where the exchange is, so the older pages follow from it by time alone and
+ * go out together. The newest page is committed while they are on the wire, so what is left for
+ * the end is the commit of the older rows only — a first read waits for one page's commit, not
+ * for all of them.
+ *
+ * What is committed reaches back from the exchange's head without a break: when an older page
+ * fails, it and every page older than it are dropped (a hole between stored runs would look
+ * covered); the caller retries later.
+ */
+export async function fetchLatestPages(
+  plan: LatestPagesPlan,
+  seriesId: string,
+  count: number,
+  storedHead: number | null | Promise<number | null>,
+): Promise<CommittedLatest> {
+  const firstCount = Math.min(count, plan.pageRows - 1); // the page also carries the forming bar
+  // The newest page does not depend on what is stored: it is on the wire while the head is read.
+  const [newestPage, after] = await Promise.all([plan.exchange.fetchLatest(seriesId, firstCount, null), storedHead]);
+  const first = { ...newestPage, candles: newerThan(newestPage.candles, after) };
+  const reachedStored = first.candles.length < newestPage.candles.length;
+  const ranges = candleCount(newestPage.candles) === firstCount && !reachedStored ? olderRanges(first.candles[0]!, count - firstCount, after, plan) : [];
+  if (!first.ok || ranges.length === 0) return withCommit(plan, first, first.candles, first.currentOpen);
+
+  const firstCommit = commitOf(plan, first.candles);
+  const olderPages = Promise.all(ranges.map((r) => plan.exchange.fetchClosed(seriesId, r.from, r.to).catch(failedFetch)));
+  plan.onCommitting?.(first.candles); // after the older pages are asked for: this is the wait's work
+  const older = await olderPages;
+  let requests = first.requests;
+  let weight = first.weight;
+  for (const page of older) {
+    requests += page.requests;
+    weight += page.weight;
+  }
+  // Newest first, up to the first page that failed. (A short page is data: bars the exchange
+  // does not have, as in a maintenance window; a failed one may have stopped anywhere.)
+  const kept: Float64Array[] = [];
+  let error: Committed['error'];
+  for (const page of older) {
+    if (!page.ok) {
+      error = page.error ?? { code: 'network', message: 'an older page failed' };
+      break;
+    }
+    kept.unshift(page.candles);
+  }
+  const olderCandles = concatPacked(kept);
+  const olderCommit = olderCandles.length > 0 ? commitOf(plan, olderCandles) : null;
+  if (olderCommit) plan.onCommitting?.(olderCandles);
+  const [firstOutcome, olderOutcome] = await Promise.all([firstCommit, olderCommit]);
+  if (firstOutcome !== null) return { candles: new Float64Array(0), ok: false, error: firstOutcome, requests, weight, currentOpen: first.currentOpen };
+  if (olderOutcome !== null) return { candles: first.candles, ok: false, error: olderOutcome, requests, weight, currentOpen: first.currentOpen };
+  return { candles: concatPacked([olderCandles, first.candles]), ok: error === undefined, error, requests, weight, currentOpen: first.currentOpen };
+}
+
+interface OlderRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The candles of an ascending packed run with time > `after` (all when null). */
+function newerThan(packed: Float64Array, after: number | null): Float64Array {
+  if (after === null) return packed;
+  let i = 0;
+  while (i < packed.length && packed[i]! <= after) i += CANDLE_STRIDE;
+  return packed.subarray(i);
+}
+
+/** The pages before the bar opened at `oldest` (seconds), newest first, down to `after` or `missing` bars. */
+function olderRanges(oldest: number, missing: number, after: number | null, plan: LatestPagesPlan): OlderRange[] {
+  const tf = plan.tfSeconds;
+  if (after !== null) missing = Math.min(missing, Math.round((oldest - after) / tf) - 1);
+  const ranges: OlderRange[] = [];
+  for (let to = oldest - tf; missing > 0 && to >= 0;) {
+    const rows = Math.min(plan.pageRows, missing, Math.floor(to / tf) + 1);
+    const from = to - (rows - 1) * tf;
+    ranges.push({ from, to });
+    missing -= rows;
+    to = from - tf;
+  }
+  return ranges;
+}
+
+async function withCommit(plan: LatestPagesPlan, fetched: Committed, candles: Float64Array, currentOpen: number | null): Promise<CommittedLatest> {
+  if (candles.length === 0) return { ...fetched, candles, currentOpen };
+  const commit = commitOf(plan, candles);
+  plan.onCommitting?.(candles);
+  const failure = await commit;
+  if (failure !== null) return { ...fetched, candles: new Float64Array(0), ok: false, error: failure, currentOpen };
+  return { ...fetched, candles, currentOpen };
+}
+
+/** Resolves null once committed, or the reason it was not (never rejects). */
+function commitOf(plan: LatestPagesPlan, candles: Float64Array): Promise<Committed['error'] | null> {
+  return plan.commit(candles).then(
+    () => null,
+    (err: unknown) => toWire(err),
+  );
+}
+
+/** The worker could not be asked (it restarted): that page failed. */
+function failedFetch(err: unknown): Committed {
+  return { candles: new Float64Array(0), ok: false, error: toWire(err), requests: 0, weight: 0 };
+}
