@@ -125,7 +125,7 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     const activeHoles = (holes = createHoles(config, data, history?.bootstrapper ?? null, cache));
     // Reads of a series not seen before wait (bounded) for its tail coverage or bootstrap: the
     // first chart load then shows its history, not an empty series.
-    const reader = new CandleReader(data, cache, activeHoles.beforeRead);
+    const reader = new CandleReader(data, cache, activeHoles.beforeRead, activeHoles.prepared);
     const backfill = activeHoles.backfill;
     const clock = plugins.clock ?? systemClock;
     const restBlocks = createRestBlocks();

@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr';
 import { candleAt, candleCount, type Candle } from '../domain/candle.js';
 import type { ErrorCode } from '../shared/errors.js';
-import { candleJson, candlesArrayJson } from './candle-json.js';
+import { candleJson, candlesArrayJson, type CandleJsonFragment } from './candle-json.js';
 
 /**
  * Server → client WebSocket messages (contract §3). Each message is built once and encoded at most
@@ -60,10 +60,16 @@ export function candleFormingFrame(seriesId: string, c: Candle): OutboundFrame {
   );
 }
 
-export function candlesBatchFrame(seriesId: string, packed: Float64Array, from = 0, to = candleCount(packed)): OutboundFrame {
+export function candlesBatchFrame(
+  seriesId: string,
+  packed: Float64Array,
+  from = 0,
+  to = candleCount(packed),
+  fragments?: readonly CandleJsonFragment[],
+): OutboundFrame {
   return new OutboundFrame(
     'closed',
-    () => `{"type":"candles_batch","series_id":${q(seriesId)},"candles":${candlesArrayJson(packed, from, to)}}`,
+    () => `{"type":"candles_batch","series_id":${q(seriesId)},"candles":${candlesArrayJson(packed, from, to, fragments)}}`,
     () => ({ type: 'candles_batch', series_id: seriesId, candles: candleObjects(packed, from, to) }),
   );
 }
@@ -77,12 +83,18 @@ export function gapFrame(seriesId: string, expectedNextTime: number, actualTime:
   );
 }
 
-export function snapshotFrame(seriesId: string, packed: Float64Array, head: number | null, forming: Candle | null): OutboundFrame {
+export function snapshotFrame(
+  seriesId: string,
+  packed: Float64Array,
+  head: number | null,
+  forming: Candle | null,
+  fragments?: readonly CandleJsonFragment[],
+): OutboundFrame {
   const n = candleCount(packed);
   return new OutboundFrame(
     'closed',
     () =>
-      `{"type":"snapshot","series_id":${q(seriesId)},"candles":${candlesArrayJson(packed, 0, n)},"server_head_time":${head},"forming":${forming ? candleJson(forming) : 'null'}}`,
+      `{"type":"snapshot","series_id":${q(seriesId)},"candles":${candlesArrayJson(packed, 0, n, fragments)},"server_head_time":${head},"forming":${forming ? candleJson(forming) : 'null'}}`,
     () => ({ type: 'snapshot', series_id: seriesId, candles: candleObjects(packed, 0, n), server_head_time: head, forming }),
   );
 }

@@ -2,6 +2,7 @@ import { CANDLE_STRIDE } from '../../domain/candle.js';
 import type { Config } from '../config/settings.js';
 import type { HistoryBootstrapper } from '../history/bootstrapper.js';
 import type { BeforeRead } from '../hub/candle-reader.js';
+import { PreparedCandleJson } from '../hub/prepared-json.js';
 import type { TailCache } from '../hub/tail-cache.js';
 import type { MarketStore } from '../store/market-store.js';
 import type { BeforeJobStart } from '../supervisor/ingest-plugin.js';
@@ -16,6 +17,8 @@ export interface Holes {
   /** Null when TRADE_CANVAS_ENABLE_MARKET_TAIL_COVERAGE is off. */
   readonly coverage: TailCoverage | null;
   readonly scrollBack: ScrollBack;
+  /** Answer text tail coverage makes for waiting reads (the reader takes it); null without coverage. */
+  readonly prepared: PreparedCandleJson | null;
   readonly metrics: HolesMetrics;
   /**
    * CandleReader's pre-read hook: tail coverage (which runs the history bootstrap first), else
@@ -38,7 +41,8 @@ export function createHoles(config: Config, store: MarketStore, history: History
     const hit = cache.enabled && count <= cache.capacity ? (await cache.get(seriesId)).latest(count) : null;
     return hit ? { data: hit.data.subarray(hit.from * CANDLE_STRIDE, hit.to * CANDLE_STRIDE), head: hit.head } : store.tail(seriesId, count);
   };
-  const coverage = tailCoverageEnabled(config) ? new TailCoverage({ store, readTail, backfill, history, settings: config, metrics }) : null;
+  const prepared = tailCoverageEnabled(config) ? new PreparedCandleJson() : null;
+  const coverage = prepared ? new TailCoverage({ store, readTail, backfill, history, settings: config, metrics, prepared }) : null;
   const scrollBack = new ScrollBack({ store, backfill, metrics, waitMs: config.tailCoverageWaitMs });
   const beforeJobStart: BeforeJobStart | undefined = coverage
     ? async (seriesId) => {
@@ -53,6 +57,7 @@ export function createHoles(config: Config, store: MarketStore, history: History
     backfill,
     coverage,
     scrollBack,
+    prepared,
     metrics,
     beforeRead: coverage?.beforeRead ?? history?.beforeRead,
     beforeJobStart,

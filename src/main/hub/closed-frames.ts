@@ -1,5 +1,6 @@
 import { candleAt, CANDLE_STRIDE } from '../../domain/candle.js';
 import { holeBefore } from '../../domain/gap-policy.js';
+import type { CandleJsonFragment } from '../../protocol/candle-json.js';
 import { candleClosedFrame, candlesBatchFrame, gapFrame, type OutboundFrame } from '../../protocol/server-messages.js';
 
 export type DeliveryPhase = 'catchup' | 'live';
@@ -28,13 +29,15 @@ export function closedDelivery(
   to: number,
   supportsBatch: boolean,
   phase: DeliveryPhase,
+  /** Text already made for some of the candles (a first read's catch-up: prepared-json.ts). */
+  fragments?: readonly CandleJsonFragment[],
 ): ClosedDelivery {
   const frames: OutboundFrame[] = [];
   const last = data[(to - 1) * CANDLE_STRIDE]!;
   if (supportsBatch) {
     const hole = holeBefore(lastSent, data[from * CANDLE_STRIDE]!, tf);
     if (hole) frames.push(gapFrame(seriesId, hole.expectedNext, hole.actual));
-    if (phase === 'catchup' || to - from > 1) frames.push(candlesBatchFrame(seriesId, data, from, to));
+    if (phase === 'catchup' || to - from > 1) frames.push(candlesBatchFrame(seriesId, data, from, to, fragments));
     else frames.push(candleClosedFrame(seriesId, candleAt(data, from)));
     return { frames, lastSent: last };
   }

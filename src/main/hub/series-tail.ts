@@ -1,5 +1,6 @@
 import { CANDLE_STRIDE, candleCount } from '../../domain/candle.js';
 import { firstIndexAfter, mergeAscending } from '../../domain/candle-batch.js';
+import type { CandleJsonFragment } from '../../protocol/candle-json.js';
 
 /** Encoded bodies memoized per series (distinct queries between two changes of the series). */
 const MAX_BODIES_PER_SERIES = 16;
@@ -10,6 +11,8 @@ export interface CachedRead {
   readonly from: number;
   readonly to: number;
   readonly head: number | null;
+  /** Text made for some of these candles while they were being committed (prepared-json.ts). */
+  readonly fragments?: readonly CandleJsonFragment[];
 }
 
 /**

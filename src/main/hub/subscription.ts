@@ -3,6 +3,7 @@ import { firstIndexAfter, mergeAscending } from '../../domain/candle-batch.js';
 import { holeBefore, type Hole } from '../../domain/gap-policy.js';
 import type { SeriesId } from '../../domain/series-id.js';
 import { describeError, GatewayError, toWire } from '../../shared/errors.js';
+import type { CandleJsonFragment } from '../../protocol/candle-json.js';
 import { candleFormingFrame, errorFrame, snapshotFrame, type OutboundFrame } from '../../protocol/server-messages.js';
 import type { HoleBackfill } from '../holes/backfill-service.js';
 import type { CandleReader } from './candle-reader.js';
@@ -129,7 +130,7 @@ export class Subscription {
     this.lastSent = n > 0 ? data[(n - 1) * CANDLE_STRIDE]! : null;
     const forming = this.currentForming();
     const showForming = forming && (this.lastSent === null || forming.candle_time > this.lastSent) ? forming : null;
-    this.push(snapshotFrame(this.series.raw, data, read.head, showForming));
+    this.push(snapshotFrame(this.series.raw, data, read.head, showForming, read.fragments));
   }
 
   private async sendCatchup(since: number | null): Promise<void> {
@@ -138,7 +139,7 @@ export class Subscription {
     if (!this.active) return;
     // since ≤ 0 means "from the beginning": no reference point, so no gap (trade_canvas).
     this.lastSent = since !== null && since > 0 ? since : null;
-    await this.deliver(read.data, read.from, read.to, 'catchup');
+    await this.deliver(read.data, read.from, read.to, 'catchup', read.fragments);
     const forming = this.currentForming();
     if (this.active && forming && (this.lastSent === null || forming.candle_time > this.lastSent)) {
       this.push(candleFormingFrame(this.series.raw, forming));
@@ -154,7 +155,7 @@ export class Subscription {
     this.busy = false;
   }
 
-  private async deliver(data: Float64Array, from: number, to: number, phase: DeliveryPhase): Promise<void> {
+  private async deliver(data: Float64Array, from: number, to: number, phase: DeliveryPhase, fragments?: readonly CandleJsonFragment[]): Promise<void> {
     let start = this.firstNew(data, from, to);
     if (start >= to) return;
     const hole = this.holeToFill(data, start);
@@ -171,7 +172,7 @@ export class Subscription {
       to = candleCount(data);
       if (start >= to) return;
     }
-    this.emit(closedDelivery(this.series.raw, this.series.tfSeconds, this.lastSent, data, start, to, this.supportsBatch, phase));
+    this.emit(closedDelivery(this.series.raw, this.series.tfSeconds, this.lastSent, data, start, to, this.supportsBatch, phase, fragments));
   }
 
   private emit(delivery: ClosedDelivery): void {

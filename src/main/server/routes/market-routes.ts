@@ -6,7 +6,7 @@ import type { ScrollBack } from '../../holes/scroll-back.js';
 import type { CandleReader } from '../../hub/candle-reader.js';
 import type { Candle } from '../../../domain/candle.js';
 import type { CachedRead } from '../../hub/series-tail.js';
-import { candlesArrayJson } from '../../../protocol/candle-json.js';
+import { candlesArrayJson, type CandleJsonFragment } from '../../../protocol/candle-json.js';
 import type { MarketStore } from '../../store/market-store.js';
 import { JSON_HEADERS, jsonReply, type Route } from '../http-router.js';
 import { optionalInt, required } from './query-params.js';
@@ -47,7 +47,7 @@ export function marketRoutes(deps: MarketRouteDeps): Route[] {
             headers: JSON_HEADERS,
           }));
         }
-        const body = deps.reader.body(series.raw, since, limit, (read: CachedRead) => candlesResponse(series.raw, read));
+        const body = deps.reader.body(series.raw, since, limit, (read, fragments) => candlesResponse(series.raw, read, fragments));
         // Cached reads answer synchronously; the rest wait for the tail load or the writer.
         return body instanceof Promise ? body.then((b) => ({ status: 200, body: b, headers: JSON_HEADERS })) : { status: 200, body, headers: JSON_HEADERS };
       },
@@ -104,9 +104,9 @@ export function marketRoutes(deps: MarketRouteDeps): Route[] {
 }
 
 /** `{"series_id","server_head_time","candles"}`, encoded without building candle objects. */
-export function candlesResponse(seriesId: string, read: CachedRead): Buffer {
+export function candlesResponse(seriesId: string, read: CachedRead, fragments?: readonly CandleJsonFragment[]): Buffer {
   return Buffer.from(
-    `{"series_id":${JSON.stringify(seriesId)},"server_head_time":${read.head},"candles":${candlesArrayJson(read.data, read.from, read.to)}}`,
+    `{"series_id":${JSON.stringify(seriesId)},"server_head_time":${read.head},"candles":${candlesArrayJson(read.data, read.from, read.to, fragments)}}`,
     'utf8',
   );
 }
