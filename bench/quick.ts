@@ -14,6 +14,7 @@ const clusterMissing = pgMissing ?? localNatsUnavailable();
 
 const BENCHES: Array<{ script: string; args?: string[]; results: string[]; skip?: string | null }> = [
   { script: 'bench/micro/kline-parse.ts', results: [] },
+  { script: 'bench/micro/rest-klines-parse.ts', results: ['micro-rest-klines-parse'] },
   { script: 'bench/micro/ws-encode.ts', results: ['micro-ws-encode'] },
   { script: 'bench/micro/batch-transfer.ts', results: ['micro-batch-transfer'] },
   { script: 'bench/micro/fake-history.ts', results: ['micro-fake-history'] },

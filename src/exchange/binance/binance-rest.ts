@@ -1,5 +1,5 @@
 import { request, type Dispatcher } from 'undici';
-import { parseKlineRows } from '../../domain/binance-rest-rows.js';
+import { readKlinePage, type KlinePage, type KlinePageOptions } from '../../domain/binance-kline-page.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { describeError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/log.js';
@@ -7,6 +7,9 @@ import { MARKET_LIMITS } from './binance-endpoints.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { WeightBudget } from './weight-budget.js';
 import { concatPacked } from '../../domain/candle-batch.js';
+import { binanceErrorCode, header, retryAfterMs } from './rest-answer.js';
+
+export { retryAfterMs } from './rest-answer.js';
 
 /**
  * The one Binance REST client of the gateway (any thread: ingest workers fill gaps with it, the
@@ -18,8 +21,10 @@ import { concatPacked } from '../../domain/candle-batch.js';
  * `fetchClosed` is the gap fill: closed candles of one series for a time range, paged at the
  * market's largest `limit` (spot 1000, futures 1500; the last page asks only for what is left —
  * futures weight grows with limit). It never throws: the result says what was fetched and, if it
- * stopped early, why. `getJson` is one budgeted GET for other endpoints (market-data-rest.ts,
- * latest-klines.ts). Binance's -1121 is `unknown_symbol`: an answer about the symbol, not retried.
+ * stopped early, why. `getJson` is one budgeted GET for other endpoints (market-data-rest.ts);
+ * `getKlinePage` is the same GET for klines, its rows scanned from the text without JSON.parse
+ * (fetchClosed, latest-klines.ts). Binance's -1121 is `unknown_symbol`: an answer about the
+ * symbol, not retried.
  */
 
 export type RestErrorCode = 'rate_limited' | 'ip_banned' | 'unknown_symbol' | 'http' | 'network' | 'bad_response' | 'aborted';
@@ -111,14 +116,12 @@ export class BinanceRestClient {
         const query = `symbol=${encodeURIComponent(range.symbol)}&interval=${range.interval}&startTime=${from}&endTime=${endMs}&limit=${limit}`;
         requests++;
         weight += limits.klinesWeight(limit);
-        const body = await this.getJson(`${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal);
-        const rows = parseKlineRows(body, this.exchangeNow());
-        if (rows === undefined) throw new BinanceRestError('bad_response', 'klines response is not an array');
+        const rows = await this.getKlinePage(`${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal);
         pages.push(rows.candles);
         this.counters.candles += rows.count;
         if (rows.count > 0) onPage?.(rows.candles);
         // Short page: the range (or the exchange's data) ends here; an open bar: nothing closed after it.
-        if (rows.lastOpenMs === undefined || rows.open > 0 || (body as unknown[]).length < limit) break;
+        if (rows.lastOpenMs === undefined || rows.open > 0 || rows.rows < limit) break;
         from = rows.lastOpenMs + tfMs;
       }
       return { ok: true, candles: concatPacked(pages), requests, weight };
@@ -149,6 +152,29 @@ export class BinanceRestClient {
    * with retries and rate-limit handling; returns the parsed JSON body or throws BinanceRestError.
    */
   async getJson(pathAndQuery: string, weight: number, signal?: AbortSignal): Promise<unknown> {
+    const text = await this.getText(pathAndQuery, weight, signal);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new BinanceRestError('bad_response', `${pathAndQuery.split('?')[0]} response is not JSON`, 200);
+    }
+  }
+
+  /**
+   * One klines GET like getJson, its rows read straight from the text (binance-kline-page.ts: the
+   * scanner, JSON.parse when the text is not in Binance's exact layout). `nowMs` decides which bars
+   * are closed (default: exchange time once the answer is in).
+   */
+  async getKlinePage(pathAndQuery: string, weight: number, signal?: AbortSignal, options?: KlinePageOptions & { readonly nowMs?: number }): Promise<KlinePage> {
+    const text = await this.getText(pathAndQuery, weight, signal);
+    const page = readKlinePage(text, options?.nowMs ?? this.exchangeNow(), options);
+    if (page === 'not_json') throw new BinanceRestError('bad_response', `${pathAndQuery.split('?')[0]} response is not JSON`, 200);
+    if (page === 'not_array') throw new BinanceRestError('bad_response', 'klines response is not an array');
+    return page;
+  }
+
+  /** The body text of a 200 answer to one GET, after the retries and rate-limit handling of getJson. */
+  private async getText(pathAndQuery: string, weight: number, signal?: AbortSignal): Promise<string> {
     const url = `${this.opts.baseUrl}${pathAndQuery}`;
     const maxRetries = this.opts.maxRetries ?? 3;
     const waitOut = this.opts.waitOutRateLimits ?? true;
@@ -172,13 +198,7 @@ export class BinanceRestClient {
       const used = Number(header(res.headers['x-mbx-used-weight-1m']));
       if (header(res.headers['x-mbx-used-weight-1m']) !== undefined) this.budget.noteUsed(used);
       const text = await res.body.text().catch(() => '');
-      if (res.statusCode === 200) {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          throw new BinanceRestError('bad_response', `${pathAndQuery.split('?')[0]} response is not JSON`, 200);
-        }
-      }
+      if (res.statusCode === 200) return text;
       if (res.statusCode === 429 || res.statusCode === 418) {
         const waitMs = retryAfterMs(header(res.headers['retry-after']), this.clock.now()) ?? DEFAULT_RETRY_AFTER_MS[res.statusCode];
         // The limit is per IP: every series waits, not just this one.
@@ -214,26 +234,4 @@ export class BinanceRestClient {
       });
     });
   }
-}
-
-/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterMs(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
-}
-
-/** The `code` of a Binance error body (`{"code":-1121,"msg":"Invalid symbol."}`), if it is one. */
-function binanceErrorCode(text: string): number | undefined {
-  try {
-    const body = JSON.parse(text) as { code?: unknown };
-    return typeof body?.code === 'number' ? body.code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function header(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

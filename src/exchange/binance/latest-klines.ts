@@ -1,4 +1,4 @@
-import { parseKlineRows } from '../../domain/binance-rest-rows.js';
+import type { KlinePage } from '../../domain/binance-kline-page.js';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
 import { concatPacked, sortDedupeByTime } from '../../domain/candle-batch.js';
 import type { LiveMarket } from '../../domain/series-id.js';
@@ -34,43 +34,41 @@ export async function fetchLatestClosed(client: BinanceRestClient, market: LiveM
   const tfMs = req.tfSeconds * 1000;
   let requests = 0;
   let weight = 0;
-  const page = (limit: number, endMs?: number): Promise<unknown[]> => {
+  // No clock decides "closed" (see above): every row counts as closed, and the first page's last
+  // row, the bar still forming, is dropped by position.
+  const page = (limit: number, endMs?: number, dropLast = false): Promise<KlinePage> => {
     requests++;
     weight += limits.klinesWeight(limit);
     const end = endMs === undefined ? '' : `&endTime=${endMs}`;
-    return client
-      .getJson(
-        `${limits.klinesPath}?symbol=${encodeURIComponent(req.symbol)}&interval=${req.interval}${end}&limit=${limit}`,
-        limits.klinesWeight(limit),
-        signal,
-      )
-      .then((body) => {
-        if (!Array.isArray(body)) throw new BinanceRestError('bad_response', 'klines response is not an array');
-        return body;
-      });
+    return client.getKlinePage(
+      `${limits.klinesPath}?symbol=${encodeURIComponent(req.symbol)}&interval=${req.interval}${end}&limit=${limit}`,
+      limits.klinesWeight(limit),
+      signal,
+      { nowMs: Number.MAX_SAFE_INTEGER, dropLast },
+    );
   };
   const pages: Float64Array[] = [];
   let currentOpen: number | null = null;
   try {
     const firstLimit = Math.min(limits.klinesMaxLimit, req.count + 1);
-    const first = await page(firstLimit);
-    if (first.length === 0) return { ok: true, candles: new Float64Array(0), requests, weight, currentOpen };
-    currentOpen = openSeconds(first[first.length - 1]);
-    pages.push(newerThan(parseKlineRows(first.slice(0, -1), Number.MAX_SAFE_INTEGER)!.candles, req.after));
-    const oldest = openSeconds(first[0]);
+    const first = await page(firstLimit, undefined, true);
+    if (first.rows === 0) return { ok: true, candles: new Float64Array(0), requests, weight, currentOpen };
+    currentOpen = seconds(first.lastRowOpenMs);
+    pages.push(newerThan(first.candles, req.after));
+    const oldest = seconds(first.firstRowOpenMs);
     // A short first page: the exchange has nothing older. Else the older pages are known by time
     // alone, so they go out together (one round trip instead of one per page).
     let missing = req.count - pages[0]!.length / CANDLE_STRIDE;
     if (req.after !== null && oldest !== null) missing = Math.min(missing, Math.round((oldest - req.after) / req.tfSeconds) - 1);
-    if (first.length === firstLimit && oldest !== null && missing > 0) {
-      const older: Array<Promise<unknown[]>> = [];
+    if (first.rows === firstLimit && oldest !== null && missing > 0) {
+      const older: Array<Promise<KlinePage>> = [];
       for (let endMs = oldest * 1000 - 1; missing > 0;) {
         const limit = Math.min(limits.klinesMaxLimit, missing);
         older.push(page(limit, endMs));
         missing -= limit;
         endMs -= limit * tfMs;
       }
-      for (const body of (await Promise.all(older)).reverse()) pages.unshift(newerThan(parseKlineRows(body, Number.MAX_SAFE_INTEGER)!.candles, req.after));
+      for (const olderPage of (await Promise.all(older)).reverse()) pages.unshift(newerThan(olderPage.candles, req.after));
     }
     return { ok: true, candles: newest(sortDedupeByTime(concatPacked(pages)), req.count), requests, weight, currentOpen };
   } catch (err) {
@@ -85,9 +83,8 @@ function newest(packed: Float64Array, count: number): Float64Array {
   return packed.length > count * CANDLE_STRIDE ? packed.subarray(packed.length - count * CANDLE_STRIDE) : packed;
 }
 
-function openSeconds(row: unknown): number | null {
-  const t = Array.isArray(row) ? row[0] : undefined;
-  return Number.isSafeInteger(t) ? (t as number) / 1000 : null;
+function seconds(ms: number | undefined): number | null {
+  return ms === undefined ? null : ms / 1000;
 }
 
 /** The candles of an ascending packed run with time > `after` (all when null). */
