@@ -42,9 +42,13 @@ export async function fetchLatestPages(
   const ranges = candleCount(newestPage.candles) === firstCount && !reachedStored ? olderRanges(first.candles[0]!, count - firstCount, after, plan) : [];
   if (!first.ok || ranges.length === 0) return withCommit(plan, first, first.candles, first.currentOpen);
 
-  const firstCommit = commitOf(plan, first.candles);
   const olderPages = Promise.all(ranges.map((r) => plan.exchange.fetchClosed(seriesId, r.from, r.to).catch(failedFetch)));
-  plan.onCommitting?.(first.candles); // after the older pages are asked for: this is the wait's work
+  // The older pages are the long wait: their requests leave first (the worker calls go out in the
+  // next microtasks); the newest page's commit and its encoding start a turn later, so they fill
+  // the wait instead of taking the cores the requests need.
+  await new Promise((resolve) => setImmediate(resolve));
+  const firstCommit = commitOf(plan, first.candles);
+  plan.onCommitting?.(first.candles);
   const older = await olderPages;
   let requests = first.requests;
   let weight = first.weight;
