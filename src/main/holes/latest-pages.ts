@@ -20,9 +20,8 @@ export interface LatestPagesPlan {
  * The newest `count` closed candles of a series after its stored head, fetched and committed page by page
  * (tail coverage, issue 11). The newest page goes first: its last row is the bar forming on the
  * exchange, which says where the exchange is, so the older pages follow from it by time alone and
- * go out together. The newest page is committed while they are on the wire, so what is left for
- * the end is the commit of the older rows only — a first read waits for one page's commit, not
- * for all of them.
+ * go out together. Each page is committed as soon as it and every newer one are in, so a first
+ * read waits for the commit of the page that arrived last, not for all of them.
  *
  * What is committed reaches back from the exchange's head without a break: when an older page
  * fails, it and every page older than it are dropped (a hole between stored runs would look
@@ -42,38 +41,69 @@ export async function fetchLatestPages(
   const ranges = candleCount(newestPage.candles) === firstCount && !reachedStored ? olderRanges(first.candles[0]!, count - firstCount, after, plan) : [];
   if (!first.ok || ranges.length === 0) return withCommit(plan, first, first.candles, first.currentOpen);
 
-  const olderPages = Promise.all(ranges.map((r) => plan.exchange.fetchClosed(seriesId, r.from, r.to).catch(failedFetch)));
+  const olderPages = ranges.map((r) => plan.exchange.fetchClosed(seriesId, r.from, r.to).catch(failedFetch));
   // The older pages are the long wait: their requests leave first (the worker calls go out in the
   // next microtasks); the newest page's commit and its encoding start a turn later, so they fill
   // the wait instead of taking the cores the requests need.
   await new Promise((resolve) => setImmediate(resolve));
   const firstCommit = commitOf(plan, first.candles);
   plan.onCommitting?.(first.candles);
-  const older = await olderPages;
+  const older = await commitInOrder(plan, olderPages);
   let requests = first.requests;
   let weight = first.weight;
-  for (const page of older) {
+  for (const page of older.pages) {
     requests += page.requests;
     weight += page.weight;
   }
-  // Newest first, up to the first page that failed. (A short page is data: bars the exchange
-  // does not have, as in a maintenance window; a failed one may have stopped anywhere.)
-  const kept: Float64Array[] = [];
-  let error: Committed['error'];
-  for (const page of older) {
-    if (!page.ok) {
-      error = page.error ?? { code: 'network', message: 'an older page failed' };
-      break;
-    }
-    kept.unshift(page.candles);
-  }
-  const olderCandles = concatPacked(kept);
-  const olderCommit = olderCandles.length > 0 ? commitOf(plan, olderCandles) : null;
-  if (olderCommit) plan.onCommitting?.(olderCandles);
-  const [firstOutcome, olderOutcome] = await Promise.all([firstCommit, olderCommit]);
+  const firstOutcome = await firstCommit;
   if (firstOutcome !== null) return { candles: new Float64Array(0), ok: false, error: firstOutcome, requests, weight, currentOpen: first.currentOpen };
-  if (olderOutcome !== null) return { candles: first.candles, ok: false, error: olderOutcome, requests, weight, currentOpen: first.currentOpen };
-  return { candles: concatPacked([olderCandles, first.candles]), ok: error === undefined, error, requests, weight, currentOpen: first.currentOpen };
+  const candles = concatPacked([...older.committed.reverse(), first.candles]);
+  return { candles, ok: older.error === undefined, error: older.error, requests, weight, currentOpen: first.currentOpen };
+}
+
+/**
+ * Commits each older page (newest first) as soon as it and every newer one have arrived whole, so
+ * the last commit a read waits for is that of the page that arrived last, not of all of them, and
+ * what is stored still reaches back from the head without a break. Stops at the first page that
+ * failed (a short page is data: bars the exchange does not have, as in a maintenance window; a
+ * failed one may have stopped anywhere) or whose commit failed.
+ */
+async function commitInOrder(
+  plan: LatestPagesPlan,
+  pages: ReadonlyArray<Promise<Committed>>,
+): Promise<{ pages: Committed[]; committed: Float64Array[]; error: Committed['error'] }> {
+  const arrived: Array<Committed | undefined> = new Array(pages.length);
+  const commits: Array<{ candles: Float64Array; outcome: Promise<Committed['error'] | null> }> = [];
+  let next = 0;
+  let error: Committed['error'];
+  const settle = () => {
+    for (; error === undefined && next < pages.length && arrived[next] !== undefined; next++) {
+      const page = arrived[next]!;
+      if (!page.ok) {
+        error = page.error ?? { code: 'network', message: 'an older page failed' };
+        return;
+      }
+      if (page.candles.length === 0) continue;
+      commits.push({ candles: page.candles, outcome: commitOf(plan, page.candles) });
+      plan.onCommitting?.(page.candles);
+    }
+  };
+  const all = await Promise.all(
+    pages.map((p, i) =>
+      p.then((page) => {
+        arrived[i] = page;
+        settle();
+        return page;
+      }),
+    ),
+  );
+  const committed: Float64Array[] = [];
+  for (const c of commits) {
+    const failure = await c.outcome;
+    if (failure !== null) return { pages: all, committed, error: error ?? failure };
+    committed.push(c.candles);
+  }
+  return { pages: all, committed, error };
 }
 
 interface OlderRange {
