@@ -31,6 +31,12 @@ export interface RestLimits {
   readonly weightPerMinute?: Partial<Record<FakeMarket, number>>;
   /** Ban length after ignoring a Retry-After (Binance: 2 min to 3 days; default 120 s). */
   readonly banSeconds?: number;
+  /**
+   * Real time (ms) of the per-IP rules: the used-weight minute and Retry-After windows run on the
+   * wall clock, as Binance's do (default Date.now). A test that must not see a minute roll over
+   * in the middle of it passes its own.
+   */
+  readonly wallClock?: () => number;
 }
 
 function weightOf(market: FakeMarket, limit: number): number {
@@ -53,6 +59,7 @@ export class FakeRest {
   private injected: { count: number; status: number; retryAfterS: number; after: number } | undefined;
   /** Per `<market>:<stream>`: open-time ranges (ms, inclusive) REST pretends never existed. */
   private readonly holes = new Map<string, [number, number][]>();
+  private readonly wallNow: () => number;
 
   constructor(
     private readonly sources: Record<FakeMarket, KlineSource>,
@@ -61,6 +68,7 @@ export class FakeRest {
   ) {
     this.budget = { spot: limits.weightPerMinute?.spot ?? 6000, futures: limits.weightPerMinute?.futures ?? 2400 };
     this.banSeconds = limits.banSeconds ?? 120;
+    this.wallNow = limits.wallClock ?? Date.now;
   }
 
   requestArrived(): void {
@@ -96,12 +104,12 @@ export class FakeRest {
   handle(market: FakeMarket, query: URLSearchParams): RestReply {
     const params = Object.fromEntries(query);
     const { rows, ...reply } = this.answer(market, params);
-    this.log.push({ market, params, status: reply.status, rows: rows ?? 0, at: Date.now() });
+    this.log.push({ market, params, status: reply.status, rows: rows ?? 0, at: this.wallNow() });
     return reply;
   }
 
   private answer(market: FakeMarket, p: Record<string, string>): RestReply & { rows?: number } {
-    const now = Date.now();
+    const now = this.wallNow();
     const limit = p.limit === undefined ? DEFAULT_LIMIT : Number(p.limit);
     if (this.injected && this.injected.after > 0) {
       this.injected.after--;
@@ -141,7 +149,7 @@ export class FakeRest {
    * weight header of an admitted call.
    */
   admit(market: FakeMarket, weight: number): { refused: RestReply } | { headers: Record<string, string> } {
-    const now = Date.now();
+    const now = this.wallNow();
     if (now < this.retryUntil[market]) {
       this.retryUntil[market] = now + this.banSeconds * 1000;
       return { refused: this.limited(market, 418, this.banSeconds) };

@@ -129,8 +129,10 @@ describe('BinanceRestClient against the fake exchange', () => {
   });
 
   it('waits for the shared weight budget when it is exhausted and reads X-MBX-USED-WEIGHT-1M', async () => {
-    // A fresh exchange: its used-weight header starts from zero, like a quiet IP.
-    const own = await FakeBinance.start({ generator: { backfillBars: 10 }, streams: { spot: [SPOT] } });
+    // A fresh exchange: its used-weight header starts from zero, like a quiet IP. Its per-minute
+    // weight window runs on a clock held inside one minute: a real minute rolling over during the
+    // test would reset the header's count.
+    const own = await FakeBinance.start({ generator: { backfillBars: 10 }, streams: { spot: [SPOT] }, rest: { wallClock: () => 1_700_000_030_000 } });
     own.pause();
     const history = own.generators.spot.history(SPOT);
     // 4 weight per 2 s, spot klines weigh 2: two requests at once, the third ~1 s later.
