@@ -19,6 +19,7 @@ import { SeriesActivity } from './metrics/series-activity.js';
 import { CorsPolicy } from './server/cors.js';
 import { HttpRouter, REQUEST_HEADERS, type Route } from './server/http-router.js';
 import { gatewayRoutes } from './gateway-routes.js';
+import { stopGracefully } from './gateway-stop.js';
 import { warnIfWritesOpen } from './server/open-writes-warning.js';
 import type { Transport } from './server/transport.js';
 import { hostAllowList } from './server/host-allow-list.js';
@@ -41,9 +42,6 @@ import { loadWhitelist } from './supervisor/whitelist.js';
 const log = createLogger('gateway');
 /** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
 const trace = phaseTracer('main');
-
-/** Longest a graceful stop waits for its last commits to go round the bus to its own clients. */
-const BUS_SETTLE_MS = 5000;
 
 /** Pieces of a running gateway that optional subsystems (ingest, history, web page) plug into. */
 export interface GatewayCore {
@@ -92,7 +90,7 @@ export interface GatewayPlugins {
 export interface Gateway extends GatewayCore {
   readonly port: number;
   readonly url: string;
-  /** Graceful stop in architecture.md's order; resolves when everything accepted is committed. */
+  /** Graceful stop in architecture.md's order (gateway-stop.ts); resolves when everything accepted is committed. */
   stop(): Promise<void>;
 }
 
@@ -218,45 +216,8 @@ export async function startGateway(config: Config, plugins: GatewayPlugins = {})
     log.info('listening', { url, ...storeLabel(settings), ...node, ws: `${url.replace('http', 'ws')}/ws/market` });
 
     let stopping: Promise<void> | null = null;
-    const running = transport;
-    const runningIngest = ingest;
-    const runningHistory = history;
-    const runningMarkets = markets;
-    const stop = () =>
-      (stopping ??= (async () => {
-        log.info('stopping: no new connections');
-        running.stopListening();
-        runningMarkets.close(); // market-list streams end, their pollers stop
-        if (runningIngest) {
-          log.info('stopping ingest jobs (flushing their batches)');
-          await runningIngest.stop();
-        }
-        activeHoles.close(); // no coverage retries from here on
-        // Running imports stop with the pool; what they sent before is committed with the rest.
-        await runningHistory?.close();
-        log.info('writer: committing everything accepted');
-        // Its final commits are published before this resolves. If it fails (a commit that cannot
-        // succeed), clients are still told and the owner file released (the store repaired the
-        // lock), and the stop reports the failure (exit 1).
-        const storeClosed = await store.close().then(
-          () => null,
-          (err: unknown) => ({ err }),
-        );
-        // The final commits reach this node's clients through the bus, like every other commit.
-        await activeCluster?.settle(BUS_SETTLE_MS);
-        hub.flusher.flushAll();
-        log.info('closing WebSockets (1001 server_shutdown)', { clients: running.webSocketCount });
-        running.closeAllWebSockets(1001, 'server_shutdown');
-        running.endAllStreams();
-        // Idle keep-alive connections would otherwise outlive the stop, answering 503 from a
-        // stopped gateway (in-process restarts, embedders). The CLI exits right after, which is
-        // no gentler to a socket still flushing its close frame.
-        running.close();
-        await activeCluster?.close();
-        await ownership.release();
-        if (storeClosed) throw storeClosed.err;
-        log.info('stopped');
-      })());
+    const parts = { transport, markets, ingest, holes: activeHoles, history, store, cluster: activeCluster, hub, ownership };
+    const stop = () => (stopping ??= stopGracefully(parts));
     return { ...core, port: transport.port, url, stop };
   } catch (err) {
     transport?.stopListening();

@@ -3,7 +3,8 @@ import { DeliverPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPol
 import { Kvm, type KV } from '@nats-io/kv';
 import { GatewayError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
-import type { Bus, BusEvent, BusSubscription, DurableMessage, LeaseBucket, LeaseEntry, PublishAck } from './bus.js';
+import type { Bus, BusEvent, BusSubscription, DurableMessage, LeaseBucket, PublishAck } from './bus.js';
+import { NatsLeaseBucket } from './nats-lease-bucket.js';
 import { PendingAcks } from './pending-acks.js';
 
 const log = createLogger('bus');
@@ -276,59 +277,4 @@ class NatsBus implements Bus {
       }
     }
   }
-}
-
-/** A compare-and-set failure: the key is someone else's (or gone), not an error of the bus. */
-const CAS_FAILED = /wrong last sequence|key exists/i;
-
-class NatsLeaseBucket implements LeaseBucket {
-  constructor(
-    private readonly bus: NatsBus,
-    private readonly kv: KV,
-    readonly ttlMs: number,
-  ) {}
-
-  async create(key: string, value: Uint8Array): Promise<number | null> {
-    return this.kv.create(key, value).catch(casFailure);
-  }
-
-  async update(key: string, value: Uint8Array, revision: number): Promise<number | null> {
-    return this.kv.update(key, value, revision).catch(casFailure);
-  }
-
-  put(key: string, value: Uint8Array): Promise<number> {
-    return this.kv.put(key, value);
-  }
-
-  async get(key: string): Promise<LeaseEntry | null> {
-    const e = await this.kv.get(key);
-    if (!e || e.operation !== 'PUT') return null;
-    return { key: e.key, value: e.value, revision: e.revision, createdMs: e.created.getTime(), deleted: false };
-  }
-
-  async delete(key: string, revision?: number): Promise<boolean> {
-    return this.kv.delete(key, revision ? { previousSeq: revision } : undefined).then(
-      () => true,
-      (err: unknown) => casFailure(err) ?? false,
-    );
-  }
-
-  async watch(onEntry: (entry: LeaseEntry) => void): Promise<BusSubscription> {
-    // Reopened after each reconnect (a restarted server forgot the watch); it replays every
-    // current entry first, so the mirror is whole again.
-    return this.bus.resubscribeOnReconnect(`lease watch`, async () => {
-      const watcher = await this.kv.watch();
-      void (async () => {
-        for await (const e of watcher) {
-          onEntry({ key: e.key, value: e.value, revision: e.revision, createdMs: e.created.getTime(), deleted: e.operation !== 'PUT' });
-        }
-      })();
-      return () => void watcher.stop();
-    });
-  }
-}
-
-function casFailure(err: unknown): null {
-  if (err instanceof Error && CAS_FAILED.test(err.message)) return null;
-  throw err;
 }

@@ -2,10 +2,10 @@ import { createLogger } from '../../shared/log.js';
 import type { LeaseBucket } from '../bus/bus.js';
 import { seriesOfLeaseKey } from '../bus/cluster-names.js';
 import type { JobSource } from '../supervisor/job-table.js';
-import type { LeaseMirror } from './lease-mirror.js';
 import { encodeLeaseValue, type NodeValue } from './lease-values.js';
 import { NodeLiveness } from './node-liveness.js';
 import { OwnerEntries } from './owner-entries.js';
+import type { LeasedJobs, OwnershipBuckets, OwnershipStats } from './ownership-contract.js';
 import { preferredNode } from './rendezvous.js';
 
 const log = createLogger('cluster.leases');
@@ -19,33 +19,11 @@ const MAX_HANDOVERS_PER_TICK = 8;
 /** A series handed over and taken back is not handed over again for this long (no ping-pong). */
 const HANDOVER_QUIET_MS = 60_000;
 
-/** What the ownership drives on this node: the ingest supervisor's jobs. */
-export interface LeasedJobs {
-  hold(seriesId: string, source: JobSource): Promise<void>;
-  drop(seriesId: string): void;
-}
-
-export interface OwnershipBuckets {
-  /** Series → owning node; no TTL: entries change only when a series is taken or released. */
-  readonly owners: LeaseMirror;
-  readonly demand: LeaseMirror;
-  /** Node → alive (its node lease, TTL = the lease TTL). */
-  readonly nodes: LeaseMirror;
-}
-
 interface Held {
   /** Revision of our owner entry: compare-and-set against it when giving the series up or checking it. */
   revision: number;
   readonly source: JobSource;
   readonly since: number;
-}
-
-export interface OwnershipStats {
-  readonly owned: number;
-  readonly taken: number;
-  readonly lost: number;
-  readonly released: number;
-  readonly renewFailures: number;
 }
 
 /**

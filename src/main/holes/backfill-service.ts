@@ -120,9 +120,8 @@ export class BackfillService implements HoleBackfill {
 
   /**
    * Fetches the newest `count` closed candles after `after` (the stored head, or its read still
-   * under way) and commits them, the newest page
-   * committed while the older ones are fetched (latest-pages.ts); `onCommitting` sees each run of
-   * candles while the writer commits it. Never rejects.
+   * under way) and commits them page by page while the older pages are fetched (latest-pages.ts);
+   * `onCommitting` sees each page's candles while the writer commits them. Never rejects.
    */
   async fetchLatest(
     seriesId: string,
