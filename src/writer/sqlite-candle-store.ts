@@ -12,8 +12,11 @@ import { connectionPragmas, type JournalMode, type StoreOptions } from './sqlite
 import { seriesSummary } from './sqlite-summary.js';
 import { assertJournalMode, checkpointWal, firstRow, WalCheckpointPolicy } from './sqlite-wal.js';
 import { createdFiles, explainStorageError, quietly } from './storage-diagnosis.js';
+import { compileWasmOptimized } from './wasm-tiering.js';
 
-// The only import of the SQLite binding in the code base (architecture.md). It is CommonJS.
+// The only import of the SQLite binding in the code base (architecture.md). It is CommonJS, and
+// compiles its WebAssembly when loaded: optimized at once (wasm-tiering.ts).
+compileWasmOptimized();
 const binding = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
 const { Database } = binding;
 
