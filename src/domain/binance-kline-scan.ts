@@ -1,4 +1,5 @@
 import type { KlineEvent } from './binance-kline.js';
+import { JsonTemplate } from './json-template.js';
 
 /**
  * Fast path of the kline parser: matches the exact layout Binance sends (sources.md payload; the
@@ -26,9 +27,7 @@ const MAX_FAST_DIGITS = 15;
 /** Same bound as binance-kline.ts (year 9999 in ms). */
 const MAX_TIME_MS = 253_402_300_799_000;
 
-class KlineTemplate {
-  private p = 0;
-
+class KlineTemplate extends JsonTemplate {
   match(s: string): KlineEvent | undefined {
     this.p = 0;
     let stream: string | undefined;
@@ -89,22 +88,6 @@ class KlineTemplate {
       eventTimeMs: E,
       candle: { candle_time: t / 1000, open, high, low, close, volume },
     };
-  }
-
-  private lit(s: string, literal: string): boolean {
-    if (!s.startsWith(literal, this.p)) return false;
-    this.p += literal.length;
-    return true;
-  }
-
-  /** String contents up to (not past) the closing quote; JSON forbids control characters, and escapes never occur here. */
-  private str(s: string): boolean {
-    let p = this.p;
-    for (let ch = s.charCodeAt(p); ch !== 0x22; ch = s.charCodeAt(++p)) {
-      if (ch < 0x20 || ch === 0x5c || ch !== ch) return false; // ch !== ch: NaN, end of text
-    }
-    this.p = p;
-    return true;
   }
 
   /**

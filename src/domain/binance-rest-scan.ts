@@ -1,5 +1,6 @@
 import { CANDLE_STRIDE } from './candle.js';
 import type { ParsedRows } from './binance-rest-rows.js';
+import { JsonTemplate } from './json-template.js';
 
 /**
  * Fast path of the REST klines reader (the JSON path: JSON.parse + parseKlineRows). Matches the
@@ -48,9 +49,7 @@ const enum RowKind {
   Closed,
 }
 
-class KlineRowsTemplate {
-  private p = 0;
-
+class KlineRowsTemplate extends JsonTemplate {
   match(s: string, nowMs: number, dropLast: boolean): KlinePage | undefined {
     if (s === '[]') return emptyPage();
     if (!s.startsWith('[[')) return undefined;
@@ -122,22 +121,6 @@ class KlineRowsTemplate {
     }
     const candles = n * CANDLE_STRIDE === out.length ? out : out.slice(0, n * CANDLE_STRIDE);
     return { candles, count: n, lastOpenMs, open, malformed, rows, firstRowOpenMs, lastRowOpenMs };
-  }
-
-  private lit(s: string, literal: string): boolean {
-    if (!s.startsWith(literal, this.p)) return false;
-    this.p += literal.length;
-    return true;
-  }
-
-  /** String contents up to (not past) the closing quote; JSON forbids control characters; an escape is left to the JSON path. */
-  private str(s: string): boolean {
-    let p = this.p;
-    for (let ch = s.charCodeAt(p); ch !== 0x22; ch = s.charCodeAt(++p)) {
-      if (ch < 0x20 || ch === 0x5c || ch !== ch) return false; // ch !== ch: NaN, end of text
-    }
-    this.p = p;
-    return true;
   }
 
   /** A JSON integer of any size (a shape-only field); false when malformed. */
