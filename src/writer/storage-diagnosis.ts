@@ -5,7 +5,7 @@ import { describeError } from '../shared/errors.js';
 
 /**
  * Names the operating-system cause behind a storage failure. The SQLite binding's file layer
- * (node-sqlite3-wasm's VFS) swallows errno: a file it cannot open is "Could not open the
+ * (the store binding's VFS) swallows errno: a file it cannot open is "Could not open the
  * database", a write that hit a full disk is "disk I/O error". An operator needs EACCES, EROFS,
  * ENOSPC or EISDIR, so after a failure we probe the file the way SQLite uses it: the database
  * opened for reading and writing, its directory writable (journal and lock directory live there),

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * SQLite runs as WebAssembly (node-sqlite3-wasm). By default V8 compiles a wasm module with its
+ * SQLite runs as WebAssembly (the store's binding). By default V8 compiles a wasm module with its
  * baseline compiler and then recompiles each function that gets hot with its optimizing compiler,
  * on background threads, as the workload reaches it. SQLite is thousands of functions, and new
  * ones keep getting hot as a gateway meets new work (first reads, imports, checkpoints): measured

@@ -1,6 +1,6 @@
 import type { KlinePage } from '../../domain/binance-kline-page.js';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
-import { concatPacked, sortDedupeByTime } from '../../domain/candle-batch.js';
+import { concatPacked, firstIndexAfter, sortDedupeByTime } from '../../domain/candle-batch.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { describeError } from '../../shared/errors.js';
 import { MARKET_LIMITS } from './binance-endpoints.js';
@@ -89,8 +89,5 @@ function seconds(ms: number | undefined): number | null {
 
 /** The candles of an ascending packed run with time > `after` (all when null). */
 function newerThan(packed: Float64Array, after: number | null): Float64Array {
-  if (after === null) return packed;
-  let i = 0;
-  while (i < packed.length && packed[i]! <= after) i += CANDLE_STRIDE;
-  return packed.subarray(i);
+  return after === null ? packed : packed.subarray(firstIndexAfter(packed, after) * CANDLE_STRIDE);
 }

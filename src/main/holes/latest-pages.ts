@@ -1,5 +1,5 @@
 import { CANDLE_STRIDE, candleCount } from '../../domain/candle.js';
-import { concatPacked } from '../../domain/candle-batch.js';
+import { concatPacked, firstIndexAfter } from '../../domain/candle-batch.js';
 import { toWire } from '../../shared/errors.js';
 import type { Committed, CommittedLatest } from './backfill-service.js';
 import type { ExchangeKlines } from './exchange-klines.js';
@@ -113,10 +113,7 @@ interface OlderRange {
 
 /** The candles of an ascending packed run with time > `after` (all when null). */
 function newerThan(packed: Float64Array, after: number | null): Float64Array {
-  if (after === null) return packed;
-  let i = 0;
-  while (i < packed.length && packed[i]! <= after) i += CANDLE_STRIDE;
-  return packed.subarray(i);
+  return after === null ? packed : packed.subarray(firstIndexAfter(packed, after) * CANDLE_STRIDE);
 }
 
 /** The pages before the bar opened at `oldest` (seconds), newest first, down to `after` or `missing` bars. */
