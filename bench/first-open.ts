@@ -10,7 +10,10 @@
  * The gateway runs in its own process, the fake exchange in this one. `--latency-ms` holds every
  * REST answer back that long (a real exchange is tens of ms away; the fake is on loopback).
  *
- *   npm run bench:first-open [-- --quick] [--series=50] [--latency-ms=0] [--market=spot|futures]
+ *   npm run bench:first-open [-- --quick] [--series=50] [--latency-ms=0] [--market=spot|futures] [--profile]
+ *
+ * `--profile` writes a CPU profile of each gateway thread to bench/results/ (read them with
+ * bench/profile-summary.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +28,7 @@ import { percentile, report, type Row } from './lib/report.js';
 const { quick, args } = benchArgs();
 const SERIES = numberOption(args, 'series', quick ? 5 : 50);
 const LATENCY_MS = numberOption(args, 'latency-ms', 0);
+const PROFILE = args.includes('--profile');
 const MARKET = (args.find((a) => a.startsWith('--market='))?.slice(9) ?? 'spot') as 'spot' | 'futures';
 const TAIL = 2000;
 const INTERVAL = '15m';
@@ -73,6 +77,8 @@ const gw = await GatewayProcess.start(
     TRADE_CANVAS_LOG_LEVEL: 'info', // GatewayProcess waits for the 'listening' line
   },
   30_000,
+  undefined,
+  PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/', import.meta.url).pathname}`] : [],
 );
 try {
   const symbols = Array.from({ length: SERIES + 1 }, (_, i) => `B${i}X`);
