@@ -33,6 +33,12 @@ export interface KlinePage extends ParsedRows {
   /** Open time (ms) of the answer's first / last row when that row is an array led by a safe integer. */
   readonly firstRowOpenMs: number | undefined;
   readonly lastRowOpenMs: number | undefined;
+  /**
+   * With `decimalSpans`: where each candle's open, high, low, close and volume are in the text
+   * (start and end of each string's contents: 10 entries per candle, in `candles` order). Only the
+   * scanner has them; a page read through JSON.parse has none.
+   */
+  readonly decimalSpans?: Uint32Array;
 }
 
 export interface KlinePageOptions {
@@ -41,7 +47,12 @@ export interface KlinePageOptions {
    * still counts): the bar still forming in a latest-klines answer (latest-klines.ts).
    */
   readonly dropLast?: boolean;
+  /** Also return `decimalSpans` (the candles' JSON can then be written from the exchange's own digits). */
+  readonly decimalSpans?: boolean;
 }
+
+/** Entries of `decimalSpans` per candle: start and end of its five decimals. */
+export const SPANS_PER_CANDLE = 10;
 
 const enum RowKind {
   Malformed,
@@ -50,11 +61,12 @@ const enum RowKind {
 }
 
 class KlineRowsTemplate extends JsonTemplate {
-  match(s: string, nowMs: number, dropLast: boolean): KlinePage | undefined {
+  match(s: string, nowMs: number, dropLast: boolean, wantSpans: boolean): KlinePage | undefined {
     if (s === '[]') return emptyPage();
     if (!s.startsWith('[[')) return undefined;
     const capacity = separators(s) + 1;
     const out = new Float64Array(capacity * CANDLE_STRIDE);
+    const spans = wantSpans ? new Uint32Array(capacity * SPANS_PER_CANDLE) : undefined;
     let n = 0;
     let rows = 0;
     let open = 0;
@@ -71,15 +83,13 @@ class KlineRowsTemplate extends JsonTemplate {
       if (t < 0 || !this.lit(s, ',"')) return undefined;
       const b = n * CANDLE_STRIDE;
       // Written in place; a row that is not a candle is overwritten by the next (n does not advance).
-      out[b + 1] = this.dec(s);
-      if (!this.lit(s, '","')) return undefined;
-      out[b + 2] = this.dec(s);
-      if (!this.lit(s, '","')) return undefined;
-      out[b + 3] = this.dec(s);
-      if (!this.lit(s, '","')) return undefined;
-      out[b + 4] = this.dec(s);
-      if (!this.lit(s, '","')) return undefined;
-      out[b + 5] = this.dec(s);
+      const at = n * SPANS_PER_CANDLE;
+      for (let k = 1; k <= 5; k++) {
+        if (k > 1 && !this.lit(s, '","')) return undefined;
+        if (spans !== undefined) spans[at + 2 * k - 2] = this.p;
+        out[b + k] = this.dec(s);
+        if (spans !== undefined) spans[at + 2 * k - 1] = this.p;
+      }
       if (!this.lit(s, '",')) return undefined;
       const closeTime = this.time(s);
       if (closeTime < 0) return undefined;
@@ -120,7 +130,8 @@ class KlineRowsTemplate extends JsonTemplate {
       lastOpenMs = previousLastOpenMs;
     }
     const candles = n * CANDLE_STRIDE === out.length ? out : out.slice(0, n * CANDLE_STRIDE);
-    return { candles, count: n, lastOpenMs, open, malformed, rows, firstRowOpenMs, lastRowOpenMs };
+    const page = { candles, count: n, lastOpenMs, open, malformed, rows, firstRowOpenMs, lastRowOpenMs };
+    return spans === undefined ? page : { ...page, decimalSpans: spans.subarray(0, n * SPANS_PER_CANDLE) };
   }
 
   /** A JSON integer of any size (a shape-only field); false when malformed. */
@@ -217,5 +228,5 @@ const template = new KlineRowsTemplate();
  * Never throws.
  */
 export function scanKlineRows(text: string, nowMs: number, options?: KlinePageOptions): KlinePage | undefined {
-  return template.match(text, nowMs, options?.dropLast === true);
+  return template.match(text, nowMs, options?.dropLast === true, options?.decimalSpans === true);
 }
