@@ -23,8 +23,8 @@ expose(
     stop: (seriesId: string) => service.stop(seriesId),
     attachWriter: (p: MessagePort) => service.attachWriter(p),
     fill: (seriesId: string, from: number, to: number | null) => service.fill(seriesId, from, to),
-    fetchClosed: (seriesId: string, from: number, to: number) => service.fetchClosed(seriesId, from, to),
-    fetchLatest: (seriesId: string, count: number, after: number | null) => service.fetchLatest(seriesId, count, after),
+    fetchClosed: (seriesId: string, from: number, to: number, json?: boolean) => service.fetchClosed(seriesId, from, to, json),
+    fetchLatest: (seriesId: string, count: number, after: number | null, json?: boolean) => service.fetchLatest(seriesId, count, after, json),
     stats: () => service.stats(),
     close: async () => {
       await service.close();

@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { candleAt, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
 import type { Config } from '../main/config/settings.js';
+import type { CandlesJsonText } from '../protocol/candle-json-text.js';
 import type { LogLevel } from '../shared/log.js';
 import type { RestBlockBuffers } from '../exchange/binance/shared-rest-block.js';
 import type { BinanceRestClient } from '../exchange/binance/binance-rest.js';
@@ -56,6 +57,8 @@ export interface FetchedKlines {
   /** False when the fetch stopped early; `candles` then holds what arrived before. */
   readonly ok: boolean;
   readonly candles: Float64Array;
+  /** Their answer JSON written from the exchange's digits, when asked for and they are one page (candle-json-text.ts). */
+  readonly json?: CandlesJsonText;
   /** REST requests made (pages). */
   readonly requests: number;
   /** Request weight of those pages, on the worker's share of the budget. */
@@ -93,13 +96,13 @@ export interface IngestWorkerApi {
    * Closed candles `from`..`to` (seconds, inclusive) of a series from REST, on this worker's share
    * of the weight budget; nothing is stored (the main thread's backfill service commits them).
    */
-  fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines>;
+  fetchClosed(seriesId: string, from: number, to: number, json?: boolean): Promise<FetchedKlines>;
   /**
    * The newest `count` closed candles of a series (only those after `after`, the stored head),
    * paged backward from the bar forming now; nothing is stored. Teaches the worker's exchange
    * clock that the exchange is at least at that bar.
    */
-  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest>;
+  fetchLatest(seriesId: string, count: number, after: number | null, json?: boolean): Promise<FetchedLatest>;
   stats(): IngestWorkerStats;
   /** Shutdown: stop every job, flush their batches and wait for the writer's acks. */
   close(): Promise<void>;

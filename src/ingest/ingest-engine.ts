@@ -190,9 +190,10 @@ export class IngestEngine {
    * Closed candles `from`..`to` (seconds, inclusive) of a series from REST, on this engine's share
    * of the weight budget (the main thread's backfill service stores them). Never throws.
    */
-  fetchRange(seriesId: string, from: number, to: number): Promise<GapFillResult> {
+  fetchRange(seriesId: string, from: number, to: number, json = false): Promise<GapFillResult> {
     const series = binanceSeriesOf(seriesId);
-    return this.rest[series.market].fetchClosed({ symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: from, toTime: to });
+    const range = { symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: from, toTime: to };
+    return this.rest[series.market].fetchClosed(range, undefined, undefined, json);
   }
 
   /**
@@ -200,10 +201,10 @@ export class IngestEngine {
    * budget (tail coverage: the caller stores them). The answer's forming bar is a lower bound of
    * exchange time, so later range fills know every bar before it is closed. Never throws.
    */
-  async fetchLatest(seriesId: string, count: number, after: number | null): Promise<LatestKlines> {
+  async fetchLatest(seriesId: string, count: number, after: number | null, json = false): Promise<LatestKlines> {
     const series = binanceSeriesOf(seriesId);
     const { symbol, interval, tfSeconds } = series;
-    const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after });
+    const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after, json });
     if (result.currentOpen !== null) this.exchangeClock.observe(result.currentOpen * 1000);
     return result;
   }

@@ -88,12 +88,12 @@ export class IngestWorkerService implements IngestWorkerApi {
     this.engine.fill(seriesId, from, to ?? undefined);
   }
 
-  async fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
-    return handOver(await this.engine.fetchRange(seriesId, from, to), {});
+  async fetchClosed(seriesId: string, from: number, to: number, json = false): Promise<FetchedKlines> {
+    return handOver(await this.engine.fetchRange(seriesId, from, to, json), {});
   }
 
-  async fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
-    const result = await this.engine.fetchLatest(seriesId, count, after);
+  async fetchLatest(seriesId: string, count: number, after: number | null, json = false): Promise<FetchedLatest> {
+    const result = await this.engine.fetchLatest(seriesId, count, after, json);
     return handOver(result, { currentOpen: result.currentOpen });
   }
 
@@ -152,7 +152,11 @@ export class IngestWorkerService implements IngestWorkerApi {
 function handOver<T extends object>(result: GapFillResult, extra: T): FetchedKlines & T {
   // Transfer needs a buffer of its own (a page is; a view into a larger buffer would move it all).
   const candles = result.candles.byteLength === result.candles.buffer.byteLength ? result.candles : result.candles.slice();
-  const base = { ok: result.ok, candles, requests: result.requests, weight: result.weight, ...extra };
+  const json = result.json;
+  const base = { ok: result.ok, candles, requests: result.requests, weight: result.weight, ...(json ? { json } : {}), ...extra };
   const fetched = result.ok ? base : { ...base, error: { code: result.error.code, message: result.error.message } };
-  return transfer(fetched, [candles.buffer as ArrayBuffer]);
+  // The JSON's bytes and starts are buffers of their own (a page's), moved with the candles.
+  const buffers = [candles.buffer as ArrayBuffer];
+  if (json) buffers.push(json.bytes.buffer as ArrayBuffer, json.starts.buffer as ArrayBuffer);
+  return transfer(fetched, buffers);
 }

@@ -11,19 +11,34 @@ export function candleJson(c: Candle): string {
 }
 
 /**
- * Text made earlier for a run of candles (`candleObjectsJson` of `candles`): a read whose candles
- * include that run, value for value, reuses it instead of encoding them again.
+ * Text made earlier for a run of candles: `candleObjectsJson` of `candles` as ASCII bytes (made
+ * while they were committed, or by the ingest worker from the exchange's digits). A read whose
+ * candles include that run, value for value, reuses it instead of encoding them again.
  */
 export interface CandleJsonFragment {
   readonly candles: Float64Array;
-  readonly json: string;
+  readonly bytes: Uint8Array;
 }
+
+const latin1 = new TextDecoder('latin1');
 
 /** `[{...},{...}]` for packed candles `[from, to)`, reusing any fragment that matches a run of them. */
 export function candlesArrayJson(packed: Float64Array, from: number, to: number, fragments?: readonly CandleJsonFragment[]): string {
   if (to <= from) return '[]';
   if (fragments === undefined || fragments.length === 0) return `[${candleObjectsJson(packed, from, to)}]`;
-  let out = '[';
+  let out = '';
+  for (const piece of candlesArrayPieces(packed, from, to, fragments)) out += typeof piece === 'string' ? piece : latin1.decode(piece);
+  return out;
+}
+
+/**
+ * candlesArrayJson in pieces: text encoded here, and the bytes of the fragments that matched, in
+ * order. An HTTP body joins them as bytes, so a fragment's text is never turned into a string.
+ */
+export function candlesArrayPieces(packed: Float64Array, from: number, to: number, fragments: readonly CandleJsonFragment[]): Array<string | Uint8Array> {
+  if (to <= from) return ['[]'];
+  const pieces: Array<string | Uint8Array> = [];
+  let text = '[';
   let i = from;
   let plainFrom = from;
   while (i < to) {
@@ -32,13 +47,15 @@ export function candlesArrayJson(packed: Float64Array, from: number, to: number,
       i++;
       continue;
     }
-    if (plainFrom < i) out += (plainFrom > from ? ',' : '') + candleObjectsJson(packed, plainFrom, i);
-    out += (i > from ? ',' : '') + fragment.json;
+    if (plainFrom < i) text += (plainFrom > from ? ',' : '') + candleObjectsJson(packed, plainFrom, i);
+    pieces.push(i > from ? `${text},` : text, fragment.bytes);
+    text = '';
     i += fragment.candles.length / CANDLE_STRIDE;
     plainFrom = i;
   }
-  if (plainFrom < to) out += (plainFrom > from ? ',' : '') + candleObjectsJson(packed, plainFrom, to);
-  return `${out}]`;
+  if (plainFrom < to) text += (plainFrom > from ? ',' : '') + candleObjectsJson(packed, plainFrom, to);
+  pieces.push(`${text}]`);
+  return pieces;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CANDLE_STRIDE } from '../../src/domain/candle.js';
-import { candleJson, candlesArrayJson, candleObjectsJson, type CandleJsonFragment } from '../../src/protocol/candle-json.js';
+import { candleJson, candlesArrayJson, candlesArrayPieces, candleObjectsJson, type CandleJsonFragment } from '../../src/protocol/candle-json.js';
 
 /** Packed candles with prices of every shape JSON numbers take (integers, long fractions, tiny, huge). */
 function packed(n: number, seed = 1): Float64Array {
@@ -19,7 +19,7 @@ const objects = (p: Float64Array, from: number, to: number) =>
   });
 const fragment = (p: Float64Array, from: number, to: number): CandleJsonFragment => {
   const candles = p.slice(from * CANDLE_STRIDE, to * CANDLE_STRIDE);
-  return { candles, json: candleObjectsJson(candles, 0, to - from) };
+  return { candles, bytes: Buffer.from(candleObjectsJson(candles, 0, to - from), 'latin1') };
 };
 
 describe('candle JSON', () => {
@@ -43,6 +43,10 @@ describe('candle JSON', () => {
       [fragment(p, 10, 290)],
     ]) {
       expect(candlesArrayJson(p, 10, 290, fragments)).toBe(want);
+      // An HTTP body joins the pieces as bytes.
+      const pieces = candlesArrayPieces(p, 10, 290, fragments);
+      expect(pieces.filter((x) => typeof x !== 'string')).toHaveLength(fragments.length);
+      expect(Buffer.concat(pieces.map((x) => (typeof x === 'string' ? Buffer.from(x) : x))).toString()).toBe(want);
     }
   });
 
@@ -58,6 +62,6 @@ describe('candle JSON', () => {
   it('a fragment reaching past the read, or made of other candles, is not used', () => {
     expect(candlesArrayJson(p, 0, 120, [fragment(p, 100, 200)])).toBe(candlesArrayJson(p, 0, 120));
     const other = packed(50, 7);
-    expect(candlesArrayJson(p, 0, 50, [{ candles: other, json: candleObjectsJson(other, 0, 50) }])).toBe(candlesArrayJson(p, 0, 50));
+    expect(candlesArrayJson(p, 0, 50, [{ candles: other, bytes: Buffer.from(candleObjectsJson(other, 0, 50), 'latin1') }])).toBe(candlesArrayJson(p, 0, 50));
   });
 });

@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { readKlinePage, type KlinePage, type KlinePageOptions } from '../../domain/binance-kline-page.js';
+import { candlesJsonFromDecimals, type CandlesJsonText } from '../../protocol/candle-json-text.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { describeError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/log.js';
@@ -52,6 +53,8 @@ export interface KlineRange {
 export type GapFillResult = {
   /** Closed candles fetched (ascending), also when the fill stopped early. */
   readonly candles: Float64Array;
+  /** Their answer JSON, written from the exchange's digits (when asked for and they are one scanned page). */
+  readonly json?: CandlesJsonText;
   readonly requests: number;
   /** Request weight of the pages asked for (retries not counted). */
   readonly weight: number;
@@ -102,11 +105,13 @@ export class BinanceRestClient {
   }
 
   /** `onPage`: each page's closed candles as it arrives (the result still carries them all). */
-  async fetchClosed(range: KlineRange, signal?: AbortSignal, onPage?: (candles: Float64Array) => void): Promise<GapFillResult> {
+  /** `json`: also write the candles' answer JSON from the exchange's digits (a read waits for them: tail coverage). */
+  async fetchClosed(range: KlineRange, signal?: AbortSignal, onPage?: (candles: Float64Array) => void, json = false): Promise<GapFillResult> {
     const limits = MARKET_LIMITS[this.opts.market];
     const tfMs = range.tfSeconds * 1000;
     const endMs = range.toTime * 1000;
     const pages: Float64Array[] = [];
+    let text: CandlesJsonText | undefined;
     let from = range.fromTime * 1000;
     let requests = 0;
     let weight = 0;
@@ -116,15 +121,16 @@ export class BinanceRestClient {
         const query = `symbol=${encodeURIComponent(range.symbol)}&interval=${range.interval}&startTime=${from}&endTime=${endMs}&limit=${limit}`;
         requests++;
         weight += limits.klinesWeight(limit);
-        const rows = await this.getKlinePage(`${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal);
+        const rows = await this.getKlinePage(`${limits.klinesPath}?${query}`, limits.klinesWeight(limit), signal, { json });
         pages.push(rows.candles);
+        text = pages.length === 1 ? rows.json : undefined;
         this.counters.candles += rows.count;
         if (rows.count > 0) onPage?.(rows.candles);
         // Short page: the range (or the exchange's data) ends here; an open bar: nothing closed after it.
         if (rows.lastOpenMs === undefined || rows.open > 0 || rows.rows < limit) break;
         from = rows.lastOpenMs + tfMs;
       }
-      return { ok: true, candles: concatPacked(pages), requests, weight };
+      return { ok: true, candles: concatPacked(pages), requests, weight, ...(text ? { json: text } : {}) };
     } catch (err) {
       const error = err instanceof BinanceRestError ? err : new BinanceRestError(signal?.aborted ? 'aborted' : 'network', describeError(err));
       this.counters.errors++;
@@ -163,14 +169,20 @@ export class BinanceRestClient {
   /**
    * One klines GET like getJson, its rows read straight from the text (binance-kline-page.ts: the
    * scanner, JSON.parse when the text is not in Binance's exact layout). `nowMs` decides which bars
-   * are closed (default: exchange time once the answer is in).
+   * are closed (default: exchange time once the answer is in). `json`: the candles' answer JSON
+   * too, written from the answer's own digits (none when the text is not in Binance's layout).
    */
-  async getKlinePage(pathAndQuery: string, weight: number, signal?: AbortSignal, options?: KlinePageOptions & { readonly nowMs?: number }): Promise<KlinePage> {
+  async getKlinePage(
+    pathAndQuery: string,
+    weight: number,
+    signal?: AbortSignal,
+    options?: KlinePageOptions & { readonly nowMs?: number; readonly json?: boolean },
+  ): Promise<KlinePage & { readonly json?: CandlesJsonText }> {
     const text = await this.getText(pathAndQuery, weight, signal);
-    const page = readKlinePage(text, options?.nowMs ?? this.exchangeNow(), options);
+    const page = readKlinePage(text, options?.nowMs ?? this.exchangeNow(), { ...options, decimalSpans: options?.json === true });
     if (page === 'not_json') throw new BinanceRestError('bad_response', `${pathAndQuery.split('?')[0]} response is not JSON`, 200);
     if (page === 'not_array') throw new BinanceRestError('bad_response', 'klines response is not an array');
-    return page;
+    return page.decimalSpans === undefined ? page : { ...page, json: candlesJsonFromDecimals(text, page.candles, page.decimalSpans) };
   }
 
   /** The body text of a 200 answer to one GET, after the retries and rate-limit handling of getJson. */

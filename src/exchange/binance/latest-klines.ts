@@ -2,6 +2,7 @@ import type { KlinePage } from '../../domain/binance-kline-page.js';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
 import { concatPacked, firstIndexAfter, sortDedupeByTime } from '../../domain/candle-batch.js';
 import type { LiveMarket } from '../../domain/series-id.js';
+import { sliceCandlesJson, type CandlesJsonText } from '../../protocol/candle-json-text.js';
 import { describeError } from '../../shared/errors.js';
 import { MARKET_LIMITS } from './binance-endpoints.js';
 import { BinanceRestError, type BinanceRestClient, type GapFillResult } from './binance-rest.js';
@@ -22,6 +23,8 @@ export interface LatestRequest {
   readonly count: number;
   /** Bars at or before this time (seconds) are already stored: paging stops there and they are left out. */
   readonly after: number | null;
+  /** Also the candles' answer JSON, written from the exchange's digits, when they all come from the newest page. */
+  readonly json?: boolean;
 }
 
 export type LatestKlines = GapFillResult & {
@@ -36,7 +39,7 @@ export async function fetchLatestClosed(client: BinanceRestClient, market: LiveM
   let weight = 0;
   // No clock decides "closed" (see above): every row counts as closed, and the first page's last
   // row, the bar still forming, is dropped by position.
-  const page = (limit: number, endMs?: number, dropLast = false): Promise<KlinePage> => {
+  const page = (limit: number, endMs?: number, dropLast = false): Promise<KlinePage & { readonly json?: CandlesJsonText }> => {
     requests++;
     weight += limits.klinesWeight(limit);
     const end = endMs === undefined ? '' : `&endTime=${endMs}`;
@@ -44,7 +47,7 @@ export async function fetchLatestClosed(client: BinanceRestClient, market: LiveM
       `${limits.klinesPath}?symbol=${encodeURIComponent(req.symbol)}&interval=${req.interval}${end}&limit=${limit}`,
       limits.klinesWeight(limit),
       signal,
-      { nowMs: Number.MAX_SAFE_INTEGER, dropLast },
+      { nowMs: Number.MAX_SAFE_INTEGER, dropLast, json: dropLast && req.json === true },
     );
   };
   const pages: Float64Array[] = [];
@@ -70,7 +73,9 @@ export async function fetchLatestClosed(client: BinanceRestClient, market: LiveM
       }
       for (const olderPage of (await Promise.all(older)).reverse()) pages.unshift(newerThan(olderPage.candles, req.after));
     }
-    return { ok: true, candles: newest(sortDedupeByTime(concatPacked(pages)), req.count), requests, weight, currentOpen };
+    const candles = newest(sortDedupeByTime(concatPacked(pages)), req.count);
+    const json = first.json && textOf(candles, first.candles, first.json);
+    return { ok: true, candles, requests, weight, currentOpen, ...(json ? { json } : {}) };
   } catch (err) {
     const error = err instanceof BinanceRestError ? err : new BinanceRestError(signal?.aborted ? 'aborted' : 'network', describeError(err));
     // Only the newest page is kept: older ones may have a hole between them and it.
@@ -81,6 +86,13 @@ export async function fetchLatestClosed(client: BinanceRestClient, market: LiveM
 /** The newest `count` candles of an ascending packed run. */
 function newest(packed: Float64Array, count: number): Float64Array {
   return packed.length > count * CANDLE_STRIDE ? packed.subarray(packed.length - count * CANDLE_STRIDE) : packed;
+}
+
+/** The JSON of `candles` when they are a run of the page's candles (the same buffer), else undefined. */
+function textOf(candles: Float64Array, page: Float64Array, json: CandlesJsonText): CandlesJsonText | undefined {
+  if (candles.buffer !== page.buffer || candles.length === 0) return undefined;
+  const from = (candles.byteOffset - page.byteOffset) / (CANDLE_STRIDE * Float64Array.BYTES_PER_ELEMENT);
+  return sliceCandlesJson(json, from, from + candles.length / CANDLE_STRIDE);
 }
 
 function seconds(ms: number | undefined): number | null {

@@ -121,13 +121,15 @@ export class BackfillService implements HoleBackfill {
   /**
    * Fetches the newest `count` closed candles after `after` (the stored head, or its read still
    * under way) and commits them page by page while the older pages are fetched (latest-pages.ts);
-   * `onCommitting` sees each page's candles while the writer commits them. Never rejects.
+   * `onCommitting` sees each page's candles while the writer commits them (with their answer JSON,
+   * written by the worker from the exchange's digits, when `json` asks for it). Never rejects.
    */
   async fetchLatest(
     seriesId: string,
     count: number,
     after: number | null | Promise<number | null>,
-    onCommitting?: (candles: Float64Array) => void,
+    onCommitting?: (candles: Float64Array, json?: Uint8Array) => void,
+    json = false,
   ): Promise<CommittedLatest> {
     const exchange = this.exchangeKlines;
     if (exchange === null) return { ...NO_EXCHANGE, currentOpen: null };
@@ -143,6 +145,7 @@ export class BackfillService implements HoleBackfill {
       pageRows: MARKET_LIMITS[series.market].klinesMaxLimit,
       tfSeconds: series.tfSeconds,
       onCommitting,
+      json,
     };
     try {
       return await fetchLatestPages(plan, seriesId, count, after);

@@ -11,7 +11,8 @@ export type { FetchedKlines, FetchedLatest };
  */
 export interface ExchangeKlines {
   /** Closed candles `from`..`to` (seconds, inclusive), ascending; rejects only when no worker can ask. */
-  fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines>;
+  /** `json`: also the candles' answer JSON, written by the worker from the exchange's digits. */
+  fetchClosed(seriesId: string, from: number, to: number, json?: boolean): Promise<FetchedKlines>;
   /** The newest `count` closed candles after `after` (the stored head), and the bar forming now. */
-  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest>;
+  fetchLatest(seriesId: string, count: number, after: number | null, json?: boolean): Promise<FetchedLatest>;
 }

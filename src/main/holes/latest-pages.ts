@@ -1,5 +1,6 @@
 import { CANDLE_STRIDE, candleCount } from '../../domain/candle.js';
 import { concatPacked, firstIndexAfter } from '../../domain/candle-batch.js';
+import { sliceCandlesJson, type CandlesJsonText } from '../../protocol/candle-json-text.js';
 import { toWire } from '../../shared/errors.js';
 import type { Committed, CommittedLatest } from './backfill-service.js';
 import type { ExchangeKlines } from './exchange-klines.js';
@@ -12,8 +13,13 @@ export interface LatestPagesPlan {
   /** Rows of the exchange's largest klines page (1000 spot, 1500 futures). */
   readonly pageRows: number;
   readonly tfSeconds: number;
-  /** Called with each run of candles as soon as its commit is on its way (the writer works meanwhile). */
-  readonly onCommitting?: (candles: Float64Array) => void;
+  /**
+   * Called with each run of candles as soon as its commit is on its way (the writer works
+   * meanwhile), with their answer JSON when the worker wrote it (see `json`).
+   */
+  readonly onCommitting?: (candles: Float64Array, json?: Uint8Array) => void;
+  /** Ask the worker for the candles' answer JSON too (a read is waiting for them: prepared-json.ts). */
+  readonly json?: boolean;
 }
 
 /**
@@ -35,19 +41,21 @@ export async function fetchLatestPages(
 ): Promise<CommittedLatest> {
   const firstCount = Math.min(count, plan.pageRows - 1); // the page also carries the forming bar
   // The newest page does not depend on what is stored: it is on the wire while the head is read.
-  const [newestPage, after] = await Promise.all([plan.exchange.fetchLatest(seriesId, firstCount, null), storedHead]);
+  const json = plan.json === true && plan.onCommitting !== undefined;
+  const [{ json: newestJson, ...newestPage }, after] = await Promise.all([plan.exchange.fetchLatest(seriesId, firstCount, null, json), storedHead]);
   const first = { ...newestPage, candles: newerThan(newestPage.candles, after) };
+  const firstJson = newestJson && jsonFrom(newestJson, candleCount(newestPage.candles) - candleCount(first.candles));
   const reachedStored = first.candles.length < newestPage.candles.length;
   const ranges = candleCount(newestPage.candles) === firstCount && !reachedStored ? olderRanges(first.candles[0]!, count - firstCount, after, plan) : [];
-  if (!first.ok || ranges.length === 0) return withCommit(plan, first, first.candles, first.currentOpen);
+  if (!first.ok || ranges.length === 0) return withCommit(plan, first, first.candles, first.currentOpen, firstJson);
 
-  const olderPages = ranges.map((r) => plan.exchange.fetchClosed(seriesId, r.from, r.to).catch(failedFetch));
+  const olderPages = ranges.map((r) => plan.exchange.fetchClosed(seriesId, r.from, r.to, json).catch(failedFetch));
   // The older pages are the long wait: their requests leave first (the worker calls go out in the
   // next microtasks); the newest page's commit and its encoding start a turn later, so they fill
   // the wait instead of taking the cores the requests need.
   await new Promise((resolve) => setImmediate(resolve));
   const firstCommit = commitOf(plan, first.candles);
-  plan.onCommitting?.(first.candles);
+  plan.onCommitting?.(first.candles, firstJson);
   const older = await commitInOrder(plan, olderPages);
   let requests = first.requests;
   let weight = first.weight;
@@ -70,9 +78,9 @@ export async function fetchLatestPages(
  */
 async function commitInOrder(
   plan: LatestPagesPlan,
-  pages: ReadonlyArray<Promise<Committed>>,
+  pages: ReadonlyArray<Promise<Committed & { readonly json?: CandlesJsonText }>>,
 ): Promise<{ pages: Committed[]; committed: Float64Array[]; error: Committed['error'] }> {
-  const arrived: Array<Committed | undefined> = new Array(pages.length);
+  const arrived: Array<(Committed & { readonly json?: CandlesJsonText }) | undefined> = new Array(pages.length);
   const commits: Array<{ candles: Float64Array; outcome: Promise<Committed['error'] | null> }> = [];
   let next = 0;
   let error: Committed['error'];
@@ -85,7 +93,7 @@ async function commitInOrder(
       }
       if (page.candles.length === 0) continue;
       commits.push({ candles: page.candles, outcome: commitOf(plan, page.candles) });
-      plan.onCommitting?.(page.candles);
+      plan.onCommitting?.(page.candles, page.json?.bytes);
     }
   };
   const all = await Promise.all(
@@ -131,13 +139,18 @@ function olderRanges(oldest: number, missing: number, after: number | null, plan
   return ranges;
 }
 
-async function withCommit(plan: LatestPagesPlan, fetched: Committed, candles: Float64Array, currentOpen: number | null): Promise<CommittedLatest> {
+async function withCommit(plan: LatestPagesPlan, fetched: Committed, candles: Float64Array, currentOpen: number | null, json?: Uint8Array): Promise<CommittedLatest> {
   if (candles.length === 0) return { ...fetched, candles, currentOpen };
   const commit = commitOf(plan, candles);
-  plan.onCommitting?.(candles);
+  plan.onCommitting?.(candles, json);
   const failure = await commit;
   if (failure !== null) return { ...fetched, candles: new Float64Array(0), ok: false, error: failure, currentOpen };
   return { ...fetched, candles, currentOpen };
+}
+
+/** The JSON of a page's candles from candle `from` on. */
+function jsonFrom(json: CandlesJsonText, from: number): Uint8Array {
+  return sliceCandlesJson(json, from).bytes;
 }
 
 /** Resolves null once committed, or the reason it was not (never rejects). */

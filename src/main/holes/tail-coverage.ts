@@ -210,14 +210,12 @@ export class TailCoverage {
     const count = this.opts.settings.tailCandles;
     const storedRead = (this.opts.readTail ?? ((s, n) => this.opts.store.tail(s, n)))(seriesId, count);
     const prepared = this.opts.prepared;
-    const onCommitting = prepared ? (candles: Float64Array) => this.awaited.has(seriesId) && prepared.prepare(seriesId, candles) : undefined;
+    const onCommitting = prepared
+      ? (candles: Float64Array, json?: Uint8Array) => this.awaited.has(seriesId) && prepared.prepare(seriesId, candles, json)
+      : undefined;
     // The exchange's newest page does not wait for the stored tail: it is asked for meanwhile.
-    const latestRun = this.opts.backfill.fetchLatest(
-      seriesId,
-      count,
-      storedRead.then((s) => s.head),
-      onCommitting,
-    );
+    // A read waits (it started this run): the worker writes the answer's JSON as it reads the pages.
+    const latestRun = this.opts.backfill.fetchLatest(seriesId, count, storedRead.then((s) => s.head), onCommitting, this.awaited.has(seriesId));
     const stored = await storedRead;
     // At most the bars the stored tail lacks (fewer when the exchange lists the symbol later).
     this.progress.started(seriesId, started, count - candleCount(stored.data));

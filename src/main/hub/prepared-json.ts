@@ -21,10 +21,14 @@ export class PreparedCandleJson {
 
   constructor(private readonly maxSeries = MAX_SERIES) {}
 
-  /** Encodes `candles` (packed, ascending) now, for the series' next read. */
-  prepare(seriesId: string, candles: Float64Array): void {
+  /**
+   * Encodes `candles` (packed, ascending) now, for the series' next read; `json` is their text
+   * (ASCII bytes) when the ingest worker already wrote it from the exchange's digits
+   * (candle-json-text.ts).
+   */
+  prepare(seriesId: string, candles: Float64Array, json?: Uint8Array): void {
     if (candles.length === 0) return;
-    const fragment = { candles, json: candleObjectsJson(candles, 0, candleCount(candles)) };
+    const fragment = { candles, bytes: json ?? Buffer.from(candleObjectsJson(candles, 0, candleCount(candles)), 'latin1') };
     const held = this.bySeries.get(seriesId);
     this.bySeries.delete(seriesId); // re-inserted last: the newest stays longest
     this.bySeries.set(seriesId, held ? [...held, fragment] : [fragment]);

@@ -188,12 +188,12 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   }
 
   /** The backfill service's exchange (src/main/holes/): the series' worker asks REST. */
-  fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
-    return this.workerOf(seriesId).fetchClosed(seriesId, from, to);
+  fetchClosed(seriesId: string, from: number, to: number, json = false): Promise<FetchedKlines> {
+    return this.workerOf(seriesId).fetchClosed(seriesId, from, to, json);
   }
 
-  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
-    return this.workerOf(seriesId).fetchLatest(seriesId, count, after);
+  fetchLatest(seriesId: string, count: number, after: number | null, json = false): Promise<FetchedLatest> {
+    return this.workerOf(seriesId).fetchLatest(seriesId, count, after, json);
   }
 
   async seriesStats(seriesId: string): Promise<SeriesIngestView | null> {

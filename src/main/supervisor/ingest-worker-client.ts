@@ -140,12 +140,12 @@ export class IngestWorkerClient {
     return this.handle.call((api) => api.stats());
   }
 
-  fetchClosed(seriesId: string, from: number, to: number): Promise<FetchedKlines> {
-    return this.handle.call((api) => api.fetchClosed(seriesId, from, to));
+  fetchClosed(seriesId: string, from: number, to: number, json = false): Promise<FetchedKlines> {
+    return this.handle.call((api) => api.fetchClosed(seriesId, from, to, json));
   }
 
-  fetchLatest(seriesId: string, count: number, after: number | null): Promise<FetchedLatest> {
-    return this.handle.call((api) => api.fetchLatest(seriesId, count, after));
+  fetchLatest(seriesId: string, count: number, after: number | null, json = false): Promise<FetchedLatest> {
+    return this.handle.call((api) => api.fetchLatest(seriesId, count, after, json));
   }
 
   /** Shutdown: the worker stops its jobs and flushes their batches (bounded wait), then the thread ends. */

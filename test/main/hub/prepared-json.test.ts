@@ -11,10 +11,17 @@ describe('PreparedCandleJson', () => {
     prepared.prepare('a', candles(120));
     prepared.prepare('b', new Float64Array(0)); // nothing to encode
     const taken = prepared.take('a')!;
-    expect(taken.map((f) => f.json)).toEqual([candleObjectsJson(candles(0), 0, 2), candleObjectsJson(candles(120), 0, 2)]);
+    expect(taken.map((f) => Buffer.from(f.bytes).toString('latin1'))).toEqual([candleObjectsJson(candles(0), 0, 2), candleObjectsJson(candles(120), 0, 2)]);
     expect(prepared.take('a')).toBeUndefined();
     expect(prepared.take('b')).toBeUndefined();
     expect(prepared.size).toBe(0);
+  });
+
+  it('keeps text it is given (the worker wrote it from the exchange digits) as it is', () => {
+    const prepared = new PreparedCandleJson();
+    const given = Buffer.from(candleObjectsJson(candles(0), 0, 2), 'latin1');
+    prepared.prepare('a', candles(0), given);
+    expect(prepared.take('a')![0]!.bytes).toBe(given);
   });
 
   it('keeps at most its bound of series; the one prepared longest ago goes first', () => {

@@ -6,7 +6,7 @@ import type { ScrollBack } from '../../holes/scroll-back.js';
 import type { CandleReader } from '../../hub/candle-reader.js';
 import type { Candle } from '../../../domain/candle.js';
 import type { CachedRead } from '../../hub/series-tail.js';
-import { candlesArrayJson, type CandleJsonFragment } from '../../../protocol/candle-json.js';
+import { candlesArrayJson, candlesArrayPieces, type CandleJsonFragment } from '../../../protocol/candle-json.js';
 import type { MarketStore } from '../../store/market-store.js';
 import { JSON_HEADERS, jsonReply, type Route } from '../http-router.js';
 import { optionalInt, required } from './query-params.js';
@@ -105,10 +105,13 @@ export function marketRoutes(deps: MarketRouteDeps): Route[] {
 
 /** `{"series_id","server_head_time","candles"}`, encoded without building candle objects. */
 export function candlesResponse(seriesId: string, read: CachedRead, fragments?: readonly CandleJsonFragment[]): Buffer {
-  return Buffer.from(
-    `{"series_id":${JSON.stringify(seriesId)},"server_head_time":${read.head},"candles":${candlesArrayJson(read.data, read.from, read.to, fragments)}}`,
-    'utf8',
-  );
+  const head = `{"series_id":${JSON.stringify(seriesId)},"server_head_time":${read.head},"candles":`;
+  if (fragments === undefined || fragments.length === 0) return Buffer.from(`${head}${candlesArrayJson(read.data, read.from, read.to)}}`, 'utf8');
+  // Text made earlier joins as bytes (a first read's 2,000 candles: one copy, no string to flatten).
+  const pieces = candlesArrayPieces(read.data, read.from, read.to, fragments);
+  pieces[0] = head + (pieces[0] as string);
+  pieces[pieces.length - 1] = `${pieces[pieces.length - 1] as string}}`;
+  return Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
 }
 
 function seriesAndCandle(value: unknown) {
