@@ -62,12 +62,16 @@ export function mergeAscending(older: Float64Array, newer: Float64Array): Float6
   while (i < a || j < b) {
     const ta = i < a ? older[i * CANDLE_STRIDE]! : Infinity;
     const tb = j < b ? newer[j * CANDLE_STRIDE]! : Infinity;
+    // Field by field: a subarray per candle would allocate two views per row.
+    const o = w * CANDLE_STRIDE;
     if (tb <= ta) {
-      out.set(newer.subarray(j * CANDLE_STRIDE, (j + 1) * CANDLE_STRIDE), w * CANDLE_STRIDE);
+      const s = j * CANDLE_STRIDE;
+      for (let k = 0; k < CANDLE_STRIDE; k++) out[o + k] = newer[s + k]!;
       j++;
       if (ta === tb) i++;
     } else {
-      out.set(older.subarray(i * CANDLE_STRIDE, (i + 1) * CANDLE_STRIDE), w * CANDLE_STRIDE);
+      const s = i * CANDLE_STRIDE;
+      for (let k = 0; k < CANDLE_STRIDE; k++) out[o + k] = older[s + k]!;
       i++;
     }
     w++;

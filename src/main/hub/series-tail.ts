@@ -4,6 +4,8 @@ import type { CandleJsonFragment } from '../../protocol/candle-json.js';
 
 /** Encoded bodies memoized per series (distinct queries between two changes of the series). */
 const MAX_BODIES_PER_SERIES = 16;
+/** Smallest buffer (candles) a tail starts with; it grows by doubling up to 2× its capacity. */
+const MIN_BUFFER_CANDLES = 256;
 
 /** A read served from memory: candles `[from, to)` of `data`, plus the series head. */
 export interface CachedRead {
@@ -21,8 +23,13 @@ export interface CachedRead {
  * read of the latest N (N ≤ capacity), or of everything after a time inside the window, needs no
  * SQLite. `complete` means the series has no candle older than the window at all.
  *
- * Appends (the live case) are amortized O(1): the buffer has room for 2× capacity and slides down
- * only when full. Encoded response bodies are memoized per query until the next change.
+ * Appends (the live case) are amortized O(1): the buffer grows by doubling up to room for 2×
+ * capacity and then slides down only when full. Older candles (a first read's older pages,
+ * committed after the newest) go in front of the window in place when they all precede it. The
+ * buffer starts at the size of what it is given: a tail of a few hundred candles does not hold
+ * 2× capacity (480 KB at the default 5,000) from its first read, and every megabyte allocated
+ * outside the JS heap brings V8's next full collection nearer. Encoded response bodies are
+ * memoized per query until the next change.
  */
 export class SeriesTail {
   private buf: Float64Array;
@@ -41,7 +48,7 @@ export class SeriesTail {
     seq: number,
   ) {
     const n = candleCount(initial);
-    this.buf = new Float64Array(Math.max(2 * capacity, n, 1) * CANDLE_STRIDE);
+    this.buf = new Float64Array(Math.max(Math.min(2 * capacity, Math.max(2 * n, MIN_BUFFER_CANDLES)), n, 1) * CANDLE_STRIDE);
     this.buf.set(initial);
     this.end = n;
     this.complete = n < capacity;
@@ -106,18 +113,30 @@ export class SeriesTail {
 
   private append(data: Float64Array): void {
     const n = candleCount(data);
-    if (this.end + n > this.buf.length / CANDLE_STRIDE) {
-      // Slide the live window to the front (or grow for an oversized append).
-      const live = this.buf.subarray(this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
-      const needed = Math.max(2 * this.capacity, this.count + n);
-      const target = needed * CANDLE_STRIDE > this.buf.length ? new Float64Array(needed * CANDLE_STRIDE) : this.buf;
-      target.set(live, 0);
-      this.buf = target;
-      this.end = this.count;
-      this.start = 0;
-    }
+    if (this.end + n > this.buf.length / CANDLE_STRIDE) this.relocate(0, n);
     this.buf.set(data, this.end * CANDLE_STRIDE);
     this.end += n;
+  }
+
+  /**
+   * Moves the live window to start at `front` (free slots before it), with `back` free slots
+   * after it; grows the buffer (doubling, up to 2× capacity, or to what is needed) when it lacks
+   * the room.
+   */
+  private relocate(front: number, back: number): void {
+    const count = this.count;
+    const needed = front + count + back;
+    const slots = this.buf.length / CANDLE_STRIDE;
+    const live = this.buf.subarray(this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
+    if (needed > slots) {
+      const grown = new Float64Array(Math.max(needed, Math.min(2 * this.capacity, 2 * slots)) * CANDLE_STRIDE);
+      grown.set(live, front * CANDLE_STRIDE);
+      this.buf = grown;
+    } else {
+      this.buf.copyWithin(front * CANDLE_STRIDE, this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
+    }
+    this.start = front;
+    this.end = front + count;
   }
 
   private merge(incoming: Float64Array): void {
@@ -129,13 +148,21 @@ export class SeriesTail {
       data = incoming.subarray(firstIndexAfter(incoming, first - 1) * CANDLE_STRIDE);
       if (data.length === 0) return;
     }
+    const n = candleCount(data);
+    if (first !== null && data[(n - 1) * CANDLE_STRIDE]! < first) {
+      // All older than the window (a first read's older page): in front of it, in place.
+      if (this.start < n) this.relocate(n, 0);
+      this.start -= n;
+      this.buf.set(data, this.start * CANDLE_STRIDE);
+      return;
+    }
     const live = this.buf.subarray(this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
     const merged = mergeAscending(live, data);
-    const n = candleCount(merged);
-    this.buf = new Float64Array(Math.max(2 * this.capacity, n) * CANDLE_STRIDE);
+    const m = candleCount(merged);
+    if (m > this.buf.length / CANDLE_STRIDE) this.buf = new Float64Array(Math.max(m, Math.min(2 * this.capacity, 2 * m)) * CANDLE_STRIDE);
     this.buf.set(merged);
     this.start = 0;
-    this.end = n;
+    this.end = m;
   }
 
   private trim(): void {

@@ -56,4 +56,48 @@ describe('SeriesTail', () => {
     tail.apply(packed([120]), 120, 2);
     expect(tail.body('k', encode).toString()).toBe('2');
   });
+
+  it('older pages go in front of the window (a first read: newest page committed first), growing the buffer as needed', () => {
+    const tail = new SeriesTail(5000, new Float64Array(0), null, 0);
+    const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => (from + i) * 60);
+    tail.apply(packed(range(2001, 999)), 2999 * 60, 1); // the newest page
+    tail.apply(packed(range(1001, 1000)), 2999 * 60, 2); // the older pages, newest first
+    tail.apply(packed(range(1000, 1)), 2999 * 60, 3);
+    expect(times(tail.latest(2000))).toEqual(range(1000, 2000));
+    expect(tail.complete).toBe(true);
+  });
+
+  it('agrees with a plain sorted map through random appends, older pages, overlaps and upserts', () => {
+    let seed = 5;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    for (const capacity of [3, 50, 300]) {
+      const model = new Map<number, number>(); // time -> open
+      const tail = new SeriesTail(capacity, new Float64Array(0), null, 0);
+      let seq = 0;
+      let lo = 100_000;
+      let hi = 100_000;
+      for (let step = 0; step < 400; step++) {
+        const kind = random();
+        const n = 1 + Math.floor(random() * capacity * 0.7);
+        let from: number;
+        if (kind < 0.4) from = hi + 1; // live appends
+        else if (kind < 0.7) from = lo - n; // older pages
+        else from = lo + Math.floor(random() * Math.max(1, hi - lo)); // overlaps, upserts
+        const ts = Array.from({ length: n }, (_, i) => (from + i) * 60);
+        const version = step + 2;
+        const data = packed(ts, version);
+        tail.apply(data, Math.max(hi, from + n - 1) * 60, ++seq);
+        for (const t of ts) model.set(t, candleAt(data, 0).open);
+        lo = Math.min(lo, from);
+        hi = Math.max(hi, from + n - 1);
+        // The window holds the newest stored candles, contiguous and equal to the model's.
+        const read = tail.latest(tail.count)!;
+        const got = times(read)!;
+        const want = [...model.keys()].sort((a, b) => a - b).slice(-got.length);
+        expect(got).toEqual(want);
+        expect(got.length).toBe(Math.min(capacity, model.size));
+        for (let i = read.from; i < read.to; i++) expect(candleAt(read.data, i).open).toBe(model.get(read.data[i * CANDLE_STRIDE]!));
+      }
+    }
+  });
 });
