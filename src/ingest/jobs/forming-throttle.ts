@@ -73,14 +73,16 @@ export class FormingThrottle {
     this.lastClosed = candleTime;
     const pending = this.pending;
     if (pending === undefined) return;
-    this.cancelTimer();
-    this.pending = undefined;
-    if (pending.candle_time === candleTime) this.counters.superseded++;
-    else if (pending.candle_time < candleTime) this.counters.dropped++;
-    else {
-      // A newer bar's update (it raced ahead of the close): keep it for its own slot.
-      this.pending = pending;
-      this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, this.lastEmitAt + this.minIntervalMs - this.clock.now()));
+    // The timer stays armed: its deadline is the next slot whatever is pending, so a later update
+    // of the next bar rides on it instead of a clearTimeout now and a setTimeout then (one pair
+    // per bar per series on a busy worker). If nothing is pending when it fires, it sends nothing.
+    // A newer bar's update (it raced ahead of the close) keeps its slot the same way.
+    if (pending.candle_time === candleTime) {
+      this.counters.superseded++;
+      this.pending = undefined;
+    } else if (pending.candle_time < candleTime) {
+      this.counters.dropped++;
+      this.pending = undefined;
     }
   }
 

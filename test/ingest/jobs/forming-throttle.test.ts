@@ -44,6 +44,33 @@ describe('FormingThrottle', () => {
     expect(out.map((o) => o.candle.close)).toEqual([1, 3]);
   });
 
+  it("after a close, the next bar's update inside the interval goes at its slot, on the timer already armed", () => {
+    const { clock, out, throttle } = setup(250);
+    const t0 = clock.now();
+    throttle.forming(bar(60, 1), 1); // sent at once
+    clock.advance(50);
+    throttle.forming(bar(60, 2), 2); // waits for 250
+    throttle.closed(60); // superseded; the timer stays armed
+    expect(clock.pending()).toBe(1);
+    clock.advance(50);
+    throttle.forming(bar(120, 3), 3); // the next bar, 100 ms after the last send: waits for the slot
+    expect(out.map((o) => o.candle.close)).toEqual([1]);
+    expect(clock.pending()).toBe(1);
+    clock.advance(149);
+    expect(out.map((o) => o.candle.close)).toEqual([1]);
+    clock.advance(1);
+    expect(out.map((o) => ({ close: o.candle.close, at: o.at - t0 }))).toEqual([
+      { close: 1, at: 0 },
+      { close: 3, at: 250 },
+    ]);
+    // A timer that finds nothing pending sends nothing.
+    throttle.forming(bar(120, 4), 4);
+    throttle.closed(120);
+    clock.advance(1000);
+    expect(out).toHaveLength(2);
+    expect(clock.pending()).toBe(0);
+  });
+
   it('the trailing send delivers the last value of a bar that goes quiet before its close', () => {
     const { clock, out, throttle } = setup(250);
     throttle.forming(bar(60, 1), 1);
