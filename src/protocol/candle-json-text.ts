@@ -48,13 +48,11 @@ export function candlesJsonFromDecimals(text: string, candles: Float64Array, spa
   let o = 0;
   for (let i = 0; i < n; i++) {
     const opening = i === 0 ? FIRST : NEXT;
-    out.set(opening, o);
-    starts[i] = o + opening.length - FIRST.length;
-    o = writeNumber(out, o + opening.length, candles[i * CANDLE_STRIDE]!);
+    o = writeLiteral(out, o, opening);
+    starts[i] = o - FIRST.length;
+    o = writeNumber(out, o, candles[i * CANDLE_STRIDE]!);
     for (let k = 0; k < 5; k++) {
-      const field = FIELDS[k]!;
-      out.set(field, o);
-      o += field.length;
+      o = writeLiteral(out, o, FIELDS[k]!);
       const at = i * 10 + 2 * k;
       const copied = copyDecimal(text, spans[at]!, spans[at + 1]!, out, o);
       o = copied >= 0 ? copied : writeNumber(out, o, candles[i * CANDLE_STRIDE + 1 + k]!);
@@ -107,6 +105,12 @@ function copyDecimal(text: string, start: number, end: number, out: Uint8Array, 
   for (let q = start; q < integerEnd; q++) out[o++] = text.charCodeAt(q);
   if (fractionDigits > 0) for (let q = integerEnd; q < fractionEnd; q++) out[o++] = text.charCodeAt(q);
   return o;
+}
+
+/** A short literal written at `o` (a loop: TypedArray.set costs more than it copies at this size). */
+function writeLiteral(out: Uint8Array, o: number, literal: Uint8Array): number {
+  for (let q = 0; q < literal.length; q++) out[o + q] = literal[q]!;
+  return o + literal.length;
 }
 
 /** `${value}` written at `o` (ASCII: a finite number prints as digits, `.`, `-`, `e`, `+`). */
