@@ -3,6 +3,8 @@ import { readKlinePage, type KlinePage } from '../../src/domain/binance-kline-pa
 import { parseKlineRows } from '../../src/domain/binance-rest-rows.js';
 import { scanKlineRows } from '../../src/domain/binance-rest-scan.js';
 import { klineRow } from '../../tools/fake-binance/fake-rest.js';
+import { anyDecimal, binanceDecimal } from '../support/decimal-strings.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /**
  * The REST klines scanner against the JSON path it replaces: for any text, readKlinePage (scanner,
@@ -44,30 +46,8 @@ function expectSameAsJson(text: string, nowMs: number): void {
   }
 }
 
-/** Deterministic PRNG (mulberry32): the same pages on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const digits = (random: () => number, n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
-
-/** A decimal string: leading/trailing zeros, 1–25 integer digits, 0–24 fraction digits, some negative. */
-function decimal(random: () => number): string {
-  const sign = random() < 0.05 ? '-' : '';
-  const lead = random() < 0.3 ? '0'.repeat(1 + Math.floor(random() * 3)) : '';
-  const int = lead + digits(random, 1 + Math.floor(random() ** 3 * 25));
-  const fraction = random() < 0.2 ? '' : `.${digits(random, 1 + Math.floor(random() * 24))}${random() < 0.4 ? '0'.repeat(Math.floor(random() * 8)) : ''}`;
-  return sign + int + fraction;
-}
-
-/** A Binance-like decimal: 8 places, zero-padded (what real pages hold). */
-const binanceDecimal = (random: () => number) => (random() * 10 ** Math.floor(random() * 12)).toFixed(8);
+const prng = seededRandom;
+const decimal = anyDecimal;
 
 const NOW_MS = 1_700_000_000_000;
 const MINUTE_MS = 60_000;

@@ -3,6 +3,8 @@ import { scanKlineRows, SPANS_PER_CANDLE } from '../../src/domain/binance-rest-s
 import { CANDLE_STRIDE } from '../../src/domain/candle.js';
 import { candleObjectsJson } from '../../src/protocol/candle-json.js';
 import { candlesJsonFromDecimals, sliceCandlesJson } from '../../src/protocol/candle-json-text.js';
+import { anyDecimal, binanceDecimal, digits } from '../support/decimal-strings.js';
+import { seededRandom as prng } from '../support/seeded-random.js';
 
 /**
  * The candles' JSON written from the exchange's digits must be, byte for byte, what
@@ -11,30 +13,11 @@ import { candlesJsonFromDecimals, sliceCandlesJson } from '../../src/protocol/ca
  * scanner with their spans, then both texts compared.
  */
 
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const digits = (random: () => number, n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
-
-/** Any decimal the scanner accepts: signs, leading zeros, 1–25 integer digits, 0–24 fraction digits, padding, tiny values. */
+/** Any decimal the scanner accepts, with more tiny values (exponent form below 1e-6) than anyDecimal gives. */
 function decimal(random: () => number): string {
-  const r = random();
-  if (r < 0.1) return `0.${'0'.repeat(Math.floor(random() * 9))}${digits(random, 1 + Math.floor(random() * 16))}${'0'.repeat(Math.floor(random() * 4))}`;
-  const sign = random() < 0.05 ? '-' : '';
-  const lead = random() < 0.1 ? '0'.repeat(1 + Math.floor(random() * 3)) : '';
-  const int = lead + digits(random, 1 + Math.floor(random() ** 3 * 25));
-  const fraction = random() < 0.2 ? '' : `.${digits(random, 1 + Math.floor(random() * 24))}${random() < 0.4 ? '0'.repeat(Math.floor(random() * 8)) : ''}`;
-  return sign + int + fraction;
+  if (random() < 0.1) return `0.${'0'.repeat(Math.floor(random() * 9))}${digits(random, 1 + Math.floor(random() * 16))}${'0'.repeat(Math.floor(random() * 4))}`;
+  return anyDecimal(random);
 }
-
-/** What Binance sends: 8 places, zero-padded, from 0 to ~10^11. */
-const binanceDecimal = (random: () => number) => (random() * 10 ** Math.floor(random() * 12)).toFixed(8);
 
 const MINUTE_MS = 60_000;
 const ascii = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
