@@ -39,7 +39,10 @@ describe('candlesJsonFromDecimals', () => {
   it('writes what candleObjectsJson writes, for Binance-shaped pages', () => {
     const random = prng(11);
     for (let i = 0; i < 30; i++) {
-      const rows = Array.from({ length: 1 + Math.floor(random() * 1000) }, () => [0, 0, 0, 0, 0].map(() => binanceDecimal(random)) as [string, string, string, string, string]);
+      const rows = Array.from(
+        { length: 1 + Math.floor(random() * 1000) },
+        () => [0, 0, 0, 0, 0].map(() => binanceDecimal(random)) as [string, string, string, string, string],
+      );
       expect(expectSameText(page(rows))).toBe(rows.length);
     }
   });
@@ -56,9 +59,30 @@ describe('candlesJsonFromDecimals', () => {
 
   it('handles the edges of JavaScript number printing', () => {
     const edge = [
-      '0', '0.00000000', '-0', '-0.0', '00.5', '0.000001', '0.00000100', '0.0000001', '0.0000009999', '1e0'.slice(0, 1),
-      '123456789012345', '1234567890123456', '123456789012345.0000', '12345678901234.5', '0.123456789012345', '0.1234567890123456',
-      '999999999999999999999', '1000000000000000000000', '100000000000000000000', '9007199254740993', '5', '5.', '50.10', '-1.5',
+      '0',
+      '0.00000000',
+      '-0',
+      '-0.0',
+      '00.5',
+      '0.000001',
+      '0.00000100',
+      '0.0000001',
+      '0.0000009999',
+      '1e0'.slice(0, 1),
+      '123456789012345',
+      '1234567890123456',
+      '123456789012345.0000',
+      '12345678901234.5',
+      '0.123456789012345',
+      '0.1234567890123456',
+      '999999999999999999999',
+      '1000000000000000000000',
+      '100000000000000000000',
+      '9007199254740993',
+      '5',
+      '5.',
+      '50.10',
+      '-1.5',
     ].filter((d) => /^-?\d+(\.\d+)?$/.test(d));
     expectSameText(page(edge.map((d) => [d, d, d, d, d])));
   });
@@ -69,7 +93,13 @@ describe('candlesJsonFromDecimals', () => {
     const text = page(rows);
     const scanned = scanKlineRows(text, Number.MAX_SAFE_INTEGER, { decimalSpans: true })!;
     const made = candlesJsonFromDecimals(text, scanned.candles, scanned.decimalSpans!);
-    for (const [from, to] of [[0, 50], [0, 1], [49, 50], [10, 37], [20, 20]] as const) {
+    for (const [from, to] of [
+      [0, 50],
+      [0, 1],
+      [49, 50],
+      [10, 37],
+      [20, 20],
+    ] as const) {
       const part = sliceCandlesJson(made, from, to);
       expect(ascii(part.bytes)).toBe(candleObjectsJson(scanned.candles, from, to));
       expect(part.starts.length).toBe(to - from + 1);

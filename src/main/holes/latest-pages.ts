@@ -139,7 +139,13 @@ function olderRanges(oldest: number, missing: number, after: number | null, plan
   return ranges;
 }
 
-async function withCommit(plan: LatestPagesPlan, fetched: Committed, candles: Float64Array, currentOpen: number | null, json?: Uint8Array): Promise<CommittedLatest> {
+async function withCommit(
+  plan: LatestPagesPlan,
+  fetched: Committed,
+  candles: Float64Array,
+  currentOpen: number | null,
+  json?: Uint8Array,
+): Promise<CommittedLatest> {
   if (candles.length === 0) return { ...fetched, candles, currentOpen };
   const commit = commitOf(plan, candles);
   plan.onCommitting?.(candles, json);

@@ -215,7 +215,13 @@ export class TailCoverage {
       : undefined;
     // The exchange's newest page does not wait for the stored tail: it is asked for meanwhile.
     // A read waits (it started this run): the worker writes the answer's JSON as it reads the pages.
-    const latestRun = this.opts.backfill.fetchLatest(seriesId, count, storedRead.then((s) => s.head), onCommitting, this.awaited.has(seriesId));
+    const latestRun = this.opts.backfill.fetchLatest(
+      seriesId,
+      count,
+      storedRead.then((s) => s.head),
+      onCommitting,
+      this.awaited.has(seriesId),
+    );
     const stored = await storedRead;
     // At most the bars the stored tail lacks (fewer when the exchange lists the symbol later).
     this.progress.started(seriesId, started, count - candleCount(stored.data));

@@ -69,7 +69,7 @@ describe('SeriesTail', () => {
 
   it('agrees with a plain sorted map through random appends, older pages, overlaps and upserts', () => {
     let seed = 5;
-    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (const capacity of [3, 50, 300]) {
       const model = new Map<number, number>(); // time -> open
       const tail = new SeriesTail(capacity, new Float64Array(0), null, 0);
@@ -80,8 +80,10 @@ describe('SeriesTail', () => {
         const kind = random();
         const n = 1 + Math.floor(random() * capacity * 0.7);
         let from: number;
-        if (kind < 0.4) from = hi + 1; // live appends
-        else if (kind < 0.7) from = lo - n; // older pages
+        if (kind < 0.4)
+          from = hi + 1; // live appends
+        else if (kind < 0.7)
+          from = lo - n; // older pages
         else from = lo + Math.floor(random() * Math.max(1, hi - lo)); // overlaps, upserts
         const ts = Array.from({ length: n }, (_, i) => (from + i) * 60);
         const version = step + 2;
