@@ -104,8 +104,11 @@ export class BinanceRestClient {
     this.log = opts.logger ?? createLogger(`binance-rest.${opts.market}`);
   }
 
-  /** `onPage`: each page's closed candles as it arrives (the result still carries them all). */
-  /** `json`: also write the candles' answer JSON from the exchange's digits (a read waits for them: tail coverage). */
+  /**
+   * `onPage`: each page's closed candles as it arrives (the result still carries them all).
+   * `json`: also write the candles' answer JSON from the exchange's digits (a read waits for them:
+   * tail coverage); the result carries it when the candles are one page.
+   */
   async fetchClosed(range: KlineRange, signal?: AbortSignal, onPage?: (candles: Float64Array) => void, json = false): Promise<GapFillResult> {
     const limits = MARKET_LIMITS[this.opts.market];
     const tfMs = range.tfSeconds * 1000;

@@ -119,22 +119,19 @@ export class SeriesTail {
   }
 
   /**
-   * Moves the live window to start at `front` (free slots before it), with `back` free slots
-   * after it; grows the buffer (doubling, up to 2× capacity, or to what is needed) when it lacks
-   * the room.
+   * Moves the live window into a new buffer, starting at `front` (free slots before it) with
+   * `back` free slots after it, grown (doubling, up to 2× capacity, or to what is needed) when the
+   * current one lacks the room. Never a move in place: a read handed out earlier may still be
+   * using this buffer (a catch-up holds its view across the await of a hole's backfill).
    */
   private relocate(front: number, back: number): void {
     const count = this.count;
     const needed = front + count + back;
     const slots = this.buf.length / CANDLE_STRIDE;
-    const live = this.buf.subarray(this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
-    if (needed > slots) {
-      const grown = new Float64Array(Math.max(needed, Math.min(2 * this.capacity, 2 * slots)) * CANDLE_STRIDE);
-      grown.set(live, front * CANDLE_STRIDE);
-      this.buf = grown;
-    } else {
-      this.buf.copyWithin(front * CANDLE_STRIDE, this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
-    }
+    const size = needed > slots ? Math.max(needed, Math.min(2 * this.capacity, 2 * slots)) : slots;
+    const moved = new Float64Array(size * CANDLE_STRIDE);
+    moved.set(this.buf.subarray(this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE), front * CANDLE_STRIDE);
+    this.buf = moved;
     this.start = front;
     this.end = front + count;
   }
@@ -150,19 +147,19 @@ export class SeriesTail {
     }
     const n = candleCount(data);
     if (first !== null && data[(n - 1) * CANDLE_STRIDE]! < first) {
-      // All older than the window (a first read's older page): in front of it, in place.
+      // All older than the window (a first read's older page): in front of it. Slots before the
+      // window were never handed out (candles are only older than a complete window, and a window
+      // is complete until its first trim), so they are written in place when there is room.
       if (this.start < n) this.relocate(n, 0);
       this.start -= n;
       this.buf.set(data, this.start * CANDLE_STRIDE);
       return;
     }
+    // Overlapping candles: a new buffer (the merge result), never the one reads were given.
     const live = this.buf.subarray(this.start * CANDLE_STRIDE, this.end * CANDLE_STRIDE);
-    const merged = mergeAscending(live, data);
-    const m = candleCount(merged);
-    if (m > this.buf.length / CANDLE_STRIDE) this.buf = new Float64Array(Math.max(m, Math.min(2 * this.capacity, 2 * m)) * CANDLE_STRIDE);
-    this.buf.set(merged);
+    this.buf = mergeAscending(live, data);
     this.start = 0;
-    this.end = m;
+    this.end = candleCount(this.buf);
   }
 
   private trim(): void {

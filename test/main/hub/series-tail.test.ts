@@ -102,4 +102,23 @@ describe('SeriesTail', () => {
       }
     }
   });
+
+  it('a read handed out earlier keeps its candles while later commits change the window (no move in place)', () => {
+    const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => (from + i) * 60);
+    const tail = new SeriesTail(8, packed(range(100, 3)), 102 * 60, 1);
+    const held: Array<{ read: CachedRead; times: number[] }> = [];
+    const hold = () => {
+      const read = tail.latest(tail.count)!;
+      held.push({ read, times: times(read)! });
+    };
+    hold();
+    tail.apply(packed(range(97, 3)), 102 * 60, 2); // older: in front (a new buffer: no room before)
+    hold();
+    tail.apply(packed(range(103, 2)), 104 * 60, 3); // appends
+    hold();
+    tail.apply(packed([99 * 60, 101 * 60], 7), 104 * 60, 4); // upserts inside: a merge
+    hold();
+    for (let i = 0, seq = 5; i < 30; i++, seq++) tail.apply(packed(range(105 + i, 1)), (105 + i) * 60, seq); // slides
+    for (const h of held) expect(times(h.read)).toEqual(h.times);
+  });
 });
