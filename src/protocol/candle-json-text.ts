@@ -1,3 +1,4 @@
+import { SPANS_PER_CANDLE } from '../domain/binance-rest-scan.js';
 import { CANDLE_STRIDE } from '../domain/candle.js';
 
 /**
@@ -37,7 +38,7 @@ const MAX_SIGNIFICANT = 15;
 
 /**
  * `candles` (packed) with, per candle, the start and end of its five decimals' contents in `text`
- * (`decimalSpans` of binance-rest-scan.ts: 10 entries per candle).
+ * (`decimalSpans` of binance-rest-scan.ts: SPANS_PER_CANDLE entries per candle).
  */
 export function candlesJsonFromDecimals(text: string, candles: Float64Array, spans: Uint32Array): CandlesJsonText {
   const n = candles.length / CANDLE_STRIDE;
@@ -53,7 +54,7 @@ export function candlesJsonFromDecimals(text: string, candles: Float64Array, spa
     o = writeNumber(out, o, candles[i * CANDLE_STRIDE]!);
     for (let k = 0; k < 5; k++) {
       o = writeLiteral(out, o, FIELDS[k]!);
-      const at = i * 10 + 2 * k;
+      const at = i * SPANS_PER_CANDLE + 2 * k;
       const copied = copyDecimal(text, spans[at]!, spans[at + 1]!, out, o);
       o = copied >= 0 ? copied : writeNumber(out, o, candles[i * CANDLE_STRIDE + 1 + k]!);
     }
