@@ -43,6 +43,11 @@ export function firstIndexAfter(packed: Float64Array, since: number): number {
   return lo;
 }
 
+/** The candles with time > `after` (a view, no copy; all of them when `after` is null). */
+export function candlesAfter(packed: Float64Array, after: number | null): Float64Array {
+  return after === null ? packed : packed.subarray(firstIndexAfter(packed, after) * CANDLE_STRIDE);
+}
+
 /** Index of the first candle with time >= `time` in ascending packed candles. */
 export function firstIndexAtOrAfter(packed: Float64Array, time: number): number {
   return firstIndexAfter(packed, time - 0.5);

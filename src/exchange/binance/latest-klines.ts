@@ -1,6 +1,6 @@
 import type { KlinePage } from '../../domain/binance-kline-page.js';
 import { CANDLE_STRIDE } from '../../domain/candle.js';
-import { concatPacked, firstIndexAfter, sortDedupeByTime } from '../../domain/candle-batch.js';
+import { concatPacked, candlesAfter, sortDedupeByTime } from '../../domain/candle-batch.js';
 import type { LiveMarket } from '../../domain/series-id.js';
 import { sliceCandlesJson, type CandlesJsonText } from '../../protocol/candle-json-text.js';
 import { describeError } from '../../shared/errors.js';
@@ -57,7 +57,7 @@ export async function fetchLatestClosed(client: BinanceRestClient, market: LiveM
     const first = await page(firstLimit, undefined, true);
     if (first.rows === 0) return { ok: true, candles: new Float64Array(0), requests, weight, currentOpen };
     currentOpen = seconds(first.lastRowOpenMs);
-    pages.push(newerThan(first.candles, req.after));
+    pages.push(candlesAfter(first.candles, req.after));
     const oldest = seconds(first.firstRowOpenMs);
     // A short first page: the exchange has nothing older. Else the older pages are known by time
     // alone, so they go out together (one round trip instead of one per page).
@@ -71,7 +71,7 @@ export async function fetchLatestClosed(client: BinanceRestClient, market: LiveM
         missing -= limit;
         endMs -= limit * tfMs;
       }
-      for (const olderPage of (await Promise.all(older)).reverse()) pages.unshift(newerThan(olderPage.candles, req.after));
+      for (const olderPage of (await Promise.all(older)).reverse()) pages.unshift(candlesAfter(olderPage.candles, req.after));
     }
     const candles = newest(sortDedupeByTime(concatPacked(pages)), req.count);
     const json = first.json && textOf(candles, first.candles, first.json);
@@ -97,9 +97,4 @@ function textOf(candles: Float64Array, page: Float64Array, json: CandlesJsonText
 
 function seconds(ms: number | undefined): number | null {
   return ms === undefined ? null : ms / 1000;
-}
-
-/** The candles of an ascending packed run with time > `after` (all when null). */
-function newerThan(packed: Float64Array, after: number | null): Float64Array {
-  return after === null ? packed : packed.subarray(firstIndexAfter(packed, after) * CANDLE_STRIDE);
 }

@@ -1,5 +1,5 @@
-import { CANDLE_STRIDE, candleCount } from '../../domain/candle.js';
-import { concatPacked, firstIndexAfter } from '../../domain/candle-batch.js';
+import { candleCount } from '../../domain/candle.js';
+import { concatPacked, candlesAfter } from '../../domain/candle-batch.js';
 import { sliceCandlesJson, type CandlesJsonText } from '../../protocol/candle-json-text.js';
 import { toWire } from '../../shared/errors.js';
 import type { Committed, CommittedLatest } from './backfill-service.js';
@@ -43,7 +43,7 @@ export async function fetchLatestPages(
   // The newest page does not depend on what is stored: it is on the wire while the head is read.
   const json = plan.json === true && plan.onCommitting !== undefined;
   const [{ json: newestJson, ...newestPage }, after] = await Promise.all([plan.exchange.fetchLatest(seriesId, firstCount, null, json), storedHead]);
-  const first = { ...newestPage, candles: newerThan(newestPage.candles, after) };
+  const first = { ...newestPage, candles: candlesAfter(newestPage.candles, after) };
   const firstJson = newestJson && jsonFrom(newestJson, candleCount(newestPage.candles) - candleCount(first.candles));
   const reachedStored = first.candles.length < newestPage.candles.length;
   const ranges = candleCount(newestPage.candles) === firstCount && !reachedStored ? olderRanges(first.candles[0]!, count - firstCount, after, plan) : [];
@@ -117,11 +117,6 @@ async function commitInOrder(
 interface OlderRange {
   readonly from: number;
   readonly to: number;
-}
-
-/** The candles of an ascending packed run with time > `after` (all when null). */
-function newerThan(packed: Float64Array, after: number | null): Float64Array {
-  return after === null ? packed : packed.subarray(firstIndexAfter(packed, after) * CANDLE_STRIDE);
 }
 
 /** The pages before the bar opened at `oldest` (seconds), newest first, down to `after` or `missing` bars. */

@@ -1,5 +1,5 @@
 import { CANDLE_STRIDE, candleCount } from '../../domain/candle.js';
-import { firstIndexAfter, mergeAscending } from '../../domain/candle-batch.js';
+import { candlesAfter, firstIndexAfter, mergeAscending } from '../../domain/candle-batch.js';
 import type { CandleJsonFragment } from '../../protocol/candle-json.js';
 
 /** Encoded bodies memoized per series (distinct queries between two changes of the series). */
@@ -142,7 +142,7 @@ export class SeriesTail {
     if (!this.complete && first !== null) {
       // The window is contiguous only from its first candle on: the store may hold candles between
       // an older incoming one and `first` that we never loaded, so older ones stay out.
-      data = incoming.subarray(firstIndexAfter(incoming, first - 1) * CANDLE_STRIDE);
+      data = candlesAfter(incoming, first - 1);
       if (data.length === 0) return;
     }
     const n = candleCount(data);
