@@ -5,7 +5,7 @@
  * between them is src/ingest/contract.ts.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { IngestWorkerInit } from '../src/ingest/contract.js';
+import type { IngestWorkerInit, OlderPagesAhead, StoredHead } from '../src/ingest/contract.js';
 import { IngestWorkerService } from '../src/ingest/ingest-worker-service.js';
 import { setLogLevel } from '../src/shared/log.js';
 import { expose } from '../src/shared/comlink.js';
@@ -23,8 +23,10 @@ expose(
     stop: (seriesId: string) => service.stop(seriesId),
     attachWriter: (p: MessagePort) => service.attachWriter(p),
     fill: (seriesId: string, from: number, to: number | null) => service.fill(seriesId, from, to),
-    fetchClosed: (seriesId: string, from: number, to: number, json?: boolean) => service.fetchClosed(seriesId, from, to, json),
-    fetchLatest: (seriesId: string, count: number, after: number | null, json?: boolean) => service.fetchLatest(seriesId, count, after, json),
+    fetchClosed: (seriesId: string, from: number, to: number, json?: boolean, aheadId?: number) => service.fetchClosed(seriesId, from, to, json, aheadId),
+    fetchLatest: (seriesId: string, count: number, after: number | null, json?: boolean, ahead?: OlderPagesAhead) =>
+      service.fetchLatest(seriesId, count, after, json, ahead),
+    tailStoredHead: (seriesId: string, aheadId: number, head: StoredHead) => service.tailStoredHead(seriesId, aheadId, head),
     stats: () => service.stats(),
     close: async () => {
       await service.close();

@@ -67,6 +67,18 @@ export interface FetchedKlines {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
+/**
+ * Tail coverage's older pages fetched ahead by the worker (older-page-prefetch.ts): `id` names the
+ * run (unique in the main thread), `missing` the bars wanted older than the newest page.
+ */
+export interface OlderPagesAhead {
+  readonly id: number;
+  readonly missing: number;
+}
+
+/** A run's stored head as the main thread read it; 'unknown' when the read failed. */
+export type StoredHead = number | null | 'unknown';
+
 /** The newest closed candles of a series (tail coverage), and where the exchange is now. */
 export interface FetchedLatest extends FetchedKlines {
   /** Open time (seconds) of the bar still forming on the exchange; null when it has no bars. */
@@ -96,13 +108,18 @@ export interface IngestWorkerApi {
    * Closed candles `from`..`to` (seconds, inclusive) of a series from REST, on this worker's share
    * of the weight budget; nothing is stored (the main thread's backfill service commits them).
    */
-  fetchClosed(seriesId: string, from: number, to: number, json?: boolean): Promise<FetchedKlines>;
+  fetchClosed(seriesId: string, from: number, to: number, json?: boolean, aheadId?: number): Promise<FetchedKlines>;
   /**
    * The newest `count` closed candles of a series (only those after `after`, the stored head),
    * paged backward from the bar forming now; nothing is stored. Teaches the worker's exchange
    * clock that the exchange is at least at that bar.
    */
-  fetchLatest(seriesId: string, count: number, after: number | null, json?: boolean): Promise<FetchedLatest>;
+  fetchLatest(seriesId: string, count: number, after: number | null, json?: boolean, ahead?: OlderPagesAhead): Promise<FetchedLatest>;
+  /**
+   * With `ahead`, the worker asks for the older pages itself as soon as the newest page is scanned
+   * and this call has told it the stored head; `fetchClosed(..., aheadId)` then takes them.
+   */
+  tailStoredHead(seriesId: string, aheadId: number, head: StoredHead): void;
   stats(): IngestWorkerStats;
   /** Shutdown: stop every job, flush their batches and wait for the writer's acks. */
   close(): Promise<void>;
@@ -117,6 +134,8 @@ export interface IngestStats {
   batcher: ClosedBatcherStats;
   gapFillPending: number;
   rest: Record<LiveMarket, ReturnType<BinanceRestClient['stats']>>;
+  /** Tail coverage's older pages fetched ahead (older-page-prefetch.ts): fetched, claimed, dropped unclaimed. */
+  olderPagesAhead: { fetched: number; claimed: number; dropped: number };
   /** Exchange minus local clock (ms), learned from event times; null before the first frame. */
   exchangeOffsetMs: number | null;
 }

@@ -4,12 +4,13 @@ import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { WriterProducer } from '../writer/contract.js';
-import type { IngestSettings, IngestStats, IngestStreamTunables } from './contract.js';
+import type { IngestSettings, IngestStats, IngestStreamTunables, OlderPagesAhead, StoredHead } from './contract.js';
 import { MARKET_LIMITS, restBaseUrl, wsBaseUrl } from '../exchange/binance/binance-endpoints.js';
 import { BinanceRestClient, type GapFillResult } from '../exchange/binance/binance-rest.js';
 import { fetchLatestClosed, type LatestKlines } from '../exchange/binance/latest-klines.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { ClosedBatcher } from './closed-batcher.js';
+import { OlderPagePrefetch } from './older-page-prefetch.js';
 import { ExchangeClock } from './jobs/exchange-clock.js';
 import { HoleFetchQueue } from './jobs/hole-fetch-queue.js';
 import { SeriesJob } from './jobs/series-job.js';
@@ -67,6 +68,7 @@ export class IngestEngine {
   private readonly holeFetches: HoleFetchQueue;
   private readonly rest: Record<LiveMarket, BinanceRestClient>;
   private readonly exchangeClock = new ExchangeClock();
+  private readonly olderAhead = new OlderPagePrefetch((seriesId, from, to, json) => this.fetchRange(seriesId, from, to, json));
   private readonly clock: Clock;
   private readonly exchangeNow: () => number;
   private readonly log: Logger;
@@ -190,7 +192,9 @@ export class IngestEngine {
    * Closed candles `from`..`to` (seconds, inclusive) of a series from REST, on this engine's share
    * of the weight budget (the main thread's backfill service stores them). Never throws.
    */
-  fetchRange(seriesId: string, from: number, to: number, json = false): Promise<GapFillResult> {
+  fetchRange(seriesId: string, from: number, to: number, json = false, aheadId?: number): Promise<GapFillResult> {
+    const ahead = aheadId === undefined ? undefined : this.olderAhead.claim(aheadId, from, to);
+    if (ahead) return ahead;
     const series = binanceSeriesOf(seriesId);
     const range = { symbol: series.symbol, interval: series.interval, tfSeconds: series.tfSeconds, fromTime: from, toTime: to };
     return this.rest[series.market].fetchClosed(range, undefined, undefined, json);
@@ -201,12 +205,26 @@ export class IngestEngine {
    * budget (tail coverage: the caller stores them). The answer's forming bar is a lower bound of
    * exchange time, so later range fills know every bar before it is closed. Never throws.
    */
-  async fetchLatest(seriesId: string, count: number, after: number | null, json = false): Promise<LatestKlines> {
+  async fetchLatest(seriesId: string, count: number, after: number | null, json = false, ahead?: OlderPagesAhead): Promise<LatestKlines> {
     const series = binanceSeriesOf(seriesId);
     const { symbol, interval, tfSeconds } = series;
-    const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after, json });
+    let scanned = false;
+    const onNewestScanned =
+      ahead &&
+      ((candles: Float64Array) => {
+        scanned = true;
+        const pageRows = MARKET_LIMITS[series.market].klinesMaxLimit;
+        this.olderAhead.newestScanned(ahead.id, { seriesId, tfSeconds, pageRows, asked: count, missing: ahead.missing, json, candles });
+      });
+    const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after, json, onNewestScanned });
+    if (ahead && !scanned) this.olderAhead.newestScanned(ahead.id, null);
     if (result.currentOpen !== null) this.exchangeClock.observe(result.currentOpen * 1000);
     return result;
+  }
+
+  /** Run `aheadId`'s stored head, from the main thread: its older pages can be asked for (older-page-prefetch.ts). */
+  tailStoredHead(aheadId: number, head: StoredHead): void {
+    this.olderAhead.storedHead(aheadId, head);
   }
 
   stats(): IngestStats {
@@ -216,6 +234,7 @@ export class IngestEngine {
       batcher: this.batcher.stats(),
       gapFillPending: this.holeFetches.pending,
       rest: { spot: this.rest.spot.stats(), futures: this.rest.futures.stats() },
+      olderPagesAhead: this.olderAhead.stats(),
       exchangeOffsetMs: this.exchangeClock.offset,
     };
   }

@@ -3,7 +3,16 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Candle } from '../domain/candle.js';
 import { transfer } from '../shared/comlink.js';
 import { createLogger } from '../shared/log.js';
-import type { FetchedKlines, FetchedLatest, FormingBatchMessage, IngestWorkerApi, IngestWorkerData, IngestWorkerStats } from './contract.js';
+import type {
+  FetchedKlines,
+  FetchedLatest,
+  FormingBatchMessage,
+  IngestWorkerApi,
+  IngestWorkerData,
+  IngestWorkerStats,
+  OlderPagesAhead,
+  StoredHead,
+} from './contract.js';
 import type { GapFillResult } from '../exchange/binance/binance-rest.js';
 import { WriterProducer, type BatchAckMessage } from '../writer/contract.js';
 import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
@@ -88,13 +97,17 @@ export class IngestWorkerService implements IngestWorkerApi {
     this.engine.fill(seriesId, from, to ?? undefined);
   }
 
-  async fetchClosed(seriesId: string, from: number, to: number, json = false): Promise<FetchedKlines> {
-    return handOver(await this.engine.fetchRange(seriesId, from, to, json), {});
+  async fetchClosed(seriesId: string, from: number, to: number, json = false, aheadId?: number): Promise<FetchedKlines> {
+    return handOver(await this.engine.fetchRange(seriesId, from, to, json, aheadId), {});
   }
 
-  async fetchLatest(seriesId: string, count: number, after: number | null, json = false): Promise<FetchedLatest> {
-    const result = await this.engine.fetchLatest(seriesId, count, after, json);
+  async fetchLatest(seriesId: string, count: number, after: number | null, json = false, ahead?: OlderPagesAhead): Promise<FetchedLatest> {
+    const result = await this.engine.fetchLatest(seriesId, count, after, json, ahead);
     return handOver(result, { currentOpen: result.currentOpen });
+  }
+
+  tailStoredHead(_seriesId: string, aheadId: number, head: StoredHead): void {
+    this.engine.tailStoredHead(aheadId, head);
   }
 
   stats(): IngestWorkerStats {

@@ -179,12 +179,18 @@ export class BinanceRestClient {
     pathAndQuery: string,
     weight: number,
     signal?: AbortSignal,
-    options?: KlinePageOptions & { readonly nowMs?: number; readonly json?: boolean },
+    options?: KlinePageOptions & {
+      readonly nowMs?: number;
+      readonly json?: boolean;
+      /** Sees the page's candles once scanned, before their JSON is written (the next requests need only them). */
+      readonly onScanned?: (candles: Float64Array) => void;
+    },
   ): Promise<KlinePage & { readonly json?: CandlesJsonText }> {
     const text = await this.getText(pathAndQuery, weight, signal);
     const page = readKlinePage(text, options?.nowMs ?? this.exchangeNow(), { ...options, decimalSpans: options?.json === true });
     if (page === 'not_json') throw new BinanceRestError('bad_response', `${pathAndQuery.split('?')[0]} response is not JSON`, 200);
     if (page === 'not_array') throw new BinanceRestError('bad_response', 'klines response is not an array');
+    options?.onScanned?.(page.candles);
     return page.decimalSpans === undefined ? page : { ...page, json: candlesJsonFromDecimals(text, page.candles, page.decimalSpans) };
   }
 

@@ -25,6 +25,11 @@ export interface LatestRequest {
   readonly after: number | null;
   /** Also the candles' answer JSON, written from the exchange's digits, when they all come from the newest page. */
   readonly json?: boolean;
+  /**
+   * Sees the newest page's closed candles as soon as it is scanned (before its JSON is written):
+   * the ingest worker asks for the older pages from there (older-page-prefetch.ts).
+   */
+  readonly onNewestScanned?: (candles: Float64Array) => void;
 }
 
 export type LatestKlines = GapFillResult & {
@@ -47,7 +52,12 @@ export async function fetchLatestClosed(client: BinanceRestClient, market: LiveM
       `${limits.klinesPath}?symbol=${encodeURIComponent(req.symbol)}&interval=${req.interval}${end}&limit=${limit}`,
       limits.klinesWeight(limit),
       signal,
-      { nowMs: Number.MAX_SAFE_INTEGER, dropLast, json: dropLast && req.json === true },
+      {
+        nowMs: Number.MAX_SAFE_INTEGER,
+        dropLast,
+        json: dropLast && req.json === true,
+        ...(dropLast && req.onNewestScanned ? { onScanned: req.onNewestScanned } : {}),
+      },
     );
   };
   const pages: Float64Array[] = [];

@@ -1,6 +1,6 @@
-import type { FetchedKlines, FetchedLatest } from '../../ingest/contract.js';
+import type { FetchedKlines, FetchedLatest, OlderPagesAhead, StoredHead } from '../../ingest/contract.js';
 
-export type { FetchedKlines, FetchedLatest };
+export type { FetchedKlines, FetchedLatest, OlderPagesAhead, StoredHead };
 
 /**
  * The exchange as the backfill service sees it: closed candles of a series, fetched without
@@ -12,7 +12,14 @@ export type { FetchedKlines, FetchedLatest };
 export interface ExchangeKlines {
   /** Closed candles `from`..`to` (seconds, inclusive), ascending; rejects only when no worker can ask. */
   /** `json`: also the candles' answer JSON, written by the worker from the exchange's digits. */
-  fetchClosed(seriesId: string, from: number, to: number, json?: boolean): Promise<FetchedKlines>;
-  /** The newest `count` closed candles after `after` (the stored head), and the bar forming now. */
-  fetchLatest(seriesId: string, count: number, after: number | null, json?: boolean): Promise<FetchedLatest>;
+  /** `aheadId`: a page of that tail-coverage run the worker may have fetched ahead (older-page-prefetch.ts). */
+  fetchClosed(seriesId: string, from: number, to: number, json?: boolean, aheadId?: number): Promise<FetchedKlines>;
+  /**
+   * The newest `count` closed candles after `after` (the stored head), and the bar forming now.
+   * `ahead`: the worker fetches the older pages as soon as this one is scanned and `tailStoredHead`
+   * has told it the stored head.
+   */
+  fetchLatest(seriesId: string, count: number, after: number | null, json?: boolean, ahead?: OlderPagesAhead): Promise<FetchedLatest>;
+  /** Run `aheadId`'s stored head ('unknown': its read failed); fire and forget. */
+  tailStoredHead(seriesId: string, aheadId: number, head: StoredHead): void;
 }

@@ -1,6 +1,7 @@
 import { candleCount } from '../../domain/candle.js';
 import { concatPacked, candlesAfter } from '../../domain/candle-batch.js';
 import { sliceCandlesJson, type CandlesJsonText } from '../../protocol/candle-json-text.js';
+import { needsOlderPages, olderPages } from '../../domain/older-pages.js';
 import { toWire } from '../../shared/errors.js';
 import type { Committed, CommittedLatest } from './backfill-service.js';
 import type { ExchangeKlines } from './exchange-klines.js';
@@ -22,6 +23,9 @@ export interface LatestPagesPlan {
   readonly json?: boolean;
 }
 
+/** Names each run's pages fetched ahead in the worker (unique in this thread). */
+let nextAheadId = 1;
+
 /**
  * The newest `count` closed candles of a series after its stored head, fetched and committed page by page
  * (tail coverage, issue 11). The newest page goes first: its last row is the bar forming on the
@@ -41,32 +45,45 @@ export async function fetchLatestPages(
 ): Promise<CommittedLatest> {
   const firstCount = Math.min(count, plan.pageRows - 1); // the page also carries the forming bar
   // The newest page does not depend on what is stored: it is on the wire while the head is read.
+  // The worker asks for the older pages itself once it has scanned it and knows the head (the
+  // same pages as below, from the same inputs: older-pages.ts), a thread hop sooner than we could.
   const json = plan.json === true && plan.onCommitting !== undefined;
-  const [{ json: newestJson, ...newestPage }, after] = await Promise.all([plan.exchange.fetchLatest(seriesId, firstCount, null, json), storedHead]);
+  const ahead = { id: nextAheadId++, missing: count - firstCount };
+  const newest = plan.exchange.fetchLatest(seriesId, firstCount, null, json, ahead);
+  const head = Promise.resolve(storedHead).then(
+    (h) => (plan.exchange.tailStoredHead(seriesId, ahead.id, h), h),
+    (err: unknown) => {
+      plan.exchange.tailStoredHead(seriesId, ahead.id, 'unknown');
+      throw err;
+    },
+  );
+  const [{ json: newestJson, ...newestPage }, after] = await Promise.all([newest, head]);
   const first = { ...newestPage, candles: candlesAfter(newestPage.candles, after) };
   const firstJson = newestJson && jsonFrom(newestJson, candleCount(newestPage.candles) - candleCount(first.candles));
-  const reachedStored = first.candles.length < newestPage.candles.length;
-  const ranges = candleCount(newestPage.candles) === firstCount && !reachedStored ? olderRanges(first.candles[0]!, count - firstCount, after, plan) : [];
+  const oldest = candleCount(newestPage.candles) > 0 ? newestPage.candles[0]! : null;
+  const ranges = needsOlderPages(candleCount(newestPage.candles), firstCount, oldest, after)
+    ? olderPages(oldest!, ahead.missing, after, plan.pageRows, plan.tfSeconds)
+    : [];
   if (!first.ok || ranges.length === 0) return withCommit(plan, first, first.candles, first.currentOpen, firstJson);
 
-  const olderPages = ranges.map((r) => plan.exchange.fetchClosed(seriesId, r.from, r.to, json).catch(failedFetch));
+  const older = ranges.map((r) => plan.exchange.fetchClosed(seriesId, r.from, r.to, json, ahead.id).catch(failedFetch));
   // The older pages are the long wait: their requests leave first (the worker calls go out in the
   // next microtasks); the newest page's commit and its encoding start a turn later, so they fill
   // the wait instead of taking the cores the requests need.
   await new Promise((resolve) => setImmediate(resolve));
   const firstCommit = commitOf(plan, first.candles);
   plan.onCommitting?.(first.candles, firstJson);
-  const older = await commitInOrder(plan, olderPages);
+  const olderCommits = await commitInOrder(plan, older);
   let requests = first.requests;
   let weight = first.weight;
-  for (const page of older.pages) {
+  for (const page of olderCommits.pages) {
     requests += page.requests;
     weight += page.weight;
   }
   const firstOutcome = await firstCommit;
   if (firstOutcome !== null) return { candles: new Float64Array(0), ok: false, error: firstOutcome, requests, weight, currentOpen: first.currentOpen };
-  const candles = concatPacked([...older.committed.reverse(), first.candles]);
-  return { candles, ok: older.error === undefined, error: older.error, requests, weight, currentOpen: first.currentOpen };
+  const candles = concatPacked([...olderCommits.committed.reverse(), first.candles]);
+  return { candles, ok: olderCommits.error === undefined, error: olderCommits.error, requests, weight, currentOpen: first.currentOpen };
 }
 
 /**
@@ -112,26 +129,6 @@ async function commitInOrder(
     committed.push(c.candles);
   }
   return { pages: all, committed, error };
-}
-
-interface OlderRange {
-  readonly from: number;
-  readonly to: number;
-}
-
-/** The pages before the bar opened at `oldest` (seconds), newest first, down to `after` or `missing` bars. */
-function olderRanges(oldest: number, missing: number, after: number | null, plan: LatestPagesPlan): OlderRange[] {
-  const tf = plan.tfSeconds;
-  if (after !== null) missing = Math.min(missing, Math.round((oldest - after) / tf) - 1);
-  const ranges: OlderRange[] = [];
-  for (let to = oldest - tf; missing > 0 && to >= 0;) {
-    const rows = Math.min(plan.pageRows, missing, Math.floor(to / tf) + 1);
-    const from = to - (rows - 1) * tf;
-    ranges.push({ from, to });
-    missing -= rows;
-    to = from - tf;
-  }
-  return ranges;
 }
 
 async function withCommit(

@@ -10,7 +10,7 @@ import { renderIngestMetrics } from './ingest-metrics.js';
 import { takeIngestSnapshot, type IngestSnapshot } from './ingest-snapshot.js';
 import { ingestState } from './ingest-state-view.js';
 import type { BeforeJobStart, IngestPlugin, SeriesIngestView } from './ingest-plugin.js';
-import type { ExchangeKlines, FetchedKlines, FetchedLatest } from '../holes/exchange-klines.js';
+import type { ExchangeKlines, FetchedKlines, FetchedLatest, OlderPagesAhead, StoredHead } from '../holes/exchange-klines.js';
 import { followImports, type HistoryHooks } from '../holes/import-seam.js';
 import type { IngestWorkerClient, ProducerStore } from './ingest-worker-client.js';
 import { IdleSweeper } from './idle-sweeper.js';
@@ -188,12 +188,19 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
   }
 
   /** The backfill service's exchange (src/main/holes/): the series' worker asks REST. */
-  fetchClosed(seriesId: string, from: number, to: number, json = false): Promise<FetchedKlines> {
-    return this.workerOf(seriesId).fetchClosed(seriesId, from, to, json);
+  fetchClosed(seriesId: string, from: number, to: number, json = false, aheadId?: number): Promise<FetchedKlines> {
+    return this.workerOf(seriesId).fetchClosed(seriesId, from, to, json, aheadId);
   }
 
-  fetchLatest(seriesId: string, count: number, after: number | null, json = false): Promise<FetchedLatest> {
-    return this.workerOf(seriesId).fetchLatest(seriesId, count, after, json);
+  fetchLatest(seriesId: string, count: number, after: number | null, json = false, ahead?: OlderPagesAhead): Promise<FetchedLatest> {
+    return this.workerOf(seriesId).fetchLatest(seriesId, count, after, json, ahead);
+  }
+
+  tailStoredHead(seriesId: string, aheadId: number, head: StoredHead): void {
+    // A worker that cannot be asked (restarting) fetches nothing ahead: the pages are asked for as before.
+    this.workerOf(seriesId)
+      .tailStoredHead(seriesId, aheadId, head)
+      .catch(() => undefined);
   }
 
   async seriesStats(seriesId: string): Promise<SeriesIngestView | null> {

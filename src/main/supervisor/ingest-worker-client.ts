@@ -6,6 +6,8 @@ import {
   eachFormingCandle,
   type FetchedKlines,
   type FetchedLatest,
+  type OlderPagesAhead,
+  type StoredHead,
   type FormingBatchMessage,
   type IngestWorkerApi,
   type IngestWorkerData,
@@ -140,12 +142,16 @@ export class IngestWorkerClient {
     return this.handle.call((api) => api.stats());
   }
 
-  fetchClosed(seriesId: string, from: number, to: number, json = false): Promise<FetchedKlines> {
-    return this.handle.call((api) => api.fetchClosed(seriesId, from, to, json));
+  fetchClosed(seriesId: string, from: number, to: number, json = false, aheadId?: number): Promise<FetchedKlines> {
+    return this.handle.call((api) => api.fetchClosed(seriesId, from, to, json, aheadId));
   }
 
-  fetchLatest(seriesId: string, count: number, after: number | null, json = false): Promise<FetchedLatest> {
-    return this.handle.call((api) => api.fetchLatest(seriesId, count, after, json));
+  fetchLatest(seriesId: string, count: number, after: number | null, json = false, ahead?: OlderPagesAhead): Promise<FetchedLatest> {
+    return this.handle.call((api) => api.fetchLatest(seriesId, count, after, json, ahead));
+  }
+
+  tailStoredHead(seriesId: string, aheadId: number, head: StoredHead): Promise<void> {
+    return this.handle.call((api) => api.tailStoredHead(seriesId, aheadId, head));
   }
 
   /** Shutdown: the worker stops its jobs and flushes their batches (bounded wait), then the thread ends. */

@@ -7,6 +7,7 @@ import { IngestWorkerService } from '../../../src/ingest/ingest-worker-service.j
 import { setLogLevel } from '../../../src/shared/log.js';
 import type { CommittedMessage } from '../../../src/writer/contract.js';
 import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
+import { candleCount } from '../../../src/domain/candle.js';
 import { timesOf } from '../../support/candles.js';
 import { fakeRestRows } from '../../support/fake-rest-rows.js';
 import { InThreadStore } from '../../support/in-thread-store.js';
@@ -89,6 +90,8 @@ describe('BackfillService.fetchLatest: newest page first, committed while older 
       ['1000', String(older[1]! * 1000), 200],
     ]);
     expect(timesOf((await store.tail(seriesId, 3000)).data)).toEqual([...older, ...newest]);
+    // The worker asked for both older pages itself, and each was asked for once.
+    expect(worker.stats().olderPagesAhead).toEqual({ fetched: 2, claimed: 2, dropped: 0 });
   });
 
   it('with a stored head: only the bars after it, in as few pages as that takes', async () => {
@@ -102,6 +105,52 @@ describe('BackfillService.fetchLatest: newest page first, committed while older 
       ['1000', null, 200],
       ['201', String((head + TF) * 1000), 200],
     ]);
+    expect(worker.stats().olderPagesAhead).toEqual({ fetched: 1, claimed: 1, dropped: 0 });
+  });
+
+  it('the older pages leave from the worker before the newest page reaches the caller', async () => {
+    const { seriesId } = fresh();
+    const requestsAtFirstClaim: number[] = [];
+    // The exchange as the service sees it, with the worker's request count read at each older-page call.
+    service.connectExchange({
+      fetchLatest: (...args) => worker.fetchLatest(...args),
+      tailStoredHead: (...args) => worker.tailStoredHead(...args),
+      fetchClosed: (...args) => {
+        requestsAtFirstClaim.push(worker.stats().rest.spot.requests);
+        return worker.fetchClosed(...args);
+      },
+    });
+    const got = await service.fetchLatest(seriesId, 2000, null);
+    expect(got).toMatchObject({ ok: true, requests: 3 });
+    expect(requestsAtFirstClaim).toEqual([3, 3]);
+  });
+
+  it('the worker fetches ahead only once it knows the stored head, and only what the caller will ask for', async () => {
+    const { seriesId, symbol, lastClosed } = fresh();
+    // The head arrives after the newest page: the older pages go out then.
+    const late = await worker.fetchLatest(seriesId, 999, null, true, { id: 1_000_001, missing: 1001 });
+    expect(worker.stats().olderPagesAhead.fetched).toBe(0);
+    worker.tailStoredHead(seriesId, 1_000_001, null);
+    expect(worker.stats().olderPagesAhead.fetched).toBe(2);
+    const oldest = late.candles[0]!;
+    const page = await worker.fetchClosed(seriesId, oldest - 1000 * TF, oldest - TF, true, 1_000_001);
+    expect(rows(page.candles)).toEqual(await exchangeRows(symbol, oldest - 1000 * TF, oldest - TF));
+    expect(page.json).toBeDefined(); // asked for with the newest page's json flag
+    expect(worker.stats().olderPagesAhead).toMatchObject({ fetched: 2, claimed: 1 });
+
+    // A head the newest page reaches: nothing older is wanted, nothing is fetched ahead.
+    const { seriesId: reaching } = fresh();
+    worker.tailStoredHead(reaching, 1_000_002, lastClosed - 10 * TF);
+    await worker.fetchLatest(reaching, 999, null, false, { id: 1_000_002, missing: 1001 });
+    // A head the main thread could not read: nothing is fetched ahead; asked for, a page is fetched then.
+    const { seriesId: unread } = fresh();
+    const newest = await worker.fetchLatest(unread, 999, null, false, { id: 1_000_003, missing: 1001 });
+    worker.tailStoredHead(unread, 1_000_003, 'unknown');
+    const before = worker.stats().rest.spot.requests;
+    const asked = await worker.fetchClosed(unread, newest.candles[0]! - TF, newest.candles[0]! - TF, false, 1_000_003);
+    expect(candleCount(asked.candles)).toBe(1);
+    expect(worker.stats().rest.spot.requests).toBe(before + 1);
+    expect(worker.stats().olderPagesAhead).toMatchObject({ fetched: 2, claimed: 1 });
   });
 
   it('fewer bars than a page: one request, one commit', async () => {

@@ -1,0 +1,35 @@
+/**
+ * Which older klines pages complete a series' tail once its newest page is in (tail coverage,
+ * issue 11). Pure: the main thread (latest-pages.ts) and the ingest worker that asks for those
+ * pages ahead of it (older-page-prefetch.ts) must arrive at exactly the same pages.
+ */
+export interface OlderPage {
+  /** Open times (seconds) of the page's first and last bar, inclusive. */
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The pages before the bar opened at `oldest` (seconds), newest first: `missing` bars at most, none
+ * at or before `after` (the stored head), none before time 0, at most `pageRows` bars each.
+ */
+export function olderPages(oldest: number, missing: number, after: number | null, pageRows: number, tfSeconds: number): OlderPage[] {
+  if (after !== null) missing = Math.min(missing, Math.round((oldest - after) / tfSeconds) - 1);
+  const pages: OlderPage[] = [];
+  for (let to = oldest - tfSeconds; missing > 0 && to >= 0;) {
+    const rows = Math.min(pageRows, missing, Math.floor(to / tfSeconds) + 1);
+    const from = to - (rows - 1) * tfSeconds;
+    pages.push({ from, to });
+    missing -= rows;
+    to = from - tfSeconds;
+  }
+  return pages;
+}
+
+/**
+ * Whether the newest page asks for older ones at all: it came back full (`closedRows` = the bars
+ * asked for) and its oldest bar is newer than the stored head (else it reached what is stored).
+ */
+export function needsOlderPages(closedRows: number, asked: number, oldest: number | null, after: number | null): boolean {
+  return closedRows === asked && oldest !== null && (after === null || oldest > after);
+}
