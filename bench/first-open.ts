@@ -5,12 +5,13 @@
  * commit through the writer, then the read). Baseline, measured in the same run on the same
  * series: fetching the same klines straight from the fake exchange with undici — the same pages,
  * asked the same way, JSON parsed — and doing nothing else. p50 and p99 over `--series` series
- * (each opened once; baseline and gateway alternate which goes first).
+ * (each opened once; baseline and gateway alternate which goes first), after `--warm-up` series
+ * (100; 5 with --quick) opened the same way and not measured.
  *
  * The gateway runs in its own process, the fake exchange in this one. `--latency-ms` holds every
  * REST answer back that long (a real exchange is tens of ms away; the fake is on loopback).
  *
- *   npm run bench:first-open [-- --quick] [--series=50] [--latency-ms=0] [--market=spot|futures] [--profile]
+ *   npm run bench:first-open [-- --quick] [--series=50] [--warm-up=100] [--latency-ms=0] [--market=spot|futures] [--profile]
  *
  * `--profile` writes a CPU profile of each gateway thread to bench/results/ (read them with
  * bench/profile-summary.ts).
@@ -19,6 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { newestPageCount, olderPages } from '../src/domain/older-pages.js';
 import { GatewayProcess } from '../test/support/gateway-process.js';
 import { FakeBinance } from '../tools/fake-binance/fake-binance.js';
 import { benchArgs, numberOption } from './lib/bench-args.js';
@@ -34,19 +36,20 @@ const TAIL = 2000;
 const INTERVAL = '15m';
 const TF_MS = 900_000;
 const TARGET_RATIO = 1.3;
+const WARM_UP = numberOption(args, 'warm-up', quick ? 5 : 100);
 const PAGE = MARKET === 'spot' ? 1000 : 1500;
 const PATH = MARKET === 'spot' ? '/api/v3/klines' : '/fapi/v1/klines';
 
 /**
- * The same pages the gateway asks for, the same way: the newest first (it carries the forming
- * bar and says where the exchange is), then the older ones together.
+ * The same pages the gateway asks for, the same way (older-pages.ts decides both): the newest
+ * first (it carries the forming bar and says where the exchange is), then the older ones together.
  */
 async function baselineFetch(rest: string, symbol: string): Promise<number> {
   const get = async (query: string) => (await (await request(`${rest}${PATH}?symbol=${symbol}&interval=${INTERVAL}${query}`)).body.json()) as number[][];
-  const first = await get(`&limit=${Math.min(PAGE, TAIL + 1)}`);
-  let missing = TAIL - (first.length - 1);
-  const older: Array<Promise<number[][]>> = [];
-  for (let end = first[0]![0]! - 1; missing > 0; missing -= PAGE, end -= PAGE * TF_MS) older.push(get(`&endTime=${end}&limit=${Math.min(PAGE, missing)}`));
+  const newest = newestPageCount(TAIL, PAGE);
+  const first = await get(`&limit=${newest + 1}`);
+  const pages = olderPages(first[0]![0]! / 1000, TAIL - newest, null, PAGE, TF_MS / 1000);
+  const older = pages.map((p) => get(`&startTime=${p.from * 1000}&endTime=${p.to * 1000}&limit=${(p.to - p.from) / (TF_MS / 1000) + 1}`));
   return first.length - 1 + (await Promise.all(older)).reduce((n, rows) => n + rows.length, 0);
 }
 
@@ -81,22 +84,27 @@ const gw = await GatewayProcess.start(
   PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${new URL('./results/', import.meta.url).pathname}`] : [],
 );
 try {
-  const symbols = Array.from({ length: SERIES + 1 }, (_, i) => `B${i}X`);
+  const symbols = Array.from({ length: SERIES + WARM_UP }, (_, i) => `B${i}X`);
   // The streams exist (and their history is generated) before anything is timed, and neither
   // side pays for making them; the fake stands still so "the last closed bar" cannot move.
   for (const s of symbols) fake.generators[MARKET].addStream(`${s.toLowerCase()}usdt@kline_${INTERVAL}`, fake.now());
   fake.pause();
   const seriesOf = (s: string) => `binance:${MARKET}:${s}/USDT:${INTERVAL}`;
-  // Warm-up (JIT, connections, the worker's first REST call): the extra symbol, not measured.
-  await baselineFetch(fake.restUrl(), `${symbols[0]}USDT`);
-  await gatewayRead(gw.url, seriesOf(symbols[0]!));
+  // Warm-up, not measured: connections, the worker's first REST call, and the JIT. A per-open
+  // function runs once or twice per first open, and V8 optimizes it after a few hundred calls; with
+  // one warm-up open, the measured opens shared the cores with TurboFan compiling them (perf put a
+  // quarter of the gateway's CPU in V8's compiler threads). A gateway in service is long past that.
+  for (const s of symbols.slice(SERIES)) {
+    await baselineFetch(fake.restUrl(), `${s}USDT`);
+    await gatewayRead(gw.url, seriesOf(s));
+  }
 
   const base: number[] = [];
   const first: number[] = [];
   // The gateway's own CPU (every thread: main, writer, ingest, V8's background threads) per first
   // open: on a machine whose cores the exchange and clients share, it is what lengthens the wait.
   const cpuBefore = processUsage(gw.pid).cpuSeconds;
-  for (let i = 1; i <= SERIES; i++) {
+  for (let i = 0; i < SERIES; i++) {
     const symbol = symbols[i]!;
     const runBase = () => timed(() => baselineFetch(fake.restUrl(), `${symbol}USDT`));
     const runGateway = () => timed(() => gatewayRead(gw.url, seriesOf(symbol)));

@@ -10,14 +10,28 @@ export interface OlderPage {
 }
 
 /**
+ * Closed bars the newest page asks for when `count` are wanted: as many requests as the market's
+ * page size makes necessary (the newest page also carries the bar still forming), rows spread
+ * evenly over them. Even pages keep the work after the last page arrives small: that page is
+ * scanned, committed and answered while nothing else is left to wait for, so it should not be
+ * the largest (1,000 + 1,000 + 1 rows made the last arrival a full page half of the time).
+ */
+export function newestPageCount(count: number, pageRows: number): number {
+  const requests = Math.ceil((count + 1) / pageRows);
+  return Math.ceil((count + 1) / requests) - 1;
+}
+
+/**
  * The pages before the bar opened at `oldest` (seconds), newest first: `missing` bars at most, none
- * at or before `after` (the stored head), none before time 0, at most `pageRows` bars each.
+ * at or before `after` (the stored head), none before time 0, in as few pages of at most
+ * `pageRows` bars as that takes, of even size.
  */
 export function olderPages(oldest: number, missing: number, after: number | null, pageRows: number, tfSeconds: number): OlderPage[] {
   if (after !== null) missing = Math.min(missing, Math.round((oldest - after) / tfSeconds) - 1);
+  const perPage = missing > 0 ? Math.ceil(missing / Math.ceil(missing / pageRows)) : 0;
   const pages: OlderPage[] = [];
   for (let to = oldest - tfSeconds; missing > 0 && to >= 0;) {
-    const rows = Math.min(pageRows, missing, Math.floor(to / tfSeconds) + 1);
+    const rows = Math.min(perPage, missing, Math.floor(to / tfSeconds) + 1);
     const from = to - (rows - 1) * tfSeconds;
     pages.push({ from, to });
     missing -= rows;

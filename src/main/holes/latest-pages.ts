@@ -1,7 +1,7 @@
 import { candleCount } from '../../domain/candle.js';
 import { concatPacked, candlesAfter } from '../../domain/candle-batch.js';
 import { sliceCandlesJson, type CandlesJsonText } from '../../protocol/candle-json-text.js';
-import { needsOlderPages, olderPages } from '../../domain/older-pages.js';
+import { needsOlderPages, newestPageCount, olderPages } from '../../domain/older-pages.js';
 import { toWire } from '../../shared/errors.js';
 import type { Committed, CommittedLatest } from './backfill-service.js';
 import type { ExchangeKlines } from './exchange-klines.js';
@@ -43,7 +43,7 @@ export async function fetchLatestPages(
   count: number,
   storedHead: number | null | Promise<number | null>,
 ): Promise<CommittedLatest> {
-  const firstCount = Math.min(count, plan.pageRows - 1); // the page also carries the forming bar
+  const firstCount = newestPageCount(count, plan.pageRows);
   // The newest page does not depend on what is stored: it is on the wire while the head is read.
   // The worker asks for the older pages itself once it has scanned it and knows the head (the
   // same pages as below, from the same inputs: older-pages.ts), a thread hop sooner than we could.
