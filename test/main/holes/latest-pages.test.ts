@@ -20,8 +20,7 @@ import { useTempDir } from '../../support/temp-dir.js';
  * newest page is committed while the older ones are fetched; what is committed always reaches
  * back from the exchange's head without a break.
  */
-const TF = 60;
-const PAGE = 1000; // spot's largest klines page
+const TF = 60; // spot pages: 1,000 rows at most
 
 describe('BackfillService.fetchLatest: newest page first, committed while older pages are fetched', () => {
   const tempDir = useTempDir();
