@@ -10,21 +10,20 @@ export interface OlderPage {
 }
 
 /**
- * Closed bars the newest page asks for when `count` are wanted: as many requests as the market's
- * page size makes necessary (the newest page also carries the bar still forming), rows spread
- * evenly over them. Even pages keep the work after the last page arrives small: that page is
- * scanned, committed and answered while nothing else is left to wait for, so it should not be
- * the largest (1,000 + 1,000 + 1 rows made the last arrival a full page half of the time).
+ * Closed bars the newest page asks for when `count` are wanted: a full page (it also carries the
+ * bar still forming). It goes out alone and is the exchange's longest answer; the older pages
+ * follow it together.
  */
 export function newestPageCount(count: number, pageRows: number): number {
-  const requests = Math.ceil((count + 1) / pageRows);
-  return Math.ceil((count + 1) / requests) - 1;
+  return Math.min(count, pageRows - 1);
 }
 
 /**
  * The pages before the bar opened at `oldest` (seconds), newest first: `missing` bars at most, none
  * at or before `after` (the stored head), none before time 0, in as few pages of at most
- * `pageRows` bars as that takes, of even size.
+ * `pageRows` bars as that takes, of even size. Even pages keep the work after the last one
+ * arrives small: it is scanned, committed and answered with nothing left to overlap, and the
+ * commit of the page before it is still running (1,000 + 1 rows left a full page's work there).
  */
 export function olderPages(oldest: number, missing: number, after: number | null, pageRows: number, tfSeconds: number): OlderPage[] {
   if (after !== null) missing = Math.min(missing, Math.round((oldest - after) / tfSeconds) - 1);

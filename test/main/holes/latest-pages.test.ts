@@ -66,15 +66,15 @@ describe('BackfillService.fetchLatest: newest page first, committed while older 
   const committedTimes = () => commits.map((c) => c.segments.flatMap((s) => timesOf(s.data)));
   const asked = (symbol: string) => fake.rest.log.filter((e) => e.params.symbol === symbol).map((e) => [e.params.limit, e.params.startTime ?? null, e.status]);
 
-  it('2,000 bars: three even pages, each committed as it arrives (the newest 666 first), value for value the exchange', async () => {
+  it('2,000 bars: three pages, each committed as it arrives (the newest 999 first), value for value the exchange', async () => {
     const { seriesId, symbol, lastClosed } = fresh();
     const seen: number[][] = [];
     const got = await service.fetchLatest(seriesId, 2000, null, (candles) => seen.push(timesOf(candles)));
     const [first, ...rest] = asked(symbol);
     expect(got).toMatchObject({ ok: true, requests: 3, currentOpen: lastClosed + TF });
     expect(rows(got.candles)).toEqual(await exchangeRows(symbol, lastClosed - 1999 * TF, lastClosed));
-    const newest = Array.from({ length: 666 }, (_, i) => lastClosed - (665 - i) * TF);
-    const older = Array.from({ length: 1334 }, (_, i) => lastClosed - (1999 - i) * TF);
+    const newest = Array.from({ length: 999 }, (_, i) => lastClosed - (998 - i) * TF);
+    const older = Array.from({ length: 1001 }, (_, i) => lastClosed - (1999 - i) * TF);
     // The newest page first, then each older page as it arrived (newest first; the writer may
     // take two that arrive together in one drain).
     const [firstCommit, ...olderCommits] = committedTimes();
@@ -83,11 +83,11 @@ describe('BackfillService.fetchLatest: newest page first, committed while older 
     // The caller saw each page while it was being committed, in the same order.
     expect(seen[0]).toEqual(newest);
     expect(seen.slice(1).reverse().flat()).toEqual(older);
-    // 2,001 rows (the forming bar too) take three requests of at most 1,000: 667 each.
-    expect(first).toEqual(['667', null, 200]);
+    // A full newest page (999 closed + the forming bar), then the 1,001 older bars in two even pages.
+    expect(first).toEqual(['1000', null, 200]);
     expect(rest.sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
-      ['667', String(older[0]! * 1000), 200],
-      ['667', String(older[667]! * 1000), 200],
+      ['500', String(older[0]! * 1000), 200],
+      ['501', String(older[500]! * 1000), 200],
     ]);
     expect(timesOf((await store.tail(seriesId, 3000)).data)).toEqual([...older, ...newest]);
     // The worker asked for both older pages itself, and each was asked for once.
@@ -102,8 +102,8 @@ describe('BackfillService.fetchLatest: newest page first, committed while older 
     expect(got.ok).toBe(true);
     expect(rows(got.candles)).toEqual(await exchangeRows(symbol, head + TF, lastClosed));
     expect(requests).toEqual([
-      ['667', null, 200],
-      ['534', String((head + TF) * 1000), 200],
+      ['1000', null, 200],
+      ['201', String((head + TF) * 1000), 200],
     ]);
     expect(worker.stats().olderPagesAhead).toEqual({ fetched: 1, claimed: 1, dropped: 0 });
   });
@@ -175,8 +175,8 @@ describe('BackfillService.fetchLatest: newest page first, committed while older 
 
   it('an older page that fails: it and every older one are dropped; the newer ones stay committed', async () => {
     for (const [count, skip, newest] of [
-      [2001, 2, 667],
-      [3000, 1, 750],
+      [2001, 2, 999],
+      [3000, 1, 999],
     ] as const) {
       const { seriesId, symbol, lastClosed } = fresh();
       fake.rest.failNext(1, 403, 0, skip); // the newest page (and `skip - 1` older ones) answered
