@@ -67,9 +67,10 @@ export async function fetchLatestPages(
   if (!first.ok || ranges.length === 0) return withCommit(plan, first, first.candles, first.currentOpen, firstJson);
 
   const older = ranges.map((r) => plan.exchange.fetchClosed(seriesId, r.from, r.to, json, ahead.id).catch(failedFetch));
-  // The older pages are the long wait: their requests leave first (the worker calls go out in the
-  // next microtasks); the newest page's commit and its encoding start a turn later, so they fill
-  // the wait instead of taking the cores the requests need.
+  // The older pages are the long wait: their requests have left from the worker already (or, when
+  // it fetched none ahead, leave with these calls in the next microtasks); the newest page's commit
+  // and its encoding start a turn later, so they fill the wait instead of taking the cores the
+  // requests need.
   await new Promise((resolve) => setImmediate(resolve));
   const firstCommit = commitOf(plan, first.candles);
   plan.onCommitting?.(first.candles, firstJson);
