@@ -233,7 +233,10 @@ try {
 
     // 2. Latency at a low, fixed rate.
     fleet.send({ cmd: 'close' });
-    const latency = await latencyRun({ ...latencyOptions, firstBar: BARS + 10 });
+    // The bar after the replay's last (replayFrames closes bars -1..BARS-1): a later one would be a
+    // hole in every series, and each series' first candle would wait behind its gap fill (it was
+    // the whole slowest 1% of closed candles, 2026-12-03).
+    const latency = await latencyRun({ ...latencyOptions, firstBar: BARS });
 
     // 3. Legacy baseline on the same frames and store; the engine's ceilings for the same rows.
     const target = { dir, cluster };
