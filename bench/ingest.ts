@@ -122,6 +122,7 @@ function latencyRows(latency: LatencyRunResult): Row[] {
   return [
     { measure: `low load: frames sent (${LATENCY_RATE}/s for ${LATENCY_SECONDS} s)`, value: latency.sent },
     { measure: 'low load: writer commits', value: latency.commits },
+    { measure: 'low load: gap fills (a hole holds candles; should be 0)', value: latency.gapFills },
     { measure: 'low load: closed frame → client p50 ms', value: percentile(latency.closed, 50) },
     { measure: 'low load: closed frame → client p99 ms', value: percentile(latency.closed, 99) },
     { measure: 'low load: forming frame → client p50 ms', value: percentile(latency.forming, 50) },

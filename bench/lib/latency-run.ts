@@ -26,17 +26,25 @@ export interface LatencyRunResult {
   readonly sent: number;
   /** Writer commits during the run (each a durable commit: its fsyncs). */
   readonly commits: number;
+  /**
+   * Gap fills the gateway started during the run: 0 unless the frames left a hole, and then the
+   * held candles' wait is in the latencies (a bench that starts past the stored bars makes one).
+   */
+  readonly gapFills: number;
   /** Sorted, ms. */
   readonly closed: number[];
   readonly forming: number[];
   readonly phases: { closed: PhaseBreakdown; forming: PhaseBreakdown } | null;
 }
 
-const commitsSoFar = async (gatewayUrl: string) =>
+/** The sum of a counter's samples (every label set) on the gateway's /metrics. */
+const counterSum = async (gatewayUrl: string, prefix: string) =>
   (await (await fetch(`${gatewayUrl}/metrics`)).text())
     .split('\n')
-    .filter((l) => l.startsWith('kline_gateway_writer_commits_total '))
+    .filter((l) => l.startsWith(prefix))
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+const commitsSoFar = (gatewayUrl: string) => counterSum(gatewayUrl, 'kline_gateway_writer_commits_total ');
+const gapFillsSoFar = (gatewayUrl: string) => counterSum(gatewayUrl, 'kline_gateway_ingest_gap_fills_total{');
 
 const phasesCall = async (gatewayUrl: string, cmd: 'reset' | 'dump') =>
   (await (await fetch(`${gatewayUrl}/__bench/phases?cmd=${cmd}`, { method: 'POST' })).json()) as ThreadTrace[];
@@ -56,6 +64,7 @@ export async function latencyRun(o: LatencyRunOptions): Promise<LatencyRunResult
     await ask(fleet, { cmd: 'reset' });
     if (o.phases) await phasesCall(o.gatewayUrl, 'reset');
     const commitsBefore = await commitsSoFar(o.gatewayUrl);
+    const gapFillsBefore = await gapFillsSoFar(o.gatewayUrl);
     const { sent } = await ask<{ sent: number }>(o.exchange, {
       cmd: 'rate',
       series: o.series,
@@ -65,11 +74,13 @@ export async function latencyRun(o: LatencyRunOptions): Promise<LatencyRunResult
     });
     await new Promise((r) => setTimeout(r, 500));
     const commits = (await commitsSoFar(o.gatewayUrl)) - commitsBefore;
+    const gapFills = (await gapFillsSoFar(o.gatewayUrl)) - gapFillsBefore;
     const stats = await ask<FleetStats>(fleet, { cmd: 'stats' });
     const traces = o.phases ? await phasesCall(o.gatewayUrl, 'dump') : null;
     return {
       sent,
       commits,
+      gapFills,
       closed: [...stats.closedLatencies].sort((a, b) => a - b),
       forming: [...stats.formingLatencies].sort((a, b) => a - b),
       phases: traces ? breakdowns(traces, stats) : null,
