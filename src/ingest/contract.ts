@@ -110,8 +110,9 @@ export interface IngestWorkerApi {
    */
   fetchClosed(seriesId: string, from: number, to: number, json?: boolean, aheadId?: number): Promise<FetchedKlines>;
   /**
-   * The newest `count` closed candles of a series (only those after `after`, the stored head),
-   * paged backward from the bar forming now; nothing is stored. Teaches the worker's exchange
+   * The newest `count` closed candles of a series (only those after `after`, the stored head), from
+   * the exchange's newest klines page: `count` is at most a page less its forming row (999 spot,
+   * 1,499 futures; older pages: `fetchClosed`); nothing is stored. Teaches the worker's exchange
    * clock that the exchange is at least at that bar.
    */
   fetchLatest(seriesId: string, count: number, after: number | null, json?: boolean, ahead?: OlderPagesAhead): Promise<FetchedLatest>;

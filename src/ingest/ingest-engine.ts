@@ -201,8 +201,8 @@ export class IngestEngine {
   }
 
   /**
-   * The newest `count` closed candles of a series (after `after`), from REST on this engine's
-   * budget (tail coverage: the caller stores them). The answer's forming bar is a lower bound of
+   * The newest `count` closed candles of a series (after `after`; at most a page), from REST on
+   * this engine's budget (tail coverage: the caller stores them). The answer's forming bar is a lower bound of
    * exchange time, so later range fills know every bar before it is closed. Never throws.
    */
   async fetchLatest(seriesId: string, count: number, after: number | null, json = false, ahead?: OlderPagesAhead): Promise<LatestKlines> {

@@ -15,7 +15,8 @@ export interface ExchangeKlines {
   /** `aheadId`: a page of that tail-coverage run the worker may have fetched ahead (older-page-prefetch.ts). */
   fetchClosed(seriesId: string, from: number, to: number, json?: boolean, aheadId?: number): Promise<FetchedKlines>;
   /**
-   * The newest `count` closed candles after `after` (the stored head), and the bar forming now.
+   * The newest `count` closed candles after `after` (the stored head), from one page (`count` at
+   * most a page less its forming row), and the bar forming now.
    * `ahead`: the worker fetches the older pages as soon as this one is scanned and `tailStoredHead`
    * has told it the stored head.
    */

@@ -6,7 +6,7 @@ import { FakeBinance } from '../../../tools/fake-binance/fake-binance.js';
 import { fakeRestRows } from '../../support/fake-rest-rows.js';
 
 /**
- * Newest closed bars, paged backward from the forming bar, against the fake (paused: nothing
+ * The newest page of closed bars, its forming row dropped, against the fake (paused: nothing
  * moves). Its REST history reaches 200 days back; a second fake with none before today plays a
  * young symbol.
  */
@@ -39,29 +39,30 @@ const rows = (market: 'spot' | 'futures', stream: string, n: number) =>
 const asked = (before: number) => fake.rest.log.slice(before).map((e) => [e.params.limit, e.params.endTime !== undefined, e.params.startTime !== undefined]);
 
 describe('fetchLatestClosed', () => {
-  it('spot: the newest 2000 closed bars in three pages (the first page loses its forming row)', async () => {
+  it('spot: the newest 999 closed bars in one page of 1000 (its forming row dropped)', async () => {
     const before = fake.rest.log.length;
-    const got = await fetchLatestClosed(client('spot'), 'spot', { symbol: 'ETHBTC', interval: '15m', tfSeconds: 900, count: 2000, after: null });
+    const got = await fetchLatestClosed(client('spot'), 'spot', { symbol: 'ETHBTC', interval: '15m', tfSeconds: 900, count: 999, after: null });
     expect(got.ok).toBe(true);
-    expect(Array.from(got.candles)).toEqual(rows('spot', SPOT, 2000));
+    expect(Array.from(got.candles)).toEqual(rows('spot', SPOT, 999));
     expect(got.currentOpen).toBe(fake.generators.spot.formingBar(SPOT)!.t / 1000);
-    expect(asked(before)).toEqual([
-      ['1000', false, false],
-      ['1000', true, false],
-      ['1', true, false],
-    ]);
-    expect([got.requests, got.weight]).toEqual([3, 6]);
+    expect(asked(before)).toEqual([['1000', false, false]]);
+    expect([got.requests, got.weight]).toEqual([1, 2]);
   });
 
-  it('futures: 1500-row pages, weight by limit', async () => {
+  it('futures: a page of 1500, weight by limit', async () => {
     const before = fake.rest.log.length;
-    const got = await fetchLatestClosed(client('futures'), 'futures', { symbol: 'BTCUSDT', interval: '1h', tfSeconds: 3600, count: 2000, after: null });
-    expect(Array.from(got.candles)).toEqual(rows('futures', FUT, 2000));
-    expect(asked(before)).toEqual([
-      ['1500', false, false],
-      ['501', true, false],
-    ]);
-    expect(got.weight).toBe(10 + 5);
+    const got = await fetchLatestClosed(client('futures'), 'futures', { symbol: 'BTCUSDT', interval: '1h', tfSeconds: 3600, count: 1499, after: null });
+    expect(Array.from(got.candles)).toEqual(rows('futures', FUT, 1499));
+    expect(asked(before)).toEqual([['1500', false, false]]);
+    expect(got.weight).toBe(10);
+  });
+
+  it("more bars than a page holds: still one page (the older pages are the caller's: older-pages.ts)", async () => {
+    const before = fake.rest.log.length;
+    const got = await fetchLatestClosed(client('spot'), 'spot', { symbol: 'ETHBTC', interval: '15m', tfSeconds: 900, count: 2000, after: null });
+    expect(Array.from(got.candles)).toEqual(rows('spot', SPOT, 999));
+    expect(asked(before)).toEqual([['1000', false, false]]);
+    expect(got.requests).toBe(1);
   });
 
   it('stops at what the store has: only bars after `after`, one page', async () => {
