@@ -267,7 +267,7 @@ try {
       { measure: 'ceiling, same rows and drains: table like candles rows/s', value: Math.round(ceiling.indexed) },
       { measure: 'committed / unindexed ceiling', value: closedPerSecond / ceiling.temp },
       { measure: 'committed / indexed ceiling', value: closedPerSecond / ceiling.indexed },
-      { measure: 'messages to 20 subscribed series', value: fleetStats.messages },
+      { measure: 'candles delivered to 20 subscribed series', value: fleetStats.messages },
       { measure: 'gateway CPU s per 1k closed candles', value: (cpu / closedTotal) * 1000 },
       { measure: 'exchange replay time (s)', value: blastMs / 1000 },
       ...latencyRows(latency),

@@ -4,6 +4,7 @@
  * CPU than the servers under test. Controlled by the parent over IPC:
  *   {cmd:'connect', url, count, series[], offset}  → {ok}
  *   {cmd:'reset'} → {ok}        {cmd:'stats'} → FleetStats        {cmd:'close'} → exits
+ *   {cmd:'count'} → {messages}  (cheap: for waiting until the last frames have landed)
  * Each socket subscribes to series[(offset + i) % series.length] with since=0, supports_batch.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,7 @@ import { connect, type Socket } from 'node:net';
 export interface FleetStats {
   sockets: number;
   open: number;
+  /** Candles received: one per message, a `candles_batch` counts each of its candles. */
   messages: number;
   bytes: number;
   /** ms from the send time carried in `volume` to receipt, sampled (all message types). */
@@ -26,6 +28,8 @@ export interface FleetStats {
 }
 
 const VOLUME = Buffer.from('"volume":');
+const BATCH = Buffer.from('{"type":"candles_batch"');
+const CANDLE_TIME = Buffer.from('"candle_time":');
 const FORMING = Buffer.from('"type":"candle_forming"');
 /** Keep every Nth latency sample to bound memory at high rates. */
 let SAMPLE_EVERY = 7;
@@ -49,8 +53,16 @@ function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** Candles in one server message: a `candles_batch` (several closed candles committed together) carries several. */
+function candlesIn(payload: Buffer): number {
+  if (payload.length < BATCH.length || payload.compare(BATCH, 0, BATCH.length, 0, BATCH.length) !== 0) return 1;
+  let n = 0;
+  for (let at = payload.indexOf(CANDLE_TIME); at >= 0; at = payload.indexOf(CANDLE_TIME, at + CANDLE_TIME.length)) n++;
+  return n;
+}
+
 function onPayload(payload: Buffer): void {
-  stats.messages++;
+  stats.messages += candlesIn(payload);
   stats.bytes += payload.length;
   if (++sampleCounter % SAMPLE_EVERY !== 0) return;
   const at = payload.lastIndexOf(VOLUME);
@@ -157,6 +169,8 @@ process.on('message', async (msg: { cmd: string; url?: string; count?: number; s
     process.send!({ ok: true });
   } else if (msg.cmd === 'stats') {
     process.send!(stats);
+  } else if (msg.cmd === 'count') {
+    process.send!({ messages: stats.messages });
   } else if (msg.cmd === 'close') {
     for (const s of sockets) s.destroy();
     process.exit(0);
