@@ -39,30 +39,21 @@ const rows = (market: 'spot' | 'futures', stream: string, n: number) =>
 const asked = (before: number) => fake.rest.log.slice(before).map((e) => [e.params.limit, e.params.endTime !== undefined, e.params.startTime !== undefined]);
 
 describe('fetchLatestClosed', () => {
-  it('spot: the newest 999 closed bars in one page of 1000 (its forming row dropped)', async () => {
+  const pages = [
+    { market: 'spot', symbol: 'ETHBTC', interval: '15m', tfSeconds: 900, stream: SPOT, count: 999, limit: '1000', weight: 2 },
+    { market: 'futures', symbol: 'BTCUSDT', interval: '1h', tfSeconds: 3600, stream: FUT, count: 1499, limit: '1500', weight: 10 },
+    // More bars than a page holds: still one page (the older pages are the caller's: older-pages.ts).
+    { market: 'spot', symbol: 'ETHBTC', interval: '15m', tfSeconds: 900, stream: SPOT, count: 2000, limit: '1000', weight: 2 },
+  ] as const;
+  it.each(pages)('$market, $count wanted: one page of $limit, its forming row dropped, weight $weight', async (p) => {
     const before = fake.rest.log.length;
-    const got = await fetchLatestClosed(client('spot'), 'spot', { symbol: 'ETHBTC', interval: '15m', tfSeconds: 900, count: 999, after: null });
+    const { symbol, interval, tfSeconds, count } = p;
+    const got = await fetchLatestClosed(client(p.market), p.market, { symbol, interval, tfSeconds, count, after: null });
     expect(got.ok).toBe(true);
-    expect(Array.from(got.candles)).toEqual(rows('spot', SPOT, 999));
-    expect(got.currentOpen).toBe(fake.generators.spot.formingBar(SPOT)!.t / 1000);
-    expect(asked(before)).toEqual([['1000', false, false]]);
-    expect([got.requests, got.weight]).toEqual([1, 2]);
-  });
-
-  it('futures: a page of 1500, weight by limit', async () => {
-    const before = fake.rest.log.length;
-    const got = await fetchLatestClosed(client('futures'), 'futures', { symbol: 'BTCUSDT', interval: '1h', tfSeconds: 3600, count: 1499, after: null });
-    expect(Array.from(got.candles)).toEqual(rows('futures', FUT, 1499));
-    expect(asked(before)).toEqual([['1500', false, false]]);
-    expect(got.weight).toBe(10);
-  });
-
-  it("more bars than a page holds: still one page (the older pages are the caller's: older-pages.ts)", async () => {
-    const before = fake.rest.log.length;
-    const got = await fetchLatestClosed(client('spot'), 'spot', { symbol: 'ETHBTC', interval: '15m', tfSeconds: 900, count: 2000, after: null });
-    expect(Array.from(got.candles)).toEqual(rows('spot', SPOT, 999));
-    expect(asked(before)).toEqual([['1000', false, false]]);
-    expect(got.requests).toBe(1);
+    expect(Array.from(got.candles)).toEqual(rows(p.market, p.stream, Number(p.limit) - 1));
+    expect(got.currentOpen).toBe(fake.generators[p.market].formingBar(p.stream)!.t / 1000);
+    expect(asked(before)).toEqual([[p.limit, false, false]]);
+    expect([got.requests, got.weight]).toEqual([1, p.weight]);
   });
 
   it('stops at what the store has: only bars after `after`, one page', async () => {
