@@ -112,6 +112,11 @@ describe('tail coverage from Binance REST', () => {
     expect(value('kline_gateway_tail_coverage_rest_weight_total\\{market="spot"\\}')).toBeGreaterThanOrEqual(2 * 3 * 3);
     expect(value('kline_gateway_tail_coverage_seconds_count\\{market="spot"\\}')).toBeGreaterThanOrEqual(4);
     expect(value('kline_gateway_tail_coverage_pending')).toBe(0);
+    // Each 2,000-bar spot run's two older pages were fetched ahead by the worker and claimed.
+    const ahead = (outcome: string) => value(`kline_gateway_ingest_older_pages_ahead_total\\{worker="0",outcome="${outcome}"\\}`);
+    expect(ahead('claimed')).toBeGreaterThanOrEqual(2 * 3);
+    expect(ahead('fetched')).toBeGreaterThanOrEqual(ahead('claimed'));
+    expect(ahead('dropped')).toBe(0);
   });
 });
 

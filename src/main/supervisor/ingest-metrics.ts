@@ -170,6 +170,16 @@ export function renderIngestMetrics(out: PrometheusText, snap: IngestSnapshot): 
       perWorker((s) => s.batcher.overflowed),
     )
     .metric(
+      `${P}older_pages_ahead_total`,
+      'counter',
+      "Tail coverage's older REST pages the worker fetched as soon as the newest page was scanned: fetched, claimed by the main thread, dropped unclaimed.",
+      snap.workers
+        .filter((w) => w.stats)
+        .flatMap((w) =>
+          (['fetched', 'claimed', 'dropped'] as const).map((o): [Labels, number] => [{ worker: w.index, outcome: o }, w.stats!.olderPagesAhead[o]]),
+        ),
+    )
+    .metric(
       `${P}writer_unacked_batches`,
       'gauge',
       'Batches sent to the writer and not yet acked.',
