@@ -1,6 +1,6 @@
 import type { KlineFrame } from '../domain/kline-frame.js';
 import { binanceSeriesOf } from '../domain/binance-symbols.js';
-import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
+import { CANDLE_STRIDE, candleCount, type Candle } from '../domain/candle.js';
 import type { LiveMarket } from '../domain/series-id.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { WriterProducer } from '../writer/contract.js';
@@ -214,7 +214,17 @@ export class IngestEngine {
       ((candles: Float64Array) => {
         scanned = true;
         const pageRows = MARKET_LIMITS[series.market].klinesMaxLimit;
-        this.olderAhead.newestScanned(ahead.id, { seriesId, tfSeconds, pageRows, asked: count, missing: ahead.missing, json, candles });
+        const rows = candleCount(candles);
+        this.olderAhead.newestScanned(ahead.id, {
+          seriesId,
+          tfSeconds,
+          pageRows,
+          asked: count,
+          missing: ahead.missing,
+          json,
+          rows,
+          oldest: rows > 0 ? candles[0]! : null,
+        });
       });
     const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after, json, onNewestScanned });
     if (ahead && !scanned) this.olderAhead.newestScanned(ahead.id, null);

@@ -1,4 +1,3 @@
-import { candleCount } from '../domain/candle.js';
 import { needsOlderPages, olderPages } from '../domain/older-pages.js';
 import type { GapFillResult } from '../exchange/binance/binance-rest.js';
 import type { StoredHead } from './contract.js';
@@ -13,8 +12,13 @@ export interface NewestPage {
   readonly asked: number;
   readonly missing: number;
   readonly json: boolean;
-  /** The page's closed candles (only the first one's time and their count are read). */
-  readonly candles: Float64Array;
+  /**
+   * The page's closed candles: how many, and the first one's open time (seconds; null when none).
+   * Numbers, not the candles: the page's buffer is transferred to the main thread with the reply,
+   * which leaves an array kept here empty when the stored head arrives after it.
+   */
+  readonly rows: number;
+  readonly oldest: number | null;
 }
 
 /** Runs whose stored head or newest page is still awaited: a run the main thread gave up on is forgotten after this many newer ones. */
@@ -75,8 +79,8 @@ export class OlderPagePrefetch {
     this.runs.delete(id);
     const { head, newest } = run;
     if (newest === null || head === 'unknown') return;
-    const oldest = candleCount(newest.candles) > 0 ? newest.candles[0]! : null;
-    if (oldest === null || !needsOlderPages(candleCount(newest.candles), newest.asked, oldest, head)) return;
+    const { oldest } = newest;
+    if (oldest === null || !needsOlderPages(newest.rows, newest.asked, oldest, head)) return;
     for (const page of olderPages(oldest, newest.missing, head, newest.pageRows, newest.tfSeconds)) {
       this.pages.set(pageKey(id, page.from, page.to), this.fetchRange(newest.seriesId, page.from, page.to, newest.json));
       this.counters.fetched++;

@@ -130,9 +130,13 @@ describe('BackfillService.fetchLatest: newest page first, committed while older 
     // The head arrives after the newest page: the older pages go out then.
     const late = await worker.fetchLatest(seriesId, 999, null, true, { id: 1_000_001, missing: 1001 });
     expect(worker.stats().olderPagesAhead.fetched).toBe(0);
+    const oldest = late.candles[0]!;
+    // The reply's candles went to the main thread by transfer, as a worker's postMessage does:
+    // the buffer the worker scanned is empty now, and what it kept of the page must still do.
+    structuredClone(late.candles.buffer, { transfer: [late.candles.buffer] });
+    expect(late.candles.length).toBe(0);
     worker.tailStoredHead(seriesId, 1_000_001, null);
     expect(worker.stats().olderPagesAhead.fetched).toBe(2);
-    const oldest = late.candles[0]!;
     // 1,001 bars older than the newest page: two pages, 501 and 500.
     const page = await worker.fetchClosed(seriesId, oldest - 501 * TF, oldest - TF, true, 1_000_001);
     expect(rows(page.candles)).toEqual(await exchangeRows(symbol, oldest - 501 * TF, oldest - TF));
