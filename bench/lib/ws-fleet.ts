@@ -30,6 +30,7 @@ export interface FleetStats {
 const VOLUME = Buffer.from('"volume":');
 const BATCH = Buffer.from('{"type":"candles_batch"');
 const CANDLE_TIME = Buffer.from('"candle_time":');
+const BATCH_MARK_AT = BATCH.indexOf('s', BATCH.indexOf('candle'));
 const FORMING = Buffer.from('"type":"candle_forming"');
 /** Keep every Nth latency sample to bound memory at high rates. */
 let SAMPLE_EVERY = 7;
@@ -55,7 +56,10 @@ function nowMs(): number {
 
 /** Candles in one server message: a `candles_batch` (several closed candles committed together) carries several. */
 function candlesIn(payload: Buffer): number {
-  if (payload.length < BATCH.length || payload.compare(BATCH, 0, BATCH.length, 0, BATCH.length) !== 0) return 1;
+  // One byte first ('s' of "candles", '_' of "candle_forming"/"candle_closed"): the fleet reads
+  // ~1.5M messages/s, and a native compare on each would be client CPU the servers' runs share.
+  if (payload[BATCH_MARK_AT] !== BATCH[BATCH_MARK_AT] || payload.length < BATCH.length || payload.compare(BATCH, 0, BATCH.length, 0, BATCH.length) !== 0)
+    return 1;
   let n = 0;
   for (let at = payload.indexOf(CANDLE_TIME); at >= 0; at = payload.indexOf(CANDLE_TIME, at + CANDLE_TIME.length)) n++;
   return n;
