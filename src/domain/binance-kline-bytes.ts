@@ -22,6 +22,7 @@ import { FNV_OFFSET, FNV_PRIME, type KlineFrame } from './kline-frame.js';
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const MAX_FAST_DIGITS = 15;
 const MAX_TIME_MS = 253_402_300_799_000;
+const LATIN1 = new TextDecoder('latin1');
 
 const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const L_STREAM = bytes('{"stream":"');
@@ -47,7 +48,24 @@ const L_QQ = bytes('","Q":"');
 const L_B = bytes('","B":"');
 const L_END = bytes('"}}}');
 
+/** Slots of KlineByteScanner.values. */
+const HASH = 0;
+const EVENT_TIME = 1;
+const OPEN_TIME = 2;
+const OPEN = 3;
+const HIGH = 4;
+const LOW = 5;
+const CLOSE = 6;
+const VOLUME = 7;
+/** Integers the template requires but nobody reads (T, f, L, n). */
+const IGNORED = 8;
+
 export class KlineByteScanner {
+  /**
+   * The numbers read so far. The readers store into it rather than return: a double returned
+   * from a call V8 does not inline is boxed (a heap number per field, ~100 bytes per frame).
+   */
+  private readonly values = new Float64Array(9);
   private b: Uint8Array = L_END;
   private p = 0;
   private end = 0;
@@ -57,37 +75,30 @@ export class KlineByteScanner {
     this.b = b;
     this.p = start;
     this.end = end;
+    const v = this.values;
     if (!this.lit(L_STREAM)) return false;
     out.streamStart = this.p;
-    const hash = this.hashedStr();
-    if (hash < 0) return false;
+    if (!this.hashedStr()) return false;
     out.streamEnd = this.p;
-    out.streamHash = hash;
-    if (!this.lit(L_DATA)) return false;
-    const E = this.int();
+    out.streamHash = v[HASH]!;
+    if (!this.lit(L_DATA) || !this.int(EVENT_TIME)) return false;
     if (!this.lit(L_SYMBOL)) return false;
     const symbolAt = this.p;
     if (!this.str() || this.p === symbolAt) return false;
-    if (!this.lit(L_T)) return false;
-    const t = this.int();
-    if (!this.lit(L_CLOSE_T) || Number.isNaN(this.int())) return false;
+    if (!this.lit(L_T) || !this.int(OPEN_TIME)) return false;
+    if (!this.lit(L_CLOSE_T) || !this.int(IGNORED)) return false;
     if (!this.lit(L_SYMBOL) || !this.str()) return false;
     if (!this.lit(L_INTERVAL)) return false;
     const intervalAt = this.p;
     if (!this.str() || this.p === intervalAt) return false;
-    if (!this.lit(L_F) || Number.isNaN(this.int())) return false;
-    if (!this.lit(L_LAST) || Number.isNaN(this.int())) return false;
-    if (!this.lit(L_O)) return false;
-    const open = this.dec();
-    if (!this.lit(L_C)) return false;
-    const close = this.dec();
-    if (!this.lit(L_H)) return false;
-    const high = this.dec();
-    if (!this.lit(L_L)) return false;
-    const low = this.dec();
-    if (!this.lit(L_V)) return false;
-    const volume = this.dec();
-    if (!this.lit(L_N) || Number.isNaN(this.int())) return false;
+    if (!this.lit(L_F) || !this.int(IGNORED)) return false;
+    if (!this.lit(L_LAST) || !this.int(IGNORED)) return false;
+    if (!this.lit(L_O) || !this.dec(OPEN)) return false;
+    if (!this.lit(L_C) || !this.dec(CLOSE)) return false;
+    if (!this.lit(L_H) || !this.dec(HIGH)) return false;
+    if (!this.lit(L_L) || !this.dec(LOW)) return false;
+    if (!this.lit(L_V) || !this.dec(VOLUME)) return false;
+    if (!this.lit(L_N) || !this.int(IGNORED)) return false;
     if (!this.lit(L_X)) return false;
     let closed: boolean;
     if (this.lit(L_TRUE)) closed = true;
@@ -98,6 +109,13 @@ export class KlineByteScanner {
     if (!this.lit(L_QQ) || !this.str()) return false;
     if (!this.lit(L_B) || !this.str()) return false;
     if (!this.lit(L_END) || this.p !== end) return false;
+    const E = v[EVENT_TIME]!;
+    const t = v[OPEN_TIME]!;
+    const open = v[OPEN]!;
+    const high = v[HIGH]!;
+    const low = v[LOW]!;
+    const close = v[CLOSE]!;
+    const volume = v[VOLUME]!;
     // The acceptance rules of the JSON path (binance-kline.ts klineFrom).
     if (!(E >= 0 && E <= MAX_TIME_MS && t >= 0 && t <= MAX_TIME_MS && t % 1000 === 0)) return false;
     if (!(Number.isFinite(open) && Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close) && Number.isFinite(volume))) return false;
@@ -139,8 +157,8 @@ export class KlineByteScanner {
     return false;
   }
 
-  /** `str` that also returns the FNV-1a hash of the contents (-1 when not a valid string). */
-  private hashedStr(): number {
+  /** `str` that also hashes the contents (FNV-1a) into `values[HASH]`. */
+  private hashedStr(): boolean {
     const b = this.b;
     const end = this.end;
     let h = FNV_OFFSET;
@@ -148,16 +166,17 @@ export class KlineByteScanner {
       const ch = b[p]!;
       if (ch === 0x22) {
         this.p = p;
-        return h >>> 0;
+        this.values[HASH] = h >>> 0;
+        return true;
       }
-      if (ch < 0x20 || ch > 0x7e || ch === 0x5c) return -1;
+      if (ch < 0x20 || ch > 0x7e || ch === 0x5c) return false;
       h = Math.imul(h ^ ch, FNV_PRIME);
     }
-    return -1;
+    return false;
   }
 
-  /** A JSON integer (no leading zeros, may be negative: `"f":-1`); NaN when malformed. */
-  private int(): number {
+  /** A JSON integer (no leading zeros, may be negative: `"f":-1`) into `values[slot]`; false when malformed. */
+  private int(slot: number): boolean {
     const b = this.b;
     const end = this.end;
     let p = this.p;
@@ -171,13 +190,16 @@ export class KlineByteScanner {
       value = value * 10 + (ch - 0x30);
     }
     this.p = p;
-    if (p === start || (p - start > 1 && b[start] === 0x30)) return NaN;
-    if (p - start > MAX_FAST_DIGITS) return negative ? -Infinity : Infinity;
-    return negative ? -value : value;
+    if (p === start || (p - start > 1 && b[start] === 0x30)) return false;
+    // Two stores, not one of a conditional: a phi of `value` with the ±Infinity constants made V8
+    // box `value` (a heap number per integer, measured).
+    if (p - start > MAX_FAST_DIGITS) this.values[slot] = negative ? -Infinity : Infinity;
+    else this.values[slot] = negative ? -value : value;
+    return true;
   }
 
-  /** A decimal string's contents `-?digits(.digits)?`, read in place; NaN when malformed. */
-  private dec(): number {
+  /** A decimal string's contents `-?digits(.digits)?`, read in place into `values[slot]`; false when malformed. */
+  private dec(slot: number): boolean {
     const b = this.b;
     const end = this.end;
     let p = this.p;
@@ -199,9 +221,14 @@ export class KlineByteScanner {
       }
     }
     this.p = p;
-    if (count === 0 || point === count) return NaN;
-    if (count > MAX_FAST_DIGITS) return Number(String.fromCharCode(...b.subarray(start, p)));
+    if (count === 0 || point === count) return false;
+    if (count > MAX_FAST_DIGITS) {
+      // Past 15 digits only Number() rounds right (a meme coin's volume): from a latin1 view.
+      this.values[slot] = Number(LATIN1.decode(b.subarray(start, p)));
+      return true;
+    }
     const value = point < 0 ? mantissa : mantissa / POW10[count - point]!;
-    return negative ? -value : value;
+    this.values[slot] = negative ? -value : value;
+    return true;
   }
 }

@@ -1,6 +1,7 @@
-import { CANDLE_STRIDE, type Candle } from '../domain/candle.js';
+import { CANDLE_STRIDE, writeCandle, type Candle } from '../domain/candle.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { WriterProducer } from '../writer/contract.js';
+import { PendingBySeries } from './pending-by-series.js';
 import { systemClock, type Clock, type Timer } from '../shared/clock.js';
 import { phaseTracer } from '../shared/phase-trace.js';
 
@@ -23,7 +24,8 @@ const LOW_LOAD_WINDOW_SHARE = 4;
  * wait, docs/benchmarks.md "Closed-candle latency at low load"). Busy, new candles coalesce and
  * go out when a batch is acked, when `maxBatch` is reached, or when the oldest has waited
  * `flushMs` — whichever comes first: few, full messages.
- * Segments are per series, in arrival order, packed `[t,o,h,l,c,v]×n`. Batches go out through
+ * Segments are per series, in the order of each series' oldest waiting candle, packed
+ * `[t,o,h,l,c,v]×n` (pending-by-series.ts: nothing allocated per candle). Batches go out through
  * the worker's WriterProducer (copy mode: kept until acked, resent after a writer restart).
  *
  * Bounded (architecture invariant 4): at most the producer's window of unacked batches and
@@ -59,8 +61,9 @@ export interface ClosedBatcherStats {
 }
 
 export class ClosedBatcher {
-  private readonly pending = new Map<string, number[]>();
-  private pendingCount = 0;
+  private readonly pending = new PendingBySeries();
+  /** add()'s one candle, packed. */
+  private readonly row = new Float64Array(CANDLE_STRIDE);
   private timer: Timer | undefined;
   private full = false;
   private readonly clock: Clock;
@@ -82,15 +85,26 @@ export class ClosedBatcher {
     this.producer.onRoom(() => this.onRoom());
   }
 
+  /** A running job's series: its waiting candles keep one reused buffer (PendingBySeries.retain). */
+  retain(seriesId: string): void {
+    this.pending.retain(seriesId);
+  }
+
+  /** The job stopped; candles of it already here still go out. */
+  release(seriesId: string): void {
+    this.pending.release(seriesId);
+  }
+
   add(seriesId: string, c: Candle): void {
-    if (this.push(seriesId, c.candle_time, c.open, c.high, c.low, c.close, c.volume)) this.afterPush();
+    writeCandle(this.row, 0, c);
+    if (this.push(seriesId, this.row, 0)) this.afterPush();
   }
 
   /** Adds packed candles of one series (a gap fill page), ascending. */
   addPacked(seriesId: string, packed: Float64Array): void {
     let added = false;
     for (let b = 0; b < packed.length; b += CANDLE_STRIDE) {
-      added = this.push(seriesId, packed[b]!, packed[b + 1]!, packed[b + 2]!, packed[b + 3]!, packed[b + 4]!, packed[b + 5]!) || added;
+      added = this.push(seriesId, packed, b) || added;
     }
     if (added) this.afterPush();
   }
@@ -99,14 +113,14 @@ export class ClosedBatcher {
   flush(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.pendingCount > 0 && this.producer.room > 0) this.sendOne();
-    if (this.pendingCount > 0) {
+    while (this.pending.count > 0 && this.producer.room > 0) this.sendOne();
+    if (this.pending.count > 0) {
       if (!this.full) {
         this.full = true;
         this.counters.fullEvents++;
         this.log.warn('closed batches: every in-flight slot taken, candles wait for writer acks', {
           inFlight: this.producer.inFlight,
-          pending: this.pendingCount,
+          pending: this.pending.count,
         });
       }
     } else {
@@ -117,35 +131,41 @@ export class ClosedBatcher {
   /** Flushes and resolves once every batch sent so far is acked (shutdown: "flush their batches"). */
   drain(): Promise<void> {
     this.flush();
-    if (this.producer.inFlight === 0 && this.pendingCount === 0) return Promise.resolve();
+    if (this.producer.inFlight === 0 && this.pending.count === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   stats(): ClosedBatcherStats {
-    return { pendingCandles: this.pendingCount, inFlight: this.producer.inFlight, ...this.counters };
+    return { pendingCandles: this.pending.count, inFlight: this.producer.inFlight, ...this.counters };
   }
 
   private onRoom(): void {
-    if (this.pendingCount > 0) this.flush();
-    if (this.producer.inFlight === 0 && this.pendingCount === 0) this.resolveDrain();
+    if (this.pending.count > 0) this.flush();
+    if (this.producer.inFlight === 0 && this.pending.count === 0) this.resolveDrain();
   }
 
-  private onTimer(): void {
+  /**
+   * An arrow made once: a method that creates `() => this.onTimer()` makes V8 allocate a context
+   * for `this` on every call, even when the closure is not created (afterPush runs per candle).
+   */
+  private readonly onTimer = (): void => {
     this.timer = undefined;
     this.flush();
-  }
+  };
 
-  private push(seriesId: string, t: number, o: number, h: number, l: number, c: number, v: number): boolean {
-    if (this.pendingCount >= this.maxPending) {
+  /**
+   * The candle at `packed[at..at+6)`. Values stay in typed arrays on their way: six doubles passed
+   * as arguments to a call V8 does not inline are six heap numbers.
+   */
+  private push(seriesId: string, packed: Float64Array, at: number): boolean {
+    if (this.pending.count >= this.maxPending) {
+      const t = packed[at]!;
       this.counters.overflowed++;
       this.warnOverflow(seriesId, t);
       this.opts.onOverflow?.(seriesId, t);
       return false;
     }
-    let list = this.pending.get(seriesId);
-    if (list === undefined) this.pending.set(seriesId, (list = []));
-    list.push(t, o, h, l, c, v);
-    this.pendingCount++;
+    this.pending.push(seriesId, packed, at);
     return true;
   }
 
@@ -156,7 +176,7 @@ export class ClosedBatcher {
     this.log.warn('closed candles dropped: writer queue bound reached (refetched by REST gap fill)', {
       seriesId,
       candleTime,
-      pending: this.pendingCount,
+      pending: this.pending.count,
       droppedSoFar: this.counters.overflowed,
     });
     this.lastOverflowLog = now;
@@ -164,20 +184,20 @@ export class ClosedBatcher {
 
   /** A full batch: send now; low load: at the end of this turn; otherwise wait at most flushMs (or an ack). */
   private afterPush(): void {
-    if (this.pendingCount >= this.opts.maxBatch || this.opts.flushMs <= 0) this.flush();
+    if (this.pending.count >= this.opts.maxBatch || this.opts.flushMs <= 0) this.flush();
     else if (this.turnFlushQueued) return;
     else if (this.lowLoad()) {
       this.turnFlushQueued = true;
       queueMicrotask(this.onTurnEnd);
-    } else if (this.timer === undefined) this.timer = this.clock.setTimeout(() => this.onTimer(), this.opts.flushMs);
+    } else if (this.timer === undefined) this.timer = this.clock.setTimeout(this.onTimer, this.opts.flushMs);
   }
 
   /** Everything the turn added (a socket read's closed frames) is pending: one batch, or the busy rule. */
   private readonly onTurnEnd = (): void => {
     this.turnFlushQueued = false;
-    if (this.pendingCount === 0) return;
+    if (this.pending.count === 0) return;
     if (this.lowLoad()) this.flush();
-    else if (this.timer === undefined) this.timer = this.clock.setTimeout(() => this.onTimer(), this.opts.flushMs);
+    else if (this.timer === undefined) this.timer = this.clock.setTimeout(this.onTimer, this.opts.flushMs);
   };
 
   /**
@@ -186,27 +206,13 @@ export class ClosedBatcher {
    */
   private lowLoad(): boolean {
     const p = this.producer;
-    return p.inFlight === 0 || (p.inFlightCandles + this.pendingCount <= this.opts.maxBatch && p.inFlight * LOW_LOAD_WINDOW_SHARE < p.inFlight + p.room);
+    return p.inFlight === 0 || (p.inFlightCandles + this.pending.count <= this.opts.maxBatch && p.inFlight * LOW_LOAD_WINDOW_SHARE < p.inFlight + p.room);
   }
 
-  /** Packs up to maxBatch candles, series by series in arrival order, into one message. */
+  /** Packs up to maxBatch candles, series by series, into one message. */
   private sendOne(): void {
-    const take = Math.min(this.opts.maxBatch, this.pendingCount);
-    const data = new Float64Array(take * CANDLE_STRIDE);
-    const series: string[] = [];
-    const counts: number[] = [];
-    let written = 0;
-    for (const [seriesId, list] of this.pending) {
-      if (written === take) break;
-      const n = Math.min(list.length / CANDLE_STRIDE, take - written);
-      data.set(n * CANDLE_STRIDE === list.length ? list : list.slice(0, n * CANDLE_STRIDE), written * CANDLE_STRIDE);
-      series.push(seriesId);
-      counts.push(n);
-      written += n;
-      if (n * CANDLE_STRIDE === list.length) this.pending.delete(seriesId);
-      else list.splice(0, n * CANDLE_STRIDE);
-    }
-    this.pendingCount -= written;
+    const { series, counts, data } = this.pending.take(this.opts.maxBatch);
+    const written = data.length / CANDLE_STRIDE;
     this.counters.batchesSent++;
     this.counters.candlesSent += written;
     trace?.markPacked('ingest.posted', data);

@@ -62,7 +62,8 @@ const MARKETS: readonly LiveMarket[] = ['spot', 'futures'];
 export class IngestEngine {
   private readonly jobs = new Map<string, SeriesJob>();
   /** Per market: stream name → jobs reading it (BTC/USDT and BTC/USDT:USDT share one stream). */
-  private readonly routes: Record<LiveMarket, Map<string, Set<SeriesJob>>> = { spot: new Map(), futures: new Map() };
+  /** Jobs per stream (an array: iterating a Set allocates an iterator per frame). */
+  private readonly routes: Record<LiveMarket, Map<string, SeriesJob[]>> = { spot: new Map(), futures: new Map() };
   private readonly managers: Record<LiveMarket, BinanceStreamManager>;
   private readonly batcher: ClosedBatcher;
   private readonly holeFetches: HoleFetchQueue;
@@ -148,10 +149,11 @@ export class IngestEngine {
       },
     );
     this.jobs.set(seriesId, job);
+    this.batcher.retain(seriesId);
     const route = this.routes[series.market];
     let readers = route.get(series.stream);
-    if (readers === undefined) route.set(series.stream, (readers = new Set()));
-    readers.add(job);
+    if (readers === undefined) route.set(series.stream, (readers = []));
+    readers.push(job);
     this.managers[series.market].add(series.stream);
     this.log.info('series started', { seriesId, stream: series.stream, market: series.market, head: head ?? null });
   }
@@ -162,11 +164,12 @@ export class IngestEngine {
     if (job === undefined) return;
     this.jobs.delete(seriesId);
     this.stopJob(job);
+    this.batcher.release(seriesId);
     this.holeFetches.cancel(seriesId);
     const { market, stream } = job.series;
     const readers = this.routes[market].get(stream);
-    readers?.delete(job);
-    if (readers && readers.size === 0) {
+    if (readers?.includes(job)) readers.splice(readers.indexOf(job), 1);
+    if (readers && readers.length === 0) {
       this.routes[market].delete(stream);
       this.managers[market].remove(stream);
     }
@@ -273,6 +276,6 @@ export class IngestEngine {
     trace?.mark('ingest.parsed', frame.volume);
     const readers = this.routes[market].get(frame.stream!);
     if (readers === undefined) return;
-    for (const job of readers) job.onKline(frame);
+    for (let i = 0; i < readers.length; i++) readers[i]!.onKline(frame);
   }
 }

@@ -87,6 +87,49 @@ describe('ClosedBatcher', () => {
     expect(Array.from({ length: 4 }, (_, i) => sent[2]!.msg.data[i * CANDLE_STRIDE])).toEqual([60, 60, 120, 60]);
   });
 
+  it('a backlog goes out series by series (oldest waiting candle first), maxBatch per message', async () => {
+    const { sent, batcher, ack } = setup({ maxBatch: 5, maxInFlight: 1 });
+    batcher.retain('a');
+    batcher.add('a', candle(60));
+    await endOfTurn();
+    // The one slot is taken: 12 candles wait (a, b, a, a, c, then b × 7).
+    for (const [s, t] of [
+      ['a', 120],
+      ['b', 60],
+      ['a', 180],
+      ['a', 240],
+      ['c', 60],
+    ] as const)
+      batcher.add(s, candle(t));
+    for (let i = 2; i <= 8; i++) batcher.add('b', candle(60 * i));
+    expect(batcher.stats().pendingCandles).toBe(12);
+    for (let i = 0; i < 3; i++) ack(i);
+    // Long runs of few series per message: the writer's drain then touches fewer index pages per row.
+    expect(sent.slice(1).map((s) => [s.msg.series, s.msg.counts])).toEqual([
+      [
+        ['a', 'b'],
+        [3, 2],
+      ],
+      [['b'], [5]],
+      [
+        ['b', 'c'],
+        [1, 1],
+      ],
+    ]);
+    const times = (i: number) => Array.from({ length: sent[i]!.msg.data.length / CANDLE_STRIDE }, (_, k) => sent[i]!.msg.data[k * CANDLE_STRIDE]);
+    expect([times(1), times(2), times(3)]).toEqual([
+      [120, 180, 240, 60, 120],
+      [180, 240, 300, 360, 420],
+      [480, 60],
+    ]);
+    expect(batcher.stats()).toMatchObject({ pendingCandles: 0, candlesSent: 13 });
+    // A retained series (a running job) is waited for again at once; released, it goes.
+    batcher.release('a');
+    batcher.add('a', candle(300));
+    ack(3);
+    expect(sent[4]!.msg.series).toEqual(['a']);
+  });
+
   it('small low-load batches take at most a quarter of the window: then candles coalesce', async () => {
     const { sent, batcher, ack } = setup({ maxInFlight: 8 });
     for (let i = 1; i <= 5; i++) {

@@ -20,6 +20,13 @@ describe('planDrain', () => {
     expect(writes[1]!.silent.length).toBe(0);
   });
 
+  it('merges a series that has several segments in one batch (the ingest batcher sends runs in arrival order)', () => {
+    const writes = planDrain([batch(['a', 'b', 'a'], [packed([120, 60]), packed([60]), packed([180, 120], 7)], true)]);
+    expect(writes.map((w) => w.seriesId)).toEqual(['a', 'b']);
+    expect(timesOf(writes[0]!.all)).toEqual([60, 120, 180]);
+    expect(candleAt(writes[0]!.all, 1).open).toBe(7);
+  });
+
   it('splits candles by their winning publish flag when a drain mixes silent and published batches', () => {
     const writes = planDrain([batch(['s'], [packed([240, 300])], false), batch(['s'], [packed([300, 360], 5)], true)]);
     expect(timesOf(writes[0]!.all)).toEqual([240, 300, 360]);

@@ -10,7 +10,8 @@
  * It lives in the ingest worker, which sees every frame; no setting or extra round trip needed.
  */
 export class ExchangeClock {
-  private newestE: number | undefined;
+  /** NaN before the first frame: a number field is overwritten in place (an `undefined` one would box every update). */
+  private newestE = NaN;
   private receivedAt = 0;
 
   constructor(
@@ -20,18 +21,20 @@ export class ExchangeClock {
 
   /** An event time (ms) just received. */
   observe(eventTimeMs: number): void {
-    if (!Number.isFinite(eventTimeMs) || (this.newestE !== undefined && eventTimeMs <= this.now())) return;
+    if (!Number.isFinite(eventTimeMs)) return;
+    // now() ≥ newestE: a frame no newer than the newest one seen cannot move it (no clock read).
+    if (!Number.isNaN(this.newestE) && (eventTimeMs <= this.newestE || eventTimeMs <= this.now())) return;
     this.newestE = eventTimeMs;
     this.receivedAt = this.monotonic();
   }
 
   /** Exchange time (ms); the wall clock until the first frame arrives. */
   now(): number {
-    return this.newestE === undefined ? this.wall() : this.newestE + (this.monotonic() - this.receivedAt);
+    return Number.isNaN(this.newestE) ? this.wall() : this.newestE + (this.monotonic() - this.receivedAt);
   }
 
   /** Exchange minus wall-clock time (ms), or null before the first frame. */
   get offset(): number | null {
-    return this.newestE === undefined ? null : Math.round(this.now() - this.wall());
+    return Number.isNaN(this.newestE) ? null : Math.round(this.now() - this.wall());
   }
 }

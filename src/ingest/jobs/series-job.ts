@@ -100,8 +100,10 @@ export class SeriesJob {
   private readonly clock: Clock;
   private frames = 0;
   private closedCount = 0;
-  private lastFrameAt: number | null = null;
-  private closeLagMs: number | null = null;
+  // NaN until the first frame / close (null in stats): a field that starts as null holds a double
+  // as a fresh heap number on every store, a number field overwrites it in place.
+  private lastFrameAt = NaN;
+  private closeLagMs = NaN;
   private gapFills = 0;
   private gapFilledCandles = 0;
   private gapFillErrors = 0;
@@ -155,7 +157,7 @@ export class SeriesJob {
         const revealed = this.tracker.reveal(closedUpTo);
         if (revealed.kind === 'gap') this.hold.missing(revealed.from, revealed.to);
       }
-      this.throttle.forming(candle, frame.eventTimeMs, now);
+      this.throttle.forming(candle, frame);
       return;
     }
     this.closedCount++;
@@ -217,8 +219,8 @@ export class SeriesJob {
       framesPerSecond: this.rate.perSecond(),
       closed: this.closedCount,
       lastClosedTime: this.tracker.last ?? null,
-      lastFrameAt: this.lastFrameAt,
-      closeLagMs: this.closeLagMs,
+      lastFrameAt: Number.isNaN(this.lastFrameAt) ? null : this.lastFrameAt,
+      closeLagMs: Number.isNaN(this.closeLagMs) ? null : this.closeLagMs,
       formingReceived: forming.received,
       formingEmitted: forming.emitted,
       formingDropped: forming.dropped,

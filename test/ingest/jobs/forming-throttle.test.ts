@@ -17,7 +17,7 @@ describe('FormingThrottle', () => {
     const { clock, out, throttle } = setup(250);
     // A futures-like stream pushing every 10 ms for one second.
     for (let i = 0; i < 100; i++) {
-      throttle.forming(bar(60, i), 1000 + i * 10);
+      throttle.forming(bar(60, i), { eventTimeMs: 1000 + i * 10, receivedAt: clock.now() });
       clock.advance(10);
     }
     clock.advance(250);
@@ -31,29 +31,29 @@ describe('FormingThrottle', () => {
 
   it('keeps the spacing at a close: a value waiting for its slot is superseded by the closed candle', () => {
     const { clock, out, throttle } = setup(250);
-    throttle.forming(bar(60, 1), 1);
+    throttle.forming(bar(60, 1), { eventTimeMs: 1, receivedAt: clock.now() });
     clock.advance(50);
-    throttle.forming(bar(60, 2), 2);
+    throttle.forming(bar(60, 2), { eventTimeMs: 2, receivedAt: clock.now() });
     expect(out).toHaveLength(1);
     throttle.closed(60);
     clock.advance(1000);
     expect(out.map((o) => o.candle.close)).toEqual([1]);
     expect(throttle.stats()).toMatchObject({ emitted: 1, superseded: 1, dropped: 0 });
     // A second later the next bar's first update goes at once again.
-    throttle.forming(bar(120, 3), 3);
+    throttle.forming(bar(120, 3), { eventTimeMs: 3, receivedAt: clock.now() });
     expect(out.map((o) => o.candle.close)).toEqual([1, 3]);
   });
 
   it("after a close, the next bar's update inside the interval goes at its slot, on the timer already armed", () => {
     const { clock, out, throttle } = setup(250);
     const t0 = clock.now();
-    throttle.forming(bar(60, 1), 1); // sent at once
+    throttle.forming(bar(60, 1), { eventTimeMs: 1, receivedAt: clock.now() }); // sent at once
     clock.advance(50);
-    throttle.forming(bar(60, 2), 2); // waits for 250
+    throttle.forming(bar(60, 2), { eventTimeMs: 2, receivedAt: clock.now() }); // waits for 250
     throttle.closed(60); // superseded; the timer stays armed
     expect(clock.pending()).toBe(1);
     clock.advance(50);
-    throttle.forming(bar(120, 3), 3); // the next bar, 100 ms after the last send: waits for the slot
+    throttle.forming(bar(120, 3), { eventTimeMs: 3, receivedAt: clock.now() }); // the next bar, 100 ms after the last send: waits for the slot
     expect(out.map((o) => o.candle.close)).toEqual([1]);
     expect(clock.pending()).toBe(1);
     clock.advance(149);
@@ -64,7 +64,7 @@ describe('FormingThrottle', () => {
       { close: 3, at: 250 },
     ]);
     // A timer that finds nothing pending sends nothing.
-    throttle.forming(bar(120, 4), 4);
+    throttle.forming(bar(120, 4), { eventTimeMs: 4, receivedAt: clock.now() });
     throttle.closed(120);
     clock.advance(1000);
     expect(out).toHaveLength(2);
@@ -73,9 +73,9 @@ describe('FormingThrottle', () => {
 
   it('the trailing send delivers the last value of a bar that goes quiet before its close', () => {
     const { clock, out, throttle } = setup(250);
-    throttle.forming(bar(60, 1), 1);
+    throttle.forming(bar(60, 1), { eventTimeMs: 1, receivedAt: clock.now() });
     clock.advance(100);
-    throttle.forming(bar(60, 2), 2);
+    throttle.forming(bar(60, 2), { eventTimeMs: 2, receivedAt: clock.now() });
     clock.advance(150);
     expect(out.map((o) => o.candle.close)).toEqual([1, 2]);
     throttle.closed(60);
@@ -85,26 +85,26 @@ describe('FormingThrottle', () => {
   it('drops forming candles at or before the last closed bar, older bars and older events', () => {
     const { clock, out, throttle } = setup(0);
     throttle.closed(120);
-    throttle.forming(bar(60, 1), 10);
-    throttle.forming(bar(120, 2), 11);
-    throttle.forming(bar(180, 3), 20);
-    throttle.forming(bar(180, 4), 19);
-    throttle.forming(bar(120, 5), 30);
+    throttle.forming(bar(60, 1), { eventTimeMs: 10, receivedAt: clock.now() });
+    throttle.forming(bar(120, 2), { eventTimeMs: 11, receivedAt: clock.now() });
+    throttle.forming(bar(180, 3), { eventTimeMs: 20, receivedAt: clock.now() });
+    throttle.forming(bar(180, 4), { eventTimeMs: 19, receivedAt: clock.now() });
+    throttle.forming(bar(120, 5), { eventTimeMs: 30, receivedAt: clock.now() });
     clock.advance(1000);
     expect(out.map((o) => o.candle.close)).toEqual([3]);
     expect(throttle.stats()).toMatchObject({ received: 5, emitted: 1, dropped: 4 });
   });
 
   it('with interval 0 forwards every update immediately', () => {
-    const { out, throttle } = setup(0);
-    for (let i = 0; i < 5; i++) throttle.forming(bar(60, i), i);
+    const { clock, out, throttle } = setup(0);
+    for (let i = 0; i < 5; i++) throttle.forming(bar(60, i), { eventTimeMs: i, receivedAt: clock.now() });
     expect(out.map((o) => o.candle.close)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('keeps a newer bar racing ahead of the close for its own slot', () => {
     const { clock, out, throttle } = setup(250);
-    throttle.forming(bar(60, 1), 1);
-    throttle.forming(bar(120, 2), 2);
+    throttle.forming(bar(60, 1), { eventTimeMs: 1, receivedAt: clock.now() });
+    throttle.forming(bar(120, 2), { eventTimeMs: 2, receivedAt: clock.now() });
     throttle.closed(60);
     expect(out.map((o) => o.candle.close)).toEqual([1]);
     clock.advance(250);
@@ -113,8 +113,8 @@ describe('FormingThrottle', () => {
 
   it('stop() cancels the trailing send', () => {
     const { clock, out, throttle } = setup(250);
-    throttle.forming(bar(60, 1), 1);
-    throttle.forming(bar(60, 2), 2);
+    throttle.forming(bar(60, 1), { eventTimeMs: 1, receivedAt: clock.now() });
+    throttle.forming(bar(60, 2), { eventTimeMs: 2, receivedAt: clock.now() });
     throttle.stop();
     clock.advance(1000);
     expect(out).toHaveLength(1);
