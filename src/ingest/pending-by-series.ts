@@ -74,9 +74,13 @@ export interface TakenCandles {
  */
 export class PendingBySeries {
   private readonly lanes = new Map<string, Lane>();
-  /** Lanes with candles, oldest first; `head` is the first one not yet emptied. */
-  private queue: Lane[] = [];
+  /**
+   * Lanes with candles, oldest first: `queue[head, tail)`. The array keeps its length (slots are
+   * reused, never truncated), so queueing a lane allocates nothing once it has grown.
+   */
+  private readonly queue: (Lane | undefined)[] = [];
   private head = 0;
+  private tail = 0;
   private total = 0;
 
   /** Candles waiting. */
@@ -107,7 +111,9 @@ export class PendingBySeries {
     const lane = this.lane(seriesId);
     if (!lane.queued) {
       lane.queued = true;
-      this.queue.push(lane);
+      if (this.tail === this.queue.length) this.queue.push(lane);
+      else this.queue[this.tail] = lane;
+      this.tail++;
     }
     lane.push(src, at);
     this.total++;
@@ -116,29 +122,34 @@ export class PendingBySeries {
   /** The oldest `max` candles at most (series by series), removed. */
   take(max: number): TakenCandles {
     const take = Math.min(max, this.total);
+    // Segments first, so the message's arrays are made at their size (no growth garbage).
+    let segments = 0;
+    for (let i = this.head, left = take; left > 0; i++, segments++) left -= this.queue[i]!.count;
     const data = new Float64Array(take * CANDLE_STRIDE);
-    const series: string[] = [];
-    const counts: number[] = [];
+    const series = new Array<string>(segments);
+    const counts = new Array<number>(segments);
     let written = 0;
-    while (written < take) {
+    for (let s = 0; s < segments; s++) {
       const lane = this.queue[this.head]!;
       const n = Math.min(lane.count, take - written);
       lane.take(n, data, written);
-      series.push(lane.seriesId);
-      counts.push(n);
+      series[s] = lane.seriesId;
+      counts[s] = n;
       written += n;
       if (lane.count === 0) {
         lane.queued = false;
-        this.queue[this.head++] = undefined!;
+        this.queue[this.head++] = undefined;
         if (!lane.retained) this.lanes.delete(lane.seriesId);
       }
     }
     this.total -= written;
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-      this.queue = this.queue.slice(this.head);
+    if (this.head === this.tail) {
+      this.head = this.tail = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.tail) {
+      // A long backlog: move the live part to the front rather than let the array grow.
+      this.queue.copyWithin(0, this.head, this.tail);
+      this.queue.fill(undefined, this.tail - this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
     return { series, counts, data };
