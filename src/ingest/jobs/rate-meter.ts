@@ -13,18 +13,28 @@ export class RateMeter {
   private readonly counts = new Float64Array(BUCKETS);
   /** Bucket number (time / BUCKET_MS) each slot currently holds. */
   private readonly epochs = new Float64Array(BUCKETS).fill(-1);
+  /** The bucket the last event fell in: `[start, start + BUCKET_MS)` and its slot. */
+  private start = Infinity;
+  private slot = 0;
 
   constructor(private readonly clock: Pick<Clock, 'now'>) {}
 
   /** `now`: the caller's clock reading (ingest reads the clock once per socket read, not per frame). */
   record(now: number = this.clock.now(), n = 1): void {
+    // Two comparisons per event while it stays in the same bucket (it runs per frame per series).
+    if (now < this.start || now - this.start >= BUCKET_MS) this.enter(now);
+    this.counts[this.slot] += n;
+  }
+
+  private enter(now: number): void {
     const epoch = Math.floor(now / BUCKET_MS);
     const slot = epoch % BUCKETS;
     if (this.epochs[slot] !== epoch) {
       this.epochs[slot] = epoch;
       this.counts[slot] = 0;
     }
-    this.counts[slot] += n;
+    this.start = epoch * BUCKET_MS;
+    this.slot = slot;
   }
 
   /** Average events per second over the last full minute (the current bucket included). */
