@@ -61,8 +61,10 @@ const MARKETS: readonly LiveMarket[] = ['spot', 'futures'];
 
 export class IngestEngine {
   private readonly jobs = new Map<string, SeriesJob>();
-  /** Per market: stream name → jobs reading it (BTC/USDT and BTC/USDT:USDT share one stream). */
-  /** Jobs per stream (an array: iterating a Set allocates an iterator per frame). */
+  /**
+   * Per market: stream name → jobs reading it (BTC/USDT and BTC/USDT:USDT share one stream). An
+   * array, not a Set: iterating a Set allocated an iterator per frame.
+   */
   private readonly routes: Record<LiveMarket, Map<string, SeriesJob[]>> = { spot: new Map(), futures: new Map() };
   private readonly managers: Record<LiveMarket, BinanceStreamManager>;
   private readonly batcher: ClosedBatcher;
