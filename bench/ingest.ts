@@ -25,12 +25,13 @@
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayProcess } from '../test/support/gateway-process.js';
 import { benchArgs, numberOption } from './lib/bench-args.js';
 import { benchPostgres, storeOption } from './lib/bench-pg.js';
 import { ask, measureCeiling } from './lib/ceiling.js';
+import { cpuBudget } from './lib/cpu-budget.js';
 import type { ClientKind } from './lib/ceiling-client.js';
 import { ingestCeilings, legacyCandlesPerSecond } from './lib/ingest-baselines.js';
 import { seriesIdOf } from './lib/kline-frames.js';
@@ -50,6 +51,8 @@ const LATENCY_SECONDS = numberOption(args, 'latency-seconds', quick ? 3 : 10);
 const LEGACY_SAMPLE = quick ? 300 : 2000;
 /** The client the ceiling runs (ceiling-client.ts); the gateway's own is src/ingest/ws/. */
 const CEILING_CLIENT = (args.find((a) => a.startsWith('--ceiling='))?.slice('--ceiling='.length) ?? 'lean') as ClientKind;
+/** Issue 16's target: end-to-end frames/s as a share of the ws ceiling. */
+const TARGET_RATIO = 0.8;
 const PROGRESS_MS = 3_000;
 const COMMIT_POLL_MS = 500;
 /** `--profile`: CPU profiles of the gateway's threads into bench/results/ (gateway stopped with SIGTERM). */
@@ -210,7 +213,8 @@ try {
     // stamped inside the gateway (commit-watch: a tiny reply polled twice a second) rather than by
     // polling /metrics, which costs the gateway's main thread; a progress line every few seconds.
     const before = await metrics(gateway.url);
-    const cpuBefore = processUsage(gateway.pid).cpuSeconds;
+    const cpuSeconds = () => [gateway.pid, exchange.pid!, fleet.pid!].map((pid) => processUsage(pid).cpuSeconds);
+    const cpuBefore = cpuSeconds();
     await ask(fleet, { cmd: 'reset' });
     const commitWatch = async () => (await (await fetch(`${gateway.url}/__bench/commit-watch`)).json()) as { rows: number; lastAtMs: number };
     const committedBefore = (await commitWatch()).rows;
@@ -224,7 +228,7 @@ try {
     clearInterval(progress);
     const { ms: blastMs, startedAtMs } = await blast;
     const seconds = (committedAt.lastAtMs - startedAtMs) / 1000;
-    const cpu = processUsage(gateway.pid).cpuSeconds - cpuBefore;
+    const [gatewayCpu, exchangeCpu, fleetCpu] = cpuSeconds().map((s, k) => s - cpuBefore[k]!) as [number, number, number];
     const after = await metrics(gateway.url);
     await waitFor('subscribers received their candles', 30_000, async () => (await ask<FleetStats>(fleet, { cmd: 'stats' })).messages > 0);
     const fleetStats = await ask<FleetStats>(fleet, { cmd: 'stats' });
@@ -244,6 +248,20 @@ try {
     const legacy = await legacyCandlesPerSecond(target, SERIES, LEGACY_SAMPLE);
     const rowsPerCommit = (after.committed - before.committed) / Math.max(1, after.commits - before.commits);
     const ceiling = await ingestCeilings(target, SERIES, BARS, rowsPerCommit);
+    const budget = cpuBudget({
+      cores: availableParallelism(),
+      target: TARGET_RATIO,
+      ceilingFramesPerSecond: wsCeiling.framesPerSecond,
+      ceilingBusyUs: wsCeiling.busyUsPerFrame,
+      ingestBusyUs: busyUsPerFrame,
+      ceilingClientUs: wsCeiling.clientCpuUsPerFrame,
+      ceilingExchangeUs: wsCeiling.exchangeCpuUsPerFrame,
+      gatewayUs: (gatewayCpu * 1e6) / frames,
+      exchangeUs: (exchangeCpu * 1e6) / frames,
+      subscribersUs: (fleetCpu * 1e6) / frames,
+      framesPerSecond,
+      indexedInsertUsPerRow: ceiling.indexedCpuUsPerRow,
+    });
 
     const rows: Row[] = [
       { measure: 'frames replayed (closed + forming)', value: frames },
@@ -268,8 +286,9 @@ try {
       { measure: 'committed / unindexed ceiling', value: closedPerSecond / ceiling.temp },
       { measure: 'committed / indexed ceiling', value: closedPerSecond / ceiling.indexed },
       { measure: 'candles delivered to 20 subscribed series', value: fleetStats.messages },
-      { measure: 'gateway CPU s per 1k closed candles', value: (cpu / closedTotal) * 1000 },
+      { measure: 'gateway CPU s per 1k closed candles', value: (gatewayCpu / closedTotal) * 1000 },
       { measure: 'exchange replay time (s)', value: blastMs / 1000 },
+      ...budget.rows,
       ...latencyRows(latency),
     ];
     report(
@@ -279,7 +298,8 @@ try {
       [
         `targets: ≥ 300,000 closed candles/s end to end; ≥ 250× the legacy path; p99 frame → client ≤ 5 ms at ${LATENCY_RATE} frames/s`,
         `closed: ${Math.round(closedPerSecond).toLocaleString('en-US')}/s = ${(closedPerSecond / legacy).toFixed(0)}× legacy; low-load closed p99 ${percentile(latency.closed, 99).toFixed(2)} ms (${latency.closed.length} samples)`,
-        `end to end ${(framesPerSecond / wsCeiling.framesPerSecond).toFixed(2)}× the ws ceiling (target ≥ 0.8×); 1-minute load average at the ceiling ${loadAtCeiling.toFixed(2)}, at the throughput run ${loadAtThroughput.toFixed(2)}`,
+        `end to end ${(framesPerSecond / wsCeiling.framesPerSecond).toFixed(2)}× the ws ceiling (target ≥ ${TARGET_RATIO}×); 1-minute load average at the ceiling ${loadAtCeiling.toFixed(2)}, at the throughput run ${loadAtThroughput.toFixed(2)}`,
+        budget.verdict,
       ],
     );
   }

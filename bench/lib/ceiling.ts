@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { MARKET_LIMITS, combinedStreamUrl } from '../../src/exchange/binance/binance-endpoints.js';
 import type { ClientKind } from './ceiling-client.js';
 import { streamOf } from './kline-frames.js';
+import { processUsage } from './process-usage.js';
 
 export interface CeilingResult {
   readonly client: ClientKind;
@@ -16,6 +17,9 @@ export interface CeilingResult {
   readonly framesPerSecond: number;
   /** Event-loop busy µs per frame of the client thread (ELU × wall / frames). */
   readonly busyUsPerFrame: number;
+  /** CPU µs per frame (user + system, /proc) of the client process and of the exchange, blast to last frame parsed. */
+  readonly clientCpuUsPerFrame: number;
+  readonly exchangeCpuUsPerFrame: number;
 }
 
 /** One IPC request and its reply. */
@@ -56,11 +60,23 @@ export async function measureCeiling(exchange: ChildProcess, wsBase: string, ser
     await waitUntil('the ceiling client subscribed', 30_000, async () => (await ask<{ streams: number }>(exchange, { cmd: 'subscribed' })).streams >= series);
     const { frames } = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series, bars });
     const done = ask<{ frames: number; lastAtMs: number; busyMs: number; skipped: number }>(child, { cmd: 'expect', frames });
+    const cpuBefore = { client: processUsage(child.pid!).cpuSeconds, exchange: processUsage(exchange.pid!).cpuSeconds };
     const blast = await ask<{ startedAtMs: number }>(exchange, { cmd: 'blast' });
     const result = await done;
+    const usPerFrame = (pid: number, before: number) => ((processUsage(pid).cpuSeconds - before) * 1e6) / frames;
+    const clientCpuUsPerFrame = usPerFrame(child.pid!, cpuBefore.client);
+    const exchangeCpuUsPerFrame = usPerFrame(exchange.pid!, cpuBefore.exchange);
     if (result.skipped > 0) throw new Error(`ceiling client (${client}) skipped ${result.skipped} frames`);
     const seconds = (result.lastAtMs - blast.startedAtMs) / 1000;
-    return { client, frames, seconds, framesPerSecond: frames / seconds, busyUsPerFrame: (result.busyMs * 1000) / frames };
+    return {
+      client,
+      frames,
+      seconds,
+      framesPerSecond: frames / seconds,
+      busyUsPerFrame: (result.busyMs * 1000) / frames,
+      clientCpuUsPerFrame,
+      exchangeCpuUsPerFrame,
+    };
   } finally {
     child.send({ cmd: 'close' });
     await new Promise((r) => child.once('exit', r));

@@ -59,7 +59,16 @@ export async function legacyCandlesPerSecond(target: BaselineTarget, series: num
  * in drains of `rowsPerDrain` as the writer did (time-major): rows per second into an unindexed
  * TEMP table and into a table defined like candles (bench/lib/*-ceilings.ts).
  */
-export async function ingestCeilings(target: BaselineTarget, series: number, bars: number, rowsPerDrain: number): Promise<{ temp: number; indexed: number }> {
+export interface IngestCeilings {
+  /** Rows/s into an unindexed TEMP table. */
+  readonly temp: number;
+  /** Rows/s into a table like candles. */
+  readonly indexed: number;
+  /** CPU µs per row of those inserts into the table like candles (SQLite only: PostgreSQL does it in its own processes). */
+  readonly indexedCpuUsPerRow: number | null;
+}
+
+export async function ingestCeilings(target: BaselineTarget, series: number, bars: number, rowsPerDrain: number): Promise<IngestCeilings> {
   const barsPerDrain = Math.max(1, Math.round(rowsPerDrain / series));
   const drains: SeriesWrite[][] = [];
   for (let from = -1; from < bars; from += barsPerDrain) {
@@ -75,6 +84,7 @@ export async function ingestCeilings(target: BaselineTarget, series: number, bar
   const rows = series * (bars + 1);
   let temp = 0;
   let indexed = 0;
+  let indexedCpuMs: number | null = null;
   if (target.cluster) {
     const ceilings = await PgCeilings.open(await target.cluster.createDatabase());
     const ids = new Map<string, number>();
@@ -84,8 +94,16 @@ export async function ingestCeilings(target: BaselineTarget, series: number, bar
   } else {
     const ceilings = new SqliteCeilings(join(target.dir, 'ceiling.db'));
     for (const d of drains) temp += ceilings.temp(d);
-    for (const d of drains) indexed += ceilings.indexed(d);
+    indexedCpuMs = 0;
+    for (const d of drains) {
+      indexed += ceilings.indexed(d);
+      indexedCpuMs += ceilings.lastCpuMs;
+    }
     ceilings.close();
   }
-  return { temp: rows / (temp / 1000), indexed: rows / (indexed / 1000) };
+  return {
+    temp: rows / (temp / 1000),
+    indexed: rows / (indexed / 1000),
+    indexedCpuUsPerRow: indexedCpuMs === null ? null : (indexedCpuMs * 1000) / rows,
+  };
 }
