@@ -93,6 +93,8 @@ export interface IngestWorkerStats extends IngestStats {
    * idle. Busy ms per frame is the ingest path's CPU cost per frame (bench/ingest.ts prints it).
    */
   eventLoop: { activeMs: number; idleMs: number };
+  /** CPU seconds the thread has run (shared/thread-cpu.ts; null off Linux): ELU without the waits for a core. */
+  threadCpuSeconds: number | null;
 }
 
 /** The API the main thread calls (comlink in the worker, direct calls in-thread). */

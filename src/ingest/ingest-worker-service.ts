@@ -17,6 +17,7 @@ import type { GapFillResult } from '../exchange/binance/binance-rest.js';
 import { WriterProducer, type BatchAckMessage } from '../writer/contract.js';
 import { IngestEngine, type IngestEngineOptions } from './ingest-engine.js';
 import { phaseTracer } from '../shared/phase-trace.js';
+import { threadCpuSeconds } from '../shared/thread-cpu.js';
 
 /** Benchmarks' per-phase stamps (off unless KLINE_GATEWAY_PHASE_TRACE=1). */
 const trace = phaseTracer('ingest');
@@ -112,7 +113,13 @@ export class IngestWorkerService implements IngestWorkerApi {
 
   stats(): IngestWorkerStats {
     const elu = performance.eventLoopUtilization();
-    return { ...this.engine.stats(), index: this.data.index, link: this.writer.stats(), eventLoop: { activeMs: elu.active, idleMs: elu.idle } };
+    return {
+      ...this.engine.stats(),
+      index: this.data.index,
+      link: this.writer.stats(),
+      eventLoop: { activeMs: elu.active, idleMs: elu.idle },
+      threadCpuSeconds: threadCpuSeconds(),
+    };
   }
 
   async close(): Promise<void> {

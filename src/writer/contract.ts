@@ -98,6 +98,8 @@ export interface WriterStats {
   checkpointFailures: number;
   /** Histogram of rows per drain, bucket upper bounds → count (Prometheus style, cumulative later). */
   drainRowsBuckets: Record<string, number>;
+  /** CPU seconds the writer thread has run (shared/thread-cpu.ts; null off Linux, absent from a remote store). */
+  threadCpuSeconds?: number | null;
   /** The PostgreSQL store's own counters (absent with SQLite). */
   pg?: PgStoreStats;
 }

@@ -3,6 +3,7 @@ import type { CandleStore } from './candle-store.js';
 import type { ClosedBatchMessage, MainInbound, ReadResult, SeriesSummary, WriterApi, WriterSettings, WriterStats } from './contract.js';
 import { openCandleStore } from './open-store.js';
 import { MAIN_SOURCE, WriterCore } from './writer-core.js';
+import { threadCpuSeconds } from '../shared/thread-cpu.js';
 
 /**
  * Everything the writer thread runs: the store's connection(s), the drain core, and the producer
@@ -81,7 +82,7 @@ export class WriterService implements WriterApi {
   }
 
   stats(): WriterStats {
-    return this.core.getStats();
+    return { ...this.core.getStats(), threadCpuSeconds: threadCpuSeconds() };
   }
 
   flush(): Promise<void> {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBinance } from '../../tools/fake-binance/fake-binance.js';
 import { http, startTestGateway, WsClient, type TestGateway } from '../support/gateway-harness.js';
@@ -89,6 +90,8 @@ describe('on-demand ingest through the gateway', () => {
     );
     const metrics = await http(gw.url, 'GET', '/metrics');
     expect(metrics.text).toContain('kline_gateway_ingest_workers_up 1');
+    // Linux: the worker's own CPU time, which parsed this test's frames.
+    if (existsSync('/proc/thread-self/schedstat')) expect(metrics.text).toMatch(/^kline_gateway_ingest_worker_cpu_seconds_total\{worker="0"\} [0-9.e-]+$/m);
     expect((await http(gw.url, 'GET', '/readyz')).status).toBe(200);
     client.close();
   });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +59,13 @@ describe('/metrics', () => {
     ])
       expect(metrics.has(P + name), name).toBe(true);
     expect(metrics.get(`${P}process_cpu_seconds_total`)!.type).toBe('counter');
+    if (existsSync('/proc/thread-self/schedstat')) {
+      // Per-thread CPU (Linux): the writer has opened and migrated the store, the main thread served this.
+      for (const name of ['writer_thread_cpu_seconds_total', 'main_thread_cpu_seconds_total']) {
+        expect(metrics.get(P + name)?.type, name).toBe('counter');
+        expect(sampleOf(metrics, P + name, P + name), name).toBeGreaterThan(0);
+      }
+    }
     expect(sampleOf(metrics, `${P}process_resident_memory_bytes`, `${P}process_resident_memory_bytes`)).toBeGreaterThan(1e6);
     expect(metrics.has(`${P}event_loop_delay_p99_ms`)).toBe(false); // renamed (docs/operations.md)
     expect(metrics.get(`${P}nodejs_gc_duration_seconds`)!.type).toBe('histogram');

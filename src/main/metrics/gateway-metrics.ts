@@ -7,6 +7,7 @@ import { METRIC_PREFIX, processMetricsText } from './prom-registry.js';
 import { PrometheusText } from './prometheus-text.js';
 import type { SeriesActivity } from './series-activity.js';
 import type { TopMarketsStreamStats } from '../market/top-markets-streams.js';
+import { threadCpuSeconds } from '../../shared/thread-cpu.js';
 
 /** Everything /metrics reads; each part is a snapshot the component already keeps. */
 export interface MetricSources {
@@ -96,6 +97,13 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
     .single(`${P}db_write_ms_last`, 'gauge', 'Duration of the last drain transaction (ms).', w.lastDrainMs)
     .single(`${P}db_write_ms_max`, 'gauge', 'Longest drain transaction so far (ms).', w.maxDrainMs)
     .histogram(`${P}writer_drain_rows`, 'Rows written per drain transaction.', w.drainRowsBuckets, w.committedRows);
+  // Per-thread CPU (Linux): which thread a load saturates, without the waits for a core that
+  // event-loop utilization also counts.
+  if (typeof w.threadCpuSeconds === 'number') {
+    out.single(`${P}writer_thread_cpu_seconds_total`, 'counter', 'CPU time of the writer thread.', w.threadCpuSeconds);
+  }
+  const mainCpu = threadCpuSeconds();
+  if (mainCpu !== null) out.single(`${P}main_thread_cpu_seconds_total`, 'counter', 'CPU time of the main thread (HTTP, WebSocket fan-out).', mainCpu);
   if (w.pg) {
     out
       .metric(

@@ -146,6 +146,14 @@ export function renderIngestMetrics(out: PrometheusText, snap: IngestSnapshot): 
       perWorker((s) => s.eventLoop.activeMs / 1000),
     )
     .metric(
+      `${P}worker_cpu_seconds_total`,
+      'counter',
+      'CPU time of each ingest worker thread (Linux): busy seconds without the waits for a core.',
+      snap.workers
+        .filter((w) => typeof w.stats?.threadCpuSeconds === 'number')
+        .map((w): [Labels, number] => [{ worker: w.index }, w.stats!.threadCpuSeconds!]),
+    )
+    .metric(
       `${P}batcher_pending_candles`,
       'gauge',
       'Closed candles waiting for a free in-flight slot toward the writer.',
