@@ -68,6 +68,10 @@ interface GatewayCounters {
   frames: number;
   /** Event-loop busy seconds of every ingest worker (kline_gateway_ingest_worker_busy_seconds_total). */
   busySeconds: number;
+  /** CPU seconds by thread (Linux, *_cpu_seconds_total): the ingest workers, the writer, the main thread. */
+  ingestCpuSeconds: number;
+  writerCpuSeconds: number;
+  mainCpuSeconds: number;
   overflowed: number;
   /** Closed batches the ingest workers posted to the writer. */
   batches: number;
@@ -90,6 +94,9 @@ async function metrics(url: string): Promise<GatewayCounters> {
     commits: sum(`${P}writer_commits_total `),
     frames: sum(`${P}ingest_frames_total{`),
     busySeconds: sum(`${P}ingest_worker_busy_seconds_total{`),
+    ingestCpuSeconds: sum(`${P}ingest_worker_cpu_seconds_total{`),
+    writerCpuSeconds: sum(`${P}writer_thread_cpu_seconds_total `),
+    mainCpuSeconds: sum(`${P}main_thread_cpu_seconds_total `),
     overflowed: sum(`${P}ingest_batcher_overflowed_total{`),
     batches: sum(`${P}ingest_batcher_batches_sent_total{`),
     held: sum(`${P}ingest_held_candles{`),
@@ -257,6 +264,11 @@ try {
       ceilingClientUs: wsCeiling.clientCpuUsPerFrame,
       ceilingExchangeUs: wsCeiling.exchangeCpuUsPerFrame,
       gatewayUs: (gatewayCpu * 1e6) / frames,
+      threadsUs: {
+        ingest: ((after.ingestCpuSeconds - before.ingestCpuSeconds) * 1e6) / frames,
+        writer: ((after.writerCpuSeconds - before.writerCpuSeconds) * 1e6) / frames,
+        main: ((after.mainCpuSeconds - before.mainCpuSeconds) * 1e6) / frames,
+      },
       exchangeUs: (exchangeCpu * 1e6) / frames,
       subscribersUs: (fleetCpu * 1e6) / frames,
       framesPerSecond,

@@ -26,6 +26,8 @@ export interface CpuBudgetInput {
   readonly ceilingExchangeUs: number;
   /** CPU µs per frame in the end-to-end run. */
   readonly gatewayUs: number;
+  /** The gateway's CPU µs per frame by thread (its *_cpu_seconds_total metrics; zero where absent). */
+  readonly threadsUs: { readonly ingest: number; readonly writer: number; readonly main: number };
   readonly exchangeUs: number;
   readonly subscribersUs: number;
   readonly framesPerSecond: number;
@@ -52,6 +54,10 @@ export function cpuBudget(i: CpuBudgetInput): CpuBudget {
       measure: 'CPU µs per frame, end to end: gateway (all threads) / exchange / subscribers',
       value: `${us(i.gatewayUs)} / ${us(i.exchangeUs)} / ${us(i.subscribersUs)}`,
     },
+    {
+      measure: 'gateway CPU µs per frame by thread: ingest / writer / main',
+      value: `${us(i.threadsUs.ingest)} / ${us(i.threadsUs.writer)} / ${us(i.threadsUs.main)}`,
+    },
     { measure: `machine CPU in use end to end (share of ${i.cores} cores)`, value: (perFrameUs * i.framesPerSecond) / (1e6 * i.cores) },
     { measure: `ingest thread budget per frame at ${i.target}× the ws ceiling (µs)`, value: ingestBudgetUs },
     { measure: `cores ${i.target}× the ws ceiling needs at this run's CPU per frame`, value: coresNeeded },
@@ -61,7 +67,7 @@ export function cpuBudget(i: CpuBudgetInput): CpuBudget {
   }
   const verdict =
     `at ${i.target}× the ws ceiling the ingest thread may spend ${us(ingestBudgetUs)} µs per frame ` +
-    `(bare read + parse: ${us(i.ceilingBusyUs)}; it spent ${us(i.ingestBusyUs)}), and at this run's CPU per frame ` +
+    `(bare read + parse: ${us(i.ceilingBusyUs)}; it was busy ${us(i.ingestBusyUs)}, on a CPU ${us(i.threadsUs.ingest)}), and at this run's CPU per frame ` +
     `the pipeline would need ${coresNeeded.toFixed(1)} cores (this machine: ${i.cores})`;
   return { rows, verdict };
 }
