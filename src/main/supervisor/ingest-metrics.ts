@@ -149,9 +149,7 @@ export function renderIngestMetrics(out: PrometheusText, snap: IngestSnapshot): 
       `${P}worker_cpu_seconds_total`,
       'counter',
       'CPU time of each ingest worker thread (Linux): busy seconds without the waits for a core.',
-      snap.workers
-        .filter((w) => typeof w.stats?.threadCpuSeconds === 'number')
-        .map((w): [Labels, number] => [{ worker: w.index }, w.stats!.threadCpuSeconds!]),
+      snap.workers.filter((w) => typeof w.stats?.threadCpuSeconds === 'number').map((w): [Labels, number] => [{ worker: w.index }, w.stats!.threadCpuSeconds!]),
     )
     .metric(
       `${P}batcher_pending_candles`,
