@@ -16,6 +16,9 @@
  *  0. Ceiling, same frames, before the gateway starts: a bare WebSocket client + kline parser on one
  *     thread (ceiling-client.ts); end-to-end frames/s is printed as a ratio of it, and the ingest
  *     threads' busy µs per frame (event-loop utilization × wall / frames) next to the client's.
+ *  5. The CPU budget (lib/cpu-budget.ts): CPU µs per frame of every process in the ceiling and the
+ *     end-to-end runs, the gateway's by thread (its *_cpu_seconds_total metrics), and what 0.8× the
+ *     ceiling would ask of the ingest thread and of the machine's cores.
  *
  *  `--phases`: the gateway stamps each candle at every hand-off (src/shared/phase-trace.ts) and the
  *  latency run prints where a closed and a forming candle spend their time (p50 / p99 per phase).
