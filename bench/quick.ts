@@ -20,6 +20,7 @@ const BENCHES: Array<{ script: string; args?: string[]; results: string[]; skip?
   { script: 'bench/micro/fake-history.ts', results: ['micro-fake-history'] },
   { script: 'bench/micro/sqlite-commit.ts', results: ['micro-sqlite-commit'] },
   { script: 'bench/micro/ingest-alloc.ts', results: ['micro-ingest-alloc'] },
+  { script: 'bench/micro/ingest-path.ts', results: ['micro-ingest-path'] },
   { script: 'bench/store.ts', results: ['store-layout', 'store-rows-per-statement', 'store-drains-sqlite'] },
   { script: 'bench/store.ts', args: ['--store', 'postgres'], results: ['store-drains-postgres'], skip: pgMissing },
   { script: 'bench/http.ts', results: ['http'] },
