@@ -89,13 +89,16 @@ function scanPass(): void {
 
 /** Bars already replayed: each path pass moves the frames' times on by that much. */
 let shiftBars = 0;
+/** The local clock of a read: one ms per 256 frames (a socket read stamps all its frames alike). */
+let readAt = 0;
 function pathPass(): void {
   const shiftSeconds = shiftBars * BAR_SECONDS;
   for (let k = 0; k < FRAMES; k++) {
     if (!scanner.scan(wire, bounds[k]!, bounds[k + 1]!, frame)) throw new Error('the scanner refused a replay frame');
     frame.candleTime += shiftSeconds;
     frame.eventTimeMs += shiftSeconds * 1000;
-    frame.receivedAt = frame.eventTimeMs;
+    if ((k & 255) === 0) readAt++;
+    frame.receivedAt = readAt;
     frame.stream = names.resolve(wire, frame.streamStart, frame.streamEnd, frame.streamHash);
     if (dedupe.accept(frame)) {
       const readers = routes.get(frame.stream)!;
