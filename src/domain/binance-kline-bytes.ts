@@ -1,4 +1,4 @@
-import { FNV_OFFSET, FNV_PRIME, type KlineFrame } from './kline-frame.js';
+import { FNV_OFFSET, FNV_PRIME, STREAM_HASH_MASK, type KlineFrame } from './kline-frame.js';
 
 /**
  * The ingest path's parser: reads a combined-stream kline frame straight from the socket's bytes
@@ -157,7 +157,7 @@ export class KlineByteScanner {
     return false;
   }
 
-  /** `str` that also hashes the contents (FNV-1a) into `values[HASH]`. */
+  /** `str` that also hashes the contents (FNV-1a, kline-frame.ts: its low 30 bits) into `values[HASH]`. */
   private hashedStr(): boolean {
     const b = this.b;
     const end = this.end;
@@ -166,7 +166,7 @@ export class KlineByteScanner {
       const ch = b[p]!;
       if (ch === 0x22) {
         this.p = p;
-        this.values[HASH] = h >>> 0;
+        this.values[HASH] = h & STREAM_HASH_MASK;
         return true;
       }
       if (ch < 0x20 || ch > 0x7e || ch === 0x5c) return false;
