@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { KlineByteScanner } from '../../src/domain/binance-kline-bytes.js';
 import { binanceSeriesOf } from '../../src/domain/binance-symbols.js';
 import { KlineFrame } from '../../src/domain/kline-frame.js';
+import { FrameDedupe } from '../../src/ingest/binance/frame-dedupe.js';
+import { StreamNames } from '../../src/ingest/binance/stream-names.js';
 import { ClosedBatcher } from '../../src/ingest/closed-batcher.js';
 import { SeriesJob } from '../../src/ingest/jobs/series-job.js';
 import { systemClock } from '../../src/shared/clock.js';
@@ -87,7 +89,22 @@ const scan = await allocated(FRAMES, (n) => {
   }
 });
 
-// 2. Series jobs → closed batcher → producer, the writer acking every batch at once.
+// 2. What the connection and the manager do next: intern the stream name, drop rotation repeats.
+const wireBuffers = wire.map((w) => Buffer.from(w.buffer, w.byteOffset, w.byteLength));
+const names = new StreamNames();
+const dedupe = new FrameDedupe();
+let eventTime = 0;
+const routing = await allocated(FRAMES, (n) => {
+  for (let i = 0; i < n; i++) {
+    const bytes = wireBuffers[cursor++ & 63]!;
+    scanner.scan(bytes, 0, bytes.length, scanned);
+    scanned.stream = names.resolve(bytes, scanned.streamStart, scanned.streamEnd, scanned.streamHash);
+    scanned.eventTimeMs = ++eventTime; // every frame new, as on one connection
+    if (!dedupe.accept(scanned)) throw new Error('a new frame was taken for a repeat');
+  }
+});
+
+// 3. Series jobs → closed batcher → producer, the writer acking every batch at once.
 const producer = new WriterProducer({ window: 64, mode: 'copy', commitFailure: 'wait' });
 const posted: number[] = [];
 producer.attach({ postMessage: (msg: ClosedBatchMessage) => posted.push(msg.seq) });
@@ -126,6 +143,8 @@ const jobPath = await allocated(FRAMES, (n) => {
 const rows: Row[] = [
   { measure: 'byte scanner: bytes allocated per frame', value: scan.perOp.toFixed(1) },
   { measure: '  where', value: scan.top },
+  { measure: 'scanner + stream name + dedupe: bytes per frame', value: routing.perOp.toFixed(1) },
+  { measure: '  where', value: routing.top },
   { measure: 'series job + closed batcher + producer: bytes per frame (1:1 forming:closed)', value: jobPath.perOp.toFixed(1) },
   { measure: '  where', value: jobPath.top },
   { measure: 'closed batches sent (each one message: its allocations are per batch)', value: posted.length },
