@@ -77,27 +77,28 @@ async function allocated(ops: number, run: (n: number) => void): Promise<{ perOp
 }
 
 // 1. The scanner on the wire bytes of a combined-stream frame with Binance-sized decimals.
-const encoder = new TextEncoder();
-const wire = Array.from({ length: 64 }, (_, i) => encoder.encode(`{"stream":"s${i}usdt@kline_1m","data":${klineFrame(i, 100 + i, i % 2 === 0)}}`));
+// Buffers, as a socket read hands them on.
+const wire = Array.from({ length: 64 }, (_, i) => Buffer.from(`{"stream":"s${i}usdt@kline_1m","data":${klineFrame(i, 100 + i, i % 2 === 0)}}`, 'latin1'));
 const scanner = new KlineByteScanner();
 const scanned = new KlineFrame();
 let cursor = 0;
+/** Scans the next wire frame into `scanned` and returns its bytes. */
+function scanNext(): Buffer {
+  const bytes = wire[cursor++ & 63]!;
+  if (!scanner.scan(bytes, 0, bytes.length, scanned)) throw new Error('the scanner refused a template frame');
+  return bytes;
+}
 const scan = await allocated(FRAMES, (n) => {
-  for (let i = 0; i < n; i++) {
-    const bytes = wire[cursor++ & 63]!;
-    if (!scanner.scan(bytes, 0, bytes.length, scanned)) throw new Error('the scanner refused a template frame');
-  }
+  for (let i = 0; i < n; i++) scanNext();
 });
 
 // 2. What the connection and the manager do next: intern the stream name, drop rotation repeats.
-const wireBuffers = wire.map((w) => Buffer.from(w.buffer, w.byteOffset, w.byteLength));
 const names = new StreamNames();
 const dedupe = new FrameDedupe();
 let eventTime = 0;
 const routing = await allocated(FRAMES, (n) => {
   for (let i = 0; i < n; i++) {
-    const bytes = wireBuffers[cursor++ & 63]!;
-    scanner.scan(bytes, 0, bytes.length, scanned);
+    const bytes = scanNext();
     scanned.stream = names.resolve(bytes, scanned.streamStart, scanned.streamEnd, scanned.streamHash);
     scanned.eventTimeMs = ++eventTime; // every frame new, as on one connection
     if (!dedupe.accept(scanned)) throw new Error('a new frame was taken for a repeat');
