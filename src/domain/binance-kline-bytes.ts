@@ -24,29 +24,46 @@ const MAX_FAST_DIGITS = 15;
 const MAX_TIME_MS = 253_402_300_799_000;
 const LATIN1 = new TextDecoder('latin1');
 
-const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const L_STREAM = bytes('{"stream":"');
-const L_DATA = bytes('","data":{"e":"kline","E":');
-const L_SYMBOL = bytes(',"s":"');
-const L_T = bytes('","k":{"t":');
-const L_CLOSE_T = bytes(',"T":');
-const L_INTERVAL = bytes('","i":"');
-const L_F = bytes('","f":');
-const L_LAST = bytes(',"L":');
-const L_O = bytes(',"o":"');
-const L_C = bytes('","c":"');
-const L_H = bytes('","h":"');
-const L_L = bytes('","l":"');
-const L_V = bytes('","v":"');
-const L_N = bytes('","n":');
-const L_X = bytes(',"x":');
-const L_TRUE = bytes('true');
-const L_FALSE = bytes('false');
-const L_Q = bytes(',"q":"');
-const L_QV = bytes('","V":"');
-const L_QQ = bytes('","Q":"');
-const L_B = bytes('","B":"');
-const L_END = bytes('"}}}');
+/**
+ * A template literal as little-endian 32-bit words, so `lit` compares four bytes per load: the
+ * whole words from its start, then (when the length is not a multiple of four) the word ending at
+ * its last byte, which overlaps the one before. Every literal is at least four bytes long.
+ */
+interface Literal {
+  readonly length: number;
+  readonly words: Int32Array;
+  /** The word at `length - 4`; only read when `length % 4 !== 0`. */
+  readonly lastWord: number;
+}
+const literal = (s: string): Literal => {
+  const b = Uint8Array.from(s, (c) => c.charCodeAt(0));
+  if (b.length < 4) throw new Error(`template literal shorter than a word: ${s}`);
+  const view = new DataView(b.buffer);
+  const words = Int32Array.from({ length: b.length >> 2 }, (_, w) => view.getInt32(w * 4, true));
+  return { length: b.length, words, lastWord: view.getInt32(b.length - 4, true) };
+};
+const L_STREAM = literal('{"stream":"');
+const L_DATA = literal('","data":{"e":"kline","E":');
+const L_SYMBOL = literal(',"s":"');
+const L_T = literal('","k":{"t":');
+const L_CLOSE_T = literal(',"T":');
+const L_INTERVAL = literal('","i":"');
+const L_F = literal('","f":');
+const L_LAST = literal(',"L":');
+const L_O = literal(',"o":"');
+const L_C = literal('","c":"');
+const L_H = literal('","h":"');
+const L_L = literal('","l":"');
+const L_V = literal('","v":"');
+const L_N = literal('","n":');
+const L_X = literal(',"x":');
+const L_TRUE = literal('true');
+const L_FALSE = literal('false');
+const L_Q = literal(',"q":"');
+const L_QV = literal('","V":"');
+const L_QQ = literal('","Q":"');
+const L_B = literal('","B":"');
+const L_END = literal('"}}}');
 
 /** Slots of KlineByteScanner.values. */
 const HASH = 0;
@@ -66,13 +83,18 @@ export class KlineByteScanner {
    * from a call V8 does not inline is boxed (a heap number per field, ~100 bytes per frame).
    */
   private readonly values = new Float64Array(9);
-  private b: Uint8Array = L_END;
+  private b: Uint8Array = new Uint8Array(0);
+  /** `b` as a DataView (made once per buffer, i.e. per socket read): literals are compared by word. */
+  private view = new DataView(this.b.buffer);
   private p = 0;
   private end = 0;
 
   /** Fills `out` from `b[start, end)`; false when the frame is not in the template (take the string path). */
   scan(b: Uint8Array, start: number, end: number, out: KlineFrame): boolean {
-    this.b = b;
+    if (b !== this.b) {
+      this.b = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
     this.p = start;
     this.end = end;
     const v = this.values;
@@ -131,12 +153,14 @@ export class KlineByteScanner {
     return true;
   }
 
-  private lit(literal: Uint8Array): boolean {
-    const b = this.b;
+  private lit(literal: Literal): boolean {
     const p = this.p;
     const n = literal.length;
     if (p + n > this.end) return false;
-    for (let i = 0; i < n; i++) if (b[p + i] !== literal[i]) return false;
+    const view = this.view;
+    const words = literal.words;
+    for (let w = 0; w < words.length; w++) if (view.getInt32(p + w * 4, true) !== words[w]) return false;
+    if ((n & 3) !== 0 && view.getInt32(p + n - 4, true) !== literal.lastWord) return false;
     this.p = p + n;
     return true;
   }

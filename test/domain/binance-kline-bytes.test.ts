@@ -11,20 +11,24 @@ const SAMPLE =
 
 const scanner = new KlineByteScanner();
 
-/** Scans `text` as the client hands it on: a view inside a larger buffer, with bytes around it. */
-function scan(text: string): KlineFrame | undefined {
+/**
+ * Scans `text` as the client hands it on: a view inside a larger buffer, with bytes around it.
+ * `lead` bytes before it move the frame across word boundaries (the scanner compares literals
+ * four bytes at a time).
+ */
+function scan(text: string, lead = 2): KlineFrame | undefined {
   const body = Buffer.from(text, 'utf8');
-  const buf = Buffer.concat([Buffer.from('xx'), body, Buffer.from('}}')]);
+  const buf = Buffer.concat([Buffer.from('x'.repeat(lead)), body, Buffer.from('}}')]);
   const frame = new KlineFrame();
-  return scanner.scan(buf, 2, 2 + body.length, frame) ? frame : undefined;
+  return scanner.scan(buf, lead, lead + body.length, frame) ? frame : undefined;
 }
 
 /** What the JSON path says, in the frame's terms (stream name via its hash). */
 function agree(text: string, frame: KlineFrame): void {
   const ev = parseKlineFrameJson(text) as KlineEvent;
   expect(ev.ok, text).toBe(true);
-  const bytes = Buffer.from(text);
-  expect(bytes.toString('latin1', frame.streamStart - 2, frame.streamEnd - 2)).toBe(ev.stream);
+  const nameAt = '{"stream":"'.length;
+  expect(Buffer.from(text).toString('latin1', nameAt, nameAt + frame.streamEnd - frame.streamStart)).toBe(ev.stream);
   expect(frame.streamHash).toBe(fnv1a(ev.stream));
   expect([frame.eventTimeMs, frame.closed, frame.candle()]).toEqual([ev.eventTimeMs, ev.closed, ev.candle]);
 }
@@ -47,6 +51,23 @@ describe('KlineByteScanner', () => {
     ['open time not whole seconds', SAMPLE.replace('"t":1626992700000', '"t":1626992700001')],
   ])('declines %s (the string path decides)', (_name, text) => {
     expect(scan(text)).toBeUndefined();
+  });
+
+  it('a changed byte anywhere in the frame, at any alignment: declined, or read as JSON.parse reads it', () => {
+    let accepted = 0;
+    for (let at = 0; at < SAMPLE.length; at++) {
+      for (const ch of ['#', '0', SAMPLE[at] === 'a' ? 'b' : 'a']) {
+        if (ch === SAMPLE[at]) continue;
+        const text = SAMPLE.slice(0, at) + ch + SAMPLE.slice(at + 1);
+        const frame = scan(text, at % 8);
+        if (!frame) continue;
+        accepted++;
+        agree(text, frame);
+      }
+      expect(scan(SAMPLE, at % 8), `unchanged at lead ${at % 8}`).toBeDefined();
+    }
+    // Digits changed inside numbers and letters inside names are still frames; the keys are not.
+    expect(accepted).toBeGreaterThan(100);
   });
 
   it('reads negative trade ids and long decimals exactly', () => {
