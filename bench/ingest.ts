@@ -24,7 +24,7 @@
  *  latency run prints where a closed and a forming candle spend their time (p50 / p99 per phase).
  *  `--latency-only`: only the latency run (no ceiling, throughput or baselines), `--latency-seconds=N`.
  *
- *   npm run bench:ingest [-- --quick] [--series=1000] [--bars=300] [--workers=1] [--store postgres] [--ceiling=lean] [--profile] [--phases] [--latency-only] [--logs]
+ *   npm run bench:ingest [-- --quick] [--series=1000] [--bars=300] [--workers=1] [--store postgres] [--ceiling=lean] [--profile] [--phases] [--latency-only] [--warm] [--logs]
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,6 +64,13 @@ const PROFILE = args.includes('--profile');
 const PHASES = args.includes('--phases');
 /** `--latency-only`: skip the ceiling, the throughput replay and the baselines. */
 const LATENCY_ONLY = args.includes('--latency-only');
+/**
+ * `--warm`: the ceiling client and the gateway each first take an untimed replay of WARM_BARS bars,
+ * so both measured replays run compiled code. A cold replay (the default, comparable with the
+ * figures in docs/benchmarks.md) also measures the JIT compiling the hot paths: about a second of
+ * frames is short next to that.
+ */
+const WARM_BARS = args.includes('--warm') ? (quick ? 10 : 100) : 0;
 
 interface GatewayCounters {
   committed: number;
@@ -162,7 +169,7 @@ try {
   const { port } = await ask<{ port: number }>(exchange, { cmd: 'start' });
   // 0. The ceiling: the bare client + parser on the same frames, before the gateway exists.
   const loadAtCeiling = loadavg()[0]!;
-  const wsCeiling = LATENCY_ONLY ? null : await measureCeiling(exchange, `ws://127.0.0.1:${port}/market`, SERIES, BARS, CEILING_CLIENT);
+  const wsCeiling = LATENCY_ONLY ? null : await measureCeiling(exchange, `ws://127.0.0.1:${port}/market`, SERIES, BARS, CEILING_CLIENT, WARM_BARS);
   if (wsCeiling) {
     console.error(
       `ceiling (${CEILING_CLIENT}): ${Math.round(wsCeiling.framesPerSecond).toLocaleString('en-US')} frames/s, ${wsCeiling.busyUsPerFrame.toFixed(2)} µs busy per frame`,
@@ -215,8 +222,19 @@ try {
       offset: 0,
       sampleEvery: 1,
     });
-    const { frames } = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series: SERIES, bars: BARS });
-    const closedTotal = SERIES * (BARS + 1);
+    const commitWatch = async () => (await (await fetch(`${gateway.url}/__bench/commit-watch`)).json()) as { rows: number; lastAtMs: number };
+    if (WARM_BARS > 0) {
+      const warm = await ask<{ closed: number }>(exchange, { cmd: 'prepare', series: SERIES, bars: WARM_BARS });
+      const warmFrom = (await commitWatch()).rows;
+      await ask(exchange, { cmd: 'blast' });
+      await waitFor('the warm-up replay committed', 120_000, async () => (await commitWatch()).rows >= warmFrom + warm.closed);
+    }
+    const { frames, closed: closedTotal } = await ask<{ frames: number; closed: number }>(exchange, {
+      cmd: 'prepare',
+      series: SERIES,
+      bars: BARS,
+      from: WARM_BARS,
+    });
     const loadAtThroughput = loadavg()[0]!;
 
     // 1. Throughput: from the exchange's first write to the commit of the last closed candle,
@@ -226,7 +244,6 @@ try {
     const cpuSeconds = () => [gateway.pid, exchange.pid!, fleet.pid!].map((pid) => processUsage(pid).cpuSeconds);
     const cpuBefore = cpuSeconds();
     await ask(fleet, { cmd: 'reset' });
-    const commitWatch = async () => (await (await fetch(`${gateway.url}/__bench/commit-watch`)).json()) as { rows: number; lastAtMs: number };
     const committedBefore = (await commitWatch()).rows;
     const blast = ask<{ ms: number; startedAtMs: number }>(exchange, { cmd: 'blast' });
     const progress = setInterval(() => void printProgress(gateway.url, before, frames, closedTotal), PROGRESS_MS);
@@ -248,10 +265,10 @@ try {
 
     // 2. Latency at a low, fixed rate.
     fleet.send({ cmd: 'close' });
-    // The bar after the replay's last (replayFrames closes bars -1..BARS-1): a later one would be a
+    // The bar after the replay's last (the replays close bars -1..WARM_BARS+BARS-1): a later one would be a
     // hole in every series, and each series' first candle would wait behind its gap fill (it was
     // the whole slowest 1% of closed candles, 2026-12-03).
-    const latency = await latencyRun({ ...latencyOptions, firstBar: BARS });
+    const latency = await latencyRun({ ...latencyOptions, firstBar: WARM_BARS + BARS });
 
     // 3. Legacy baseline on the same frames and store; the engine's ceilings for the same rows.
     const target = { dir, cluster };
@@ -308,7 +325,7 @@ try {
     ];
     report(
       STORE === 'sqlite' ? 'ingest' : 'ingest-postgres',
-      `Ingest load (${STORE}): ${SERIES} futures series × ${BARS} bars replayed (closed + forming), ${WORKERS} ingest worker(s)`,
+      `Ingest load (${STORE}): ${SERIES} futures series × ${BARS} bars replayed (closed + forming), ${WORKERS} ingest worker(s)${WARM_BARS > 0 ? `, after an untimed warm-up replay of ${WARM_BARS} bars (--warm)` : ''}`,
       rows,
       [
         `targets: ≥ 300,000 closed candles/s end to end; ≥ 250× the legacy path; p99 frame → client ≤ 5 ms at ${LATENCY_RATE} frames/s`,

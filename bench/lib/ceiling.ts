@@ -53,12 +53,29 @@ export function ceilingUrls(wsBase: string, series: number): string[] {
   return urls;
 }
 
-export async function measureCeiling(exchange: ChildProcess, wsBase: string, series: number, bars: number, client: ClientKind): Promise<CeilingResult> {
+/**
+ * `warmBars` > 0: the client first reads an untimed replay of that many bars, so the measured one
+ * runs compiled code (bench:ingest --warm, which warms the gateway the same way).
+ */
+export async function measureCeiling(
+  exchange: ChildProcess,
+  wsBase: string,
+  series: number,
+  bars: number,
+  client: ClientKind,
+  warmBars = 0,
+): Promise<CeilingResult> {
   const child = fork(new URL('./ceiling-client.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
   try {
     await ask(child, { cmd: 'connect', urls: ceilingUrls(wsBase, series), client });
     await waitUntil('the ceiling client subscribed', 30_000, async () => (await ask<{ streams: number }>(exchange, { cmd: 'subscribed' })).streams >= series);
-    const { frames } = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series, bars });
+    if (warmBars > 0) {
+      const warm = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series, bars: warmBars });
+      const warmed = ask(child, { cmd: 'expect', frames: warm.frames });
+      await ask(exchange, { cmd: 'blast' });
+      await warmed;
+    }
+    const { frames } = await ask<{ frames: number }>(exchange, { cmd: 'prepare', series, bars, from: warmBars });
     const done = ask<{ frames: number; lastAtMs: number; busyMs: number; skipped: number }>(child, { cmd: 'expect', frames });
     const cpuBefore = { client: processUsage(child.pid!).cpuSeconds, exchange: processUsage(exchange.pid!).cpuSeconds };
     const blast = await ask<{ startedAtMs: number }>(exchange, { cmd: 'blast' });

@@ -32,13 +32,14 @@ export function klineFrame(i: number, bar: number, closed: boolean, volume = '12
 }
 
 /**
- * The replay: a closed bar -1 per series first (so a job sees no hole at its start), then for each
- * bar a forming and a closed frame, interleaved across series as the exchange does.
+ * The replay: bars `from`..`from + bars - 1`, for each bar a forming and a closed frame,
+ * interleaved across series as the exchange does. From bar 0 it begins with a closed bar -1 per
+ * series (so a job sees no hole at its start); a later `from` continues an earlier replay.
  */
-export function replayFrames(series: number, bars: number): Array<{ stream: string; data: string }> {
+export function replayFrames(series: number, bars: number, from = 0): Array<{ stream: string; data: string }> {
   const frames: Array<{ stream: string; data: string }> = [];
-  for (let i = 0; i < series; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, -1, true) });
-  for (let bar = 0; bar < bars; bar++) {
+  if (from === 0) for (let i = 0; i < series; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, -1, true) });
+  for (let bar = from; bar < from + bars; bar++) {
     for (let i = 0; i < series; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, bar, false) });
     for (let i = 0; i < series; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, bar, true) });
   }

@@ -2,8 +2,8 @@
  * The exchange side of the ingest load test, in its own process: a FakeBinance (real WS protocol,
  * combined streams, SUBSCRIBE handling) whose own generation is paused; it replays pre-built
  * frames as fast as the gateway reads them, or injects timestamped frames at a fixed rate.
- * IPC: {cmd:'start'} → {port} · {cmd:'subscribed'} → {streams} · {cmd:'prepare', series, bars} →
- * {frames} · {cmd:'blast'} → {ms, startedAtMs (epoch)} · {cmd:'rate', series, framesPerSecond, seconds, firstBar, firstIndex?} → {sent, lastBar,
+ * IPC: {cmd:'start'} → {port} · {cmd:'subscribed'} → {streams} · {cmd:'prepare', series, bars,
+ * from?} → {frames, closed} · {cmd:'blast'} → {ms, startedAtMs (epoch)} · {cmd:'rate', series, framesPerSecond, seconds, firstBar, firstIndex?} → {sent, lastBar,
  * next: {bar, index}} (pass `next` as firstBar/firstIndex to go on without a hole)
  */
 import { FakeBinance, type PreparedBlast } from '../../tools/fake-binance/fake-binance.js';
@@ -18,7 +18,16 @@ function nowMs(): number {
 
 process.on(
   'message',
-  async (msg: { cmd: string; series?: number; bars?: number; framesPerSecond?: number; seconds?: number; firstBar?: number; firstIndex?: number }) => {
+  async (msg: {
+    cmd: string;
+    series?: number;
+    bars?: number;
+    from?: number;
+    framesPerSecond?: number;
+    seconds?: number;
+    firstBar?: number;
+    firstIndex?: number;
+  }) => {
     switch (msg.cmd) {
       case 'start':
         fake = await FakeBinance.start({ autoCreate: true });
@@ -35,9 +44,9 @@ process.on(
         break;
       case 'prepare': {
         // Encoded ahead (untimed), so the replay measures the gateway's intake, not our encoding.
-        const frames = replayFrames(msg.series!, msg.bars!);
+        const frames = replayFrames(msg.series!, msg.bars!, msg.from ?? 0);
         prepared = fake.prepareBlast('futures', frames);
-        process.send!({ frames: frames.length });
+        process.send!({ frames: frames.length, closed: msg.series! * (msg.bars! + ((msg.from ?? 0) === 0 ? 1 : 0)) });
         break;
       }
       case 'blast': {
