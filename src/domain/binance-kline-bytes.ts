@@ -84,8 +84,13 @@ export class KlineByteScanner {
    */
   private readonly values = new Float64Array(9);
   private b: Uint8Array = new Uint8Array(0);
-  /** `b` as a DataView (made once per buffer, i.e. per socket read): literals are compared by word. */
+  /**
+   * The memory under `b` as a DataView, so literals are compared by word; `b[i]` is at
+   * `base + i`. It spans the whole ArrayBuffer and is made again only when that changes: a socket
+   * read is one, and so are the small Buffers Node cuts from its shared pool (no view per frame).
+   */
   private view = new DataView(this.b.buffer);
+  private base = 0;
   private p = 0;
   private end = 0;
 
@@ -93,7 +98,8 @@ export class KlineByteScanner {
   scan(b: Uint8Array, start: number, end: number, out: KlineFrame): boolean {
     if (b !== this.b) {
       this.b = b;
-      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      if (b.buffer !== this.view.buffer) this.view = new DataView(b.buffer);
+      this.base = b.byteOffset;
     }
     this.p = start;
     this.end = end;
@@ -157,10 +163,12 @@ export class KlineByteScanner {
     const p = this.p;
     const n = literal.length;
     if (p + n > this.end) return false;
+    // In bounds of `b` (checked above), so in bounds of the view.
     const view = this.view;
+    const at = this.base + p;
     const words = literal.words;
-    for (let w = 0; w < words.length; w++) if (view.getInt32(p + w * 4, true) !== words[w]) return false;
-    if ((n & 3) !== 0 && view.getInt32(p + n - 4, true) !== literal.lastWord) return false;
+    for (let w = 0; w < words.length; w++) if (view.getInt32(at + w * 4, true) !== words[w]) return false;
+    if ((n & 3) !== 0 && view.getInt32(at + n - 4, true) !== literal.lastWord) return false;
     this.p = p + n;
     return true;
   }
