@@ -37,6 +37,7 @@ export function klineFrame(i: number, bar: number, closed: boolean, volume = '12
  * series (so a job sees no hole at its start); a later `from` continues an earlier replay.
  */
 export function replayFrames(series: number, bars: number, from = 0): Array<{ stream: string; data: string }> {
+  // replayClosedCount below counts what this loop emits.
   const frames: Array<{ stream: string; data: string }> = [];
   if (from === 0) for (let i = 0; i < series; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, -1, true) });
   for (let bar = from; bar < from + bars; bar++) {
@@ -44,4 +45,9 @@ export function replayFrames(series: number, bars: number, from = 0): Array<{ st
     for (let i = 0; i < series; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, bar, true) });
   }
   return frames;
+}
+
+/** Closed frames in `replayFrames(series, bars, from)`: the candles a replay has the gateway commit. */
+export function replayClosedCount(series: number, bars: number, from = 0): number {
+  return series * (bars + (from === 0 ? 1 : 0));
 }

@@ -7,7 +7,7 @@
  * next: {bar, index}} (pass `next` as firstBar/firstIndex to go on without a hole)
  */
 import { FakeBinance, type PreparedBlast } from '../../tools/fake-binance/fake-binance.js';
-import { klineFrame, replayFrames, streamOf } from './kline-frames.js';
+import { klineFrame, replayClosedCount, replayFrames, streamOf } from './kline-frames.js';
 
 let fake: FakeBinance;
 let prepared: PreparedBlast | null = null;
@@ -46,7 +46,7 @@ process.on(
         // Encoded ahead (untimed), so the replay measures the gateway's intake, not our encoding.
         const frames = replayFrames(msg.series!, msg.bars!, msg.from ?? 0);
         prepared = fake.prepareBlast('futures', frames);
-        process.send!({ frames: frames.length, closed: msg.series! * (msg.bars! + ((msg.from ?? 0) === 0 ? 1 : 0)) });
+        process.send!({ frames: frames.length, closed: replayClosedCount(msg.series!, msg.bars!, msg.from ?? 0) });
         break;
       }
       case 'blast': {
