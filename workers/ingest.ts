@@ -24,8 +24,7 @@ expose(
     attachWriter: (p: MessagePort) => service.attachWriter(p),
     fill: (seriesId: string, from: number, to: number | null) => service.fill(seriesId, from, to),
     fetchClosed: (seriesId: string, from: number, to: number, json?: boolean, aheadId?: number) => service.fetchClosed(seriesId, from, to, json, aheadId),
-    fetchLatest: (seriesId: string, count: number, after: number | null, json?: boolean, ahead?: OlderPagesAhead) =>
-      service.fetchLatest(seriesId, count, after, json, ahead),
+    fetchLatest: (seriesId: string, count: number, json?: boolean, ahead?: OlderPagesAhead) => service.fetchLatest(seriesId, count, json, ahead),
     tailStoredHead: (seriesId: string, aheadId: number, head: StoredHead) => service.tailStoredHead(seriesId, aheadId, head),
     stats: () => service.stats(),
     close: async () => {

@@ -112,12 +112,13 @@ export interface IngestWorkerApi {
    */
   fetchClosed(seriesId: string, from: number, to: number, json?: boolean, aheadId?: number): Promise<FetchedKlines>;
   /**
-   * The newest `count` closed candles of a series (only those after `after`, the stored head), from
-   * the exchange's newest klines page: `count` is at most a page less its forming row (999 spot,
-   * 1,499 futures; older pages: `fetchClosed`); nothing is stored. Teaches the worker's exchange
-   * clock that the exchange is at least at that bar.
+   * The newest `count` closed candles of a series, from the exchange's newest klines page: `count`
+   * is at most a page less its forming row (999 spot, 1,499 futures; older pages: `fetchClosed`);
+   * nothing is stored. The main thread drops those at or before its stored head, which it reads
+   * meanwhile (latest-pages.ts). Teaches the worker's exchange clock that the exchange is at least
+   * at that bar.
    */
-  fetchLatest(seriesId: string, count: number, after: number | null, json?: boolean, ahead?: OlderPagesAhead): Promise<FetchedLatest>;
+  fetchLatest(seriesId: string, count: number, json?: boolean, ahead?: OlderPagesAhead): Promise<FetchedLatest>;
   /**
    * With `ahead`, the worker asks for the older pages itself as soon as the newest page is scanned
    * and this call has told it the stored head; `fetchClosed(..., aheadId)` then takes them.

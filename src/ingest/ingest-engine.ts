@@ -206,11 +206,11 @@ export class IngestEngine {
   }
 
   /**
-   * The newest `count` closed candles of a series (after `after`; at most a page), from REST on
+   * The newest `count` closed candles of a series (at most a page; the caller drops what it has), from REST on
    * this engine's budget (tail coverage: the caller stores them). The answer's forming bar is a lower bound of
    * exchange time, so later range fills know every bar before it is closed. Never throws.
    */
-  async fetchLatest(seriesId: string, count: number, after: number | null, json = false, ahead?: OlderPagesAhead): Promise<LatestKlines> {
+  async fetchLatest(seriesId: string, count: number, json = false, ahead?: OlderPagesAhead): Promise<LatestKlines> {
     const series = binanceSeriesOf(seriesId);
     const { symbol, interval, tfSeconds } = series;
     let scanned = false;
@@ -231,7 +231,7 @@ export class IngestEngine {
           oldest: rows > 0 ? candles[0]! : null,
         });
       });
-    const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after, json, onNewestScanned });
+    const result = await fetchLatestClosed(this.rest[series.market], series.market, { symbol, interval, tfSeconds, count, after: null, json, onNewestScanned });
     if (ahead && !scanned) this.olderAhead.newestScanned(ahead.id, null);
     if (result.currentOpen !== null) this.exchangeClock.observe(result.currentOpen * 1000);
     return result;

@@ -102,8 +102,8 @@ export class IngestWorkerService implements IngestWorkerApi {
     return handOver(await this.engine.fetchRange(seriesId, from, to, json, aheadId), {});
   }
 
-  async fetchLatest(seriesId: string, count: number, after: number | null, json = false, ahead?: OlderPagesAhead): Promise<FetchedLatest> {
-    const result = await this.engine.fetchLatest(seriesId, count, after, json, ahead);
+  async fetchLatest(seriesId: string, count: number, json = false, ahead?: OlderPagesAhead): Promise<FetchedLatest> {
+    const result = await this.engine.fetchLatest(seriesId, count, json, ahead);
     return handOver(result, { currentOpen: result.currentOpen });
   }
 

@@ -15,12 +15,12 @@ export interface ExchangeKlines {
   /** `aheadId`: a page of that tail-coverage run the worker may have fetched ahead (older-page-prefetch.ts). */
   fetchClosed(seriesId: string, from: number, to: number, json?: boolean, aheadId?: number): Promise<FetchedKlines>;
   /**
-   * The newest `count` closed candles after `after` (the stored head), from one page (`count` at
+   * The newest `count` closed candles, from one page (`count` at
    * most a page less its forming row), and the bar forming now.
    * `ahead`: the worker fetches the older pages as soon as this one is scanned and `tailStoredHead`
    * has told it the stored head.
    */
-  fetchLatest(seriesId: string, count: number, after: number | null, json?: boolean, ahead?: OlderPagesAhead): Promise<FetchedLatest>;
+  fetchLatest(seriesId: string, count: number, json?: boolean, ahead?: OlderPagesAhead): Promise<FetchedLatest>;
   /** Run `aheadId`'s stored head ('unknown': its read failed); fire and forget. */
   tailStoredHead(seriesId: string, aheadId: number, head: StoredHead): void;
 }

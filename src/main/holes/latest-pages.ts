@@ -49,7 +49,7 @@ export async function fetchLatestPages(
   // same pages as below, from the same inputs: older-pages.ts), a thread hop sooner than we could.
   const json = plan.json === true && plan.onCommitting !== undefined;
   const ahead = { id: nextAheadId++, missing: count - firstCount };
-  const newest = plan.exchange.fetchLatest(seriesId, firstCount, null, json, ahead);
+  const newest = plan.exchange.fetchLatest(seriesId, firstCount, json, ahead);
   const head = Promise.resolve(storedHead).then(
     (h) => (plan.exchange.tailStoredHead(seriesId, ahead.id, h), h),
     (err: unknown) => {

@@ -192,8 +192,8 @@ export class IngestSupervisor implements IngestPlugin, ExchangeKlines {
     return this.workerOf(seriesId).fetchClosed(seriesId, from, to, json, aheadId);
   }
 
-  fetchLatest(seriesId: string, count: number, after: number | null, json = false, ahead?: OlderPagesAhead): Promise<FetchedLatest> {
-    return this.workerOf(seriesId).fetchLatest(seriesId, count, after, json, ahead);
+  fetchLatest(seriesId: string, count: number, json = false, ahead?: OlderPagesAhead): Promise<FetchedLatest> {
+    return this.workerOf(seriesId).fetchLatest(seriesId, count, json, ahead);
   }
 
   tailStoredHead(seriesId: string, aheadId: number, head: StoredHead): void {

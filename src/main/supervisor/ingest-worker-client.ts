@@ -146,8 +146,8 @@ export class IngestWorkerClient {
     return this.handle.call((api) => api.fetchClosed(seriesId, from, to, json, aheadId));
   }
 
-  fetchLatest(seriesId: string, count: number, after: number | null, json = false, ahead?: OlderPagesAhead): Promise<FetchedLatest> {
-    return this.handle.call((api) => api.fetchLatest(seriesId, count, after, json, ahead));
+  fetchLatest(seriesId: string, count: number, json = false, ahead?: OlderPagesAhead): Promise<FetchedLatest> {
+    return this.handle.call((api) => api.fetchLatest(seriesId, count, json, ahead));
   }
 
   tailStoredHead(seriesId: string, aheadId: number, head: StoredHead): Promise<void> {

@@ -128,7 +128,7 @@ describe('BackfillService.fetchLatest: newest page first, committed while older 
   it('the worker fetches ahead only once it knows the stored head, and only what the caller will ask for', async () => {
     const { seriesId, symbol, lastClosed } = fresh();
     // The head arrives after the newest page: the older pages go out then.
-    const late = await worker.fetchLatest(seriesId, 999, null, true, { id: 1_000_001, missing: 1001 });
+    const late = await worker.fetchLatest(seriesId, 999, true, { id: 1_000_001, missing: 1001 });
     expect(worker.stats().olderPagesAhead.fetched).toBe(0);
     const oldest = late.candles[0]!;
     // The reply's candles went to the main thread by transfer, as a worker's postMessage does:
@@ -146,10 +146,10 @@ describe('BackfillService.fetchLatest: newest page first, committed while older 
     // A head the newest page reaches: nothing older is wanted, nothing is fetched ahead.
     const { seriesId: reaching } = fresh();
     worker.tailStoredHead(reaching, 1_000_002, lastClosed - 10 * TF);
-    await worker.fetchLatest(reaching, 999, null, false, { id: 1_000_002, missing: 1001 });
+    await worker.fetchLatest(reaching, 999, false, { id: 1_000_002, missing: 1001 });
     // A head the main thread could not read: nothing is fetched ahead; asked for, a page is fetched then.
     const { seriesId: unread } = fresh();
-    const newest = await worker.fetchLatest(unread, 999, null, false, { id: 1_000_003, missing: 1001 });
+    const newest = await worker.fetchLatest(unread, 999, false, { id: 1_000_003, missing: 1001 });
     worker.tailStoredHead(unread, 1_000_003, 'unknown');
     const before = worker.stats().rest.spot.requests;
     const asked = await worker.fetchClosed(unread, newest.candles[0]! - TF, newest.candles[0]! - TF, false, 1_000_003);
