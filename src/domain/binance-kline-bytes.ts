@@ -96,6 +96,8 @@ export class KlineByteScanner {
 
   /** Fills `out` from `b[start, end)`; false when the frame is not in the template (take the string path). */
   scan(b: Uint8Array, start: number, end: number, out: KlineFrame): boolean {
+    // The word reads go through a view of the whole ArrayBuffer: bounds are checked against `end`.
+    if (end > b.length || start < 0) return false;
     if (b !== this.b) {
       this.b = b;
       if (b.buffer !== this.view.buffer) this.view = new DataView(b.buffer);

@@ -70,6 +70,18 @@ describe('KlineByteScanner', () => {
     expect(accepted).toBeGreaterThan(100);
   });
 
+  it('an end past the buffer is not a frame: declined, never a read outside it', () => {
+    // A buffer with an ArrayBuffer of its own that ends inside a literal: the words of `","Q":"`
+    // would be read past it.
+    const cut = SAMPLE.indexOf('","Q":"') + 1;
+    const own = Buffer.alloc(cut);
+    own.write(SAMPLE.slice(0, cut), 'latin1');
+    expect(own.buffer.byteLength).toBe(cut);
+    expect(scanner.scan(own, 0, SAMPLE.length, new KlineFrame())).toBe(false);
+    expect(scanner.scan(own, -1, cut, new KlineFrame())).toBe(false);
+    expect(scan(SAMPLE)).toBeDefined();
+  });
+
   it('reads negative trade ids and long decimals exactly', () => {
     const text = SAMPLE.replace('"f":23961275,"L":23961360', '"f":-1,"L":-1').replace('"h":"1.01200"', '"h":"0.1234567890123456789"');
     const frame = scan(text)!;
