@@ -51,3 +51,14 @@ export function replayFrames(series: number, bars: number, from = 0): Array<{ st
 export function replayClosedCount(series: number, bars: number, from = 0): number {
   return series * (bars + (from === 0 ? 1 : 0));
 }
+
+/**
+ * Combined-stream frames back to back in one Buffer, as one socket read holds many: frame k is
+ * `wire[bounds[k], bounds[k + 1])` (Int32Array: the scanner indexes with integers, as from a read).
+ */
+export function oneRead(frames: ReadonlyArray<{ stream: string; data: string }>): { wire: Buffer; bounds: Int32Array } {
+  const parts = frames.map((f) => Buffer.from(`{"stream":"${f.stream}","data":${f.data}}`, 'latin1'));
+  const bounds = new Int32Array(parts.length + 1);
+  for (let k = 0; k < parts.length; k++) bounds[k + 1] = bounds[k]! + parts[k]!.length;
+  return { wire: Buffer.concat(parts), bounds };
+}

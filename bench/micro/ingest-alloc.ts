@@ -24,7 +24,7 @@ import { SeriesJob } from '../../src/ingest/jobs/series-job.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/log.js';
 import { WriterProducer, type ClosedBatchMessage } from '../../src/writer/contract.js';
-import { klineFrame, seriesIdOf } from '../lib/kline-frames.js';
+import { klineFrame, oneRead, seriesIdOf } from '../lib/kline-frames.js';
 import { report, type Row } from '../lib/report.js';
 
 const quick = process.argv.includes('--quick');
@@ -78,9 +78,7 @@ async function allocated(ops: number, run: (n: number) => void): Promise<{ perOp
 
 // 1. The scanner on the wire bytes of combined-stream frames with Binance-sized decimals: 64
 // frames back to back in one Buffer, as one socket read hands them on.
-const frames = Array.from({ length: 64 }, (_, i) => Buffer.from(`{"stream":"s${i}usdt@kline_1m","data":${klineFrame(i, 100 + i, i % 2 === 0)}}`, 'latin1'));
-const wire = Buffer.concat(frames);
-const starts = Int32Array.from({ length: 65 }, (_, i) => frames.slice(0, i).reduce((n, f) => n + f.length, 0));
+const { wire, bounds: starts } = oneRead(Array.from({ length: 64 }, (_, i) => ({ stream: `s${i}usdt@kline_1m`, data: klineFrame(i, 100 + i, i % 2 === 0) })));
 const scanner = new KlineByteScanner();
 const scanned = new KlineFrame();
 let cursor = 0;

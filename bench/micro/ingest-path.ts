@@ -27,7 +27,7 @@ import { SeriesJob } from '../../src/ingest/jobs/series-job.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/log.js';
 import { WriterProducer, type ClosedBatchMessage } from '../../src/writer/contract.js';
-import { klineFrame, seriesIdOf, streamOf } from '../lib/kline-frames.js';
+import { klineFrame, oneRead, seriesIdOf, streamOf } from '../lib/kline-frames.js';
 import { report, type Row } from '../lib/report.js';
 
 const quick = process.argv.includes('--quick');
@@ -38,16 +38,14 @@ const PASSES_PER_ROUND = quick ? 10 : 30;
 const BAR_SECONDS = 60;
 
 // The wire: every frame's bytes in one buffer, as a socket read holds many.
-const parts: Buffer[] = [];
+const frames: Array<{ stream: string; data: string }> = [];
 for (let bar = 0; bar < BARS; bar++) {
   for (const closed of [false, true]) {
-    for (let i = 0; i < SERIES; i++) parts.push(Buffer.from(`{"stream":"${streamOf(i)}","data":${klineFrame(i, bar, closed)}}`, 'latin1'));
+    for (let i = 0; i < SERIES; i++) frames.push({ stream: streamOf(i), data: klineFrame(i, bar, closed) });
   }
 }
-const wire = Buffer.concat(parts);
-const bounds = new Int32Array(parts.length + 1);
-for (let k = 0; k < parts.length; k++) bounds[k + 1] = bounds[k]! + parts[k]!.length;
-const FRAMES = parts.length;
+const { wire, bounds } = oneRead(frames);
+const FRAMES = frames.length;
 
 const scanner = new KlineByteScanner();
 const frame = new KlineFrame();

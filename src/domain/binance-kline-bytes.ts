@@ -161,16 +161,16 @@ export class KlineByteScanner {
     return true;
   }
 
-  private lit(literal: Literal): boolean {
+  private lit(expected: Literal): boolean {
     const p = this.p;
-    const n = literal.length;
+    const n = expected.length;
     if (p + n > this.end) return false;
     // In bounds of `b` (checked above), so in bounds of the view.
     const view = this.view;
     const at = this.base + p;
-    const words = literal.words;
+    const words = expected.words;
     for (let w = 0; w < words.length; w++) if (view.getInt32(at + w * 4, true) !== words[w]) return false;
-    if ((n & 3) !== 0 && view.getInt32(at + n - 4, true) !== literal.lastWord) return false;
+    if ((n & 3) !== 0 && view.getInt32(at + n - 4, true) !== expected.lastWord) return false;
     this.p = p + n;
     return true;
   }
