@@ -98,9 +98,10 @@ export class ClientSession implements SubscriptionHost {
     for (const resolve of waiters) resolve();
   }
 
-  onClose(): void {
+  /** The socket closed; `heldForMs` as in WsConnectionHandler.onClose (its buffer may outlive it). */
+  onClose(heldForMs = 0): void {
     this.closed = true;
-    this.outbox.release();
+    this.outbox.release(heldForMs);
     for (const sub of this.subscriptions.values()) this.hub.unsubscribe(sub);
     this.subscriptions.clear();
     for (const series of this.acquired.values()) this.demand.release(series);

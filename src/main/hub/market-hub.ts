@@ -21,6 +21,8 @@ export interface HubStats {
   readonly counters: Readonly<OutboxCounters>;
   /** Bytes waiting in WebSocket send buffers, all sockets (OutboundBudget's estimate). */
   readonly outboundBytes: number;
+  /** Of those, bytes of closed sockets the transport may not have freed yet. */
+  readonly closedSocketBytes: number;
 }
 
 /**
@@ -120,7 +122,13 @@ export class MarketHub {
   }
 
   stats(): HubStats {
-    return { series: this.channels.size, subscriptions: this.subscriptionCount, counters: this.counters, outboundBytes: this.outbound.total };
+    return {
+      series: this.channels.size,
+      subscriptions: this.subscriptionCount,
+      counters: this.counters,
+      outboundBytes: this.outbound.total,
+      closedSocketBytes: this.outbound.heldByClosedSockets,
+    };
   }
 
   private channel(seriesId: string): SeriesChannel {

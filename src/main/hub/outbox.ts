@@ -173,9 +173,14 @@ export class Outbox {
     return now;
   }
 
-  /** The socket closed: its share of the budget is free again. */
-  release(): void {
-    this.budget.adjust(-this.accounted);
+  /**
+   * The socket closed. Its share of the budget is free again at once when the transport freed its
+   * buffer (`heldForMs` 0), or once the transport must have freed it (an ended socket still sends
+   * what it buffered: OutboundBudget.holdClosed).
+   */
+  release(heldForMs = 0): void {
+    if (heldForMs > 0 && this.accounted > 0) this.budget.holdClosed(this.accounted, heldForMs);
+    else this.budget.adjust(-this.accounted);
     this.accounted = 0;
     this.buffered = 0;
   }

@@ -56,7 +56,18 @@ export async function renderMetrics(src: MetricSources, nowMs = Date.now()): Pro
       'Of those, sockets closed because all sockets together buffered MARKET_WS_MAX_TOTAL_BUFFERED_BYTES.',
       hub.counters.globalBufferCloses,
     )
-    .single(`${P}ws_buffered_bytes`, 'gauge', 'Bytes waiting in WebSocket send buffers, all sockets (estimate, topic leases included).', hub.outboundBytes)
+    .single(
+      `${P}ws_buffered_bytes`,
+      'gauge',
+      'Bytes waiting in WebSocket send buffers, all sockets (estimate, topic leases and closed sockets not yet freed included).',
+      hub.outboundBytes,
+    )
+    .single(
+      `${P}ws_closed_socket_buffered_bytes`,
+      'gauge',
+      'Of those, bytes of sockets closed with data still buffered, counted until the socket library must have freed them.',
+      hub.closedSocketBytes,
+    )
     .single(
       `${P}ws_topic_joins_total`,
       'counter',

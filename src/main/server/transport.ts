@@ -78,7 +78,12 @@ export interface WsConnectionHandler {
   onMessage(data: ArrayBuffer, isBinary: boolean): void;
   /** Backpressure drained (bufferedAmount went down). */
   onDrain(): void;
-  onClose(code: number, reason: string): void;
+  /**
+   * The connection closed. `heldForMs`: how long the transport may still hold the socket's unsent
+   * bytes in memory (an ended socket sends its buffer, then the close frame, or is dropped after at
+   * most this long); 0 when the connection is gone and its buffer freed.
+   */
+  onClose(code: number, reason: string, heldForMs: number): void;
 }
 
 export interface WsRoute {

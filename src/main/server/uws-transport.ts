@@ -41,6 +41,24 @@ const SEND_STATUS: readonly SendStatus[] = ['buffered', 'sent', 'dropped'];
  */
 const LISTEN_EXCLUSIVE_PORT = 1;
 
+/** uSockets checks socket timeouts on a 4-second tick (LIBUS_TIMEOUT_GRANULARITY). */
+const TIMEOUT_TICK_S = 4;
+
+/**
+ * How long uWS may keep a socket after `end()`: the close frame waits behind the backlog, and the
+ * socket's timeout is re-armed to the "ping timeout" margin, 4, 8 or 16 s by the idle timeout
+ * (WebSocketContextData::calculateIdleTimeoutCompnents, WebSocket::end), checked every tick. Until
+ * then its backlog is memory the process holds.
+ */
+export function endedSocketHeldMs(idleTimeoutS: number): number {
+  let margin = 4;
+  while (idleTimeoutS - margin * 2 >= margin * 2 && margin < 16) margin *= 2;
+  return (margin + TIMEOUT_TICK_S) * 1000;
+}
+
+/** uWS reports a connection that went away without a close handshake as 1006; its socket is freed then. */
+const ABRUPT_CLOSE_CODE = 1006;
+
 /** The native listen also takes (host, port, options, cb); the package's typings omit that overload. */
 type ListenWithOptions = (host: string, port: number, options: number, cb: (token: UwsTypes.us_listen_socket | false) => void) => unknown;
 
@@ -116,6 +134,7 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
   });
 
   for (const route of options.ws) {
+    const endedHeldMs = endedSocketHeldMs(route.idleTimeoutS);
     app.ws<SocketData>(route.path, {
       // uWS cuts a connection abruptly (1006) past maxPayloadLength; the contract wants a 1009
       // close frame, so uWS gets a higher ceiling and we enforce the real limit in `message`.
@@ -156,7 +175,9 @@ export function startUwsTransport(options: TransportOptions): Promise<Transport>
           data.peer.closed = true;
           sockets.delete(data.peer);
         }
-        data.handler?.onClose(code, Buffer.from(message).toString('utf8'));
+        // Every close but an abrupt one went through end() (ours, or echoing the client's close frame).
+        const heldForMs = code === ABRUPT_CLOSE_CODE ? 0 : endedHeldMs;
+        data.handler?.onClose(code, Buffer.from(message).toString('utf8'), heldForMs);
       },
     });
   }

@@ -32,9 +32,9 @@ export function wsMarketRoute(config: Config, hub: MarketHub, demand: IngestDema
       return {
         onMessage: (data, isBinary) => session.onMessage(data, isBinary),
         onDrain: () => session.onDrain(),
-        onClose: () => {
+        onClose: (_code, _reason, heldForMs) => {
           sessions.delete(session);
-          session.onClose();
+          session.onClose(heldForMs);
         },
       };
     },
