@@ -60,6 +60,20 @@ describe('OutboundBudget: closed sockets whose buffer the transport still holds'
     expect(b.heldByClosedSockets).toBe(0);
   });
 
+  it('a close every 2 s for a day, the total never read: the list holds only the holds not yet over', () => {
+    const { b, clock } = budget();
+    const holds = () => (b as unknown as { closedHolds: unknown[] }).closedHolds.length;
+    let longest = 0;
+    for (let i = 0; i < 43_200; i++) {
+      b.adjust(10);
+      b.holdClosed(10, 20_000);
+      longest = Math.max(longest, holds());
+      clock.ms += 2_000;
+    }
+    expect(longest).toBeLessThanOrEqual(11);
+    expect(b.heldByClosedSockets).toBeLessThanOrEqual(110);
+  });
+
   it('topic reservations count in the total but not against the outbox share', () => {
     const { b } = budget();
     b.reserveForTopics(1000);
