@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Transport, WsPeer } from '../../../src/main/server/transport.js';
-import { endedSocketHeldMs, startUwsTransport } from '../../../src/main/server/uws-transport.js';
+import { endedSocketHeldMs } from '../../../src/main/server/uws-transport.js';
+import { startOneRouteTransport } from '../../support/one-route-transport.js';
 import { StalledWsClient } from '../../support/stalled-ws-client.js';
 
 /**
@@ -19,34 +20,20 @@ describe('uWS: a socket ended with a backlog', () => {
 
   async function serve(idleTimeoutS: number) {
     const closes: Array<{ code: number; heldForMs: number; bufferedAtClose: number }> = [];
-    let resolvePeer!: (p: WsPeer) => void;
-    const peerReady = new Promise<WsPeer>((r) => (resolvePeer = r));
-    transport = await startUwsTransport({
-      host: '127.0.0.1',
-      port: 0,
-      maxBodyBytes: 1024,
-      headers: [],
-      http: (_req, res) => res.respond(404, {}, ''),
-      ws: [
-        {
-          path: '/ws',
-          maxMessageBytes: 1024,
-          maxBackpressureBytes: 64 * 1024 * 1024,
-          idleTimeoutS,
-          open(peer) {
-            resolvePeer(peer);
-            return {
-              onMessage: () => undefined,
-              onDrain: () => undefined,
-              onClose: (code, _reason, heldForMs) => closes.push({ code, heldForMs, bufferedAtClose: peer.bufferedAmount() }),
-            };
-          },
-        },
-      ],
+    const started = await startOneRouteTransport({
+      path: '/ws',
+      maxBackpressureBytes: 64 * 1024 * 1024,
+      idleTimeoutS,
+      handler: (peer) => ({
+        onMessage: () => undefined,
+        onDrain: () => undefined,
+        onClose: (code, _reason, heldForMs) => closes.push({ code, heldForMs, bufferedAtClose: peer.bufferedAmount() }),
+      }),
     });
+    transport = started.transport;
     const client = await StalledWsClient.connect(transport.port, '/ws');
     clients.push(client);
-    return { client, peer: await peerReady, closes };
+    return { client, peer: await started.peer, closes };
   }
 
   /** Frames until the library buffers (the kernel's buffers are full); returns the frames sent. */

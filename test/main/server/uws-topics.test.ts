@@ -1,7 +1,7 @@
 import { WebSocket } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Transport, WsPeer } from '../../../src/main/server/transport.js';
-import { startUwsTransport } from '../../../src/main/server/uws-transport.js';
+import { startOneRouteTransport } from '../../support/one-route-transport.js';
 
 /**
  * The transport's native fan-out, as the hub relies on it (topic-group.ts): the order of
@@ -14,27 +14,8 @@ describe('uWS topics through the transport', () => {
 
   /** A transport whose one socket is handed to the test; the client records text frames. */
   async function connected(): Promise<{ peer: WsPeer; received: string[]; until(n: number): Promise<void> }> {
-    let resolvePeer!: (p: WsPeer) => void;
-    const peerReady = new Promise<WsPeer>((r) => (resolvePeer = r));
-    transport = await startUwsTransport({
-      host: '127.0.0.1',
-      port: 0,
-      maxBodyBytes: 1024,
-      headers: [],
-      http: (_req, res) => res.respond(404, {}, ''),
-      ws: [
-        {
-          path: '/ws',
-          maxMessageBytes: 1024,
-          maxBackpressureBytes: 1024 * 1024,
-          idleTimeoutS: 0,
-          open(peer) {
-            resolvePeer(peer);
-            return { onMessage: () => undefined, onDrain: () => undefined, onClose: () => undefined };
-          },
-        },
-      ],
-    });
+    const started = await startOneRouteTransport({ path: '/ws', maxBackpressureBytes: 1024 * 1024, idleTimeoutS: 0 });
+    transport = started.transport;
     const received: string[] = [];
     const waiters: Array<() => void> = [];
     const ws = new WebSocket(`ws://127.0.0.1:${transport.port}/ws`);
@@ -42,7 +23,7 @@ describe('uWS topics through the transport', () => {
       received.push(String(ev.data));
       waiters.splice(0).forEach((w) => w());
     });
-    const peer = await peerReady;
+    const peer = await started.peer;
     const until = async (n: number) => {
       const deadline = Date.now() + 5000;
       while (received.length < n) {
