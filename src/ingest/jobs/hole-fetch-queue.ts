@@ -91,15 +91,7 @@ export class HoleFetchQueue {
       if (from >= covered.from && to <= covered.to) return;
     }
     q.ranges.push({ from, to, attempts: 0 });
-    q.ranges.sort((a, b) => a.from - b.from);
-    for (let i = q.ranges.length - 1; i > 0; i--) {
-      const a = q.ranges[i - 1]!;
-      const b = q.ranges[i]!;
-      if (b.from <= a.to + series.tfSeconds) {
-        a.to = Math.max(a.to, b.to);
-        q.ranges.splice(i, 1);
-      }
-    }
+    mergeRanges(q.ranges, series.tfSeconds);
     if (q.active === undefined && !this.ready.includes(series.seriesId)) this.ready.push(series.seriesId);
     this.pump();
   }
@@ -173,7 +165,12 @@ export class HoleFetchQueue {
         // Keep what arrived; ask again for the rest.
         const got = result.candles.length > 0 ? result.candles[result.candles.length - CANDLE_STRIDE]! : range.from - series.tfSeconds;
         const attempts = waitedOut ? range.attempts : range.attempts + 1;
-        if (got + series.tfSeconds <= range.to) q.ranges.unshift({ from: got + series.tfSeconds, to: range.to, attempts });
+        if (got + series.tfSeconds <= range.to) {
+          q.ranges.unshift({ from: got + series.tfSeconds, to: range.to, attempts });
+          // A hole found while this one was in flight (a reconnect inside a bar's close grace shows
+          // its hole in two parts) is asked for in the same try, not in a fill of its own after.
+          mergeRanges(q.ranges, series.tfSeconds);
+        }
       }
       const settled = q.ranges.length === 0;
       if (settled) this.queues.delete(id);
@@ -181,6 +178,24 @@ export class HoleFetchQueue {
       this.opts.onDone?.(id, result, settled);
     }
     this.pump();
+  }
+}
+
+/**
+ * Sorts a series' queued ranges and joins overlapping and adjacent ones in place. A joined range
+ * keeps the most tries spent by either part: tries stay bounded per hole, and a hole joined to one
+ * the exchange keeps failing does not restart its count (the job holds candles meanwhile).
+ */
+function mergeRanges(ranges: Range[], tfSeconds: number): void {
+  ranges.sort((a, b) => a.from - b.from);
+  for (let i = ranges.length - 1; i > 0; i--) {
+    const a = ranges[i - 1]!;
+    const b = ranges[i]!;
+    if (b.from <= a.to + tfSeconds) {
+      a.to = Math.max(a.to, b.to);
+      a.attempts = Math.max(a.attempts, b.attempts);
+      ranges.splice(i, 1);
+    }
   }
 }
 

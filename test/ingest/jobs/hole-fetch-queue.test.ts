@@ -150,6 +150,27 @@ describe('HoleFetchQueue', () => {
     setLogSink(undefined);
   });
 
+  it('a hole found while another is in flight joins its retry: tries stay three for both, not three each', async () => {
+    const { filler, calls, done } = setup();
+    setLogSink(() => {});
+    const fail = () => ({ ok: false as const, error: new BinanceRestError('http', 'HTTP 500', 500), candles: packed(), requests: 4, weight: 2 * 4 });
+    // A reconnect inside a bar's close grace: the forming frame shows 60..600 missing, the grace's end one more bar.
+    filler.request(A, 60, 600);
+    filler.request(A, 660, 660);
+    for (let i = 0; i < 3; i++) {
+      calls[i]!.resolve(fail());
+      await tick();
+    }
+    expect(calls.map((c) => [c.range.fromTime, c.range.toTime])).toEqual([
+      [60, 600],
+      [60, 660],
+      [60, 660],
+    ]);
+    expect(filler.pending).toBe(0);
+    expect(done.at(-1)).toEqual([A.seriesId, false]);
+    setLogSink(undefined);
+  });
+
   it('discards a fill of a cancelled series and trims holes beyond maxBars to their newest part', async () => {
     const { filler, calls, got } = setup(2, 10);
     setLogSink(() => {});
